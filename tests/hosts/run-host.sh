@@ -1,0 +1,170 @@
+#!/bin/bash
+# Runs programs on real KVM inside an emulated host: an arm64 one (QEMU virt at EL2,
+# KVM built into Debian's arm64 kernel) or an x86_64 one (QEMU TCG with AMD SVM,
+# KVM from Debian's cloud kernel modules). One boot runs every program given.
+#
+#   run-host.sh --arch aarch64|x86_64 [options] [--] PROGRAM...
+#     --gic 2|3            arm64 host: GICv2 on cortex-a57 (default) or GICv3 on max
+#     --machine NAME       x86_64 host: microvm (default) or q35
+#     --memory MIB         host RAM (default 1024)
+#     --timeout SECONDS    hard limit for the whole boot (default 300)
+#     --file SRC[:DST]     copy a file into the host (DST relative to /, default /data/NAME)
+#     --cmd NAME=COMMAND   also run a shell command, reported as NAME
+#     --results DIR        write NAME.log and NAME.rc for each program into DIR
+#     --status all|host    exit status: all programs passed (default), or only that
+#                          the host booted and ran them all to their end
+#     --keep               keep the staging folder and console log (printed at the end)
+#
+# A PROGRAM is a static or dynamic ELF of the host's architecture; the libraries a
+# dynamic one needs (and its ELF interpreter) are copied in beside it. Each program
+# runs in /tmp with PATH holding the copied programs and /data. Its output goes to the
+# console between "CVMM-BEGIN NAME" and "CVMM-END NAME RC" lines; this script prints
+# the console, writes the results, and exits 0 only when every program exited 0.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$here/../../scripts/common.sh"
+
+status_of=all arch="" gic=2 machine=microvm memory=1024 timeout=300 results="" keep=0
+files=() programs=() cmds=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--arch) arch=$2; shift 2 ;;
+	--gic) gic=$2; shift 2 ;;
+	--machine) machine=$2; shift 2 ;;
+	--memory) memory=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	--file) files+=("$2"); shift 2 ;;
+	--cmd) cmds+=("$2"); shift 2 ;;
+	--results) results=$2; shift 2 ;;
+	--status) status_of=$2; shift 2 ;;
+	--keep) keep=1; shift ;;
+	--) shift; programs+=("$@"); break ;;
+	-*) die "run-host.sh: unknown option $1" ;;
+	*) programs+=("$1"); shift ;;
+	esac
+done
+case $arch in
+aarch64) karch=arm64; triple=aarch64-linux-gnu
+	libpath=("$CVMM_CACHE/sysroot-arm64/lib/$triple" "$CVMM_CACHE/sysroot-arm64/usr/lib/$triple") ;;
+x86_64) karch=x86_64; triple=x86_64-linux-gnu
+	libpath=("/lib/$triple" "/usr/lib/$triple") ;;
+*) die "run-host.sh: --arch aarch64 or x86_64 is required" ;;
+esac
+[ ${#programs[@]} -gt 0 ] || [ ${#cmds[@]} -gt 0 ] || die "run-host.sh: no program to run"
+[ -z "$results" ] || { rm -rf "$results"; mkdir -p "$results"; }
+kdir=$CVMM_CACHE/kernel-$karch
+[ -e "$kdir/.done" ] && [ -x "$CVMM_CACHE/busybox-$karch" ] ||
+	die "emulated host artefacts missing in $CVMM_CACHE: run scripts/fetch-artefacts.sh"
+krel=$(cat "$kdir/release")
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/cvmm-host.XXXXXX")
+cleanup() { [ $keep = 1 ] && log "kept $work" || rm -rf "$work"; }
+trap cleanup EXIT
+stage=$work/root
+mkdir -p "$stage"/{bin,cvmm/bin,data,dev,proc,sys,tmp,lib/modules}
+install -m 0755 "$CVMM_CACHE/busybox-$karch" "$stage/bin/busybox"
+
+find_lib() { # soname
+	local d
+	for d in "${libpath[@]}"; do [ -e "$d/$1" ] && { echo "$d/$1"; return 0; }; done
+	return 1
+}
+# Copies an ELF's interpreter and NEEDED libraries (transitively) into the stage.
+copy_deps() {
+	local elf=$1 interp lib src
+	interp=$(readelf -lW "$elf" | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
+	if [ -n "$interp" ] && [ ! -e "$stage$interp" ]; then
+		src=$(find_lib "$(basename "$interp")") || die "no ELF interpreter $interp for $elf"
+		mkdir -p "$stage$(dirname "$interp")"
+		cp -L "$src" "$stage$interp"
+	fi
+	for lib in $(readelf -dW "$elf" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+		[ -e "$stage/lib/$triple/$lib" ] && continue
+		src=$(find_lib "$lib") || die "library $lib needed by $elf not found in ${libpath[*]}"
+		mkdir -p "$stage/lib/$triple"
+		cp -L "$src" "$stage/lib/$triple/$lib"
+		copy_deps "$src"
+	done
+}
+
+names=()
+for p in "${programs[@]}"; do
+	[ -f "$p" ] || die "program not found: $p"
+	n=$(basename "$p")
+	install -m 0755 "$p" "$stage/cvmm/bin/$n"
+	copy_deps "$p"
+	names+=("$n")
+done
+for f in "${files[@]}"; do
+	src=${f%%:*}; dst=${f#*:}; [ "$dst" = "$f" ] && dst=/data/$(basename "$src")
+	[ -e "$src" ] || die "file not found: $src"
+	mkdir -p "$stage$(dirname "$dst")"
+	cp -L "$src" "$stage$dst"
+done
+
+if [ $arch = x86_64 ]; then
+	mdir=$kdir/root/lib/modules/$krel/kernel
+	for m in virt/lib/irqbypass.ko arch/x86/kvm/kvm.ko arch/x86/kvm/kvm-amd.ko; do
+		cp "$mdir/$m" "$stage/lib/modules/"
+	done
+fi
+
+{
+	cat <<-'INIT'
+	#!/bin/busybox sh
+	/bin/busybox --install -s /bin
+	mount -t proc proc /proc; mount -t sysfs sys /sys
+	mount -t devtmpfs dev /dev; mount -t tmpfs tmp /tmp
+	export PATH=/cvmm/bin:/data:/bin HOME=/tmp
+	for m in irqbypass kvm; do [ -e /lib/modules/$m.ko ] && insmod /lib/modules/$m.ko; done
+	[ -e /lib/modules/kvm-amd.ko ] && insmod /lib/modules/kvm-amd.ko nested=1
+	[ -e /dev/kvm ] || echo "CVMM-HOST-NOTE no /dev/kvm"
+	run() { # name command...
+		local n=$1; shift
+		echo "CVMM-BEGIN $n"
+		(cd /tmp && "$@") </dev/null 2>&1
+		echo "CVMM-END $n $?"
+	}
+	INIT
+	for n in ${names[@]+"${names[@]}"}; do printf 'run %q /cvmm/bin/%q\n' "$n" "$n"; done
+	for c in ${cmds[@]+"${cmds[@]}"}; do printf 'run %q sh -c %q\n' "${c%%=*}" "${c#*=}"; done
+	# QEMU's microvm ignores ACPI power-off; a triple-fault reboot with -no-reboot exits.
+	if [ $arch = x86_64 ]; then echo 'echo CVMM-HOST-DONE; sync; reboot -f'
+	else echo 'echo CVMM-HOST-DONE; sync; poweroff -f'; fi
+} >"$stage/init"
+chmod 0755 "$stage/init"
+
+(cd "$stage" && find . | LC_ALL=C sort | "$CVMM_CACHE/busybox-x86_64" cpio -o -H newc 2>/dev/null) >"$work/initrd.cpio"
+
+console=$work/console.log
+case $arch in
+aarch64)
+	if [ "$gic" = 3 ]; then cpu="max,pauth-impdef=on"; else cpu=cortex-a57; fi
+	qemu=(qemu-system-aarch64 -M "virt,virtualization=on,gic-version=$gic" -cpu "$cpu"
+		-append "console=ttyAMA0 panic=-1 quiet loglevel=3 rdinit=/init") ;;
+x86_64)
+	qemu=(qemu-system-x86_64 -accel tcg -M "$machine" -cpu max,-xsave
+		-append "console=ttyS0 panic=-1 reboot=t quiet loglevel=3 rdinit=/init") ;;
+esac
+qemu+=(-smp 2 -m "$memory" -nographic -no-reboot -kernel "$kdir/kernel" -initrd "$work/initrd.cpio")
+
+rc=0
+timeout -k 5 "$timeout" "${qemu[@]}" </dev/null 2>&1 | tr -d '\r' | tee "$console" || rc=$?
+status=0
+if ! grep -q '^CVMM-HOST-DONE' "$console"; then
+	log "the emulated $arch host did not finish (qemu status $rc; timeout ${timeout}s)"
+	status=1
+fi
+all=(${names[@]+"${names[@]}"})
+for c in ${cmds[@]+"${cmds[@]}"}; do all+=("${c%%=*}"); done
+for n in "${all[@]}"; do
+	r=$(sed -n "s/^CVMM-END $n \([0-9]*\)$/\1/p" "$console" | tail -n1)
+	[ -n "$r" ] || { log "$n: did not finish in the emulated host"; r=124; }
+	[ "$r" = 0 ] || { log "$n: exited $r"; [ $status_of = host ] || status=1; }
+	if [ -n "$results" ]; then
+		sed -n "/^CVMM-BEGIN $n\$/,/^CVMM-END $n /p" "$console" >"$results/$n.log"
+		echo "$r" >"$results/$n.rc"
+	fi
+done
+exit $status
