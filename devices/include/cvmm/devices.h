@@ -1,0 +1,334 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cvmm devices: an address bus and emulated devices for a KVM-based VMM.
+ *
+ * Devices know no KVM. A device raises its interrupt through a struct vdev_irq, a small
+ * set of callbacks the embedder wires to KVM_IRQ_LINE, an irqfd or anything else. A bus
+ * (one for MMIO, one for PIO) maps guest address ranges to struct vdev_ops, the read and
+ * write entry points every device offers; the embedder hands its vCPU MMIO/PIO exits to
+ * vdev_bus_read()/vdev_bus_write().
+ *
+ * Data crossing a vdev_ops read or write is a byte buffer in guest (little-endian) order,
+ * as KVM's kvm_run mmio.data and io data are; vdev_le_get()/vdev_le_put() convert.
+ *
+ * Thread safety: every function of this header may be called from any thread. Each device
+ * object has its own lock, so several vCPU threads and the embedder's event loop may use one
+ * device at the same time. A bus may be read and written (dispatch) from several threads
+ * at once while ranges are inserted or removed. Interrupt callbacks are called with the
+ * device's lock held: they must not call back into the same device. Other callbacks (reset,
+ * input space, timer changes) are called without the device's lock held.
+ */
+#ifndef CVMM_DEVICES_H
+#define CVMM_DEVICES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------------------------------
+ * Interrupt trigger
+ * ------------------------------------------------------------------------------------- */
+
+/*
+ * One interrupt line as a device sees it. Filled by the embedder and copied into the
+ * device when it is created. Each callback receives ctx and line and returns 0 or a
+ * negative errno (which the device ignores: an interrupt cannot fail from the guest's
+ * point of view). Any callback may be NULL:
+ *   assert_line    drive the line high (level-triggered use, e.g. KVM_IRQ_LINE level 1);
+ *   deassert_line  drive the line low;
+ *   pulse_line     an edge (e.g. a write to an irqfd). When NULL, vdev_irq_pulse() calls
+ *                  assert_line then deassert_line.
+ * A struct vdev_irq with every callback NULL is a line that is not connected.
+ */
+struct vdev_irq {
+	int (*assert_line)(void *ctx, uint32_t line);
+	int (*deassert_line)(void *ctx, uint32_t line);
+	int (*pulse_line)(void *ctx, uint32_t line);
+	void *ctx;
+	uint32_t line;
+};
+
+/*
+ * vdev_irq_assert / vdev_irq_deassert / vdev_irq_pulse: call the matching callback of irq.
+ * irq may be NULL or unconnected (then nothing happens and 0 is returned).
+ * Returns: the callback's result, or 0 when there is no callback.
+ */
+int vdev_irq_assert(const struct vdev_irq *irq);
+int vdev_irq_deassert(const struct vdev_irq *irq);
+int vdev_irq_pulse(const struct vdev_irq *irq);
+
+/* ---------------------------------------------------------------------------------------
+ * Device operations
+ * ------------------------------------------------------------------------------------- */
+
+/*
+ * What a bus calls for an access inside a device's range.
+ *   read   fill data[0..size) for an access of size bytes at offset (from the start of
+ *          the device's range); size is 1, 2, 4 or 8.
+ *   write  consume data[0..size) written at offset.
+ * offset + size never exceeds the length the device was inserted with. Both return 0 or a
+ * negative errno. A device answers a guest access it does not implement like hardware
+ * does (reads give 0, writes are ignored) and returns 0: an error means the access could
+ * not be performed at all (for example an unsupported size). ctx is the pointer given to
+ * vdev_bus_insert(). Either callback may be NULL (reads then give 0, writes are ignored).
+ */
+struct vdev_ops {
+	int (*read)(void *ctx, uint64_t offset, uint8_t *data, uint32_t size);
+	int (*write)(void *ctx, uint64_t offset, const uint8_t *data, uint32_t size);
+};
+
+/* vdev_le_get: the little-endian value of data[0..size), size 1..8 (others give 0). */
+static inline uint64_t vdev_le_get(const uint8_t *data, uint32_t size)
+{
+	uint64_t v = 0;
+	if (size > 8)
+		return 0;
+	for (uint32_t i = 0; i < size; i++)
+		v |= (uint64_t)data[i] << (8 * i);
+	return v;
+}
+
+/* vdev_le_put: store the low size bytes of v into data[0..size) little-endian (size <= 8). */
+static inline void vdev_le_put(uint8_t *data, uint32_t size, uint64_t v)
+{
+	if (size > 8)
+		return;
+	for (uint32_t i = 0; i < size; i++)
+		data[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Bus: an address space (MMIO or PIO) of non-overlapping ranges
+ * ------------------------------------------------------------------------------------- */
+
+struct vdev_bus;
+
+/*
+ * vdev_bus_create: an empty address space. Use one for MMIO and one for PIO.
+ * Returns 0 and *out, or -EINVAL (out NULL), -ENOMEM.
+ */
+int vdev_bus_create(struct vdev_bus **out);
+
+/* vdev_bus_destroy: free the bus (not the devices). NULL is accepted. No dispatch may be
+ * running or start during or after the call. */
+void vdev_bus_destroy(struct vdev_bus *bus);
+
+/*
+ * vdev_bus_insert: map [base, base + len) to ops/ctx. ops must stay valid until the range
+ * is removed or the bus destroyed.
+ * Returns 0; -EINVAL (bus or ops NULL, len 0, base + len overflows 2^64), -EEXIST (the
+ * range overlaps one already mapped), -ENOMEM.
+ */
+int vdev_bus_insert(struct vdev_bus *bus, uint64_t base, uint64_t len, const struct vdev_ops *ops,
+                    void *ctx);
+
+/*
+ * vdev_bus_remove: unmap the range that starts exactly at base. When it returns, no
+ * dispatch to that range is running any more, so its device may be destroyed. Must not be
+ * called from inside a device callback of the same bus.
+ * Returns 0, -EINVAL (bus NULL), -ENOENT (no range starts at base).
+ */
+int vdev_bus_remove(struct vdev_bus *bus, uint64_t base);
+
+/*
+ * vdev_bus_read / vdev_bus_write: dispatch a guest access of size bytes (1, 2, 4 or 8) at
+ * absolute address addr to the device whose range contains it, with the offset from the
+ * range's base. O(log n) in the number of ranges. Safe from several threads at once; the
+ * device's own lock serialises accesses to one device.
+ * Returns the device's result (0 on success); -EINVAL (bus or data NULL, bad size),
+ * -ENOENT (no range contains addr), -ERANGE (the access starts inside a range but runs past
+ * its end). On an error of the bus itself a read leaves data untouched.
+ */
+int vdev_bus_read(struct vdev_bus *bus, uint64_t addr, uint8_t *data, uint32_t size);
+int vdev_bus_write(struct vdev_bus *bus, uint64_t addr, const uint8_t *data, uint32_t size);
+
+/* vdev_bus_count: the number of ranges mapped (0 for NULL). */
+size_t vdev_bus_count(struct vdev_bus *bus);
+
+/* ---------------------------------------------------------------------------------------
+ * 16550A UART
+ * ------------------------------------------------------------------------------------- */
+
+/* Register window of a 16550: 8 registers, each (1 << reg_shift) bytes apart. */
+#define VDEV_UART_REGS 8u
+
+struct vdev_uart;
+
+/*
+ * Configuration of a 16550A.
+ *   out_fd       transmitted bytes are written here (blocking writes are retried on EINTR;
+ *                a full non-blocking fd or an error drops the byte and counts it). -1
+ *                discards output.
+ *   irq          the UART's interrupt line (level: asserted while an interrupt is pending).
+ *   reg_shift    registers are (1 << reg_shift) bytes apart: 0 for PIO (0x3f8), the FDT's
+ *                reg-shift for MMIO (e.g. 2). At most 3. Accesses not aligned to a register
+ *                read 0 and are ignored.
+ *   input_space  optional: called (without the UART's lock) when the UART goes from being
+ *                unable to accept input to being able to (the guest drained its receive
+ *                FIFO or left loopback), so the embedder can resume reading its input fd.
+ *   cb_ctx       passed to input_space.
+ */
+struct vdev_uart_config {
+	int out_fd;
+	struct vdev_irq irq;
+	unsigned int reg_shift;
+	void (*input_space)(void *cb_ctx);
+	void *cb_ctx;
+};
+
+/* vdev_uart_create: a 16550A in its reset state. Returns 0 and *out; -EINVAL (NULL
+ * argument, reg_shift > 3), -ENOMEM. */
+int vdev_uart_create(const struct vdev_uart_config *cfg, struct vdev_uart **out);
+
+/* vdev_uart_destroy: free the UART (NULL accepted). It must not be on a bus any more. */
+void vdev_uart_destroy(struct vdev_uart *uart);
+
+/* vdev_uart_ops: the bus operations; insert with ctx = the UART and len =
+ * VDEV_UART_REGS << reg_shift. */
+const struct vdev_ops *vdev_uart_ops(void);
+
+/*
+ * vdev_uart_read / vdev_uart_write: a guest access at offset (relative to the UART's base)
+ * of size 1..8 bytes; only the low byte of a write is used, reads are zero-extended.
+ * Returns 0; -EINVAL (NULL argument, size not 1, 2, 4 or 8).
+ */
+int vdev_uart_read(struct vdev_uart *uart, uint64_t offset, uint8_t *data, uint32_t size);
+int vdev_uart_write(struct vdev_uart *uart, uint64_t offset, const uint8_t *data, uint32_t size);
+
+/*
+ * vdev_uart_push_input: offer len bytes received from the host (terminal or pipe). The
+ * UART takes only what fits in its receive FIFO (16 bytes with FIFOs enabled, 1 without,
+ * none in loopback mode) and never drops input: the caller keeps the rest and offers it
+ * again once vdev_uart_input_space() is non-zero (see input_space in the configuration).
+ * Returns the number of bytes taken (0..len); -EINVAL (uart NULL, or buf NULL with len > 0).
+ */
+int vdev_uart_push_input(struct vdev_uart *uart, const uint8_t *buf, size_t len);
+
+/* vdev_uart_input_space: how many bytes vdev_uart_push_input() would take now (0 when
+ * uart is NULL). "Can accept input" is vdev_uart_input_space() > 0. */
+size_t vdev_uart_input_space(struct vdev_uart *uart);
+
+/* vdev_uart_tx_dropped: how many transmitted bytes could not be written to out_fd. */
+uint64_t vdev_uart_tx_dropped(struct vdev_uart *uart);
+
+/* vdev_uart_irq_replay: if the interrupt line is asserted now, deassert and assert it
+ * again, for interrupt controllers that lose a pending level across a guest suspend.
+ * Returns 0; -EINVAL (uart NULL). */
+int vdev_uart_irq_replay(struct vdev_uart *uart);
+
+/* ---------------------------------------------------------------------------------------
+ * PL031 real-time clock
+ * ------------------------------------------------------------------------------------- */
+
+/* Register window of a PL031 (a 4 KiB AMBA page). */
+#define VDEV_RTC_SIZE 0x1000u
+
+struct vdev_rtc;
+
+/*
+ * Configuration of a PL031.
+ *   irq             the alarm's interrupt line (level: asserted while RTCMIS is set).
+ *   clock_ns        optional time source: the current time in nanoseconds since the Unix
+ *                   epoch. NULL uses CLOCK_REALTIME. Deadlines are in this clock.
+ *   clock_ctx       passed to clock_ns.
+ *   timer_changed   optional: called (without the RTC's lock) whenever the RTC's next
+ *                   deadline changes, with the new deadline (absolute, in clock_ns's
+ *                   nanoseconds; with the default clock, a CLOCK_REALTIME time suitable for
+ *                   timerfd_settime(TFD_TIMER_ABSTIME)) or -1 for none. The embedder arms
+ *                   its timer and calls vdev_rtc_timer_expired() when it fires.
+ *   timer_ctx       passed to timer_changed.
+ */
+struct vdev_rtc_config {
+	struct vdev_irq irq;
+	int64_t (*clock_ns)(void *clock_ctx);
+	void *clock_ctx;
+	void (*timer_changed)(void *timer_ctx, int64_t deadline_ns);
+	void *timer_ctx;
+};
+
+/* vdev_rtc_create: a PL031 running at host time (offset 0), alarm off.
+ * Returns 0 and *out; -EINVAL (NULL argument), -ENOMEM. */
+int vdev_rtc_create(const struct vdev_rtc_config *cfg, struct vdev_rtc **out);
+
+/* vdev_rtc_destroy: free the RTC (NULL accepted). It must not be on a bus any more. */
+void vdev_rtc_destroy(struct vdev_rtc *rtc);
+
+/* vdev_rtc_ops: the bus operations; insert with ctx = the RTC and len = VDEV_RTC_SIZE. */
+const struct vdev_ops *vdev_rtc_ops(void);
+
+/*
+ * vdev_rtc_read / vdev_rtc_write: a guest access at offset (0..0xFFF) of size 1..8 bytes.
+ * Registers are 32-bit at 4-byte aligned offsets; other accesses read 0 / are ignored.
+ * Returns 0; -EINVAL (NULL argument, size not 1, 2, 4 or 8).
+ */
+int vdev_rtc_read(struct vdev_rtc *rtc, uint64_t offset, uint8_t *data, uint32_t size);
+int vdev_rtc_write(struct vdev_rtc *rtc, uint64_t offset, const uint8_t *data, uint32_t size);
+
+/*
+ * vdev_rtc_next_deadline: the time (clock_ns nanoseconds) at which the RTC needs
+ * vdev_rtc_timer_expired() called: when the counter reaches the match register.
+ * Returns the deadline, or -1 when none is needed (alarm already raised, or rtc NULL).
+ */
+int64_t vdev_rtc_next_deadline(struct vdev_rtc *rtc);
+
+/*
+ * vdev_rtc_timer_expired: the embedder's timer fired. If the counter has reached the match
+ * value, the alarm is raised (RTCRIS, and the interrupt if unmasked). An early call does no
+ * harm. Safe while every vCPU is stopped. Returns 1 when the alarm was raised by this call,
+ * 0 if not; -EINVAL (rtc NULL).
+ */
+int vdev_rtc_timer_expired(struct vdev_rtc *rtc);
+
+/* vdev_rtc_irq_replay: like vdev_uart_irq_replay(), for the RTC's line. */
+int vdev_rtc_irq_replay(struct vdev_rtc *rtc);
+
+/* ---------------------------------------------------------------------------------------
+ * i8042 keyboard controller (x86)
+ * ------------------------------------------------------------------------------------- */
+
+/* The i8042 occupies PIO 0x60..0x64: data at offset 0, status/command at offset 4. */
+#define VDEV_I8042_BASE 0x60u
+#define VDEV_I8042_SIZE 5u
+
+struct vdev_i8042;
+
+/*
+ * Configuration of an i8042.
+ *   kbd_irq, aux_irq  IRQ 1 and IRQ 12 (level: asserted while the output buffer holds a
+ *                     byte from that port and the command byte enables its interrupt).
+ *   reset             called (without the device's lock) when the guest asks for a system
+ *                     reset: command 0xFE, or the output port's reset bit cleared (0xD1).
+ *   reset_ctx         passed to reset.
+ * There is no mouse: AUX commands get "no device" answers.
+ */
+struct vdev_i8042_config {
+	struct vdev_irq kbd_irq;
+	struct vdev_irq aux_irq;
+	void (*reset)(void *reset_ctx);
+	void *reset_ctx;
+};
+
+/* vdev_i8042_create: returns 0 and *out; -EINVAL (NULL argument), -ENOMEM. */
+int vdev_i8042_create(const struct vdev_i8042_config *cfg, struct vdev_i8042 **out);
+
+/* vdev_i8042_destroy: free it (NULL accepted). It must not be on a bus any more. */
+void vdev_i8042_destroy(struct vdev_i8042 *dev);
+
+/* vdev_i8042_ops: the bus operations; insert at VDEV_I8042_BASE, len VDEV_I8042_SIZE. */
+const struct vdev_ops *vdev_i8042_ops(void);
+
+/* vdev_i8042_read / vdev_i8042_write: an access at offset 0 (data) or 4 (status/command)
+ * of size 1..8 (only one byte is meaningful). Other offsets read 0 / are ignored.
+ * Returns 0; -EINVAL (NULL argument, size not 1, 2, 4 or 8). */
+int vdev_i8042_read(struct vdev_i8042 *dev, uint64_t offset, uint8_t *data, uint32_t size);
+int vdev_i8042_write(struct vdev_i8042 *dev, uint64_t offset, const uint8_t *data, uint32_t size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CVMM_DEVICES_H */
