@@ -1,0 +1,484 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cvmm devices, virtio part: the virtio-mmio transport (version 2, VIRTIO 1.x), split
+ * virtqueues, and two devices: virtio-blk on a raw image file and virtio-rng.
+ *
+ * Layers
+ *   - struct vdev_virtq: one split virtqueue in guest memory. It pops descriptor chains
+ *     from the available ring (validating every index, address, length and flag the guest
+ *     wrote), copies bytes out of / into a chain, and pushes used elements. All guest
+ *     memory is reached through cvmm vm-memory (checked, overflow-safe).
+ *   - struct vdev_virtio_device: what a device model offers a transport (id, features,
+ *     queues, config space, activate/reset/process callbacks). virtio-blk and virtio-rng
+ *     are such devices; an embedder can write its own.
+ *   - struct vdev_virtio_mmio: the virtio-mmio register window for one device, to insert
+ *     on an MMIO bus (vdev_virtio_mmio_ops()). It negotiates features, sets up queues,
+ *     validates the driver's status transitions and raises the interrupt through a
+ *     struct vdev_irq from <cvmm/devices.h>.
+ *
+ * A guest that breaks the rules (a malformed descriptor chain, an avail index running
+ * ahead of the ring, a queue placed outside guest RAM) never makes these functions touch
+ * memory outside guest RAM or crash: the offending request is refused and the device
+ * sets DEVICE_NEEDS_RESET in its status (with a configuration change interrupt when the
+ * driver is already running), then processes nothing until the driver resets it.
+ *
+ * Thread safety
+ *   - A transport (vdev_virtio_mmio_*) has its own lock: register accesses from several
+ *     vCPU threads and vdev_virtio_mmio_process_queue() from an event loop (ioeventfd) may
+ *     run at the same time. A device's callbacks are called with that lock held, so one
+ *     device is never entered twice at once; the interrupt callbacks too (they must not
+ *     call back into the transport).
+ *   - A struct vdev_virtq is not locked: its user (normally the transport) serialises it.
+ *   - vdev_virtio_blk_* and vdev_virtio_rng_* objects are used through their transport;
+ *     their own accessors (capacity, device) may be called from any thread.
+ */
+#ifndef CVMM_VIRTIO_H
+#define CVMM_VIRTIO_H
+
+#include <cvmm/devices.h>
+#include <cvmm/vm_memory.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------------------------------
+ * Vocabulary (VIRTIO 1.x)
+ * ------------------------------------------------------------------------------------- */
+
+/* Device types. */
+#define VDEV_VIRTIO_ID_BLOCK 2u
+#define VDEV_VIRTIO_ID_RNG 4u
+
+/* Transport feature bit numbers. */
+#define VDEV_VIRTIO_F_INDIRECT_DESC 28u
+#define VDEV_VIRTIO_F_EVENT_IDX 29u
+#define VDEV_VIRTIO_F_VERSION_1 32u
+
+/* Device status bits. */
+#define VDEV_VIRTIO_STATUS_ACKNOWLEDGE 0x01u
+#define VDEV_VIRTIO_STATUS_DRIVER 0x02u
+#define VDEV_VIRTIO_STATUS_DRIVER_OK 0x04u
+#define VDEV_VIRTIO_STATUS_FEATURES_OK 0x08u
+#define VDEV_VIRTIO_STATUS_NEEDS_RESET 0x40u
+#define VDEV_VIRTIO_STATUS_FAILED 0x80u
+
+/* InterruptStatus bits. */
+#define VDEV_VIRTIO_INT_VRING 0x1u
+#define VDEV_VIRTIO_INT_CONFIG 0x2u
+
+/* virtio-mmio register offsets (version 2). */
+#define VDEV_VIRTIO_MMIO_MAGIC_VALUE 0x000u /* "virt" = 0x74726976 */
+#define VDEV_VIRTIO_MMIO_VERSION 0x004u
+#define VDEV_VIRTIO_MMIO_DEVICE_ID 0x008u
+#define VDEV_VIRTIO_MMIO_VENDOR_ID 0x00cu
+#define VDEV_VIRTIO_MMIO_DEVICE_FEATURES 0x010u
+#define VDEV_VIRTIO_MMIO_DEVICE_FEATURES_SEL 0x014u
+#define VDEV_VIRTIO_MMIO_DRIVER_FEATURES 0x020u
+#define VDEV_VIRTIO_MMIO_DRIVER_FEATURES_SEL 0x024u
+#define VDEV_VIRTIO_MMIO_QUEUE_SEL 0x030u
+#define VDEV_VIRTIO_MMIO_QUEUE_NUM_MAX 0x034u
+#define VDEV_VIRTIO_MMIO_QUEUE_NUM 0x038u
+#define VDEV_VIRTIO_MMIO_QUEUE_READY 0x044u
+#define VDEV_VIRTIO_MMIO_QUEUE_NOTIFY 0x050u
+#define VDEV_VIRTIO_MMIO_INTERRUPT_STATUS 0x060u
+#define VDEV_VIRTIO_MMIO_INTERRUPT_ACK 0x064u
+#define VDEV_VIRTIO_MMIO_STATUS 0x070u
+#define VDEV_VIRTIO_MMIO_QUEUE_DESC_LOW 0x080u
+#define VDEV_VIRTIO_MMIO_QUEUE_DESC_HIGH 0x084u
+#define VDEV_VIRTIO_MMIO_QUEUE_DRIVER_LOW 0x090u
+#define VDEV_VIRTIO_MMIO_QUEUE_DRIVER_HIGH 0x094u
+#define VDEV_VIRTIO_MMIO_QUEUE_DEVICE_LOW 0x0a0u
+#define VDEV_VIRTIO_MMIO_QUEUE_DEVICE_HIGH 0x0a4u
+#define VDEV_VIRTIO_MMIO_SHM_SEL 0x0acu
+#define VDEV_VIRTIO_MMIO_SHM_LEN_LOW 0x0b0u
+#define VDEV_VIRTIO_MMIO_SHM_LEN_HIGH 0x0b4u
+#define VDEV_VIRTIO_MMIO_SHM_BASE_LOW 0x0b8u
+#define VDEV_VIRTIO_MMIO_SHM_BASE_HIGH 0x0bcu
+#define VDEV_VIRTIO_MMIO_CONFIG_GENERATION 0x0fcu
+#define VDEV_VIRTIO_MMIO_CONFIG 0x100u
+#define VDEV_VIRTIO_MMIO_MAGIC 0x74726976u
+/* Size of the register window to insert on the bus (and to put in the FDT "reg"). */
+#define VDEV_VIRTIO_MMIO_SIZE 0x200u
+/* Vendor id the transport reports ("CVMM" is not registered: any value is allowed). */
+#define VDEV_VIRTIO_MMIO_VENDOR 0x4d4d5643u
+
+/* ---------------------------------------------------------------------------------------
+ * Split virtqueue
+ * ------------------------------------------------------------------------------------- */
+
+/* Descriptor flags. */
+#define VDEV_VIRTQ_DESC_F_NEXT 1u
+#define VDEV_VIRTQ_DESC_F_WRITE 2u
+#define VDEV_VIRTQ_DESC_F_INDIRECT 4u
+/* Available ring flag: the driver asks for no used buffer notifications. */
+#define VDEV_VIRTQ_AVAIL_F_NO_INTERRUPT 1u
+/* Largest queue size VIRTIO allows. */
+#define VDEV_VIRTQ_MAX_SIZE 32768u
+/* A chain (its direct descriptors plus an indirect table) may hold at most
+   max(queue size, VDEV_VIRTQ_MIN_CHAIN) descriptors. */
+#define VDEV_VIRTQ_MIN_CHAIN 256u
+
+/* Where the driver placed a queue, as written to the transport's registers. */
+struct vdev_virtq_layout {
+	uint16_t size;  /* number of descriptors: a power of 2, 1..max size */
+	uint64_t desc;  /* descriptor table, 16-byte aligned, 16 * size bytes */
+	uint64_t avail; /* available ring ("driver area"), 2-byte aligned, 6 + 2 * size */
+	uint64_t used;  /* used ring ("device area"), 4-byte aligned, 6 + 8 * size, writable */
+};
+
+/* One buffer of a chain: [gpa, gpa + len) of guest memory, already checked to be mapped
+   (and writable when write is true). */
+struct vdev_virtq_seg {
+	uint64_t gpa;
+	uint32_t len;
+	bool write; /* device-writable */
+};
+
+/*
+ * A descriptor chain popped from the available ring. Device-readable segments come first
+ * (segs[0..nreadable)), then the device-writable ones (segs[nreadable..nsegs)); a chain
+ * whose readable descriptors follow a writable one is refused. segs points into the
+ * queue and stays valid until the next vdev_virtq_pop() or vdev_virtq_disable().
+ */
+struct vdev_virtq_chain {
+	uint16_t head; /* descriptor index to give back with vdev_virtq_push() */
+	uint32_t nsegs;
+	uint32_t nreadable;
+	uint64_t read_len;  /* total bytes of the readable segments */
+	uint64_t write_len; /* total bytes of the writable segments */
+	const struct vdev_virtq_seg *segs;
+};
+
+struct vdev_virtq;
+
+/*
+ * vdev_virtq_create: a disabled virtqueue over guest memory mem that accepts sizes up to
+ * max_size. mem must outlive the queue.
+ * Returns 0 and *out; -EINVAL (NULL argument, max_size 0 or above VDEV_VIRTQ_MAX_SIZE),
+ * -ENOMEM.
+ */
+int vdev_virtq_create(const struct vmem_map *mem, uint16_t max_size, struct vdev_virtq **out);
+
+/* vdev_virtq_destroy: frees the queue. NULL is accepted. */
+void vdev_virtq_destroy(struct vdev_virtq *q);
+
+/*
+ * vdev_virtq_check_layout: whether layout is a valid split queue in mem for a queue of at
+ * most max_size entries: size a power of 2 in 1..max_size, areas aligned, each area wholly
+ * inside guest RAM without address overflow, the used ring writable.
+ * Returns 0; -EINVAL (size or alignment), -EFAULT / -EOVERFLOW / -EACCES (placement).
+ */
+int vdev_virtq_check_layout(const struct vmem_map *mem, uint16_t max_size,
+			    const struct vdev_virtq_layout *layout);
+
+/*
+ * vdev_virtq_enable: starts using the queue at layout (checked as by
+ * vdev_virtq_check_layout) with the negotiated features (bit n = feature n; only
+ * VDEV_VIRTIO_F_INDIRECT_DESC matters here). The next available and used indexes restart
+ * at 0. Returns 0 or the check's error (the queue then stays disabled).
+ */
+int vdev_virtq_enable(struct vdev_virtq *q, const struct vdev_virtq_layout *layout,
+		      uint64_t features);
+
+/* vdev_virtq_disable: stops using the queue (a reset). */
+void vdev_virtq_disable(struct vdev_virtq *q);
+
+/* vdev_virtq_enabled: whether the queue is enabled (false for NULL). */
+bool vdev_virtq_enabled(const struct vdev_virtq *q);
+
+/* vdev_virtq_size: the enabled queue's size (0 when disabled). */
+uint16_t vdev_virtq_size(const struct vdev_virtq *q);
+
+/*
+ * vdev_virtq_pop: takes the next chain the driver made available, if any, and checks it:
+ * head and next indexes below the queue size, no loop and no chain longer than allowed,
+ * indirect descriptors only when negotiated, never chained with NEXT, never nested, a
+ * non-empty table of whole descriptors; every buffer wholly inside guest RAM without
+ * overflow (and writable for device-writable ones); readable before writable.
+ * Returns 1 and *chain; 0 when the ring is empty; -EBADMSG when the driver broke the rules
+ * (a bad chain, or an avail index more than the queue size ahead): the queue is then left
+ * as it was and the device should be marked DEVICE_NEEDS_RESET; -EFAULT when the rings
+ * themselves cannot be read; -EINVAL (NULL argument, queue disabled).
+ */
+int vdev_virtq_pop(struct vdev_virtq *q, struct vdev_virtq_chain *chain);
+
+/*
+ * vdev_virtq_chain_read: copies up to len bytes of the chain's readable part, starting
+ * at byte offset off of that part, into buf.
+ * Returns the bytes copied (less than len when the readable part ends first, 0 when off
+ * is at or past its end); -EINVAL (NULL argument); a vm-memory error.
+ */
+ssize_t vdev_virtq_chain_read(const struct vdev_virtq *q, const struct vdev_virtq_chain *chain,
+			      uint64_t off, void *buf, size_t len);
+
+/*
+ * vdev_virtq_chain_write: copies up to len bytes of buf into the chain's writable part at
+ * byte offset off of that part. Returns the bytes copied (short at the end of the
+ * writable part); -EINVAL; a vm-memory error.
+ */
+ssize_t vdev_virtq_chain_write(const struct vdev_virtq *q, const struct vdev_virtq_chain *chain,
+			       uint64_t off, const void *buf, size_t len);
+
+/*
+ * vdev_virtq_chain_ranges: describes [off, off + len) of the chain's readable part
+ * (write false) or writable part (write true) as guest ranges, for vm-memory's vectored
+ * fd transfers. Fills at most max entries of ranges.
+ * Returns the number of ranges; -ERANGE when [off, off + len) is not inside that part,
+ * -ENOSPC when more than max ranges are needed, -EINVAL.
+ */
+int vdev_virtq_chain_ranges(const struct vdev_virtq_chain *chain, bool write, uint64_t off,
+			    uint64_t len, struct vmem_range *ranges, size_t max);
+
+/*
+ * vdev_virtq_push: returns chain head to the driver through the used ring, with len the
+ * number of bytes the device wrote into it, and publishes the new used index (with
+ * release ordering, after the element).
+ * Returns 0; -EINVAL (NULL, disabled, head out of range); a vm-memory error.
+ */
+int vdev_virtq_push(struct vdev_virtq *q, uint16_t head, uint32_t len);
+
+/*
+ * vdev_virtq_should_notify: whether the driver wants a used buffer notification for the
+ * elements pushed since the last call (false when none were pushed, or when the driver
+ * set VDEV_VIRTQ_AVAIL_F_NO_INTERRUPT). Resets the "pushed" record.
+ */
+bool vdev_virtq_should_notify(struct vdev_virtq *q);
+
+/* vdev_virtq_mem: the guest memory the queue was created over (NULL for NULL). */
+const struct vmem_map *vdev_virtq_mem(const struct vdev_virtq *q);
+
+/* vdev_virtq_last_avail / vdev_virtq_next_used: the device's ring positions (free-running
+   16-bit indexes), for tests and for saving state. */
+uint16_t vdev_virtq_last_avail(const struct vdev_virtq *q);
+uint16_t vdev_virtq_next_used(const struct vdev_virtq *q);
+
+/* ---------------------------------------------------------------------------------------
+ * Device models
+ * ------------------------------------------------------------------------------------- */
+
+/*
+ * What a virtio device offers a transport. The transport copies the struct at creation;
+ * ctx must outlive the transport. Every callback is called with the transport's lock held.
+ *   device_id       VDEV_VIRTIO_ID_*.
+ *   features        device feature bits (bit n = feature n). The transport adds
+ *                   VERSION_1 and INDIRECT_DESC itself.
+ *   num_queues      1..8 queues, each with queue_max_size (1..VDEV_VIRTQ_MAX_SIZE,
+ *                   a power of 2) as QueueNumMax.
+ *   config_size     bytes of device configuration space (at most 0x100).
+ *   config_read     fill data[0..size) from config offset off (off + size <= config_size).
+ *   config_write    a driver write into config space (NULL: writes are ignored).
+ *   activate        DRIVER_OK was set; features are the negotiated ones. An error marks
+ *                   the device DEVICE_NEEDS_RESET. May be NULL.
+ *   reset           the driver reset the device (status 0). May be NULL.
+ *   process         handle what the driver made available on queue index: pop, handle,
+ *                   push. Returns >= 0, or -EBADMSG (the driver broke the rules: the
+ *                   transport sets DEVICE_NEEDS_RESET) or another negative errno (a host
+ *                   failure: the transport also sets DEVICE_NEEDS_RESET).
+ */
+struct vdev_virtio_device {
+	uint32_t device_id;
+	uint64_t features;
+	uint16_t num_queues;
+	uint16_t queue_max_size;
+	uint32_t config_size;
+	void *ctx;
+	int (*config_read)(void *ctx, uint32_t off, uint8_t *data, uint32_t size);
+	int (*config_write)(void *ctx, uint32_t off, const uint8_t *data, uint32_t size);
+	int (*activate)(void *ctx, uint64_t features);
+	void (*reset)(void *ctx);
+	int (*process)(void *ctx, uint16_t index, struct vdev_virtq *q);
+};
+
+#define VDEV_VIRTIO_MAX_QUEUES 8u
+
+/* ---------------------------------------------------------------------------------------
+ * virtio-mmio transport
+ * ------------------------------------------------------------------------------------- */
+
+struct vdev_virtio_mmio;
+
+/*
+ * Configuration of a transport.
+ *   mem     guest memory (outlives the transport).
+ *   irq     the device's interrupt line: asserted while InterruptStatus is non-zero,
+ *           deasserted when the driver acknowledges the last bit (level-triggered, as
+ *           the virtio-mmio binding of Linux expects).
+ *   device  the device model.
+ */
+struct vdev_virtio_mmio_config {
+	const struct vmem_map *mem;
+	struct vdev_irq irq;
+	struct vdev_virtio_device device;
+};
+
+/* vdev_virtio_mmio_create: a transport in its reset state. Returns 0 and *out; -EINVAL
+ * (NULL argument, mem NULL, a device field out of range, process or config_read NULL),
+ * -ENOMEM. */
+int vdev_virtio_mmio_create(const struct vdev_virtio_mmio_config *cfg,
+			    struct vdev_virtio_mmio **out);
+
+/* vdev_virtio_mmio_destroy: frees the transport (NULL accepted); not the device. It must
+ * not be on a bus any more. */
+void vdev_virtio_mmio_destroy(struct vdev_virtio_mmio *t);
+
+/* vdev_virtio_mmio_ops: the bus operations; insert with ctx = the transport and
+ * len = VDEV_VIRTIO_MMIO_SIZE. */
+const struct vdev_ops *vdev_virtio_mmio_ops(void);
+
+/*
+ * vdev_virtio_mmio_read / vdev_virtio_mmio_write: a guest access at offset of size 1, 2,
+ * 4 or 8 bytes. Registers below VDEV_VIRTIO_MMIO_CONFIG take aligned 32-bit accesses only
+ * (others read 0 and are ignored, as the spec allows); config space takes any size inside
+ * it. A write to QueueNotify processes that queue at once (when no ioeventfd took it).
+ * Returns 0; -EINVAL (NULL argument, bad size).
+ */
+int vdev_virtio_mmio_read(struct vdev_virtio_mmio *t, uint64_t offset, uint8_t *data,
+			  uint32_t size);
+int vdev_virtio_mmio_write(struct vdev_virtio_mmio *t, uint64_t offset, const uint8_t *data,
+			   uint32_t size);
+
+/*
+ * vdev_virtio_mmio_process_queue: what a QueueNotify write of index does, for an embedder
+ * that routes QueueNotify to an ioeventfd (KVM_IOEVENTFD at base + 0x50, datamatch index)
+ * and calls this when it fires. Does nothing unless the driver is running (DRIVER_OK,
+ * no DEVICE_NEEDS_RESET) and the queue is ready.
+ * Returns the device's process result (>= 0), 0 when nothing was done; -EINVAL (t NULL,
+ * index out of range); a negative errno when the device failed (it is then marked
+ * DEVICE_NEEDS_RESET).
+ */
+int vdev_virtio_mmio_process_queue(struct vdev_virtio_mmio *t, uint16_t index);
+
+/*
+ * vdev_virtio_mmio_config_changed: the device's configuration changed (e.g. a resized
+ * disk): bumps ConfigGeneration and, when the driver is running, raises a configuration
+ * change interrupt. Returns 0; -EINVAL.
+ */
+int vdev_virtio_mmio_config_changed(struct vdev_virtio_mmio *t);
+
+/* vdev_virtio_mmio_status: the device status register (0 for NULL). */
+uint32_t vdev_virtio_mmio_status(struct vdev_virtio_mmio *t);
+
+/* vdev_virtio_mmio_driver_features: the features the driver accepted (valid once
+ * FEATURES_OK is set; 0 for NULL). */
+uint64_t vdev_virtio_mmio_driver_features(struct vdev_virtio_mmio *t);
+
+/* vdev_virtio_mmio_irq_replay: if the line is asserted, deassert and assert it again (for
+ * interrupt controllers that lose a pending level across a guest suspend). Returns 0;
+ * -EINVAL. */
+int vdev_virtio_mmio_irq_replay(struct vdev_virtio_mmio *t);
+
+/* ---------------------------------------------------------------------------------------
+ * virtio-blk
+ * ------------------------------------------------------------------------------------- */
+
+/* Feature bits. */
+#define VDEV_VIRTIO_BLK_F_SIZE_MAX 1u
+#define VDEV_VIRTIO_BLK_F_SEG_MAX 2u
+#define VDEV_VIRTIO_BLK_F_RO 5u
+#define VDEV_VIRTIO_BLK_F_BLK_SIZE 6u
+#define VDEV_VIRTIO_BLK_F_FLUSH 9u
+#define VDEV_VIRTIO_BLK_F_DISCARD 13u
+#define VDEV_VIRTIO_BLK_F_WRITE_ZEROES 14u
+/* Request types and status values. */
+#define VDEV_VIRTIO_BLK_T_IN 0u
+#define VDEV_VIRTIO_BLK_T_OUT 1u
+#define VDEV_VIRTIO_BLK_T_FLUSH 4u
+#define VDEV_VIRTIO_BLK_T_GET_ID 8u
+#define VDEV_VIRTIO_BLK_T_DISCARD 11u
+#define VDEV_VIRTIO_BLK_T_WRITE_ZEROES 13u
+#define VDEV_VIRTIO_BLK_S_OK 0u
+#define VDEV_VIRTIO_BLK_S_IOERR 1u
+#define VDEV_VIRTIO_BLK_S_UNSUPP 2u
+#define VDEV_VIRTIO_BLK_ID_BYTES 20u
+#define VDEV_VIRTIO_BLK_SECTOR_SIZE 512u
+/* Discard / write-zeroes segment flag. */
+#define VDEV_VIRTIO_BLK_WZ_F_UNMAP 1u
+/* Configuration space offsets (struct virtio_blk_config). */
+#define VDEV_VIRTIO_BLK_CFG_CAPACITY 0u
+#define VDEV_VIRTIO_BLK_CFG_SIZE_MAX 8u
+#define VDEV_VIRTIO_BLK_CFG_SEG_MAX 12u
+#define VDEV_VIRTIO_BLK_CFG_BLK_SIZE 20u
+#define VDEV_VIRTIO_BLK_CFG_MAX_DISCARD_SECTORS 36u
+#define VDEV_VIRTIO_BLK_CFG_MAX_DISCARD_SEG 40u
+#define VDEV_VIRTIO_BLK_CFG_DISCARD_ALIGNMENT 44u
+#define VDEV_VIRTIO_BLK_CFG_MAX_WRITE_ZEROES_SECTORS 48u
+#define VDEV_VIRTIO_BLK_CFG_MAX_WRITE_ZEROES_SEG 52u
+#define VDEV_VIRTIO_BLK_CFG_WRITE_ZEROES_MAY_UNMAP 56u
+#define VDEV_VIRTIO_BLK_CONFIG_SIZE 60u
+
+struct vdev_virtio_blk;
+
+/*
+ * Configuration of a virtio-blk device. Zero-initialise, then set what you need.
+ *   path        the raw image (a regular file or a block device), opened O_RDWR, or
+ *               O_RDONLY in read-only mode.
+ *   fd          used when path is NULL: an already open image (the device keeps its own
+ *               dup(); it must be open for writing unless read_only).
+ *   read_only   offer VIRTIO_BLK_F_RO; writes, discards and write-zeroes then fail
+ *               (IOERR for writes, UNSUPP for the others) and the image is never written.
+ *   serial      the GET_ID answer (at most 20 bytes are used); NULL: "cvmm" plus the
+ *               image's device and inode numbers.
+ *   queue_size  QueueNumMax (power of 2); 0: 256.
+ *   seg_max     most data segments per request; 0: queue_size - 2.
+ *   size_max    most bytes per data segment; 0: 1 MiB.
+ * The capacity is the image size in 512-byte sectors (a partial last sector is not
+ * exposed). Without VIRTIO_BLK_F_FLUSH negotiated the device syncs (fdatasync) after each
+ * write (and write-zeroes, discard) before it completes, so no completed write is lost;
+ * with it, the driver's flush request runs fdatasync and completes only after it. An I/O
+ * error of the image (including one fdatasync reports) gives VIRTIO_BLK_S_IOERR.
+ */
+struct vdev_virtio_blk_config {
+	const char *path;
+	int fd;
+	bool read_only;
+	const char *serial;
+	uint16_t queue_size;
+	uint32_t seg_max;
+	uint32_t size_max;
+};
+
+/* vdev_virtio_blk_create: opens the image and builds the device. Returns 0 and *out;
+ * -EINVAL (NULL argument, no path and no fd, bad queue_size, an image smaller than one
+ * sector), -ENOMEM, or the errno of open/dup/fstat/ioctl. */
+int vdev_virtio_blk_create(const struct vdev_virtio_blk_config *cfg, struct vdev_virtio_blk **out);
+
+/* vdev_virtio_blk_destroy: closes the image and frees the device (NULL accepted). Its
+ * transport must be destroyed first. */
+void vdev_virtio_blk_destroy(struct vdev_virtio_blk *blk);
+
+/* vdev_virtio_blk_device: the device model to give vdev_virtio_mmio_create(). */
+const struct vdev_virtio_device *vdev_virtio_blk_device(const struct vdev_virtio_blk *blk);
+
+/* vdev_virtio_blk_capacity: the capacity in 512-byte sectors (0 for NULL). */
+uint64_t vdev_virtio_blk_capacity(const struct vdev_virtio_blk *blk);
+
+/* ---------------------------------------------------------------------------------------
+ * virtio-rng
+ * ------------------------------------------------------------------------------------- */
+
+struct vdev_virtio_rng;
+
+/* Bytes of entropy given per request at most (a guest asking for more gets this much). */
+#define VDEV_VIRTIO_RNG_MAX_REQUEST 65536u
+
+/* vdev_virtio_rng_create: an entropy device fed by getrandom(2), with one queue of
+ * queue_size (a power of 2; 0: 64) entries. Returns 0 and *out; -EINVAL, -ENOMEM. */
+int vdev_virtio_rng_create(uint16_t queue_size, struct vdev_virtio_rng **out);
+
+/* vdev_virtio_rng_destroy: frees the device (NULL accepted), after its transport. */
+void vdev_virtio_rng_destroy(struct vdev_virtio_rng *rng);
+
+/* vdev_virtio_rng_device: the device model to give vdev_virtio_mmio_create(). */
+const struct vdev_virtio_device *vdev_virtio_rng_device(const struct vdev_virtio_rng *rng);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CVMM_VIRTIO_H */

@@ -1,0 +1,441 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * 16550A UART.
+ *
+ * Transmission is instantaneous (each THR write goes straight to out_fd), so the
+ * transmitter FIFO is always empty and THRE/TEMT always read 1. The receiver FIFO holds
+ * what the embedder pushed in; it never overflows from host input because the push only
+ * takes what fits (back-pressure). It can overflow in loopback mode, as real hardware does.
+ * A received-data interrupt is raised as soon as any byte is waiting: below the FIFO
+ * trigger level it is reported as a character timeout, as if the timeout had elapsed.
+ */
+#include "uart_regs.h"
+
+#include <cvmm/devices.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define FIFO_SIZE 16u
+
+struct vdev_uart {
+	pthread_mutex_t lock;
+	struct vdev_uart_config cfg;
+
+	uint8_t rx[FIFO_SIZE];
+	unsigned int rx_head;
+	unsigned int rx_count;
+
+	uint8_t ier, lcr, mcr, scr, dll, dlm, fcr;
+	uint8_t lsr_err; /* sticky error bits of LSR, cleared by reading LSR */
+	uint8_t msr;     /* lines (bits 4-7) and deltas (bits 0-3) */
+	bool thre_pending;
+	bool irq_level;
+	uint64_t tx_dropped;
+};
+
+static bool fifo_enabled(const struct vdev_uart *u)
+{
+	return u->fcr & UART_FCR_ENABLE;
+}
+
+static bool loopback(const struct vdev_uart *u)
+{
+	return u->mcr & UART_MCR_LOOP;
+}
+
+static unsigned int rx_capacity(const struct vdev_uart *u)
+{
+	return fifo_enabled(u) ? FIFO_SIZE : 1;
+}
+
+static size_t input_space_locked(const struct vdev_uart *u)
+{
+	unsigned int cap = rx_capacity(u);
+
+	if (loopback(u) || u->rx_count >= cap)
+		return 0;
+	return cap - u->rx_count;
+}
+
+static unsigned int trigger_level(const struct vdev_uart *u)
+{
+	static const unsigned int levels[4] = {1, 4, 8, 14};
+	return levels[(u->fcr >> 6) & 3];
+}
+
+/* The highest-priority pending interrupt, as IIR's low nibble. */
+static uint8_t pending_iid(const struct vdev_uart *u)
+{
+	if ((u->ier & UART_IER_RLSI) && (u->lsr_err & UART_LSR_ERRORS))
+		return UART_IIR_RLSI;
+	if ((u->ier & UART_IER_RDI) && u->rx_count > 0) {
+		if (fifo_enabled(u) && u->rx_count < trigger_level(u))
+			return UART_IIR_RX_TIMEOUT;
+		return UART_IIR_RDI;
+	}
+	if ((u->ier & UART_IER_THRI) && u->thre_pending)
+		return UART_IIR_THRI;
+	if ((u->ier & UART_IER_MSI) && (u->msr & UART_MSR_DELTAS))
+		return UART_IIR_MSI;
+	return UART_IIR_NO_INT;
+}
+
+static void update_irq(struct vdev_uart *u)
+{
+	bool level = pending_iid(u) != UART_IIR_NO_INT;
+
+	if (level == u->irq_level)
+		return;
+	u->irq_level = level;
+	if (level)
+		vdev_irq_assert(&u->cfg.irq);
+	else
+		vdev_irq_deassert(&u->cfg.irq);
+}
+
+static void rx_clear(struct vdev_uart *u)
+{
+	u->rx_head = 0;
+	u->rx_count = 0;
+}
+
+/* Returns false (and flags an overrun) when the FIFO is full. */
+static bool rx_put(struct vdev_uart *u, uint8_t b)
+{
+	if (u->rx_count >= rx_capacity(u)) {
+		u->lsr_err |= UART_LSR_OE;
+		return false;
+	}
+	u->rx[(u->rx_head + u->rx_count) % FIFO_SIZE] = b;
+	u->rx_count++;
+	return true;
+}
+
+static uint8_t rx_get(struct vdev_uart *u)
+{
+	uint8_t b;
+
+	if (u->rx_count == 0)
+		return 0;
+	b = u->rx[u->rx_head];
+	u->rx_head = (u->rx_head + 1) % FIFO_SIZE;
+	u->rx_count--;
+	return b;
+}
+
+/* Modem input lines: wired to the modem outputs in loopback, else a present host. */
+static uint8_t modem_lines(const struct vdev_uart *u)
+{
+	uint8_t m = u->mcr, lines = 0;
+
+	if (!loopback(u))
+		return UART_MSR_CTS | UART_MSR_DSR | UART_MSR_DCD;
+	if (m & UART_MCR_RTS)
+		lines |= UART_MSR_CTS;
+	if (m & UART_MCR_DTR)
+		lines |= UART_MSR_DSR;
+	if (m & UART_MCR_OUT1)
+		lines |= UART_MSR_RI;
+	if (m & UART_MCR_OUT2)
+		lines |= UART_MSR_DCD;
+	return lines;
+}
+
+static void update_msr(struct vdev_uart *u)
+{
+	uint8_t old = u->msr & 0xf0, now = modem_lines(u), changed = old ^ now;
+	uint8_t delta = 0;
+
+	if (changed & UART_MSR_CTS)
+		delta |= UART_MSR_DCTS;
+	if (changed & UART_MSR_DSR)
+		delta |= UART_MSR_DDSR;
+	if ((old & UART_MSR_RI) && !(now & UART_MSR_RI))
+		delta |= UART_MSR_TERI;
+	if (changed & UART_MSR_DCD)
+		delta |= UART_MSR_DDCD;
+	u->msr = now | (u->msr & UART_MSR_DELTAS) | delta;
+}
+
+static void transmit(struct vdev_uart *u, uint8_t b)
+{
+	ssize_t n;
+
+	if (loopback(u)) {
+		rx_put(u, b);
+		return;
+	}
+	if (u->cfg.out_fd < 0)
+		return;
+	do {
+		n = write(u->cfg.out_fd, &b, 1);
+	} while (n < 0 && errno == EINTR);
+	if (n != 1)
+		u->tx_dropped++;
+}
+
+int vdev_uart_create(const struct vdev_uart_config *cfg, struct vdev_uart **out)
+{
+	struct vdev_uart *u;
+	int ret;
+
+	if (!cfg || !out || cfg->reg_shift > 3)
+		return -EINVAL;
+	u = calloc(1, sizeof(*u));
+	if (!u)
+		return -ENOMEM;
+	ret = pthread_mutex_init(&u->lock, NULL);
+	if (ret) {
+		free(u);
+		return -ret;
+	}
+	u->cfg = *cfg;
+	u->dll = 0x0c; /* 9600 baud from a 1.8432 MHz clock, the customary reset value */
+	u->msr = modem_lines(u);
+	*out = u;
+	return 0;
+}
+
+void vdev_uart_destroy(struct vdev_uart *uart)
+{
+	if (!uart)
+		return;
+	pthread_mutex_destroy(&uart->lock);
+	free(uart);
+}
+
+static bool valid_size(uint32_t size)
+{
+	return size == 1 || size == 2 || size == 4 || size == 8;
+}
+
+/* Maps a bus offset to a register index; -1 for a hole between shifted registers. */
+static int reg_index(const struct vdev_uart *u, uint64_t offset)
+{
+	uint64_t mask = ((uint64_t)1 << u->cfg.reg_shift) - 1;
+
+	if (offset & mask)
+		return -1;
+	offset >>= u->cfg.reg_shift;
+	if (offset >= VDEV_UART_REGS)
+		return -1;
+	return (int)offset;
+}
+
+static uint8_t read_reg(struct vdev_uart *u, int reg)
+{
+	bool dlab = u->lcr & UART_LCR_DLAB;
+	uint8_t v = 0, iid;
+
+	switch (reg) {
+	case UART_RX:
+		v = dlab ? u->dll : rx_get(u);
+		break;
+	case UART_IER:
+		v = dlab ? u->dlm : u->ier;
+		break;
+	case UART_IIR:
+		iid = pending_iid(u);
+		/* Reading IIR while it names THRE acknowledges that interrupt. */
+		if (iid == UART_IIR_THRI)
+			u->thre_pending = false;
+		v = iid | (fifo_enabled(u) ? UART_IIR_FIFO_ENABLED : 0);
+		break;
+	case UART_LCR:
+		v = u->lcr;
+		break;
+	case UART_MCR:
+		v = u->mcr;
+		break;
+	case UART_LSR:
+		v = UART_LSR_THRE | UART_LSR_TEMT | u->lsr_err;
+		if (u->rx_count > 0)
+			v |= UART_LSR_DR;
+		u->lsr_err = 0;
+		break;
+	case UART_MSR:
+		v = u->msr;
+		u->msr &= (uint8_t)~UART_MSR_DELTAS;
+		break;
+	case UART_SCR:
+		v = u->scr;
+		break;
+	default:
+		break;
+	}
+	return v;
+}
+
+static void write_reg(struct vdev_uart *u, int reg, uint8_t v)
+{
+	bool dlab = u->lcr & UART_LCR_DLAB;
+	uint8_t old;
+
+	switch (reg) {
+	case UART_TX:
+		if (dlab) {
+			u->dll = v;
+			break;
+		}
+		transmit(u, v);
+		/* The byte left at once: the holding register is empty again. */
+		u->thre_pending = true;
+		break;
+	case UART_IER:
+		if (dlab) {
+			u->dlm = v;
+			break;
+		}
+		old = u->ier;
+		u->ier = v & UART_IER_MASK;
+		/* Enabling THRE interrupts while THR is empty raises one at once. */
+		if (!(old & UART_IER_THRI) && (u->ier & UART_IER_THRI))
+			u->thre_pending = true;
+		break;
+	case UART_FCR:
+		if ((v ^ u->fcr) & UART_FCR_ENABLE)
+			rx_clear(u);
+		if (v & UART_FCR_CLEAR_RCVR)
+			rx_clear(u);
+		/* Only the enable and trigger bits are state; the clear bits self-clear. */
+		u->fcr = v & (UART_FCR_ENABLE | UART_FCR_TRIGGER_MASK);
+		break;
+	case UART_LCR:
+		u->lcr = v;
+		break;
+	case UART_MCR:
+		old = u->mcr;
+		u->mcr = v & UART_MCR_MASK;
+		if (old != u->mcr)
+			update_msr(u);
+		break;
+	case UART_SCR:
+		u->scr = v;
+		break;
+	default:
+		/* LSR and MSR writes are factory-test features: ignored. */
+		break;
+	}
+}
+
+static void notify_space(struct vdev_uart *u, size_t before)
+{
+	size_t after = input_space_locked(u);
+
+	pthread_mutex_unlock(&u->lock);
+	if (before == 0 && after > 0 && u->cfg.input_space)
+		u->cfg.input_space(u->cfg.cb_ctx);
+}
+
+int vdev_uart_read(struct vdev_uart *uart, uint64_t offset, uint8_t *data, uint32_t size)
+{
+	size_t before;
+	uint8_t v = 0;
+	int reg;
+
+	if (!uart || !data || !valid_size(size))
+		return -EINVAL;
+	pthread_mutex_lock(&uart->lock);
+	before = input_space_locked(uart);
+	reg = reg_index(uart, offset);
+	if (reg >= 0) {
+		v = read_reg(uart, reg);
+		update_irq(uart);
+	}
+	notify_space(uart, before);
+	vdev_le_put(data, size, v);
+	return 0;
+}
+
+int vdev_uart_write(struct vdev_uart *uart, uint64_t offset, const uint8_t *data, uint32_t size)
+{
+	size_t before;
+	int reg;
+
+	if (!uart || !data || !valid_size(size))
+		return -EINVAL;
+	pthread_mutex_lock(&uart->lock);
+	before = input_space_locked(uart);
+	reg = reg_index(uart, offset);
+	if (reg >= 0) {
+		write_reg(uart, reg, data[0]);
+		update_irq(uart);
+	}
+	notify_space(uart, before);
+	return 0;
+}
+
+static int uart_ops_read(void *ctx, uint64_t offset, uint8_t *data, uint32_t size)
+{
+	return vdev_uart_read(ctx, offset, data, size);
+}
+
+static int uart_ops_write(void *ctx, uint64_t offset, const uint8_t *data, uint32_t size)
+{
+	return vdev_uart_write(ctx, offset, data, size);
+}
+
+static const struct vdev_ops uart_ops = {.read = uart_ops_read, .write = uart_ops_write};
+
+const struct vdev_ops *vdev_uart_ops(void)
+{
+	return &uart_ops;
+}
+
+int vdev_uart_push_input(struct vdev_uart *uart, const uint8_t *buf, size_t len)
+{
+	size_t n, i;
+
+	if (!uart || (!buf && len > 0))
+		return -EINVAL;
+	pthread_mutex_lock(&uart->lock);
+	n = input_space_locked(uart);
+	if (n > len)
+		n = len;
+	for (i = 0; i < n; i++)
+		rx_put(uart, buf[i]);
+	update_irq(uart);
+	pthread_mutex_unlock(&uart->lock);
+	/* n <= FIFO_SIZE, so it fits an int. */
+	return (int)n;
+}
+
+size_t vdev_uart_input_space(struct vdev_uart *uart)
+{
+	size_t n;
+
+	if (!uart)
+		return 0;
+	pthread_mutex_lock(&uart->lock);
+	n = input_space_locked(uart);
+	pthread_mutex_unlock(&uart->lock);
+	return n;
+}
+
+uint64_t vdev_uart_tx_dropped(struct vdev_uart *uart)
+{
+	uint64_t n;
+
+	if (!uart)
+		return 0;
+	pthread_mutex_lock(&uart->lock);
+	n = uart->tx_dropped;
+	pthread_mutex_unlock(&uart->lock);
+	return n;
+}
+
+int vdev_uart_irq_replay(struct vdev_uart *uart)
+{
+	if (!uart)
+		return -EINVAL;
+	pthread_mutex_lock(&uart->lock);
+	if (uart->irq_level) {
+		vdev_irq_deassert(&uart->cfg.irq);
+		vdev_irq_assert(&uart->cfg.irq);
+	}
+	pthread_mutex_unlock(&uart->lock);
+	return 0;
+}

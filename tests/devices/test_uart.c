@@ -1,0 +1,405 @@
+// SPDX-License-Identifier: Apache-2.0
+#define _GNU_SOURCE
+#include "irq_recorder.h"
+
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Register offsets and bits, from the PC16550D data sheet. */
+enum { RBR = 0, THR = 0, DLL = 0, IER = 1, DLM = 1, IIR = 2, FCR = 2 };
+enum { LCR = 3, MCR = 4, LSR = 5, MSR = 6, SCR = 7 };
+
+struct fixture {
+	struct vdev_uart *uart;
+	struct irq_recorder irq;
+	int pipe[2];
+	int space_calls;
+	unsigned int shift;
+};
+
+static struct fixture fx;
+
+static void space_cb(void *ctx)
+{
+	struct fixture *f = ctx;
+	f->space_calls++;
+}
+
+static void setup_shift(unsigned int shift)
+{
+	struct vdev_uart_config cfg = {0};
+	memset(&fx, 0, sizeof(fx));
+	cr_assert_eq(pipe2(fx.pipe, O_NONBLOCK), 0);
+	cfg.out_fd = fx.pipe[1];
+	cfg.irq = irq_rec_init(&fx.irq, 4);
+	cfg.reg_shift = shift;
+	cfg.input_space = space_cb;
+	cfg.cb_ctx = &fx;
+	fx.shift = shift;
+	cr_assert_eq(vdev_uart_create(&cfg, &fx.uart), 0);
+}
+
+static void setup(void)
+{
+	setup_shift(0);
+}
+
+static void teardown(void)
+{
+	vdev_uart_destroy(fx.uart);
+	close(fx.pipe[0]);
+	close(fx.pipe[1]);
+}
+
+static uint8_t rd(int reg)
+{
+	uint8_t b[8];
+	memset(b, 0xaa, sizeof(b));
+	cr_assert_eq(vdev_uart_read(fx.uart, (uint64_t)reg << fx.shift, b, 1), 0);
+	return b[0];
+}
+
+static void wr(int reg, uint8_t v)
+{
+	cr_assert_eq(vdev_uart_write(fx.uart, (uint64_t)reg << fx.shift, &v, 1), 0);
+}
+
+static int push(const char *s, size_t n)
+{
+	return vdev_uart_push_input(fx.uart, (const uint8_t *)s, n);
+}
+
+TestSuite(uart, .init = setup, .fini = teardown);
+
+Test(uart, reset_values)
+{
+	cr_assert_eq(rd(IER), 0);
+	cr_assert_eq(rd(IIR), 0x01);
+	cr_assert_eq(rd(LCR), 0);
+	cr_assert_eq(rd(MCR), 0);
+	cr_assert_eq(rd(LSR), 0x60);
+	cr_assert_eq(rd(MSR), 0xb0); /* CTS, DSR, DCD: a host is connected */
+	cr_assert_eq(rd(SCR), 0);
+	cr_assert_eq(rd(RBR), 0);
+	cr_assert_not(fx.irq.level);
+	cr_assert_eq(fx.irq.asserts, 0);
+}
+
+Test(uart, bad_arguments)
+{
+	uint8_t b = 0;
+	struct vdev_uart *u;
+	struct vdev_uart_config cfg = {.out_fd = -1, .reg_shift = 4};
+	cr_assert_eq(vdev_uart_read(fx.uart, 0, &b, 3), -EINVAL);
+	cr_assert_eq(vdev_uart_read(fx.uart, 0, NULL, 1), -EINVAL);
+	cr_assert_eq(vdev_uart_write(NULL, 0, &b, 1), -EINVAL);
+	cr_assert_eq(vdev_uart_write(fx.uart, 0, &b, 0), -EINVAL);
+	cr_assert_eq(vdev_uart_push_input(NULL, &b, 1), -EINVAL);
+	cr_assert_eq(vdev_uart_push_input(fx.uart, NULL, 1), -EINVAL);
+	cr_assert_eq(vdev_uart_push_input(fx.uart, NULL, 0), 0);
+	cr_assert_eq(vdev_uart_create(&cfg, &u), -EINVAL);
+	cr_assert_eq(vdev_uart_create(NULL, &u), -EINVAL);
+	cr_assert_eq(vdev_uart_irq_replay(NULL), -EINVAL);
+	cr_assert_eq(vdev_uart_input_space(NULL), 0);
+	vdev_uart_destroy(NULL);
+}
+
+Test(uart, scratch_and_lcr)
+{
+	wr(SCR, 0x5a);
+	cr_assert_eq(rd(SCR), 0x5a);
+	wr(LCR, 0x1b); /* 8 data bits, 1 stop, even parity */
+	cr_assert_eq(rd(LCR), 0x1b);
+}
+
+Test(uart, divisor_latch_behind_dlab)
+{
+	char out[4];
+	wr(IER, 0x05);
+	wr(LCR, 0x83);
+	cr_assert_eq(rd(DLL), 0x0c, "reset divisor is 9600 baud");
+	cr_assert_eq(rd(DLM), 0x00);
+	wr(DLL, 0x01);
+	wr(DLM, 0x02);
+	cr_assert_eq(rd(DLL), 0x01);
+	cr_assert_eq(rd(DLM), 0x02);
+	wr(LCR, 0x03);
+	/* The latch did not touch IER, and a DLL write sent nothing. */
+	cr_assert_eq(rd(IER), 0x05);
+	cr_assert_eq(read(fx.pipe[0], out, sizeof(out)), -1);
+	cr_assert_eq(errno, EAGAIN);
+	wr(LCR, 0x80);
+	cr_assert_eq(rd(DLL), 0x01);
+	cr_assert_eq(rd(DLM), 0x02);
+}
+
+Test(uart, ier_keeps_low_nibble)
+{
+	wr(IER, 0xff);
+	cr_assert_eq(rd(IER), 0x0f);
+}
+
+Test(uart, transmit_to_fd)
+{
+	char out[16] = {0};
+	const char *msg = "hello";
+	for (size_t i = 0; i < strlen(msg); i++) {
+		wr(THR, (uint8_t)msg[i]);
+		cr_assert_eq(rd(LSR) & 0x60, 0x60, "THRE and TEMT after each byte");
+	}
+	cr_assert_eq(read(fx.pipe[0], out, sizeof(out)), 5);
+	cr_assert_str_eq(out, "hello");
+	cr_assert_eq(vdev_uart_tx_dropped(fx.uart), 0);
+}
+
+Test(uart, transmit_full_fd_counts_drops)
+{
+	char big[65536];
+	size_t filled = 0;
+	ssize_t n;
+	memset(big, 'x', sizeof(big));
+	while ((n = write(fx.pipe[1], big, sizeof(big))) > 0)
+		filled += (size_t)n;
+	cr_assert_gt(filled, 0);
+	wr(THR, 'a');
+	cr_assert_eq(vdev_uart_tx_dropped(fx.uart), 1);
+}
+
+Test(uart, thre_interrupt)
+{
+	wr(IER, 0x02);
+	cr_assert(fx.irq.level, "enabling THRI with THR empty raises it");
+	cr_assert_eq(fx.irq.last_line, 4);
+	cr_assert_eq(rd(IIR), 0x02);
+	cr_assert_not(fx.irq.level, "reading IIR acknowledges THRE");
+	cr_assert_eq(rd(IIR), 0x01);
+	wr(THR, 'z');
+	cr_assert(fx.irq.level, "THR empties again after a write");
+	cr_assert_eq(rd(IIR), 0x02);
+	cr_assert_not(fx.irq.level);
+	wr(THR, 'z');
+	cr_assert(fx.irq.level);
+	wr(IER, 0x00);
+	cr_assert_not(fx.irq.level, "disabling THRI lowers the line");
+	cr_assert_eq(rd(IIR), 0x01);
+	cr_assert_eq(fx.irq.asserts, 3);
+	cr_assert_eq(fx.irq.deasserts, 3);
+}
+
+Test(uart, receive_without_fifo)
+{
+	cr_assert_eq(vdev_uart_input_space(fx.uart), 1);
+	cr_assert_eq(push("ab", 2), 1, "without FIFO one byte fits");
+	cr_assert_eq(vdev_uart_input_space(fx.uart), 0);
+	cr_assert_eq(rd(LSR) & 0x01, 0x01);
+	cr_assert_not(fx.irq.level, "RDI not enabled");
+	wr(IER, 0x01);
+	cr_assert(fx.irq.level);
+	cr_assert_eq(rd(IIR), 0x04);
+	cr_assert(fx.irq.level, "IIR read does not clear received data");
+	cr_assert_eq(rd(RBR), 'a');
+	cr_assert_not(fx.irq.level);
+	cr_assert_eq(rd(LSR) & 0x01, 0);
+	cr_assert_eq(fx.space_calls, 1, "the embedder hears that input fits again");
+	cr_assert_eq(push("b", 1), 1);
+	cr_assert(fx.irq.level);
+	cr_assert_eq(rd(RBR), 'b');
+	cr_assert_eq(fx.space_calls, 2);
+}
+
+Test(uart, fifo_back_pressure)
+{
+	char in[40];
+	for (int i = 0; i < 40; i++)
+		in[i] = (char)('A' + i);
+	wr(FCR, 0x01);
+	cr_assert_eq(rd(IIR) & 0xc0, 0xc0, "FIFOs enabled shows in IIR");
+	cr_assert_eq(vdev_uart_input_space(fx.uart), 16);
+	cr_assert_eq(push(in, 40), 16, "the push takes only what fits");
+	cr_assert_eq(push(in + 16, 24), 0);
+	cr_assert_eq(vdev_uart_input_space(fx.uart), 0);
+	cr_assert_eq(rd(LSR) & 0x03, 0x01, "data ready and no overrun: nothing was lost");
+	cr_assert_eq(rd(RBR), 'A');
+	cr_assert_eq(fx.space_calls, 1);
+	cr_assert_eq(vdev_uart_input_space(fx.uart), 1);
+	cr_assert_eq(push(in + 16, 24), 1);
+	/* The guest reads everything, in order, as the embedder feeds the rest. */
+	size_t fed = 17;
+	for (int i = 1; i < 40; i++) {
+		cr_assert_eq(rd(RBR), 'A' + i, "byte %d", i);
+		int n = push(in + fed, 40 - fed);
+		cr_assert_geq(n, 0);
+		fed += (size_t)n;
+	}
+	cr_assert_eq(fed, 40);
+	cr_assert_eq(rd(LSR) & 0x01, 0);
+	cr_assert_eq(vdev_uart_input_space(fx.uart), 16);
+}
+
+Test(uart, fifo_trigger_levels)
+{
+	wr(IER, 0x01);
+	wr(FCR, 0x81); /* trigger at 8 */
+	cr_assert_eq(push("abc", 3), 3);
+	cr_assert(fx.irq.level);
+	cr_assert_eq(rd(IIR), 0xcc, "below the trigger: character timeout");
+	cr_assert_eq(push("defgh", 5), 5);
+	cr_assert_eq(rd(IIR), 0xc4, "at the trigger: received data available");
+	wr(FCR, 0xc1); /* trigger at 14 */
+	cr_assert_eq(rd(IIR), 0xcc);
+	wr(FCR, 0x41); /* trigger at 4 */
+	cr_assert_eq(rd(IIR), 0xc4);
+	for (int i = 0; i < 8; i++)
+		rd(RBR);
+	cr_assert_eq(rd(IIR), 0xc1);
+	cr_assert_not(fx.irq.level);
+}
+
+Test(uart, fcr_clears_fifo)
+{
+	wr(FCR, 0x01);
+	cr_assert_eq(push("0123456789", 10), 10);
+	wr(FCR, 0x03); /* clear RX, keep enabled */
+	cr_assert_eq(rd(LSR) & 0x01, 0);
+	cr_assert_eq(fx.space_calls, 0, "space never went to zero");
+	cr_assert_eq(push("0123456789abcdefXYZ", 19), 16);
+	wr(FCR, 0x00); /* disabling the FIFOs also empties them */
+	cr_assert_eq(rd(LSR) & 0x01, 0);
+	cr_assert_eq(rd(IIR) & 0xc0, 0);
+	cr_assert_eq(fx.space_calls, 1);
+	cr_assert_eq(vdev_uart_input_space(fx.uart), 1);
+}
+
+Test(uart, loopback)
+{
+	char out[4];
+	wr(FCR, 0x01);
+	wr(MCR, 0x10);
+	cr_assert_eq(rd(MCR), 0x10);
+	cr_assert_eq(vdev_uart_input_space(fx.uart), 0, "host input is cut off in loopback");
+	cr_assert_eq(push("x", 1), 0);
+	wr(THR, 'L');
+	cr_assert_eq(read(fx.pipe[0], out, sizeof(out)), -1, "nothing reaches the fd");
+	cr_assert_eq(rd(LSR) & 0x01, 0x01);
+	cr_assert_eq(rd(RBR), 'L');
+	/* The modem lines follow MCR: DTR->DSR, RTS->CTS, OUT1->RI, OUT2->DCD. */
+	rd(MSR); /* clear the deltas of entering loopback */
+	wr(MCR, 0x11);
+	cr_assert_eq(rd(MSR), 0x22);
+	wr(MCR, 0x12);
+	cr_assert_eq(rd(MSR), 0x13);
+	wr(MCR, 0x14);
+	cr_assert_eq(rd(MSR), 0x41);
+	wr(MCR, 0x18);
+	cr_assert_eq(rd(MSR), 0x8c, "RI falling edge sets TERI");
+	cr_assert_eq(rd(MSR), 0x80, "reading MSR clears the deltas");
+	wr(MCR, 0x00);
+	cr_assert_eq(fx.space_calls, 1, "leaving loopback lets input in again");
+	cr_assert_eq(rd(MSR), 0xb0 | 0x03);
+	cr_assert_eq(push("x", 1), 1);
+}
+
+Test(uart, loopback_overrun_and_line_status_interrupt)
+{
+	wr(IER, 0x05); /* RLSI and RDI */
+	wr(MCR, 0x10);
+	wr(THR, '1');
+	cr_assert_eq(rd(IIR), 0x04);
+	wr(THR, '2'); /* no FIFO: the second byte overruns */
+	cr_assert(fx.irq.level);
+	cr_assert_eq(rd(IIR), 0x06, "line status has the highest priority");
+	cr_assert_eq(rd(LSR), 0x63);
+	cr_assert_eq(rd(LSR), 0x61, "reading LSR clears the overrun");
+	cr_assert_eq(rd(IIR), 0x04);
+	cr_assert_eq(rd(RBR), '1');
+	cr_assert_eq(rd(IIR), 0x01);
+	cr_assert_not(fx.irq.level);
+}
+
+Test(uart, modem_status_interrupt)
+{
+	wr(IER, 0x08);
+	cr_assert_not(fx.irq.level);
+	wr(MCR, 0x10); /* loopback drops CTS/DSR/DCD: deltas */
+	cr_assert(fx.irq.level);
+	cr_assert_eq(rd(IIR), 0x00);
+	cr_assert_eq(rd(MSR), 0x0b);
+	cr_assert_not(fx.irq.level);
+	cr_assert_eq(rd(IIR), 0x01);
+}
+
+Test(uart, interrupt_priority)
+{
+	wr(IER, 0x0f);
+	cr_assert_eq(rd(IIR), 0x02);
+	cr_assert_eq(push("a", 1), 1);
+	wr(THR, 'x');
+	cr_assert_eq(rd(IIR), 0x04, "received data before THRE");
+	rd(RBR);
+	cr_assert_eq(rd(IIR), 0x02);
+	cr_assert_eq(rd(IIR), 0x01);
+}
+
+Test(uart, offsets_outside_registers)
+{
+	uint8_t b[4] = {0xff, 0xff, 0xff, 0xff};
+	cr_assert_eq(vdev_uart_read(fx.uart, 8, b, 4), 0);
+	cr_assert_eq(vdev_le_get(b, 4), 0);
+	cr_assert_eq(vdev_uart_write(fx.uart, 0xffffffffffffull, b, 4), 0);
+	cr_assert_eq(rd(SCR), 0);
+}
+
+Test(uart, irq_replay)
+{
+	cr_assert_eq(vdev_uart_irq_replay(fx.uart), 0);
+	cr_assert_eq(fx.irq.asserts, 0, "nothing to replay when low");
+	wr(IER, 0x02);
+	cr_assert_eq(fx.irq.asserts, 1);
+	cr_assert_eq(vdev_uart_irq_replay(fx.uart), 0);
+	cr_assert_eq(fx.irq.deasserts, 1);
+	cr_assert_eq(fx.irq.asserts, 2);
+	cr_assert(fx.irq.level);
+}
+
+/* MMIO with reg-shift 2 (arm64 FDT "reg-shift = <2>"), 32-bit accesses. */
+Test(uart, register_shift)
+{
+	uint8_t b[4];
+	teardown();
+	setup_shift(2);
+	wr(SCR, 0x77);
+	cr_assert_eq(rd(SCR), 0x77);
+	cr_assert_eq(vdev_uart_read(fx.uart, 5 * 4, b, 4), 0);
+	cr_assert_eq(vdev_le_get(b, 4), 0x60, "LSR at 0x14, zero-extended");
+	vdev_le_put(b, 4, 0x12345603);
+	cr_assert_eq(vdev_uart_write(fx.uart, 3 * 4, b, 4), 0);
+	cr_assert_eq(rd(LCR), 0x03, "only the low byte is used");
+	/* The bytes between registers are holes. */
+	cr_assert_eq(vdev_uart_read(fx.uart, 7 * 4 + 1, b, 1), 0);
+	cr_assert_eq(b[0], 0);
+	b[0] = 0x11;
+	cr_assert_eq(vdev_uart_write(fx.uart, 7 * 4 + 2, b, 1), 0);
+	cr_assert_eq(rd(SCR), 0x77);
+	cr_assert_eq(vdev_uart_read(fx.uart, 8 * 4, b, 1), 0);
+	cr_assert_eq(b[0], 0);
+}
+
+/* Through a bus, at the PC's COM1 address. */
+Test(uart, on_a_bus)
+{
+	struct vdev_bus *bus;
+	char out[2] = {0};
+	uint8_t b = 'Q';
+	cr_assert_eq(vdev_bus_create(&bus), 0);
+	cr_assert_eq(vdev_bus_insert(bus, 0x3f8, VDEV_UART_REGS, vdev_uart_ops(), fx.uart), 0);
+	cr_assert_eq(vdev_bus_write(bus, 0x3f8, &b, 1), 0);
+	cr_assert_eq(read(fx.pipe[0], out, 1), 1);
+	cr_assert_eq(out[0], 'Q');
+	cr_assert_eq(vdev_bus_read(bus, 0x3fd, &b, 1), 0);
+	cr_assert_eq(b, 0x60);
+	vdev_bus_destroy(bus);
+}
