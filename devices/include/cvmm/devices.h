@@ -14,9 +14,10 @@
  * Thread safety: every function of this header may be called from any thread. Each device
  * object has its own lock, so several vCPU threads and the embedder's event loop may use one
  * device at the same time. A bus may be read and written (dispatch) from several threads
- * at once while ranges are inserted or removed. Interrupt callbacks are called with the
- * device's lock held: they must not call back into the same device. Other callbacks (reset,
- * input space, timer changes) are called without the device's lock held.
+ * at once while ranges are inserted or removed. Interrupt callbacks and the RTC's
+ * timer_changed are called with the device's lock held, so that they see changes in order:
+ * they must not call back into the same device. The other callbacks (the UART's
+ * input_space, the i8042's reset) are called without the device's lock held.
  */
 #ifndef CVMM_DEVICES_H
 #define CVMM_DEVICES_H
@@ -235,11 +236,13 @@ struct vdev_rtc;
  *   clock_ns        optional time source: the current time in nanoseconds since the Unix
  *                   epoch. NULL uses CLOCK_REALTIME. Deadlines are in this clock.
  *   clock_ctx       passed to clock_ns.
- *   timer_changed   optional: called (without the RTC's lock) whenever the RTC's next
- *                   deadline changes, with the new deadline (absolute, in clock_ns's
+ *   timer_changed   optional: called (with the RTC's lock held: it must not call into the
+ *                   RTC) whenever the RTC's next deadline changes, and again after an early
+ *                   vdev_rtc_timer_expired(), with the deadline (absolute, in clock_ns's
  *                   nanoseconds; with the default clock, a CLOCK_REALTIME time suitable for
  *                   timerfd_settime(TFD_TIMER_ABSTIME)) or -1 for none. The embedder arms
- *                   its timer and calls vdev_rtc_timer_expired() when it fires.
+ *                   its one-shot timer for it (or disarms it) and calls
+ *                   vdev_rtc_timer_expired() when it fires.
  *   timer_ctx       passed to timer_changed.
  */
 struct vdev_rtc_config {

@@ -1,0 +1,373 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Split virtqueue, device side. Everything in the rings comes from an untrusted driver:
+ * each field is read once into a local copy and checked before use, and every access
+ * goes through vm-memory, which refuses ranges outside guest RAM.
+ */
+#include <cvmm/virtio.h>
+
+#include <errno.h>
+#include <stdlib.h>
+
+#define DESC_SIZE 16u
+
+struct vdev_virtq {
+	const struct vmem_map *mem;
+	uint16_t max_size;
+	bool enabled;
+	bool indirect;
+	bool pushed;
+	struct vdev_virtq_layout layout;
+	uint16_t last_avail;
+	uint16_t next_used;
+	uint32_t seg_cap;
+	struct vdev_virtq_seg *segs;
+};
+
+struct desc {
+	uint64_t addr;
+	uint32_t len;
+	uint16_t flags;
+	uint16_t next;
+};
+
+static bool is_pow2(uint32_t v)
+{
+	return v && !(v & (v - 1));
+}
+
+static uint32_t chain_limit(uint16_t size)
+{
+	return size > VDEV_VIRTQ_MIN_CHAIN ? size : VDEV_VIRTQ_MIN_CHAIN;
+}
+
+int vdev_virtq_create(const struct vmem_map *mem, uint16_t max_size, struct vdev_virtq **out)
+{
+	struct vdev_virtq *q;
+
+	if (!mem || !out || max_size == 0 || max_size > VDEV_VIRTQ_MAX_SIZE)
+		return -EINVAL;
+	q = calloc(1, sizeof(*q));
+	if (!q)
+		return -ENOMEM;
+	q->mem = mem;
+	q->max_size = max_size;
+	q->seg_cap = chain_limit(max_size);
+	q->segs = calloc(q->seg_cap, sizeof(*q->segs));
+	if (!q->segs) {
+		free(q);
+		return -ENOMEM;
+	}
+	*out = q;
+	return 0;
+}
+
+void vdev_virtq_destroy(struct vdev_virtq *q)
+{
+	if (!q)
+		return;
+	free(q->segs);
+	free(q);
+}
+
+int vdev_virtq_check_layout(const struct vmem_map *mem, uint16_t max_size,
+			    const struct vdev_virtq_layout *l)
+{
+	int ret;
+
+	if (!mem || !l)
+		return -EINVAL;
+	if (!is_pow2(l->size) || l->size > max_size || l->size > VDEV_VIRTQ_MAX_SIZE)
+		return -EINVAL;
+	if ((l->desc & 15) || (l->avail & 1) || (l->used & 3))
+		return -EINVAL;
+	/* Sizes cannot overflow: size <= 32768. */
+	ret = vmem_check_range(mem, l->desc, (size_t)DESC_SIZE * l->size, false);
+	if (ret == 0)
+		ret = vmem_check_range(mem, l->avail, 6 + 2 * (size_t)l->size, false);
+	if (ret == 0)
+		ret = vmem_check_range(mem, l->used, 6 + 8 * (size_t)l->size, true);
+	return ret;
+}
+
+int vdev_virtq_enable(struct vdev_virtq *q, const struct vdev_virtq_layout *layout,
+		      uint64_t features)
+{
+	int ret;
+
+	if (!q || !layout)
+		return -EINVAL;
+	ret = vdev_virtq_check_layout(q->mem, q->max_size, layout);
+	if (ret < 0)
+		return ret;
+	q->layout = *layout;
+	q->indirect = features & (1ull << VDEV_VIRTIO_F_INDIRECT_DESC);
+	q->last_avail = 0;
+	q->next_used = 0;
+	q->pushed = false;
+	q->enabled = true;
+	return 0;
+}
+
+void vdev_virtq_disable(struct vdev_virtq *q)
+{
+	if (!q)
+		return;
+	q->enabled = false;
+	q->pushed = false;
+	q->last_avail = 0;
+	q->next_used = 0;
+	q->layout = (struct vdev_virtq_layout){0};
+}
+
+bool vdev_virtq_enabled(const struct vdev_virtq *q)
+{
+	return q && q->enabled;
+}
+
+uint16_t vdev_virtq_size(const struct vdev_virtq *q)
+{
+	return q && q->enabled ? q->layout.size : 0;
+}
+
+const struct vmem_map *vdev_virtq_mem(const struct vdev_virtq *q)
+{
+	return q ? q->mem : NULL;
+}
+
+uint16_t vdev_virtq_last_avail(const struct vdev_virtq *q)
+{
+	return q ? q->last_avail : 0;
+}
+
+uint16_t vdev_virtq_next_used(const struct vdev_virtq *q)
+{
+	return q ? q->next_used : 0;
+}
+
+static int read_desc(const struct vdev_virtq *q, uint64_t table, uint32_t idx, struct desc *d)
+{
+	uint8_t raw[DESC_SIZE];
+	int ret;
+
+	/* table + idx * 16 cannot overflow: the whole table was checked to be mapped. */
+	ret = vmem_read(q->mem, table + (uint64_t)idx * DESC_SIZE, raw, sizeof(raw));
+	if (ret < 0)
+		return ret;
+	d->addr = vmem_ld_le64(raw);
+	d->len = vmem_ld_le32(raw + 8);
+	d->flags = vmem_ld_le16(raw + 12);
+	d->next = vmem_ld_le16(raw + 14);
+	return 0;
+}
+
+/* Walks the chain starting at head into q->segs. -EBADMSG for any rule the driver broke. */
+static int walk_chain(struct vdev_virtq *q, uint16_t head, struct vdev_virtq_chain *c)
+{
+	const uint32_t limit = chain_limit(q->layout.size);
+	uint64_t table = q->layout.desc;
+	uint32_t table_n = q->layout.size;
+	uint32_t visited = 0; /* descriptors read from the current table */
+	bool in_indirect = false;
+	bool seen_write = false;
+	uint32_t idx = head;
+	struct desc d;
+	int ret;
+
+	*c = (struct vdev_virtq_chain){.head = head, .segs = q->segs};
+	for (;;) {
+		if (idx >= table_n)
+			return -EBADMSG;
+		/* A chain visiting more descriptors than its table holds has a loop. */
+		if (++visited > table_n)
+			return -EBADMSG;
+		ret = read_desc(q, table, idx, &d);
+		if (ret < 0)
+			return ret == -EFAULT || ret == -EOVERFLOW ? -EBADMSG : ret;
+
+		if (d.flags & VDEV_VIRTQ_DESC_F_INDIRECT) {
+			if (!q->indirect || in_indirect || (d.flags & VDEV_VIRTQ_DESC_F_NEXT))
+				return -EBADMSG;
+			if (d.len == 0 || d.len % DESC_SIZE || d.len / DESC_SIZE > limit)
+				return -EBADMSG;
+			if (vmem_check_range(q->mem, d.addr, d.len, false) < 0)
+				return -EBADMSG;
+			in_indirect = true;
+			table = d.addr;
+			table_n = d.len / DESC_SIZE;
+			visited = 0;
+			idx = 0;
+			continue;
+		}
+
+		if (c->nsegs >= limit)
+			return -EBADMSG;
+		bool write = d.flags & VDEV_VIRTQ_DESC_F_WRITE;
+		if (!write && seen_write)
+			return -EBADMSG;
+		if (vmem_check_range(q->mem, d.addr, d.len, write) < 0)
+			return -EBADMSG;
+		q->segs[c->nsegs++] = (struct vdev_virtq_seg){.gpa = d.addr, .len = d.len,
+							      .write = write};
+		if (write) {
+			seen_write = true;
+			c->write_len += d.len;
+		} else {
+			c->nreadable++;
+			c->read_len += d.len;
+		}
+		if (!(d.flags & VDEV_VIRTQ_DESC_F_NEXT))
+			return 0;
+		idx = d.next;
+	}
+}
+
+int vdev_virtq_pop(struct vdev_virtq *q, struct vdev_virtq_chain *chain)
+{
+	uint16_t avail_idx, pending, head;
+	int ret;
+
+	if (!q || !chain || !q->enabled)
+		return -EINVAL;
+	/* Acquire: the ring entries and descriptors the driver wrote before publishing
+	   avail->idx are visible once we see the new index. */
+	ret = vmem_atomic_load_u16(q->mem, q->layout.avail + 2, &avail_idx, VMEM_ACQUIRE);
+	if (ret < 0)
+		return -EFAULT;
+	pending = (uint16_t)(avail_idx - q->last_avail);
+	if (pending == 0)
+		return 0;
+	if (pending > q->layout.size)
+		return -EBADMSG;
+	ret = vmem_read_u16_le(q->mem,
+			       q->layout.avail + 4 + 2 * (uint64_t)(q->last_avail % q->layout.size),
+			       &head);
+	if (ret < 0)
+		return -EFAULT;
+	if (head >= q->layout.size)
+		return -EBADMSG;
+	ret = walk_chain(q, head, chain);
+	if (ret < 0) {
+		*chain = (struct vdev_virtq_chain){0};
+		return ret;
+	}
+	q->last_avail++;
+	return 1;
+}
+
+/* Copies between buf and the chain's readable (write false) or writable part. */
+static ssize_t chain_copy(const struct vdev_virtq *q, const struct vdev_virtq_chain *c,
+			  bool write, uint64_t off, void *buf, size_t len)
+{
+	uint32_t first = write ? c->nreadable : 0;
+	uint32_t end = write ? c->nsegs : c->nreadable;
+	size_t done = 0;
+
+	if (end > c->nsegs || first > end)
+		return -EINVAL;
+	for (uint32_t i = first; i < end && done < len; i++) {
+		const struct vdev_virtq_seg *s = &c->segs[i];
+		if (off >= s->len) {
+			off -= s->len;
+			continue;
+		}
+		size_t n = s->len - off;
+		if (n > len - done)
+			n = len - done;
+		int ret = write ? vmem_write(q->mem, s->gpa + off, (const uint8_t *)buf + done, n)
+				: vmem_read(q->mem, s->gpa + off, (uint8_t *)buf + done, n);
+		if (ret < 0)
+			return ret;
+		done += n;
+		off = 0;
+	}
+	return (ssize_t)done;
+}
+
+ssize_t vdev_virtq_chain_read(const struct vdev_virtq *q, const struct vdev_virtq_chain *chain,
+			      uint64_t off, void *buf, size_t len)
+{
+	if (!q || !chain || (!buf && len))
+		return -EINVAL;
+	return chain_copy(q, chain, false, off, buf, len);
+}
+
+ssize_t vdev_virtq_chain_write(const struct vdev_virtq *q, const struct vdev_virtq_chain *chain,
+			       uint64_t off, const void *buf, size_t len)
+{
+	if (!q || !chain || (!buf && len))
+		return -EINVAL;
+	return chain_copy(q, chain, true, off, (void *)buf, len);
+}
+
+int vdev_virtq_chain_ranges(const struct vdev_virtq_chain *c, bool write, uint64_t off,
+			    uint64_t len, struct vmem_range *ranges, size_t max)
+{
+	uint32_t first, end;
+	uint64_t part;
+	size_t n = 0;
+
+	if (!c || (!ranges && max))
+		return -EINVAL;
+	first = write ? c->nreadable : 0;
+	end = write ? c->nsegs : c->nreadable;
+	part = write ? c->write_len : c->read_len;
+	if (end > c->nsegs || first > end)
+		return -EINVAL;
+	if (off > part || len > part - off)
+		return -ERANGE;
+	for (uint32_t i = first; i < end && len; i++) {
+		const struct vdev_virtq_seg *s = &c->segs[i];
+		if (off >= s->len) {
+			off -= s->len;
+			continue;
+		}
+		uint64_t take = s->len - off;
+		if (take > len)
+			take = len;
+		if (n == max)
+			return -ENOSPC;
+		ranges[n++] = (struct vmem_range){.gpa = s->gpa + off, .len = (size_t)take};
+		len -= take;
+		off = 0;
+	}
+	return (int)n;
+}
+
+int vdev_virtq_push(struct vdev_virtq *q, uint16_t head, uint32_t len)
+{
+	uint64_t elem;
+	int ret;
+
+	if (!q || !q->enabled || head >= q->layout.size)
+		return -EINVAL;
+	elem = q->layout.used + 4 + 8 * (uint64_t)(q->next_used % q->layout.size);
+	ret = vmem_write_u32_le(q->mem, elem, head);
+	if (ret == 0)
+		ret = vmem_write_u32_le(q->mem, elem + 4, len);
+	if (ret < 0)
+		return ret;
+	/* Release: the element is visible before the index that hands it over. */
+	ret = vmem_atomic_store_u16(q->mem, q->layout.used + 2, (uint16_t)(q->next_used + 1),
+				    VMEM_RELEASE);
+	if (ret < 0)
+		return ret;
+	q->next_used++;
+	q->pushed = true;
+	return 0;
+}
+
+bool vdev_virtq_should_notify(struct vdev_virtq *q)
+{
+	uint16_t flags;
+
+	if (!q || !q->enabled || !q->pushed)
+		return false;
+	q->pushed = false;
+	/* Full barrier: our used->idx store must not be ordered after the flags load, or a
+	   driver re-enabling interrupts at the same time could miss this notification. */
+	vmem_fence(VMEM_SEQ_CST);
+	if (vmem_atomic_load_u16(q->mem, q->layout.avail, &flags, VMEM_RELAXED) < 0)
+		return true;
+	return !(flags & VDEV_VIRTQ_AVAIL_F_NO_INTERRUPT);
+}
