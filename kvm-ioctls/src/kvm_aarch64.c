@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* aarch64-only ioctls: IPA limit, vCPU init/finalize, ONE_REG and the register list. */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int kvmio__arch_vcpu_created(struct kvmio_vm *vm, struct kvmio_vcpu *vcpu)
+{
+	struct kvm_vcpu_init init;
+	/* Kept as an error for kvmio_vcpu_arm_init(), not a creation failure: the raw
+	 * init path does not need it. */
+	vcpu->arm_target_err = kvmio_vm_arm_preferred_target(vm, &init);
+	vcpu->arm_target = init.target;
+	return 0;
+}
+
+int kvmio_system_host_ipa_limit(const struct kvmio_system *sys)
+{
+	int r = kvmio_system_check_extension(sys, KVM_CAP_ARM_VM_IPA_SIZE);
+	return r;
+}
+
+int kvmio_vm_arm_preferred_target(const struct kvmio_vm *vm, struct kvm_vcpu_init *init)
+{
+	if (!init)
+		return -EINVAL;
+	memset(init, 0, sizeof(*init));
+	return kvmio__ioctl(vm->fd, KVM_ARM_PREFERRED_TARGET, init);
+}
+
+int kvmio_vcpu_arm_init_raw(const struct kvmio_vcpu *vcpu, const struct kvm_vcpu_init *init)
+{
+	if (!init)
+		return -EINVAL;
+	return kvmio__ioctl(vcpu->fd, KVM_ARM_VCPU_INIT, init);
+}
+
+int kvmio_vcpu_arm_init(const struct kvmio_vcpu *vcpu, uint64_t features)
+{
+	if (vcpu->arm_target_err < 0)
+		return vcpu->arm_target_err;
+	struct kvm_vcpu_init init = {.target = vcpu->arm_target};
+	init.features[0] = (uint32_t)features;
+	init.features[1] = (uint32_t)(features >> 32);
+	return kvmio_vcpu_arm_init_raw(vcpu, &init);
+}
+
+int kvmio_vcpu_arm_finalize(const struct kvmio_vcpu *vcpu, int feature)
+{
+	return kvmio__ioctl(vcpu->fd, KVM_ARM_VCPU_FINALIZE, &feature);
+}
+
+size_t kvmio_reg_size(uint64_t id)
+{
+	return (size_t)1 << ((id & KVM_REG_SIZE_MASK) >> KVM_REG_SIZE_SHIFT);
+}
+
+int kvmio_vcpu_get_reg_raw(const struct kvmio_vcpu *vcpu, uint64_t id, void *buf, size_t size)
+{
+	if (!buf || size != kvmio_reg_size(id))
+		return -EINVAL;
+	struct kvm_one_reg r = {.id = id, .addr = (uint64_t)(uintptr_t)buf};
+	return kvmio__ioctl(vcpu->fd, KVM_GET_ONE_REG, &r);
+}
+
+int kvmio_vcpu_set_reg_raw(const struct kvmio_vcpu *vcpu, uint64_t id, const void *buf, size_t size)
+{
+	if (!buf || size != kvmio_reg_size(id))
+		return -EINVAL;
+	struct kvm_one_reg r = {.id = id, .addr = (uint64_t)(uintptr_t)buf};
+	return kvmio__ioctl(vcpu->fd, KVM_SET_ONE_REG, &r);
+}
+
+int kvmio_vcpu_get_reg(const struct kvmio_vcpu *vcpu, uint64_t id, uint64_t *value)
+{
+	size_t size = kvmio_reg_size(id);
+	if (!value || size > sizeof(*value))
+		return -EINVAL;
+	uint64_t v = 0;
+	/* Little-endian: a narrower register lands in the low bytes, zero-extended. */
+	int r = kvmio_vcpu_get_reg_raw(vcpu, id, &v, size);
+	if (r == 0)
+		*value = v;
+	return r;
+}
+
+int kvmio_vcpu_set_reg(const struct kvmio_vcpu *vcpu, uint64_t id, uint64_t value)
+{
+	size_t size = kvmio_reg_size(id);
+	if (size > sizeof(value))
+		return -EINVAL;
+	return kvmio_vcpu_set_reg_raw(vcpu, id, &value, size);
+}
+
+int kvmio_vcpu_get_reg_list(const struct kvmio_vcpu *vcpu, uint64_t *ids, size_t max,
+                            size_t *needed)
+{
+	if (needed)
+		*needed = 0;
+	if ((max && !ids) || max > UINT32_MAX / sizeof(*ids))
+		return -EINVAL;
+	struct kvm_reg_list *l = calloc(1, sizeof(*l) + max * sizeof(*ids));
+	if (!l)
+		return -ENOMEM;
+	l->n = max;
+	int r = kvmio__ioctl(vcpu->fd, KVM_GET_REG_LIST, l);
+	if (r == 0) {
+		if (l->n > max) {
+			r = -EPROTO;
+		} else {
+			memcpy(ids, l->reg, l->n * sizeof(*ids));
+			r = (int)l->n;
+		}
+	} else if (r == -E2BIG && needed && l->n > max) {
+		*needed = (size_t)l->n;
+	}
+	free(l);
+	return r;
+}

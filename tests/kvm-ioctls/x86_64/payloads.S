@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * 16-bit real-mode payloads for the x86_64 kvm-ioctls tests. Each is copied to guest
+ * address 0x1000 and entered with CS = DS = 0, IP = 0x1000. Only position-independent
+ * code: every address below is a guest physical address chosen by the test.
+ */
+#define PAYLOAD(name) .globl name##_start, name##_end; name##_start:
+#define END(name) name##_end:
+
+	.section .rodata
+	.code16
+
+/* OUT of 1, 2 and 4 bytes. */
+PAYLOAD(x86_io_out)
+	mov $0x11, %al
+	out %al, $0x10
+	mov $0x2233, %ax
+	out %ax, $0x12
+	mov $0x44556677, %eax
+	out %eax, $0x14
+	hlt
+END(x86_io_out)
+
+/* IN of 1, 2 and 4 bytes, results left in BL, CX and EDX. */
+PAYLOAD(x86_io_in)
+	xor %ebx, %ebx
+	xor %ecx, %ecx
+	in $0x20, %al
+	mov %al, %bl
+	in $0x22, %ax
+	mov %ax, %cx
+	in $0x24, %eax
+	mov %eax, %edx
+	hlt
+END(x86_io_in)
+
+/* REP OUTSB of 4 bytes from 0x3000 to port 0x30, then REP INSB of 4 bytes to 0x3100. */
+PAYLOAD(x86_io_rep)
+	cld
+	mov $0x3000, %si
+	mov $4, %cx
+	mov $0x30, %dx
+	rep outsb
+	mov $0x3100, %di
+	mov $4, %cx
+	rep insb
+	hlt
+END(x86_io_rep)
+
+/* MMIO writes of 1, 2 and 4 bytes at 0x20000..; reads of 1, 2, 4 into AL, BX, ECX. */
+PAYLOAD(x86_mmio)
+	xor %eax, %eax
+	xor %ebx, %ebx
+	xor %ecx, %ecx
+	mov $0x2000, %dx
+	mov %dx, %ds
+	movb $0xab, 0x0
+	movw $0x1234, 0x2
+	movl $0xdeadbeef, 0x4
+	mov 0x8, %al
+	mov 0x10, %bx
+	mov 0x20, %ecx
+	hlt
+END(x86_mmio)
+
+PAYLOAD(x86_hlt)
+	hlt
+END(x86_hlt)
+
+/* An empty IDT (limit 0 at 0x3000, which the test leaves zeroed), then #UD: the
+ * exception cannot be delivered, nor can the #DF, so the CPU shuts down. */
+PAYLOAD(x86_triple_fault)
+	lidt 0x3000
+	ud2
+	hlt
+END(x86_triple_fault)
+
+/* Writes to pages 3 and 5 (dirty log test). */
+PAYLOAD(x86_dirty)
+	movb $1, 0x3000
+	movb $1, 0x5000
+	hlt
+END(x86_dirty)
+
+/* Reads 0x10000 (a read-only slot) into BL, then writes it (an MMIO exit). */
+PAYLOAD(x86_readonly)
+	mov $0x1000, %ax
+	mov %ax, %ds
+	mov 0x0, %bl
+	movb $0x77, 0x0
+	hlt
+END(x86_readonly)
+
+/* ioeventfd: port 0x40 with 0x41 then 0x42 (datamatch 0x42), port 0x44 with any value,
+ * a 4-byte MMIO write at 0x20000 with any value, then hlt. */
+PAYLOAD(x86_ioeventfd)
+	mov $0x41, %al
+	out %al, $0x40
+	mov $0x42, %al
+	out %al, $0x40
+	out %al, $0x44
+	mov $0x2000, %dx
+	mov %dx, %ds
+	movl $0x99, 0x0
+	hlt
+END(x86_ioeventfd)
+
+/* A few plain instructions for single-stepping. */
+PAYLOAD(x86_steps)
+	nop
+	nop
+	inc %ax
+	hlt
+END(x86_steps)
+	.section .note.GNU-stack,"",@progbits
