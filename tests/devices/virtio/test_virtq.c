@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Split virtqueue: chains built by hand in guest memory, well-formed and malformed. */
+#include "virtio_test_util.h"
+
+#include <criterion/criterion.h>
+#include <errno.h>
+
+#define INDIRECT_F (1ull << VDEV_VIRTIO_F_INDIRECT_DESC)
+
+static struct vmem_map *mem;
+static struct vdev_virtq *q;
+static struct tq t;
+
+static void setup_features(uint16_t size, uint64_t features)
+{
+	mem = t_mem_create();
+	cr_assert_not_null(mem);
+	cr_assert_eq(vdev_virtq_create(mem, 256, &q), 0);
+	tq_init(&t, mem, size);
+	struct vdev_virtq_layout l = tq_layout(&t);
+	cr_assert_eq(vdev_virtq_enable(q, &l, features), 0);
+}
+
+static void setup(void)
+{
+	setup_features(16, INDIRECT_F);
+}
+
+static void teardown(void)
+{
+	vdev_virtq_destroy(q);
+	vmem_map_destroy(mem);
+}
+
+TestSuite(virtq, .init = setup, .fini = teardown);
+
+Test(virtq, create_arguments)
+{
+	struct vdev_virtq *x = NULL;
+	cr_expect_eq(vdev_virtq_create(NULL, 16, &x), -EINVAL);
+	cr_expect_eq(vdev_virtq_create(mem, 0, &x), -EINVAL);
+	cr_expect_eq(vdev_virtq_create(mem, 16, NULL), -EINVAL);
+	cr_expect_eq(vdev_virtq_create(mem, 32768, &x), 0);
+	vdev_virtq_destroy(x);
+	vdev_virtq_destroy(NULL);
+}
+
+Test(virtq, empty_ring_pops_nothing)
+{
+	struct vdev_virtq_chain c;
+	cr_expect_eq(vdev_virtq_pop(q, &c), 0);
+	cr_expect_eq(vdev_virtq_size(q), 16);
+	cr_expect(vdev_virtq_enabled(q));
+}
+
+Test(virtq, chain_read_write_push)
+{
+	struct vdev_virtq_chain c;
+	uint8_t out[8] = "request";
+	uint8_t in[12];
+
+	vmem_write(mem, T_BUF, out, 3);
+	vmem_write(mem, T_BUF + 0x100, out + 3, 5);
+	tq_desc(&t, 3, T_BUF, 3, VDEV_VIRTQ_DESC_F_NEXT, 7);
+	tq_desc(&t, 7, T_BUF + 0x100, 5, VDEV_VIRTQ_DESC_F_NEXT, 1);
+	tq_desc(&t, 1, T_BUF + 0x200, 4, VDEV_VIRTQ_DESC_F_WRITE | VDEV_VIRTQ_DESC_F_NEXT, 2);
+	tq_desc(&t, 2, T_BUF + 0x300, 8, VDEV_VIRTQ_DESC_F_WRITE, 0);
+	tq_publish(&t, 3);
+
+	cr_assert_eq(vdev_virtq_pop(q, &c), 1);
+	cr_expect_eq(c.head, 3);
+	cr_expect_eq(c.nsegs, 4);
+	cr_expect_eq(c.nreadable, 2);
+	cr_expect_eq(c.read_len, 8);
+	cr_expect_eq(c.write_len, 12);
+	cr_expect_eq(c.segs[1].gpa, T_BUF + 0x100);
+	cr_expect(c.segs[2].write);
+
+	cr_expect_eq(vdev_virtq_chain_read(q, &c, 0, in, sizeof(in)), 8);
+	cr_expect_arr_eq(in, out, 8);
+	cr_expect_eq(vdev_virtq_chain_read(q, &c, 2, in, 3), 3);
+	cr_expect_arr_eq(in, "que", 3);
+	cr_expect_eq(vdev_virtq_chain_read(q, &c, 8, in, 3), 0);
+
+	/* A write that spans both writable buffers. */
+	cr_expect_eq(vdev_virtq_chain_write(q, &c, 2, "ABCDEFGHIJKLMN", 14), 10);
+	uint8_t got[8];
+	vmem_read(mem, T_BUF + 0x200, got, 4);
+	cr_expect_arr_eq(got + 2, "AB", 2);
+	vmem_read(mem, T_BUF + 0x300, got, 8);
+	cr_expect_arr_eq(got, "CDEFGHIJ", 8);
+
+	struct vmem_range r[4];
+	cr_expect_eq(vdev_virtq_chain_ranges(&c, true, 1, 6, r, 4), 2);
+	cr_expect_eq(r[0].gpa, T_BUF + 0x201);
+	cr_expect_eq(r[0].len, 3);
+	cr_expect_eq(r[1].gpa, T_BUF + 0x300);
+	cr_expect_eq(r[1].len, 3);
+	cr_expect_eq(vdev_virtq_chain_ranges(&c, true, 1, 12, r, 4), -ERANGE);
+	cr_expect_eq(vdev_virtq_chain_ranges(&c, false, 0, 8, r, 1), -ENOSPC);
+
+	cr_expect_eq(vdev_virtq_push(q, c.head, 12), 0);
+	uint32_t id, len;
+	cr_expect_eq(tq_used_idx(&t), 1);
+	tq_used_elem(&t, 0, &id, &len);
+	cr_expect_eq(id, 3);
+	cr_expect_eq(len, 12);
+	cr_expect(vdev_virtq_should_notify(q));
+	cr_expect_not(vdev_virtq_should_notify(q), "no second notification without a push");
+	cr_expect_eq(vdev_virtq_pop(q, &c), 0);
+	cr_expect_eq(vdev_virtq_push(q, 16, 0), -EINVAL, "head beyond the queue");
+}
+
+Test(virtq, no_interrupt_flag)
+{
+	struct vdev_virtq_chain c;
+	tq_desc(&t, 0, T_BUF, 16, VDEV_VIRTQ_DESC_F_WRITE, 0);
+	tq_publish(&t, 0);
+	tq_set_avail_flags(&t, VDEV_VIRTQ_AVAIL_F_NO_INTERRUPT);
+	cr_assert_eq(vdev_virtq_pop(q, &c), 1);
+	cr_assert_eq(vdev_virtq_push(q, c.head, 0), 0);
+	cr_expect_not(vdev_virtq_should_notify(q));
+}
+
+Test(virtq, indexes_wrap_around)
+{
+	struct vdev_virtq_chain c;
+	/* 65536 + 10 requests through a 16-entry queue: both 16-bit indexes wrap. */
+	tq_desc(&t, 5, T_BUF, 32, VDEV_VIRTQ_DESC_F_WRITE, 0);
+	for (uint32_t i = 0; i < 65546; i++) {
+		tq_publish(&t, 5);
+		cr_assert_eq(vdev_virtq_pop(q, &c), 1, "round %u", i);
+		cr_assert_eq(c.head, 5);
+		cr_assert_eq(vdev_virtq_push(q, 5, i & 0xffff), 0);
+		cr_assert_eq(tq_used_idx(&t), (uint16_t)(i + 1));
+	}
+	cr_expect_eq(vdev_virtq_last_avail(q), 10);
+	cr_expect_eq(vdev_virtq_next_used(q), 10);
+	uint32_t id, len;
+	tq_used_elem(&t, 9, &id, &len);
+	cr_expect_eq(id, 5);
+	cr_expect_eq(len, 65545 & 0xffff);
+}
+
+Test(virtq, several_pending_in_order)
+{
+	struct vdev_virtq_chain c;
+	for (uint16_t i = 0; i < 16; i++) {
+		tq_desc(&t, i, T_BUF + 64ull * i, 64, VDEV_VIRTQ_DESC_F_WRITE, 0);
+		tq_publish(&t, (uint16_t)(15 - i));
+	}
+	for (uint16_t i = 0; i < 16; i++) {
+		cr_assert_eq(vdev_virtq_pop(q, &c), 1);
+		cr_expect_eq(c.head, 15 - i);
+		cr_expect_eq(c.segs[0].gpa, T_BUF + 64ull * (15 - i));
+	}
+	cr_expect_eq(vdev_virtq_pop(q, &c), 0);
+}
+
+/* Publishes head and expects the pop to refuse it without moving. */
+static void expect_bad(uint16_t head)
+{
+	struct vdev_virtq_chain c;
+	uint16_t before = vdev_virtq_last_avail(q);
+	tq_publish(&t, head);
+	cr_expect_eq(vdev_virtq_pop(q, &c), -EBADMSG);
+	cr_expect_eq(vdev_virtq_last_avail(q), before, "a refused chain is not consumed");
+	cr_expect_eq(vdev_virtq_pop(q, &c), -EBADMSG, "and stays refused");
+}
+
+Test(virtq, head_out_of_range)
+{
+	expect_bad(16);
+}
+
+Test(virtq, next_out_of_range)
+{
+	tq_desc(&t, 0, T_BUF, 8, VDEV_VIRTQ_DESC_F_NEXT, 200);
+	expect_bad(0);
+}
+
+Test(virtq, loop_is_refused)
+{
+	tq_desc(&t, 0, T_BUF, 8, VDEV_VIRTQ_DESC_F_NEXT, 1);
+	tq_desc(&t, 1, T_BUF, 8, VDEV_VIRTQ_DESC_F_NEXT, 2);
+	tq_desc(&t, 2, T_BUF, 8, VDEV_VIRTQ_DESC_F_NEXT, 0);
+	expect_bad(0);
+}
+
+Test(virtq, self_loop_is_refused)
+{
+	tq_desc(&t, 4, T_BUF, 8, VDEV_VIRTQ_DESC_F_NEXT, 4);
+	expect_bad(4);
+}
+
+Test(virtq, full_length_chain_is_fine)
+{
+	struct vdev_virtq_chain c;
+	for (uint16_t i = 0; i < 16; i++)
+		tq_desc(&t, i, T_BUF, 1, i < 15 ? VDEV_VIRTQ_DESC_F_NEXT : 0, (uint16_t)(i + 1));
+	tq_publish(&t, 0);
+	cr_expect_eq(vdev_virtq_pop(q, &c), 1);
+	cr_expect_eq(c.nsegs, 16);
+}
+
+Test(virtq, buffer_outside_ram)
+{
+	tq_desc(&t, 0, T_MEM_BASE + T_MEM_SIZE - 4, 8, 0, 0);
+	expect_bad(0);
+}
+
+Test(virtq, buffer_before_ram)
+{
+	tq_desc(&t, 0, 0x1000, 8, VDEV_VIRTQ_DESC_F_WRITE, 0);
+	expect_bad(0);
+}
+
+Test(virtq, buffer_address_overflow)
+{
+	tq_desc(&t, 0, UINT64_MAX - 3, 8, 0, 0);
+	expect_bad(0);
+	tq_desc(&t, 0, T_BUF, UINT32_MAX, 0, 0);
+	expect_bad(0);
+}
+
+Test(virtq, readable_after_writable)
+{
+	tq_desc(&t, 0, T_BUF, 8, VDEV_VIRTQ_DESC_F_WRITE | VDEV_VIRTQ_DESC_F_NEXT, 1);
+	tq_desc(&t, 1, T_BUF, 8, 0, 0);
+	expect_bad(0);
+}
+
+Test(virtq, avail_index_runs_ahead)
+{
+	struct vdev_virtq_chain c;
+	tq_desc(&t, 0, T_BUF, 8, 0, 0);
+	tq_set_avail_idx(&t, 17);
+	cr_expect_eq(vdev_virtq_pop(q, &c), -EBADMSG);
+	tq_set_avail_idx(&t, 16);
+	cr_expect_eq(vdev_virtq_pop(q, &c), 1, "exactly a full ring is fine");
+}
+
+Test(virtq, writable_buffer_in_readonly_memory)
+{
+	struct vdev_virtq_chain c;
+	cr_assert_eq(vmem_map_add_anon(mem, 0x400000, 0x10000, VMEM_REGION_READONLY), 0);
+	tq_desc(&t, 0, 0x400000, 8, 0, 0);
+	tq_publish(&t, 0);
+	cr_expect_eq(vdev_virtq_pop(q, &c), 1, "reading read-only memory is fine");
+	tq_desc(&t, 1, 0x400000, 8, VDEV_VIRTQ_DESC_F_WRITE, 0);
+	expect_bad(1);
+}
+
+Test(virtq, indirect_table)
+{
+	struct vdev_virtq_chain c;
+	t_desc_at(mem, T_INDIRECT, 0, T_BUF, 16, VDEV_VIRTQ_DESC_F_NEXT, 2);
+	t_desc_at(mem, T_INDIRECT, 2, T_BUF + 0x100, 4, VDEV_VIRTQ_DESC_F_NEXT, 1);
+	t_desc_at(mem, T_INDIRECT, 1, T_BUF + 0x200, 1, VDEV_VIRTQ_DESC_F_WRITE, 0);
+	/* The WRITE flag of the descriptor pointing at the table is ignored. */
+	tq_desc(&t, 6, T_INDIRECT, 48, VDEV_VIRTQ_DESC_F_INDIRECT | VDEV_VIRTQ_DESC_F_WRITE, 0);
+	tq_publish(&t, 6);
+	cr_assert_eq(vdev_virtq_pop(q, &c), 1);
+	cr_expect_eq(c.head, 6);
+	cr_expect_eq(c.nsegs, 3);
+	cr_expect_eq(c.nreadable, 2);
+	cr_expect_eq(c.read_len, 20);
+	cr_expect_eq(c.write_len, 1);
+	cr_expect_eq(c.segs[2].gpa, T_BUF + 0x200);
+}
+
+Test(virtq, direct_then_indirect)
+{
+	struct vdev_virtq_chain c;
+	t_desc_at(mem, T_INDIRECT, 0, T_BUF + 0x100, 4, VDEV_VIRTQ_DESC_F_WRITE, 0);
+	tq_desc(&t, 0, T_BUF, 16, VDEV_VIRTQ_DESC_F_NEXT, 1);
+	tq_desc(&t, 1, T_INDIRECT, 16, VDEV_VIRTQ_DESC_F_INDIRECT, 0);
+	tq_publish(&t, 0);
+	cr_assert_eq(vdev_virtq_pop(q, &c), 1);
+	cr_expect_eq(c.nsegs, 2);
+	cr_expect_eq(c.write_len, 4);
+}
+
+Test(virtq, indirect_without_feature)
+{
+	teardown();
+	setup_features(16, 0);
+	t_desc_at(mem, T_INDIRECT, 0, T_BUF, 16, 0, 0);
+	tq_desc(&t, 0, T_INDIRECT, 16, VDEV_VIRTQ_DESC_F_INDIRECT, 0);
+	expect_bad(0);
+}
+
+Test(virtq, indirect_with_next)
+{
+	t_desc_at(mem, T_INDIRECT, 0, T_BUF, 16, 0, 0);
+	tq_desc(&t, 0, T_INDIRECT, 16, VDEV_VIRTQ_DESC_F_INDIRECT | VDEV_VIRTQ_DESC_F_NEXT, 1);
+	tq_desc(&t, 1, T_BUF, 16, 0, 0);
+	expect_bad(0);
+}
+
+Test(virtq, nested_indirect)
+{
+	t_desc_at(mem, T_INDIRECT, 0, T_INDIRECT + 0x100, 16, VDEV_VIRTQ_DESC_F_INDIRECT, 0);
+	t_desc_at(mem, T_INDIRECT + 0x100, 0, T_BUF, 16, 0, 0);
+	tq_desc(&t, 0, T_INDIRECT, 16, VDEV_VIRTQ_DESC_F_INDIRECT, 0);
+	expect_bad(0);
+}
+
+Test(virtq, indirect_bad_length)
+{
+	t_desc_at(mem, T_INDIRECT, 0, T_BUF, 16, 0, 0);
+	tq_desc(&t, 0, T_INDIRECT, 24, VDEV_VIRTQ_DESC_F_INDIRECT, 0);
+	expect_bad(0);
+	tq_desc(&t, 0, T_INDIRECT, 0, VDEV_VIRTQ_DESC_F_INDIRECT, 0);
+	expect_bad(0);
+	/* More entries than any chain may hold (max(queue size, 256)). */
+	tq_desc(&t, 0, T_INDIRECT, 16 * 257, VDEV_VIRTQ_DESC_F_INDIRECT, 0);
+	expect_bad(0);
+}
+
+Test(virtq, indirect_table_outside_ram)
+{
+	tq_desc(&t, 0, T_MEM_BASE + T_MEM_SIZE - 16, 32, VDEV_VIRTQ_DESC_F_INDIRECT, 0);
+	expect_bad(0);
+	tq_desc(&t, 0, UINT64_MAX - 15, 32, VDEV_VIRTQ_DESC_F_INDIRECT, 0);
+	expect_bad(0);
+}
+
+Test(virtq, indirect_loop_and_next_out_of_table)
+{
+	t_desc_at(mem, T_INDIRECT, 0, T_BUF, 16, VDEV_VIRTQ_DESC_F_NEXT, 1);
+	t_desc_at(mem, T_INDIRECT, 1, T_BUF, 16, VDEV_VIRTQ_DESC_F_NEXT, 0);
+	tq_desc(&t, 0, T_INDIRECT, 32, VDEV_VIRTQ_DESC_F_INDIRECT, 0);
+	expect_bad(0);
+	t_desc_at(mem, T_INDIRECT, 1, T_BUF, 16, VDEV_VIRTQ_DESC_F_NEXT, 2);
+	expect_bad(0);
+}
+
+Test(virtq, layout_checks)
+{
+	struct vdev_virtq_layout l = tq_layout(&t);
+	cr_expect_eq(vdev_virtq_check_layout(mem, 256, &l), 0);
+	l.size = 12;
+	cr_expect_eq(vdev_virtq_check_layout(mem, 256, &l), -EINVAL, "not a power of 2");
+	l.size = 0;
+	cr_expect_eq(vdev_virtq_check_layout(mem, 256, &l), -EINVAL);
+	l.size = 512;
+	cr_expect_eq(vdev_virtq_check_layout(mem, 256, &l), -EINVAL, "above the maximum");
+	l = tq_layout(&t);
+	l.desc += 8;
+	cr_expect_eq(vdev_virtq_check_layout(mem, 256, &l), -EINVAL, "descriptor alignment");
+	l = tq_layout(&t);
+	l.avail += 1;
+	cr_expect_eq(vdev_virtq_check_layout(mem, 256, &l), -EINVAL, "avail alignment");
+	l = tq_layout(&t);
+	l.used += 2;
+	cr_expect_eq(vdev_virtq_check_layout(mem, 256, &l), -EINVAL, "used alignment");
+	l = tq_layout(&t);
+	l.used = T_MEM_BASE + T_MEM_SIZE - 8;
+	cr_expect_eq(vdev_virtq_check_layout(mem, 256, &l), -EFAULT, "used ring past RAM");
+	l = tq_layout(&t);
+	l.desc = UINT64_MAX - 15;
+	cr_expect_lt(vdev_virtq_check_layout(mem, 256, &l), 0, "wraps past 2^64");
+	cr_assert_eq(vmem_map_add_anon(mem, 0x400000, 0x10000, VMEM_REGION_READONLY), 0);
+	l = tq_layout(&t);
+	l.used = 0x400000;
+	cr_expect_eq(vdev_virtq_check_layout(mem, 256, &l), -EACCES, "used ring read-only");
+	l.avail = 0x400000;
+	l.used = T_USED;
+	cr_expect_eq(vdev_virtq_check_layout(mem, 256, &l), 0, "avail ring may be read-only");
+
+	struct vdev_virtq_chain c;
+	vdev_virtq_disable(q);
+	cr_expect_not(vdev_virtq_enabled(q));
+	cr_expect_eq(vdev_virtq_pop(q, &c), -EINVAL);
+	l = tq_layout(&t);
+	l.size = 3;
+	cr_expect_eq(vdev_virtq_enable(q, &l, 0), -EINVAL);
+	cr_expect_not(vdev_virtq_enabled(q));
+}
