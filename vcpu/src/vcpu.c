@@ -1,0 +1,721 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The set of vCPUs and their life cycle: create, start, pause, resume, kick, stop, join. */
+#include "vcpu_internal.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+uint64_t vcpu_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+const char *vcpu_state_name(enum vcpu_state state)
+{
+	switch (state) {
+	case VCPU_STATE_CREATED:
+		return "created";
+	case VCPU_STATE_RUNNING:
+		return "running";
+	case VCPU_STATE_PAUSED:
+		return "paused";
+	case VCPU_STATE_SUSPENDED:
+		return "suspended";
+	case VCPU_STATE_STOPPED:
+		return "stopped";
+	}
+	return "?";
+}
+
+const char *vcpu_end_reason_name(enum vcpu_end_reason reason)
+{
+	switch (reason) {
+	case VCPU_END_NONE:
+		return "none";
+	case VCPU_END_STOPPED:
+		return "stopped";
+	case VCPU_END_SHUTDOWN:
+		return "shutdown";
+	case VCPU_END_RESET:
+		return "reset";
+	case VCPU_END_CRASH:
+		return "crash";
+	case VCPU_END_HLT:
+		return "hlt";
+	case VCPU_END_HANDLER:
+		return "handler";
+	case VCPU_END_FAILURE:
+		return "failure";
+	}
+	return "?";
+}
+
+/* The kick signal only has to interrupt KVM_RUN; the handler itself has nothing to do. */
+static void vcpu_kick_handler(int sig)
+{
+	(void)sig;
+}
+
+int vcpu_set_create(struct kvmio_system *sys, struct kvmio_vm *vm,
+                    const struct vcpu_set_config *cfg, struct vcpu_set **out)
+{
+	struct vcpu_set_config defaults = {0};
+	struct vcpu_set *set;
+	pthread_condattr_t ca;
+	struct sigaction sa;
+	int r;
+
+	if (!sys || !vm || !out)
+		return -EINVAL;
+	if (!cfg)
+		cfg = &defaults;
+	if (cfg->n_ram && !cfg->ram)
+		return -EINVAL;
+	int sig = cfg->kick_signal ? cfg->kick_signal : SIGRTMIN;
+	if (sig <= 0 || sig >= NSIG || sig == SIGKILL || sig == SIGSTOP)
+		return -EINVAL;
+
+	set = calloc(1, sizeof(*set));
+	if (!set)
+		return -ENOMEM;
+	set->sys = sys;
+	set->vm = vm;
+	set->h = cfg->handlers;
+	set->kick_signal = sig;
+	set->system_suspend = cfg->system_suspend;
+	if (cfg->n_ram) {
+		set->ram = calloc(cfg->n_ram, sizeof(*set->ram));
+		if (!set->ram) {
+			free(set);
+			return -ENOMEM;
+		}
+		memcpy(set->ram, cfg->ram, cfg->n_ram * sizeof(*set->ram));
+		set->n_ram = cfg->n_ram;
+	}
+	pthread_mutex_init(&set->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&set->cond, &ca);
+	pthread_condattr_destroy(&ca);
+
+	/* No SA_RESTART: KVM_RUN must come back with EINTR rather than be restarted. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = vcpu_kick_handler;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(sig, &sa, NULL) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	r = vcpu_arch_set_init(set);
+	if (r < 0)
+		goto fail;
+	*out = set;
+	return 0;
+fail:
+	pthread_cond_destroy(&set->cond);
+	pthread_mutex_destroy(&set->lock);
+	free(set->ram);
+	free(set);
+	return r;
+}
+
+size_t vcpu_set_count(const struct vcpu_set *set)
+{
+	size_t n;
+
+	if (!set)
+		return 0;
+	pthread_mutex_lock((pthread_mutex_t *)&set->lock);
+	n = set->n;
+	pthread_mutex_unlock((pthread_mutex_t *)&set->lock);
+	return n;
+}
+
+struct vcpu *vcpu_set_find(struct vcpu_set *set, uint32_t id)
+{
+	struct vcpu *found = NULL;
+
+	if (!set)
+		return NULL;
+	pthread_mutex_lock(&set->lock);
+	for (size_t i = 0; i < set->n; i++) {
+		if (set->vcpus[i]->id == id) {
+			found = set->vcpus[i];
+			break;
+		}
+	}
+	pthread_mutex_unlock(&set->lock);
+	return found;
+}
+
+/* The vCPU of the set whose thread is the caller, or NULL. Lock held. */
+static struct vcpu *vcpu_self_locked(struct vcpu_set *set)
+{
+	pthread_t me = pthread_self();
+
+	for (size_t i = 0; i < set->n; i++) {
+		struct vcpu *v = set->vcpus[i];
+		if (v->started && v->thread_alive && pthread_equal(v->thread, me))
+			return v;
+	}
+	return NULL;
+}
+
+/*
+ * Waits on the set's condition. A vCPU thread waiting here is outside KVM_RUN and goes
+ * through its request check before entering it again, so others may count it as parked
+ * (two vCPU threads pausing each other would otherwise wait for each other forever).
+ */
+static void vcpu_wait_locked(struct vcpu_set *set, struct vcpu *self)
+{
+	if (self) {
+		self->in_wait = true;
+		pthread_cond_broadcast(&set->cond);
+	}
+	pthread_cond_wait(&set->cond, &set->lock);
+	if (self)
+		self->in_wait = false;
+}
+
+/* Outside KVM_RUN, and will check its requests before entering it again. Lock held. */
+static bool vcpu_parked_locked(const struct vcpu *v)
+{
+	return v->state == VCPU_STATE_PAUSED || v->state == VCPU_STATE_STOPPED ||
+	       v->state == VCPU_STATE_CREATED || v->in_wait;
+}
+
+/*
+ * Makes the thread look at its requests. The thread publishes in_run before it reads
+ * pending; here pending (and immediate_exit) are published before in_run is read. With
+ * sequentially consistent atomics one side sees the other: either the thread sees the
+ * request before KVM_RUN, or it is (about to be) in KVM_RUN and gets the signal, and
+ * immediate_exit covers a signal that lands just before the ioctl. A thread in a
+ * handler is not signalled, so the embedder's own system calls are rarely interrupted.
+ * Lock held (so the thread cannot exit while it is signalled).
+ */
+static void vcpu_request_locked(struct vcpu *v)
+{
+	atomic_store(&v->pending, true);
+	kvmio_vcpu_set_immediate_exit(v->kv, true);
+	if (v->thread_alive && atomic_load(&v->in_run) && !pthread_equal(v->thread, pthread_self()))
+		pthread_kill(v->thread, v->set->kick_signal);
+	pthread_cond_broadcast(&v->set->cond);
+}
+
+int vcpu_create(struct vcpu_set *set, const struct vcpu_config *cfg, struct vcpu **out)
+{
+	struct vcpu *v;
+	int r;
+
+	if (!set || !cfg || !out)
+		return -EINVAL;
+	r = vcpu_arch_check_config(cfg);
+	if (r < 0)
+		return r;
+	v = calloc(1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	v->set = set;
+	v->id = cfg->id;
+	v->state = VCPU_STATE_CREATED;
+	atomic_init(&v->pending, false);
+	atomic_init(&v->in_run, false);
+
+	pthread_mutex_lock(&set->lock);
+	for (size_t i = 0; i < set->n; i++) {
+		if (set->vcpus[i]->id == cfg->id) {
+			pthread_mutex_unlock(&set->lock);
+			free(v);
+			return -EEXIST;
+		}
+	}
+	if (set->n == set->cap) {
+		size_t cap = set->cap ? set->cap * 2 : 4;
+		struct vcpu **nv = realloc(set->vcpus, cap * sizeof(*nv));
+		if (!nv) {
+			pthread_mutex_unlock(&set->lock);
+			free(v);
+			return -ENOMEM;
+		}
+		set->vcpus = nv;
+		set->cap = cap;
+	}
+	pthread_mutex_unlock(&set->lock);
+
+	r = kvmio_vm_create_vcpu(set->vm, cfg->id, &v->kv);
+	if (r < 0) {
+		free(v);
+		return r;
+	}
+	r = vcpu_arch_configure(v, cfg);
+	if (r < 0) {
+		kvmio_vcpu_destroy(v->kv);
+		free(v);
+		return r;
+	}
+	pthread_mutex_lock(&set->lock);
+	set->vcpus[set->n++] = v;
+	pthread_mutex_unlock(&set->lock);
+	*out = v;
+	return 0;
+}
+
+/* The thread body lives in loop.c. */
+void *vcpu_thread_main(void *arg);
+
+int vcpu_start(struct vcpu *v)
+{
+	struct vcpu_set *set;
+	int r;
+
+	if (!v)
+		return -EINVAL;
+	set = v->set;
+	pthread_mutex_lock(&set->lock);
+	if (v->started || v->state != VCPU_STATE_CREATED) {
+		pthread_mutex_unlock(&set->lock);
+		return -EALREADY;
+	}
+	/* Running from here on, so that a pause issued right now waits for the park. */
+	v->state = VCPU_STATE_RUNNING;
+	v->thread_alive = true;
+	r = pthread_create(&v->thread, NULL, vcpu_thread_main, v);
+	if (r) {
+		v->state = VCPU_STATE_CREATED;
+		v->thread_alive = false;
+		pthread_mutex_unlock(&set->lock);
+		return -r;
+	}
+	v->started = true;
+	pthread_mutex_unlock(&set->lock);
+	return 0;
+}
+
+int vcpu_set_start(struct vcpu_set *set)
+{
+	struct vcpu **list;
+	size_t n;
+	int first = 0;
+
+	if (!set)
+		return -EINVAL;
+	pthread_mutex_lock(&set->lock);
+	n = set->n;
+	list = malloc((n ? n : 1) * sizeof(*list));
+	if (!list) {
+		pthread_mutex_unlock(&set->lock);
+		return -ENOMEM;
+	}
+	memcpy(list, set->vcpus, n * sizeof(*list));
+	pthread_mutex_unlock(&set->lock);
+	for (size_t i = 0; i < n; i++) {
+		int r = vcpu_start(list[i]);
+		if (r < 0 && r != -EALREADY && !first)
+			first = r;
+	}
+	free(list);
+	return first;
+}
+
+/* Adds one pause to v and asks it to park. Lock held. */
+static void vcpu_pause_request_locked(struct vcpu *v)
+{
+	v->pause_count++;
+	if (v->state != VCPU_STATE_STOPPED && v->state != VCPU_STATE_CREATED)
+		vcpu_request_locked(v);
+}
+
+/* Waits until v is parked, unless the caller is v's own thread. Lock held. */
+static void vcpu_pause_wait_locked(struct vcpu *v, struct vcpu *self)
+{
+	if (v == self)
+		return;
+	while (!vcpu_parked_locked(v) && v->pause_count > 0)
+		vcpu_wait_locked(v->set, self);
+}
+
+int vcpu_pause(struct vcpu *v)
+{
+	if (!v)
+		return -EINVAL;
+	pthread_mutex_lock(&v->set->lock);
+	vcpu_pause_request_locked(v);
+	vcpu_pause_wait_locked(v, vcpu_self_locked(v->set));
+	pthread_mutex_unlock(&v->set->lock);
+	return 0;
+}
+
+int vcpu_resume(struct vcpu *v)
+{
+	int r = 0;
+
+	if (!v)
+		return -EINVAL;
+	pthread_mutex_lock(&v->set->lock);
+	if (v->pause_count == 0)
+		r = -EINVAL;
+	else if (--v->pause_count == 0)
+		pthread_cond_broadcast(&v->set->cond);
+	pthread_mutex_unlock(&v->set->lock);
+	return r;
+}
+
+int vcpu_set_pause(struct vcpu_set *set)
+{
+	struct vcpu *self;
+
+	if (!set)
+		return -EINVAL;
+	pthread_mutex_lock(&set->lock);
+	self = vcpu_self_locked(set);
+	/* Ask them all first so that they park in parallel, then wait for each. */
+	for (size_t i = 0; i < set->n; i++)
+		vcpu_pause_request_locked(set->vcpus[i]);
+	for (size_t i = 0; i < set->n; i++)
+		vcpu_pause_wait_locked(set->vcpus[i], self);
+	pthread_mutex_unlock(&set->lock);
+	return 0;
+}
+
+int vcpu_set_resume(struct vcpu_set *set)
+{
+	int r = 0;
+
+	if (!set)
+		return -EINVAL;
+	pthread_mutex_lock(&set->lock);
+	for (size_t i = 0; i < set->n; i++) {
+		if (set->vcpus[i]->pause_count == 0)
+			r = -EINVAL;
+		else
+			set->vcpus[i]->pause_count--;
+	}
+	pthread_cond_broadcast(&set->cond);
+	pthread_mutex_unlock(&set->lock);
+	return r;
+}
+
+int vcpu_kick(struct vcpu *v)
+{
+	if (!v)
+		return -EINVAL;
+	pthread_mutex_lock(&v->set->lock);
+	if (v->state != VCPU_STATE_STOPPED && v->state != VCPU_STATE_CREATED) {
+		v->kick_req = true;
+		vcpu_request_locked(v);
+	}
+	pthread_mutex_unlock(&v->set->lock);
+	return 0;
+}
+
+static void vcpu_stop_locked(struct vcpu *v)
+{
+	v->stop_req = true;
+	if (v->state != VCPU_STATE_STOPPED)
+		vcpu_request_locked(v);
+}
+
+int vcpu_stop(struct vcpu *v)
+{
+	if (!v)
+		return -EINVAL;
+	pthread_mutex_lock(&v->set->lock);
+	vcpu_stop_locked(v);
+	pthread_mutex_unlock(&v->set->lock);
+	return 0;
+}
+
+int vcpu_set_stop(struct vcpu_set *set)
+{
+	if (!set)
+		return -EINVAL;
+	pthread_mutex_lock(&set->lock);
+	for (size_t i = 0; i < set->n; i++)
+		vcpu_stop_locked(set->vcpus[i]);
+	pthread_mutex_unlock(&set->lock);
+	return 0;
+}
+
+int vcpu_join(struct vcpu *v, struct vcpu_end *end)
+{
+	struct vcpu_set *set;
+	bool already;
+	pthread_t t;
+
+	if (!v)
+		return -EINVAL;
+	set = v->set;
+	pthread_mutex_lock(&set->lock);
+	if (!v->started || pthread_equal(v->thread, pthread_self())) {
+		pthread_mutex_unlock(&set->lock);
+		return -EINVAL;
+	}
+	already = v->joined;
+	v->joined = true;
+	t = v->thread;
+	if (already) {
+		while (v->state != VCPU_STATE_STOPPED)
+			pthread_cond_wait(&set->cond, &set->lock);
+	}
+	pthread_mutex_unlock(&set->lock);
+	if (!already)
+		pthread_join(t, NULL);
+	if (end) {
+		pthread_mutex_lock(&set->lock);
+		*end = v->end;
+		pthread_mutex_unlock(&set->lock);
+	}
+	return already ? -EALREADY : 0;
+}
+
+int vcpu_set_wait_any(struct vcpu_set *set, int timeout_ms, struct vcpu **who)
+{
+	struct timespec deadline;
+	int r = 0;
+
+	if (!set)
+		return -EINVAL;
+	if (timeout_ms >= 0) {
+		clock_gettime(CLOCK_MONOTONIC, &deadline);
+		deadline.tv_sec += timeout_ms / 1000;
+		deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+		if (deadline.tv_nsec >= 1000000000L) {
+			deadline.tv_sec++;
+			deadline.tv_nsec -= 1000000000L;
+		}
+	}
+	pthread_mutex_lock(&set->lock);
+	for (;;) {
+		bool any_started = false;
+		struct vcpu *found = NULL;
+		for (size_t i = 0; i < set->n && !found; i++) {
+			struct vcpu *v = set->vcpus[i];
+			any_started |= v->started;
+			if (v->started && v->state == VCPU_STATE_STOPPED)
+				found = v;
+		}
+		if (found) {
+			if (who)
+				*who = found;
+			break;
+		}
+		if (!any_started) {
+			r = -EINVAL;
+			break;
+		}
+		if (timeout_ms < 0) {
+			pthread_cond_wait(&set->cond, &set->lock);
+		} else if (pthread_cond_timedwait(&set->cond, &set->lock, &deadline) == ETIMEDOUT) {
+			r = -ETIMEDOUT;
+			timeout_ms = 0;
+			/* One more look: the last change may have come with the timeout. */
+			for (size_t i = 0; i < set->n; i++) {
+				struct vcpu *v = set->vcpus[i];
+				if (v->started && v->state == VCPU_STATE_STOPPED) {
+					if (who)
+						*who = v;
+					r = 0;
+					break;
+				}
+			}
+			break;
+		}
+	}
+	pthread_mutex_unlock(&set->lock);
+	return r;
+}
+
+enum vcpu_state vcpu_get_state(const struct vcpu *v)
+{
+	enum vcpu_state s;
+	struct vcpu_set *set = v->set;
+
+	pthread_mutex_lock(&set->lock);
+	s = v->state;
+	pthread_mutex_unlock(&set->lock);
+	return s;
+}
+
+struct vcpu_end vcpu_get_end(const struct vcpu *v)
+{
+	struct vcpu_end e;
+	struct vcpu_set *set = v->set;
+
+	pthread_mutex_lock(&set->lock);
+	e = v->end;
+	pthread_mutex_unlock(&set->lock);
+	return e;
+}
+
+int vcpu_get_mp_state(struct vcpu *v, uint32_t *mp_state)
+{
+	int r, r2;
+
+	if (!v || !mp_state)
+		return -EINVAL;
+	r = vcpu_pause(v);
+	if (r < 0)
+		return r;
+	r = kvmio_vcpu_get_mp_state(v->kv, mp_state);
+	r2 = vcpu_resume(v);
+	return r < 0 ? r : r2;
+}
+
+void vcpu_get_stats(const struct vcpu *v, struct vcpu_stats *s)
+{
+	const struct vcpu_counters *c = &v->counters;
+
+	s->runs = atomic_load_explicit(&c->runs, memory_order_relaxed);
+	s->exits_mmio = atomic_load_explicit(&c->exits_mmio, memory_order_relaxed);
+	s->exits_pio = atomic_load_explicit(&c->exits_pio, memory_order_relaxed);
+	s->interruptions = atomic_load_explicit(&c->interruptions, memory_order_relaxed);
+	s->kicks = atomic_load_explicit(&c->kicks, memory_order_relaxed);
+	s->pauses = atomic_load_explicit(&c->pauses, memory_order_relaxed);
+	s->suspends = atomic_load_explicit(&c->suspends, memory_order_relaxed);
+	s->suspend_denied = atomic_load_explicit(&c->suspend_denied, memory_order_relaxed);
+	s->wakeups = atomic_load_explicit(&c->wakeups, memory_order_relaxed);
+	s->suspend_ns = atomic_load_explicit(&c->suspend_ns, memory_order_relaxed);
+	s->wakeup_ns = atomic_load_explicit(&c->wakeup_ns, memory_order_relaxed);
+}
+
+int64_t vcpu_cpu_time_ns(const struct vcpu *v)
+{
+	struct vcpu_set *set = v->set;
+	struct timespec ts;
+	clockid_t clk;
+	int r;
+
+	pthread_mutex_lock(&set->lock);
+	if (!v->thread_alive) {
+		pthread_mutex_unlock(&set->lock);
+		return -ESRCH;
+	}
+	r = pthread_getcpuclockid(v->thread, &clk);
+	pthread_mutex_unlock(&set->lock);
+	if (r)
+		return -r;
+	if (clock_gettime(clk, &ts) < 0)
+		return -errno;
+	return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
+
+uint32_t vcpu_id(const struct vcpu *v)
+{
+	return v->id;
+}
+
+struct vcpu_set *vcpu_get_set(const struct vcpu *v)
+{
+	return v->set;
+}
+
+struct kvmio_vcpu *vcpu_kvm(struct vcpu *v)
+{
+	return v->kv;
+}
+
+void vcpu_exclusive_enter(struct vcpu *v)
+{
+	struct vcpu_set *set = v->set;
+
+	pthread_mutex_lock(&set->lock);
+	while (set->exclusive && set->exclusive != v)
+		vcpu_wait_locked(set, v);
+	set->exclusive = v;
+	for (size_t i = 0; i < set->n; i++) {
+		if (set->vcpus[i] != v)
+			vcpu_pause_request_locked(set->vcpus[i]);
+	}
+	for (size_t i = 0; i < set->n; i++) {
+		if (set->vcpus[i] != v)
+			vcpu_pause_wait_locked(set->vcpus[i], v);
+	}
+	pthread_mutex_unlock(&set->lock);
+}
+
+void vcpu_exclusive_leave(struct vcpu *v)
+{
+	struct vcpu_set *set = v->set;
+
+	pthread_mutex_lock(&set->lock);
+	for (size_t i = 0; i < set->n; i++) {
+		if (set->vcpus[i] != v && set->vcpus[i]->pause_count > 0)
+			set->vcpus[i]->pause_count--;
+	}
+	set->exclusive = NULL;
+	pthread_cond_broadcast(&set->cond);
+	pthread_mutex_unlock(&set->lock);
+}
+
+void vcpu_mark_suspended(struct vcpu *v, bool suspended)
+{
+	pthread_mutex_lock(&v->set->lock);
+	v->suspended = suspended;
+	if (v->state == VCPU_STATE_RUNNING || v->state == VCPU_STATE_SUSPENDED)
+		v->state = suspended ? VCPU_STATE_SUSPENDED : VCPU_STATE_RUNNING;
+	pthread_cond_broadcast(&v->set->cond);
+	pthread_mutex_unlock(&v->set->lock);
+}
+
+/* Stops and joins v if it runs. Not from a vCPU thread. */
+static void vcpu_stop_and_join(struct vcpu *v)
+{
+	bool started;
+
+	pthread_mutex_lock(&v->set->lock);
+	vcpu_stop_locked(v);
+	started = v->started;
+	pthread_mutex_unlock(&v->set->lock);
+	if (started)
+		vcpu_join(v, NULL);
+}
+
+static void vcpu_free(struct vcpu *v)
+{
+	kvmio_vcpu_destroy(v->kv);
+	free(v);
+}
+
+void vcpu_destroy(struct vcpu *v)
+{
+	struct vcpu_set *set;
+
+	if (!v)
+		return;
+	set = v->set;
+	vcpu_stop_and_join(v);
+	pthread_mutex_lock(&set->lock);
+	for (size_t i = 0; i < set->n; i++) {
+		if (set->vcpus[i] == v) {
+			memmove(&set->vcpus[i], &set->vcpus[i + 1], (set->n - i - 1) * sizeof(v));
+			set->n--;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&set->lock);
+	vcpu_free(v);
+}
+
+void vcpu_set_destroy(struct vcpu_set *set)
+{
+	if (!set)
+		return;
+	vcpu_set_stop(set);
+	/* No new vCPU may be added now, so the list is stable without the lock. */
+	for (size_t i = 0; i < set->n; i++)
+		vcpu_stop_and_join(set->vcpus[i]);
+	for (size_t i = 0; i < set->n; i++)
+		vcpu_free(set->vcpus[i]);
+	vcpu_arch_set_fini(set);
+	free(set->vcpus);
+	free(set->ram);
+	pthread_cond_destroy(&set->cond);
+	pthread_mutex_destroy(&set->lock);
+	free(set);
+}

@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* aarch64: KVM_ARM_VCPU_INIT, boot registers, and PSCI SYSTEM_SUSPEND across the set. */
+#include "vcpu_internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int vcpu_arch_set_init(struct vcpu_set *set)
+{
+	/* Only on opt-in: without the cap KVM itself answers the guest NOT_SUPPORTED. */
+	if (set->system_suspend)
+		return kvmio_vm_enable_cap(set->vm, KVM_CAP_ARM_SYSTEM_SUSPEND, 0);
+	return 0;
+}
+
+void vcpu_arch_set_fini(struct vcpu_set *set)
+{
+	(void)set;
+}
+
+int vcpu_arch_check_config(const struct vcpu_config *cfg)
+{
+	/* POWER_OFF is expressed by powered_off; PSCI 0.2 is always on. */
+	if (cfg->features & (1ull << KVM_ARM_VCPU_POWER_OFF))
+		return -EINVAL;
+	return 0;
+}
+
+int vcpu_arch_configure(struct vcpu *v, const struct vcpu_config *cfg)
+{
+	uint64_t features = cfg->features | (1ull << KVM_ARM_VCPU_PSCI_0_2);
+	int r;
+
+	if (cfg->powered_off)
+		features |= 1ull << KVM_ARM_VCPU_POWER_OFF;
+	r = kvmio_vcpu_arm_init(v->kv, features);
+	if (r < 0)
+		return r;
+	v->arch.features = features;
+	if (cfg->powered_off)
+		return 0;
+	r = kvmio_vcpu_set_reg(v->kv, KVMIO_ARM64_REG_PC, cfg->entry);
+	for (int i = 0; i < 4 && r == 0; i++)
+		r = kvmio_vcpu_set_reg(v->kv, KVMIO_ARM64_REG_X(i), cfg->args[i]);
+	if (r == 0 && cfg->stack)
+		r = kvmio_vcpu_set_reg(v->kv, KVMIO_ARM64_REG_SP_EL1, cfg->stack);
+	return r;
+}
+
+/* Reads the calling vCPU's x0..x3, PSTATE and SCTLR_EL1. */
+static int vcpu_read_caller(struct vcpu *v, uint64_t x[4], uint64_t *pstate, uint64_t *sctlr)
+{
+	int r = 0;
+
+	for (int i = 0; i < 4 && r == 0; i++)
+		r = kvmio_vcpu_get_reg(v->kv, KVMIO_ARM64_REG_X(i), &x[i]);
+	if (r == 0)
+		r = kvmio_vcpu_get_reg(v->kv, KVMIO_ARM64_REG_PSTATE, pstate);
+	if (r == 0)
+		r = kvmio_vcpu_get_reg(v->kv, KVMIO_ARM64_REG_SCTLR_EL1, sctlr);
+	return r;
+}
+
+/*
+ * The PSCI state of every other vCPU (they are parked). A vCPU whose MP state cannot be
+ * read counts as ON, so that an error never lets a suspend through.
+ */
+static int vcpu_other_cores(struct vcpu *v, enum psci_core_state **cores, size_t *n)
+{
+	struct vcpu_set *set = v->set;
+	enum psci_core_state *c;
+	size_t k = 0;
+
+	struct vcpu **list;
+	size_t n_list;
+
+	/* A copy: vcpu_create() may grow the array meanwhile (a new vCPU is not running). */
+	pthread_mutex_lock(&set->lock);
+	n_list = set->n;
+	list = calloc(n_list ? n_list : 1, sizeof(*list));
+	c = calloc(n_list ? n_list : 1, sizeof(*c));
+	if (list && c)
+		memcpy(list, set->vcpus, n_list * sizeof(*list));
+	pthread_mutex_unlock(&set->lock);
+	if (!list || !c) {
+		free(list);
+		free(c);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n_list; i++) {
+		struct vcpu *o = list[i];
+		uint32_t mp;
+		if (o == v)
+			continue;
+		if (kvmio_vcpu_get_mp_state(o->kv, &mp) < 0)
+			c[k++] = CVMM_PSCI_CORE_ON;
+		else
+			c[k++] = psci_core_state_from_mp_state(mp);
+	}
+	free(list);
+	*cores = c;
+	*n = k;
+	return 0;
+}
+
+static int vcpu_return_to_caller(struct vcpu *v, int32_t ret)
+{
+	VCPU_COUNT(v, suspend_denied);
+	return kvmio_vcpu_set_reg(v->kv, KVMIO_ARM64_REG_X(0), psci_ret_to_reg(ret));
+}
+
+int vcpu_arch_suspend_exit(struct vcpu *v)
+{
+	struct vcpu_set *set = v->set;
+	const struct vcpu_handlers *h = &set->h;
+	uint64_t t0 = vcpu_now_ns(), x[4], pstate, sctlr;
+	struct psci_system_suspend_args args;
+	struct psci_suspend_decision d;
+	struct psci_suspend_env env = {0};
+	enum psci_core_state *cores = NULL;
+	int r;
+
+	r = vcpu_read_caller(v, x, &pstate, &sctlr);
+	if (r < 0)
+		return r;
+	/* Registers come from the guest: a malformed call is answered, never trusted. */
+	if (!set->system_suspend || psci_system_suspend_args(x, &args) < 0)
+		return vcpu_return_to_caller(v, CVMM_PSCI_RET_NOT_SUPPORTED);
+
+	vcpu_exclusive_enter(v);
+	r = vcpu_other_cores(v, &cores, &env.n_cores);
+	if (r < 0) {
+		vcpu_exclusive_leave(v);
+		return r;
+	}
+	env.caller = psci_caller_from_pstate(pstate);
+	env.cores = cores;
+	env.caller_index = CVMM_PSCI_NO_CALLER;
+	env.ram = set->ram;
+	env.n_ram = set->n_ram;
+	env.policy_deny =
+	    h->suspend_allowed && !h->suspend_allowed(h->opaque, v, args.entry, args.context_id);
+	r = psci_system_suspend_decide(&args, &env, &d);
+	free(cores);
+	if (r < 0 || !d.honour) {
+		vcpu_exclusive_leave(v);
+		return vcpu_return_to_caller(v, r < 0 ? CVMM_PSCI_RET_INTERNAL_FAILURE : d.ret);
+	}
+	r = psci_wake_state(&args, env.caller, sctlr, &v->arch.wake);
+	if (r == 0)
+		r = kvmio_vcpu_set_mp_state(v->kv, KVM_MP_STATE_SUSPENDED);
+	if (r < 0) {
+		vcpu_exclusive_leave(v);
+		return vcpu_return_to_caller(v, CVMM_PSCI_RET_INTERNAL_FAILURE);
+	}
+	v->arch.entry = args.entry;
+	v->arch.context_id = args.context_id;
+	vcpu_mark_suspended(v, true);
+	vcpu_exclusive_leave(v);
+	VCPU_COUNT(v, suspends);
+	VCPU_SET_COUNTER(v, suspend_ns, vcpu_now_ns() - t0);
+	if (h->suspended)
+		h->suspended(h->opaque, v, args.entry, args.context_id);
+	/* The next KVM_RUN waits in the kernel until an interrupt is pending. */
+	return 0;
+}
+
+int vcpu_arch_wakeup_exit(struct vcpu *v)
+{
+	const struct vcpu_handlers *h = &v->set->h;
+	const struct psci_wake_state *w = &v->arch.wake;
+	uint64_t t0 = vcpu_now_ns(), sctlr;
+	int r;
+
+	if (!v->suspended) {
+		/* Not a suspend of ours: just leave the SUSPENDED state. */
+		return kvmio_vcpu_set_mp_state(v->kv, KVM_MP_STATE_RUNNABLE);
+	}
+	/*
+	 * PSCI wakes the core as from reset: re-init with the same features (without it
+	 * the guest would run the entry point with its MMU still on), then the wake state.
+	 */
+	r = kvmio_vcpu_arm_init(v->kv, v->arch.features);
+	if (r == 0)
+		r = kvmio_vcpu_get_reg(v->kv, KVMIO_ARM64_REG_SCTLR_EL1, &sctlr);
+	if (r == 0)
+		r = kvmio_vcpu_set_reg(v->kv, KVMIO_ARM64_REG_SCTLR_EL1,
+		                       psci_wake_sctlr_el1(w, sctlr));
+	if (r == 0)
+		r = kvmio_vcpu_set_reg(v->kv, KVMIO_ARM64_REG_PC, w->pc);
+	if (r == 0)
+		r = kvmio_vcpu_set_reg(v->kv, KVMIO_ARM64_REG_X(0), w->x0);
+	if (r == 0)
+		r = kvmio_vcpu_set_reg(v->kv, KVMIO_ARM64_REG_PSTATE, w->pstate);
+	/* Left SUSPENDED, KVM would report WAKEUP again at once. */
+	if (r == 0)
+		r = kvmio_vcpu_set_mp_state(v->kv, KVM_MP_STATE_RUNNABLE);
+	if (r < 0)
+		return r;
+	vcpu_mark_suspended(v, false);
+	VCPU_COUNT(v, wakeups);
+	VCPU_SET_COUNTER(v, wakeup_ns, vcpu_now_ns() - t0);
+	if (h->resumed)
+		h->resumed(h->opaque, v);
+	return 0;
+}
