@@ -1,0 +1,50 @@
+/*
+ * Putting a kernel, its initrd and its boot data into guest RAM for the host's own
+ * architecture (boot_aarch64.c or boot_x86_64.c, picked by CMake). Not thread-safe.
+ */
+#ifndef VMM_BOOT_H
+#define VMM_BOOT_H
+
+#include "guest_ram.h"
+#include "kernel_file.h"
+#include "loader.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct vmm_boot_request {
+	const struct vmm_guest_ram *ram; /* the range vmm_boot_ram_range() gave */
+	uint64_t mem_bytes;              /* all guest RAM, for the memory map */
+	const struct vmm_file_buf *kernel;
+	const struct vmm_file_buf *initrd; /* NULL or size 0: none */
+	const char *cmdline;
+	uint32_t vcpus;
+	uint32_t gic_version; /* arm64: 2 or 3 */
+};
+
+struct vmm_boot_info {
+	const char *format; /* "arm64 Image", "bzImage", "ELF vmlinux" */
+	struct vmm_kernel_load kernel;
+	uint64_t initrd_addr, initrd_size;
+	uint64_t boot_data_addr, boot_data_size; /* arm64: the FDT; x86_64: the zero page */
+	uint64_t cmdline_addr;                   /* x86_64 */
+	bool has_pvh;
+	uint32_t pvh_entry;
+};
+
+/*
+ * The part of guest RAM the kernel and boot data go into, for mem_bytes of RAM: on arm64 all
+ * of it from 2 GiB; on x86_64 the RAM below the 3 GiB MMIO gap. Returns 0 or -EINVAL.
+ */
+int vmm_boot_ram_range(uint64_t mem_bytes, uint64_t *base, uint64_t *size);
+
+/*
+ * Recognises and loads the kernel, places the initrd and writes the boot data.
+ * Returns 0, or a negative errno with one line in err naming what is wrong: the loaders'
+ * errors (loader.h), -E2BIG (command line too long for this kernel), -ENOSPC.
+ */
+int vmm_boot_prepare(const struct vmm_boot_request *req, struct vmm_boot_info *out, char *err,
+                     size_t err_size);
+
+#endif

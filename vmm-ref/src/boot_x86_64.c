@@ -1,0 +1,144 @@
+/* x86_64: a bzImage (or an ELF vmlinux) in high RAM, zero page and command line low. */
+#include "boot.h"
+
+#include "layout_x86_64.h"
+#include "zero_page_x86_64.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+/* boot.rst: with no initrd_addr_max in the header, an initrd must end below this. */
+#define LEGACY_INITRD_ADDR_MAX 0x37ffffffu
+
+int vmm_boot_ram_range(uint64_t mem_bytes, uint64_t *base, uint64_t *size)
+{
+	if (!base || !size || mem_bytes <= VMM_X86_HIGH_RAM)
+		return -EINVAL;
+	*base = 0;
+	*size = mem_bytes < VMM_X86_MMIO_GAP_START ? mem_bytes : VMM_X86_MMIO_GAP_START;
+	return 0;
+}
+
+static const char *load_error(int err, const char *format)
+{
+	static const char *const text[] = {
+	    "is neither a bzImage nor an ELF vmlinux",
+	    "has a malformed bzImage header",
+	    "is a bzImage this VMM cannot boot (boot protocol older than 2.06 or no 64-bit entry)",
+	    "has a malformed ELF header or program headers",
+	    "is an ELF file but not a 64-bit x86_64 executable",
+	    "does not fit in guest RAM",
+	    "could not be copied into guest RAM",
+	};
+	bool elf = format && strcmp(format, "ELF vmlinux") == 0;
+
+	switch (err) {
+	case -ENOEXEC:
+		return text[0];
+	case -EINVAL:
+		return elf ? text[3] : text[1];
+	case -ENOTSUP:
+		return elf ? text[4] : text[2];
+	case -ENOSPC:
+		return text[5];
+	default:
+		return text[6];
+	}
+}
+
+int vmm_boot_prepare(const struct vmm_boot_request *req, struct vmm_boot_info *out, char *err,
+                     size_t err_size)
+{
+	const struct vmm_guest_ram *ram = req->ram;
+	const struct vmm_file_buf *k = req->kernel;
+	struct vmm_bzimage_info bz;
+	struct vmm_elf_info elf;
+	struct vmm_e820_entry e820[VMM_E820_MAX];
+	uint8_t zp[VMM_ZERO_PAGE_SIZE];
+	uint64_t initrd_size = req->initrd ? req->initrd->size : 0;
+	size_t cmdline_len = strlen(req->cmdline);
+	bool is_bz;
+	int ret, n;
+
+	*out = (struct vmm_boot_info){.format = "bzImage"};
+	ret = vmm_bzimage_load(ram, k->data, k->size, &bz, &out->kernel);
+	is_bz = ret != -ENOEXEC;
+	if (!is_bz) {
+		out->format = "ELF vmlinux";
+		ret = vmm_elf_load(ram, k->data, k->size, EM_X86_64, &elf, &out->kernel);
+		if (ret == 0) {
+			out->has_pvh = elf.has_pvh;
+			out->pvh_entry = elf.pvh_entry;
+		}
+	}
+	if (ret < 0) {
+		snprintf(err, err_size, "the kernel %s", load_error(ret, out->format));
+		return ret;
+	}
+	/* Below 1 MiB it would overlap the zero page, the command line and the page tables. */
+	if (out->kernel.load_addr < VMM_X86_HIGH_RAM) {
+		snprintf(err, err_size, "the kernel wants to load at %#llx, below 1 MiB",
+		         (unsigned long long)out->kernel.load_addr);
+		return -EINVAL;
+	}
+
+	if (cmdline_len >= VMM_X86_CMDLINE_MAX || (is_bz && cmdline_len > bz.cmdline_size)) {
+		snprintf(err, err_size,
+		         "the command line is longer than this kernel accepts (%u bytes)",
+		         is_bz ? bz.cmdline_size : (unsigned)VMM_X86_CMDLINE_MAX - 1);
+		return -E2BIG;
+	}
+	out->cmdline_addr = VMM_X86_CMDLINE;
+	ret = vmm_guest_ram_write(ram, VMM_X86_CMDLINE, req->cmdline, cmdline_len + 1);
+	if (ret < 0) {
+		snprintf(err, err_size, "cannot copy the command line into guest RAM");
+		return ret;
+	}
+
+	if (initrd_size) {
+		ret = vmm_x86_place_initrd(ram->base + ram->size, out->kernel.end, initrd_size,
+		                           is_bz ? bz.initrd_addr_max : LEGACY_INITRD_ADDR_MAX,
+		                           &out->initrd_addr);
+		if (ret == 0)
+			ret = vmm_guest_ram_write(ram, out->initrd_addr, req->initrd->data,
+			                          initrd_size);
+		if (ret < 0) {
+			snprintf(err, err_size, "the initrd does not fit in guest RAM below %#x",
+			         is_bz ? bz.initrd_addr_max : LEGACY_INITRD_ADDR_MAX);
+			return ret;
+		}
+		out->initrd_size = initrd_size;
+	}
+
+	n = vmm_x86_e820_build(req->mem_bytes, e820, VMM_E820_MAX);
+	if (n < 0) {
+		snprintf(err, err_size, "cannot build the e820 memory map");
+		return n;
+	}
+	struct vmm_zero_page_params zpp = {
+	    .setup_header = is_bz ? k->data + VMM_BP_HDR : NULL,
+	    .setup_header_len = 0,
+	    .cmdline_addr = VMM_X86_CMDLINE,
+	    .cmdline_len = (uint32_t)cmdline_len,
+	    .initrd_addr = out->initrd_addr,
+	    .initrd_size = out->initrd_size,
+	    .e820 = e820,
+	    .e820_count = (size_t)n,
+	};
+	if (is_bz) {
+		size_t end = bz.header_end < VMM_BP_HDR_END ? bz.header_end : VMM_BP_HDR_END;
+		zpp.setup_header_len = end - VMM_BP_HDR;
+	}
+	ret = vmm_x86_zero_page_build(zp, &zpp);
+	if (ret == 0)
+		ret = vmm_guest_ram_write(ram, VMM_X86_ZERO_PAGE, zp, sizeof(zp));
+	if (ret < 0) {
+		snprintf(err, err_size, "cannot write the zero page");
+		return ret;
+	}
+	out->boot_data_addr = VMM_X86_ZERO_PAGE;
+	out->boot_data_size = sizeof(zp);
+	return 0;
+}

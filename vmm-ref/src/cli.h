@@ -1,0 +1,91 @@
+/*
+ * vmm-ref's command line: a parser that turns argv into a struct vmm_config or one line of
+ * error text. It prints nothing and exits nothing, so tests and fuzzers can drive it.
+ *
+ * Not thread-safe: getopt_long keeps its state in process globals.
+ */
+#ifndef VMM_CLI_H
+#define VMM_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define VMM_MEMORY_MIN_MIB 16u
+#define VMM_MEMORY_MAX_MIB 65536u
+#define VMM_MEMORY_DEFAULT_MIB 256u
+#define VMM_VCPUS_MAX 64u
+#define VMM_DISKS_MAX 8u
+/* Linux's COMMAND_LINE_SIZE is 2048 on arm64 and x86_64, the terminating NUL included. */
+#define VMM_CMDLINE_MAX 2047u
+#define VMM_CLI_ERROR_MAX 256u
+
+enum vmm_console_kind {
+	VMM_CONSOLE_STDIO,
+	VMM_CONSOLE_FILE,
+	VMM_CONSOLE_NONE,
+};
+
+enum vmm_suspend_policy {
+	VMM_SUSPEND_HONOUR,
+	VMM_SUSPEND_DENY,
+};
+
+enum vmm_log_level {
+	VMM_LOG_ERROR,
+	VMM_LOG_WARN,
+	VMM_LOG_INFO,
+	VMM_LOG_DEBUG,
+};
+
+struct vmm_disk_config {
+	char *path;
+	bool read_only;
+};
+
+/* Every string is owned by the config and freed by vmm_config_release(). */
+struct vmm_config {
+	char *kernel;
+	char *initrd;  /* NULL: none */
+	char *cmdline; /* never NULL after a successful parse; may be "" */
+	uint32_t memory_mib;
+	uint32_t vcpus;
+	struct vmm_disk_config disks[VMM_DISKS_MAX];
+	uint32_t num_disks;
+	bool rng;
+	enum vmm_console_kind console;
+	char *console_path; /* VMM_CONSOLE_FILE only */
+	enum vmm_suspend_policy suspend;
+	bool seccomp;
+	enum vmm_log_level log_level;
+};
+
+enum vmm_cli_action {
+	VMM_CLI_RUN = 0,  /* cfg is filled: run the VM */
+	VMM_CLI_HELP = 1, /* --help: print vmm_cli_usage() and exit 0 */
+	VMM_CLI_VERSION = 2,
+};
+
+/*
+ * Parses argv[0..argc) (argv[0] is the program name) into cfg, which it first resets to the
+ * defaults. argv is not modified. Files are not opened: whether they exist is the caller's
+ * runtime check.
+ * Returns a vmm_cli_action, or -EINVAL for a usage error (unknown option, missing or bad
+ * value, out-of-range number, option given twice, stray argument, no --kernel) with one line
+ * of text (no newline) in err, or -ENOMEM. After a success (any action) the caller releases
+ * cfg with vmm_config_release(); after an error cfg holds nothing to release, though calling
+ * vmm_config_release() on it is harmless.
+ */
+int vmm_cli_parse(int argc, char *const argv[], struct vmm_config *cfg, char *err, size_t err_size);
+
+/* Frees the strings of cfg and resets it; accepts NULL. */
+void vmm_config_release(struct vmm_config *cfg);
+
+/* The --help text, several lines ending in a newline. */
+const char *vmm_cli_usage(void);
+
+/* Names for log output: "honour"/"deny", "error".."debug". */
+const char *vmm_suspend_policy_name(enum vmm_suspend_policy p);
+const char *vmm_log_level_name(enum vmm_log_level l);
+
+#endif

@@ -1,0 +1,72 @@
+/*
+ * Guest RAM as the kernel loaders and boot-data builders see it: one contiguous range of
+ * guest physical addresses and a write callback. The callback lets the same loaders fill a
+ * plain host buffer (tests, fuzzing) or guest memory managed by vm-memory (the VMM).
+ *
+ * Not thread-safe: a vmm_guest_ram is used by one thread at a time.
+ */
+#ifndef VMM_GUEST_RAM_H
+#define VMM_GUEST_RAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct vmm_guest_ram {
+	uint64_t base; /* guest physical address of the first byte */
+	uint64_t size; /* bytes; base + size does not overflow */
+	/*
+	 * Copies len bytes from src to guest physical address gpa, or writes len zero bytes
+	 * when src is NULL. Returns 0 or a negative errno. The loaders only call it for
+	 * ranges they have checked to lie inside [base, base + size).
+	 */
+	int (*write)(void *opaque, uint64_t gpa, const void *src, size_t len);
+	void *opaque;
+};
+
+/* A host buffer that backs guest RAM for vmm_guest_ram_init_buffer(). */
+struct vmm_ram_buffer {
+	uint64_t base;
+	uint8_t *host;
+	uint64_t size;
+};
+
+/*
+ * Makes ram write into the host buffer described by buf (which must outlive ram).
+ * Returns 0, or -EINVAL when a pointer is NULL, the size is 0 or base + size overflows.
+ */
+int vmm_guest_ram_init_buffer(struct vmm_guest_ram *ram, struct vmm_ram_buffer *buf);
+
+/*
+ * True when [gpa, gpa + len) lies inside ram, without overflow. len 0 is inside when gpa
+ * is inside or at the end of ram.
+ */
+bool vmm_guest_ram_contains(const struct vmm_guest_ram *ram, uint64_t gpa, uint64_t len);
+
+/*
+ * Checks the range, then writes through ram->write (src NULL writes zeros).
+ * Returns 0, -EFAULT when the range is not inside ram, or the callback's error.
+ */
+int vmm_guest_ram_write(const struct vmm_guest_ram *ram, uint64_t gpa, const void *src,
+                        uint64_t len);
+
+/* Alignment helpers; align must be a power of two. They report overflow with false. */
+static inline bool vmm_align_up(uint64_t v, uint64_t align, uint64_t *out)
+{
+	if (v > UINT64_MAX - (align - 1))
+		return false;
+	*out = (v + align - 1) & ~(align - 1);
+	return true;
+}
+
+static inline uint64_t vmm_align_down(uint64_t v, uint64_t align)
+{
+	return v & ~(align - 1);
+}
+
+static inline bool vmm_is_pow2(uint64_t v)
+{
+	return v != 0 && (v & (v - 1)) == 0;
+}
+
+#endif

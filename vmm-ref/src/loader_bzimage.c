@@ -1,0 +1,112 @@
+/* x86 bzImage loader: the setup header of Documentation/x86/boot.rst. */
+#include "loader.h"
+
+#include <errno.h>
+
+#define OFF_SETUP_SECTS 0x1f1
+#define OFF_SYSSIZE 0x1f4
+#define OFF_BOOT_FLAG 0x1fe
+#define OFF_JUMP 0x200
+#define OFF_HEADER 0x202
+#define OFF_VERSION 0x206
+#define OFF_LOADFLAGS 0x211
+#define OFF_CODE32_START 0x214
+#define OFF_INITRD_ADDR_MAX 0x22c
+#define OFF_KERNEL_ALIGNMENT 0x230
+#define OFF_RELOCATABLE 0x234
+#define OFF_XLOADFLAGS 0x236
+#define OFF_CMDLINE_SIZE 0x238
+#define OFF_PREF_ADDRESS 0x258
+#define OFF_INIT_SIZE 0x260
+/* The 2.06 header ends with cmdline_size; later fields are read only when present. */
+#define HEADER_206_END 0x23c
+
+#define BOOT_FLAG 0xaa55u
+#define HDRS_MAGIC 0x53726448u /* "HdrS" */
+#define LOADED_HIGH 0x01u
+#define XLF_KERNEL_64 0x01u
+#define ENTRY_64_OFFSET 0x200u
+
+int vmm_bzimage_parse(const void *img, size_t len, struct vmm_bzimage_info *info)
+{
+	const uint8_t *p = img;
+	struct vmm_bzimage_info i = {0};
+
+	if (!img || !info || len < OFF_VERSION + 2 || vmm_le16(p + OFF_BOOT_FLAG) != BOOT_FLAG ||
+	    vmm_le32(p + OFF_HEADER) != HDRS_MAGIC)
+		return -ENOEXEC;
+	i.version = vmm_le16(p + OFF_VERSION);
+	if (i.version < VMM_BZIMAGE_MIN_VERSION)
+		return -ENOTSUP;
+	/* The byte after the short jump at 0x200 says where the header ends. */
+	i.header_end = OFF_HEADER + (size_t)p[OFF_JUMP + 1];
+	if (p[OFF_JUMP] != 0xeb || i.header_end < HEADER_206_END || i.header_end > len)
+		return -EINVAL;
+
+	i.setup_sects = p[OFF_SETUP_SECTS] ? p[OFF_SETUP_SECTS] : 4;
+	i.loadflags = p[OFF_LOADFLAGS];
+	i.code32_start = vmm_le32(p + OFF_CODE32_START);
+	i.initrd_addr_max = vmm_le32(p + OFF_INITRD_ADDR_MAX);
+	i.kernel_alignment = vmm_le32(p + OFF_KERNEL_ALIGNMENT);
+	i.relocatable = i.version >= 0x0205 && p[OFF_RELOCATABLE];
+	i.cmdline_size = vmm_le32(p + OFF_CMDLINE_SIZE);
+	if (i.version >= 0x020a && i.header_end >= OFF_INIT_SIZE + 4) {
+		i.pref_address = vmm_le64(p + OFF_PREF_ADDRESS);
+		i.init_size = vmm_le32(p + OFF_INIT_SIZE);
+	}
+	if (i.version >= 0x020c && i.header_end >= OFF_XLOADFLAGS + 2)
+		i.xloadflags = vmm_le16(p + OFF_XLOADFLAGS);
+
+	/* A zImage (loaded below 1 MiB) is not a bzImage. */
+	if (!(i.loadflags & LOADED_HIGH))
+		return -ENOTSUP;
+	if (i.version >= 0x020c && !(i.xloadflags & XLF_KERNEL_64))
+		return -ENOTSUP;
+	i.kernel_offset = ((size_t)i.setup_sects + 1) * 512;
+	if (i.kernel_offset < i.header_end || i.kernel_offset >= len)
+		return -EINVAL;
+	i.kernel_size = len - i.kernel_offset;
+	/* syssize counts 16-byte paragraphs of the protected-mode part (from protocol 2.04). */
+	if ((uint64_t)vmm_le32(p + OFF_SYSSIZE) * 16 > i.kernel_size)
+		return -EINVAL;
+	if (i.kernel_size <= ENTRY_64_OFFSET)
+		return -EINVAL;
+	if (i.relocatable && (i.kernel_alignment == 0 || !vmm_is_pow2(i.kernel_alignment)))
+		return -EINVAL;
+	*info = i;
+	return 0;
+}
+
+int vmm_bzimage_load(const struct vmm_guest_ram *ram, const void *img, size_t len,
+                     struct vmm_bzimage_info *info, struct vmm_kernel_load *out)
+{
+	const uint8_t *p = img;
+	struct vmm_bzimage_info i;
+	uint64_t load, span;
+	int ret;
+
+	if (!ram || !out)
+		return -EINVAL;
+	ret = vmm_bzimage_parse(img, len, &i);
+	if (ret < 0)
+		return ret;
+	if (info)
+		*info = i;
+	/*
+	 * pref_address is where the kernel runs without relocating itself; a kernel that is not
+	 * relocatable moves itself there anyway, so it is the address to load at.
+	 */
+	load = i.pref_address ? i.pref_address : VMM_BZIMAGE_LOW_LOAD;
+	if (i.relocatable && load % i.kernel_alignment != 0)
+		return -EINVAL;
+	span = i.init_size > i.kernel_size ? i.init_size : i.kernel_size;
+	if (!vmm_guest_ram_contains(ram, load, span))
+		return -ENOSPC;
+	ret = vmm_guest_ram_write(ram, load, p + i.kernel_offset, i.kernel_size);
+	if (ret < 0)
+		return ret;
+	out->load_addr = load;
+	out->end = load + span;
+	out->entry = load + ENTRY_64_OFFSET;
+	return 0;
+}
