@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * x86_64 behaviour this machine's paravirtual KVM does not provide, run on real x86 KVM
+ * (nested SVM) in the emulated x86_64 host:
+ *   - KVM_EXIT_SHUTDOWN from a triple fault: the paravirtual KVM cannot deliver
+ *     real-mode exceptions through its instruction emulator and reports
+ *     KVM_EXIT_INTERNAL_ERROR instead;
+ *   - the vCPU TSC offset attribute reading back what was set (it stays 0 there);
+ *   - MXCSR through KVM_SET_FPU / KVM_GET_FPU (it reads back as 0 there).
+ */
+#include "real_mode.h"
+
+PAYLOAD(x86_triple_fault);
+
+static struct guest g;
+
+static void teardown(void)
+{
+	guest_destroy(&g);
+}
+
+TestSuite(x86_emulated, .fini = teardown, .timeout = 120);
+
+Test(x86_emulated, shutdown_on_triple_fault)
+{
+	struct kvmio_exit e;
+	RM_GUEST(&g, x86_triple_fault, 0);
+	guest_run(&g, &e);
+	if (e.kind == KVMIO_EXIT_INTERNAL_ERROR)
+		cr_log_error("internal error, suberror %u", e.internal.suberror);
+	assert_exit(&e, KVMIO_EXIT_SHUTDOWN);
+	cr_assert_eq(e.reason, KVM_EXIT_SHUTDOWN);
+	cr_assert_str_eq(kvmio_exit_kind_name(e.kind), "shutdown");
+}
+
+Test(x86_emulated, vcpu_tsc_offset_attribute)
+{
+	g.sys = open_system_or_skip();
+	cr_assert_eq(kvmio_system_create_vm(g.sys, 0, &g.vm), 0);
+	cr_assert_eq(kvmio_vm_create_vcpu(g.vm, 0, &g.vcpu), 0);
+	int fd = kvmio_vcpu_fd(g.vcpu);
+	cr_assert_eq(kvmio_device_has_attr(fd, KVM_VCPU_TSC_CTRL, KVM_VCPU_TSC_OFFSET), 1);
+	uint64_t off = 0, want = 123456789;
+	cr_assert_eq(kvmio_device_set_attr(fd, KVM_VCPU_TSC_CTRL, KVM_VCPU_TSC_OFFSET, &want), 0);
+	cr_assert_eq(kvmio_device_get_attr(fd, KVM_VCPU_TSC_CTRL, KVM_VCPU_TSC_OFFSET, &off), 0);
+	cr_assert_eq(off, want, "offset %llu after setting %llu", (unsigned long long)off,
+	             (unsigned long long)want);
+}
+
+Test(x86_emulated, fpu_mxcsr_round_trip)
+{
+	g.sys = open_system_or_skip();
+	cr_assert_eq(kvmio_system_create_vm(g.sys, 0, &g.vm), 0);
+	cr_assert_eq(kvmio_vm_create_vcpu(g.vm, 0, &g.vcpu), 0);
+	struct kvm_fpu f, back;
+	cr_assert_eq(kvmio_vcpu_get_fpu(g.vcpu, &f), 0);
+	cr_assert_eq(f.mxcsr, 0x1f80, "reset MXCSR 0x%x", f.mxcsr);
+	f.mxcsr = 0x7f80; /* round toward zero */
+	cr_assert_eq(kvmio_vcpu_set_fpu(g.vcpu, &f), 0);
+	cr_assert_eq(kvmio_vcpu_get_fpu(g.vcpu, &back), 0);
+	cr_assert_eq(back.mxcsr, 0x7f80, "MXCSR 0x%x", back.mxcsr);
+}
