@@ -233,7 +233,9 @@ int vmem_region_create(const struct vmem_region_options *o, struct vmem_region *
 	int mflags = MAP_FIXED | ((o->flags & VMEM_REGION_SHARED) ? MAP_SHARED : MAP_PRIVATE);
 	void *p;
 	if (r->fd < 0) {
-		mflags |= MAP_ANONYMOUS | MAP_NORESERVE | (huge ? MAP_HUGETLB : 0);
+		/* Huge pages are reserved at mmap time (so a shortage fails here, not as a
+		   SIGBUS later): no MAP_NORESERVE for them. */
+		mflags |= MAP_ANONYMOUS | (huge ? MAP_HUGETLB : MAP_NORESERVE);
 		p = mmap(r->host, o->size, prot, mflags, -1, 0);
 	} else {
 		p = mmap(r->host, o->size, prot, mflags, r->fd, (off_t)r->fd_offset);
