@@ -175,7 +175,7 @@ void vdev_virtq_destroy(struct vdev_virtq *q);
  * Returns 0; -EINVAL (size or alignment), -EFAULT / -EOVERFLOW / -EACCES (placement).
  */
 int vdev_virtq_check_layout(const struct vmem_map *mem, uint16_t max_size,
-			    const struct vdev_virtq_layout *layout);
+                            const struct vdev_virtq_layout *layout);
 
 /*
  * vdev_virtq_enable: starts using the queue at layout (checked as by
@@ -184,7 +184,7 @@ int vdev_virtq_check_layout(const struct vmem_map *mem, uint16_t max_size,
  * at 0. Returns 0 or the check's error (the queue then stays disabled).
  */
 int vdev_virtq_enable(struct vdev_virtq *q, const struct vdev_virtq_layout *layout,
-		      uint64_t features);
+                      uint64_t features);
 
 /* vdev_virtq_disable: stops using the queue (a reset). */
 void vdev_virtq_disable(struct vdev_virtq *q);
@@ -215,7 +215,7 @@ int vdev_virtq_pop(struct vdev_virtq *q, struct vdev_virtq_chain *chain);
  * is at or past its end); -EINVAL (NULL argument); a vm-memory error.
  */
 ssize_t vdev_virtq_chain_read(const struct vdev_virtq *q, const struct vdev_virtq_chain *chain,
-			      uint64_t off, void *buf, size_t len);
+                              uint64_t off, void *buf, size_t len);
 
 /*
  * vdev_virtq_chain_write: copies up to len bytes of buf into the chain's writable part at
@@ -223,7 +223,7 @@ ssize_t vdev_virtq_chain_read(const struct vdev_virtq *q, const struct vdev_virt
  * writable part); -EINVAL; a vm-memory error.
  */
 ssize_t vdev_virtq_chain_write(const struct vdev_virtq *q, const struct vdev_virtq_chain *chain,
-			       uint64_t off, const void *buf, size_t len);
+                               uint64_t off, const void *buf, size_t len);
 
 /*
  * vdev_virtq_chain_ranges: describes [off, off + len) of the chain's readable part
@@ -233,7 +233,7 @@ ssize_t vdev_virtq_chain_write(const struct vdev_virtq *q, const struct vdev_vir
  * -ENOSPC when more than max ranges are needed, -EINVAL.
  */
 int vdev_virtq_chain_ranges(const struct vdev_virtq_chain *chain, bool write, uint64_t off,
-			    uint64_t len, struct vmem_range *ranges, size_t max);
+                            uint64_t len, struct vmem_range *ranges, size_t max);
 
 /*
  * vdev_virtq_push: returns chain head to the driver through the used ring, with len the
@@ -321,7 +321,7 @@ struct vdev_virtio_mmio_config {
  * (NULL argument, mem NULL, a device field out of range, process or config_read NULL),
  * -ENOMEM. */
 int vdev_virtio_mmio_create(const struct vdev_virtio_mmio_config *cfg,
-			    struct vdev_virtio_mmio **out);
+                            struct vdev_virtio_mmio **out);
 
 /* vdev_virtio_mmio_destroy: frees the transport (NULL accepted); not the device. It must
  * not be on a bus any more. */
@@ -339,9 +339,9 @@ const struct vdev_ops *vdev_virtio_mmio_ops(void);
  * Returns 0; -EINVAL (NULL argument, bad size).
  */
 int vdev_virtio_mmio_read(struct vdev_virtio_mmio *t, uint64_t offset, uint8_t *data,
-			  uint32_t size);
+                          uint32_t size);
 int vdev_virtio_mmio_write(struct vdev_virtio_mmio *t, uint64_t offset, const uint8_t *data,
-			   uint32_t size);
+                           uint32_t size);
 
 /*
  * vdev_virtio_mmio_process_queue: what a QueueNotify write of index does, for an embedder

@@ -32,7 +32,7 @@ struct vdev_virtio_blk {
 	uint64_t capacity; /* sectors */
 	uint32_t seg_max;
 	uint32_t size_max;
-	uint64_t features;   /* negotiated, set at activation */
+	uint64_t features; /* negotiated, set at activation */
 	uint8_t id[VDEV_VIRTIO_BLK_ID_BYTES];
 	uint8_t config[VDEV_VIRTIO_BLK_CONFIG_SIZE];
 	struct vmem_range *ranges;
@@ -66,7 +66,7 @@ static bool range_ok(const struct vdev_virtio_blk *b, uint64_t sector, uint64_t 
 /* Builds the data ranges of a request into b->ranges; -1 for a request to fail with IOERR
    (more segments than seg_max, a segment above size_max). */
 static int data_ranges(struct vdev_virtio_blk *b, const struct vdev_virtq_chain *c, bool write,
-		       uint64_t off, uint64_t len)
+                       uint64_t off, uint64_t len)
 {
 	int n;
 
@@ -89,7 +89,7 @@ static int data_ranges(struct vdev_virtio_blk *b, const struct vdev_virtq_chain 
 }
 
 static uint8_t do_rw(struct vdev_virtio_blk *b, const struct vmem_map *mem,
-		     const struct vdev_virtq_chain *c, bool in, uint64_t sector, uint32_t *written)
+                     const struct vdev_virtq_chain *c, bool in, uint64_t sector, uint32_t *written)
 {
 	uint64_t len = in ? c->write_len - 1 : c->read_len - HDR_SIZE;
 	ssize_t n;
@@ -145,7 +145,7 @@ static bool zero_range(struct vdev_virtio_blk *b, off_t off, uint64_t len, bool 
 }
 
 static uint8_t do_discard_wz(struct vdev_virtio_blk *b, const struct vdev_virtq *q,
-			     const struct vdev_virtq_chain *c, bool discard)
+                             const struct vdev_virtq_chain *c, bool discard)
 {
 	uint64_t len = c->read_len - HDR_SIZE;
 	unsigned feature = discard ? VDEV_VIRTIO_BLK_F_DISCARD : VDEV_VIRTIO_BLK_F_WRITE_ZEROES;
@@ -173,7 +173,7 @@ static uint8_t do_discard_wz(struct vdev_virtio_blk *b, const struct vdev_virtq 
 			continue;
 		if (discard) {
 			if (fallocate(b->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, foff,
-				      flen) < 0)
+			              flen) < 0)
 				return VDEV_VIRTIO_BLK_S_IOERR;
 		} else if (!zero_range(b, foff, (uint64_t)flen, unmap)) {
 			return VDEV_VIRTIO_BLK_S_IOERR;
@@ -184,8 +184,8 @@ static uint8_t do_discard_wz(struct vdev_virtio_blk *b, const struct vdev_virtq 
 
 /* Handles one request; *used_len receives the bytes written into the chain. -EBADMSG
    when the chain has no room for the header or the status byte. */
-static int handle(struct vdev_virtio_blk *b, struct vdev_virtq *q,
-		  const struct vdev_virtq_chain *c, uint32_t *used_len)
+static int handle(struct vdev_virtio_blk *b, struct vdev_virtq *q, const struct vdev_virtq_chain *c,
+                  uint32_t *used_len)
 {
 	const struct vmem_map *mem = vdev_virtq_mem(q);
 	uint8_t hdr[HDR_SIZE];
@@ -206,7 +206,7 @@ static int handle(struct vdev_virtio_blk *b, struct vdev_virtq *q,
 		break;
 	case VDEV_VIRTIO_BLK_T_FLUSH:
 		status = b->read_only || fdatasync(b->fd) == 0 ? VDEV_VIRTIO_BLK_S_OK
-							       : VDEV_VIRTIO_BLK_S_IOERR;
+		                                               : VDEV_VIRTIO_BLK_S_IOERR;
 		break;
 	case VDEV_VIRTIO_BLK_T_GET_ID: {
 		uint64_t room = c->write_len - 1;
@@ -350,22 +350,22 @@ int vdev_virtio_blk_create(const struct vdev_virtio_blk_config *cfg, struct vdev
 	b->size_max = cfg->size_max ? cfg->size_max : 1u << 20;
 	/* Punching a hole past the end of the image changes nothing and tells whether the
 	   file system can deallocate: only then is discard cheap enough to offer. */
-	b->can_punch = !b->read_only && S_ISREG(st.st_mode) &&
-		       fallocate(b->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-				 (off_t)bytes, 4096) == 0;
+	b->can_punch =
+	    !b->read_only && S_ISREG(st.st_mode) &&
+	    fallocate(b->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)bytes, 4096) == 0;
 	if (cfg->serial) {
 		size_t n = strnlen(cfg->serial, sizeof(b->id));
 		memcpy(b->id, cfg->serial, n);
 	} else {
 		char id[32];
 		snprintf(id, sizeof(id), "cvmm%llx-%llx", (unsigned long long)st.st_dev,
-			 (unsigned long long)st.st_ino);
+		         (unsigned long long)st.st_ino);
 		memcpy(b->id, id, strnlen(id, sizeof(b->id)));
 	}
 	fill_config(b);
 
 	uint64_t f = (1ull << VDEV_VIRTIO_BLK_F_SIZE_MAX) | (1ull << VDEV_VIRTIO_BLK_F_SEG_MAX) |
-		     (1ull << VDEV_VIRTIO_BLK_F_BLK_SIZE) | (1ull << VDEV_VIRTIO_BLK_F_FLUSH);
+	             (1ull << VDEV_VIRTIO_BLK_F_BLK_SIZE) | (1ull << VDEV_VIRTIO_BLK_F_FLUSH);
 	if (b->read_only)
 		f |= 1ull << VDEV_VIRTIO_BLK_F_RO;
 	else
@@ -373,16 +373,16 @@ int vdev_virtio_blk_create(const struct vdev_virtio_blk_config *cfg, struct vdev
 	if (b->can_punch)
 		f |= 1ull << VDEV_VIRTIO_BLK_F_DISCARD;
 	b->dev = (struct vdev_virtio_device){
-		.device_id = VDEV_VIRTIO_ID_BLOCK,
-		.features = f,
-		.num_queues = 1,
-		.queue_max_size = qsize,
-		.config_size = VDEV_VIRTIO_BLK_CONFIG_SIZE,
-		.ctx = b,
-		.config_read = blk_config_read,
-		.activate = blk_activate,
-		.reset = blk_reset,
-		.process = blk_process,
+	    .device_id = VDEV_VIRTIO_ID_BLOCK,
+	    .features = f,
+	    .num_queues = 1,
+	    .queue_max_size = qsize,
+	    .config_size = VDEV_VIRTIO_BLK_CONFIG_SIZE,
+	    .ctx = b,
+	    .config_read = blk_config_read,
+	    .activate = blk_activate,
+	    .reset = blk_reset,
+	    .process = blk_process,
 	};
 	*out = b;
 	return 0;

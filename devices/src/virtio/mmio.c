@@ -10,9 +10,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#define DRIVER_STATUS_BITS                                                                     \
-	(VDEV_VIRTIO_STATUS_ACKNOWLEDGE | VDEV_VIRTIO_STATUS_DRIVER |                          \
-	 VDEV_VIRTIO_STATUS_DRIVER_OK | VDEV_VIRTIO_STATUS_FEATURES_OK |                       \
+#define DRIVER_STATUS_BITS                                                                         \
+	(VDEV_VIRTIO_STATUS_ACKNOWLEDGE | VDEV_VIRTIO_STATUS_DRIVER |                              \
+	 VDEV_VIRTIO_STATUS_DRIVER_OK | VDEV_VIRTIO_STATUS_FEATURES_OK |                           \
 	 VDEV_VIRTIO_STATUS_FAILED)
 
 struct queue_regs {
@@ -46,7 +46,7 @@ static bool is_pow2(uint32_t v)
 }
 
 int vdev_virtio_mmio_create(const struct vdev_virtio_mmio_config *cfg,
-			    struct vdev_virtio_mmio **out)
+                            struct vdev_virtio_mmio **out)
 {
 	const struct vdev_virtio_device *d;
 	struct vdev_virtio_mmio *t;
@@ -69,8 +69,8 @@ int vdev_virtio_mmio_create(const struct vdev_virtio_mmio_config *cfg,
 	t->mem = cfg->mem;
 	t->irq = cfg->irq;
 	t->dev = *d;
-	t->offered = d->features | (1ull << VDEV_VIRTIO_F_VERSION_1) |
-		     (1ull << VDEV_VIRTIO_F_INDIRECT_DESC);
+	t->offered =
+	    d->features | (1ull << VDEV_VIRTIO_F_VERSION_1) | (1ull << VDEV_VIRTIO_F_INDIRECT_DESC);
 	/* EVENT_IDX is not implemented: never offer it, even if the device asked. */
 	t->offered &= ~(1ull << VDEV_VIRTIO_F_EVENT_IDX);
 	for (uint16_t i = 0; i < d->num_queues; i++) {
@@ -211,7 +211,7 @@ static void queue_ready(struct vdev_virtio_mmio *t, struct queue_regs *qr, uint3
 	if (qr->ready || !(t->status & VDEV_VIRTIO_STATUS_FEATURES_OK))
 		return;
 	struct vdev_virtq_layout l = {
-		.size = qr->num, .desc = qr->desc, .avail = qr->driver, .used = qr->device};
+	    .size = qr->num, .desc = qr->desc, .avail = qr->driver, .used = qr->device};
 	if (vdev_virtq_enable(qr->q, &l, t->driver_features) < 0) {
 		/* A queue the device cannot use: refuse it and say so. */
 		set_needs_reset(t);
@@ -230,8 +230,7 @@ static void set_half(uint64_t *v, bool high, uint32_t val)
 
 static void write_reg(struct vdev_virtio_mmio *t, uint32_t off, uint32_t val)
 {
-	struct queue_regs *qr =
-		t->queue_sel < t->dev.num_queues ? &t->queues[t->queue_sel] : NULL;
+	struct queue_regs *qr = t->queue_sel < t->dev.num_queues ? &t->queues[t->queue_sel] : NULL;
 	/* Queue set-up is only valid after feature negotiation and while the queue is off. */
 	bool q_writable = qr && !qr->ready && (t->status & VDEV_VIRTIO_STATUS_FEATURES_OK);
 
@@ -296,8 +295,7 @@ static void write_reg(struct vdev_virtio_mmio *t, uint32_t off, uint32_t val)
 
 static uint32_t read_reg(struct vdev_virtio_mmio *t, uint32_t off)
 {
-	struct queue_regs *qr =
-		t->queue_sel < t->dev.num_queues ? &t->queues[t->queue_sel] : NULL;
+	struct queue_regs *qr = t->queue_sel < t->dev.num_queues ? &t->queues[t->queue_sel] : NULL;
 
 	switch (off) {
 	case VDEV_VIRTIO_MMIO_MAGIC_VALUE:
@@ -352,8 +350,7 @@ static bool valid_size(uint32_t size)
 	return size == 1 || size == 2 || size == 4 || size == 8;
 }
 
-int vdev_virtio_mmio_read(struct vdev_virtio_mmio *t, uint64_t offset, uint8_t *data,
-			  uint32_t size)
+int vdev_virtio_mmio_read(struct vdev_virtio_mmio *t, uint64_t offset, uint8_t *data, uint32_t size)
 {
 	if (!t || !data || !valid_size(size))
 		return -EINVAL;
@@ -372,7 +369,7 @@ int vdev_virtio_mmio_read(struct vdev_virtio_mmio *t, uint64_t offset, uint8_t *
 }
 
 int vdev_virtio_mmio_write(struct vdev_virtio_mmio *t, uint64_t offset, const uint8_t *data,
-			   uint32_t size)
+                           uint32_t size)
 {
 	if (!t || !data || !valid_size(size))
 		return -EINVAL;

@@ -45,8 +45,8 @@ static int rng_process(void *ctx, uint16_t index, struct vdev_virtq *q)
 		if (ret <= 0)
 			return ret < 0 ? ret : done;
 		uint64_t want = c.write_len < VDEV_VIRTIO_RNG_MAX_REQUEST
-					? c.write_len
-					: VDEV_VIRTIO_RNG_MAX_REQUEST;
+		                    ? c.write_len
+		                    : VDEV_VIRTIO_RNG_MAX_REQUEST;
 		uint32_t written = 0;
 		while (written < want) {
 			size_t n = want - written < CHUNK ? (size_t)(want - written) : CHUNK;
@@ -91,13 +91,13 @@ int vdev_virtio_rng_create(uint16_t queue_size, struct vdev_virtio_rng **out)
 	if (!r)
 		return -ENOMEM;
 	r->dev = (struct vdev_virtio_device){
-		.device_id = VDEV_VIRTIO_ID_RNG,
-		.num_queues = 1,
-		.queue_max_size = queue_size,
-		.config_size = 0,
-		.ctx = r,
-		.config_read = rng_config_read,
-		.process = rng_process,
+	    .device_id = VDEV_VIRTIO_ID_RNG,
+	    .num_queues = 1,
+	    .queue_max_size = queue_size,
+	    .config_size = 0,
+	    .ctx = r,
+	    .config_read = rng_config_read,
+	    .process = rng_process,
 	};
 	*out = r;
 	return 0;

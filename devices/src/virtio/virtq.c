@@ -71,7 +71,7 @@ void vdev_virtq_destroy(struct vdev_virtq *q)
 }
 
 int vdev_virtq_check_layout(const struct vmem_map *mem, uint16_t max_size,
-			    const struct vdev_virtq_layout *l)
+                            const struct vdev_virtq_layout *l)
 {
 	int ret;
 
@@ -91,7 +91,7 @@ int vdev_virtq_check_layout(const struct vmem_map *mem, uint16_t max_size,
 }
 
 int vdev_virtq_enable(struct vdev_virtq *q, const struct vdev_virtq_layout *layout,
-		      uint64_t features)
+                      uint64_t features)
 {
 	int ret;
 
@@ -207,8 +207,8 @@ static int walk_chain(struct vdev_virtq *q, uint16_t head, struct vdev_virtq_cha
 			return -EBADMSG;
 		if (vmem_check_range(q->mem, d.addr, d.len, write) < 0)
 			return -EBADMSG;
-		q->segs[c->nsegs++] = (struct vdev_virtq_seg){.gpa = d.addr, .len = d.len,
-							      .write = write};
+		q->segs[c->nsegs++] =
+		    (struct vdev_virtq_seg){.gpa = d.addr, .len = d.len, .write = write};
 		if (write) {
 			seen_write = true;
 			c->write_len += d.len;
@@ -239,9 +239,8 @@ int vdev_virtq_pop(struct vdev_virtq *q, struct vdev_virtq_chain *chain)
 		return 0;
 	if (pending > q->layout.size)
 		return -EBADMSG;
-	ret = vmem_read_u16_le(q->mem,
-			       q->layout.avail + 4 + 2 * (uint64_t)(q->last_avail % q->layout.size),
-			       &head);
+	ret = vmem_read_u16_le(
+	    q->mem, q->layout.avail + 4 + 2 * (uint64_t)(q->last_avail % q->layout.size), &head);
 	if (ret < 0)
 		return -EFAULT;
 	if (head >= q->layout.size)
@@ -256,8 +255,8 @@ int vdev_virtq_pop(struct vdev_virtq *q, struct vdev_virtq_chain *chain)
 }
 
 /* Copies between buf and the chain's readable (write false) or writable part. */
-static ssize_t chain_copy(const struct vdev_virtq *q, const struct vdev_virtq_chain *c,
-			  bool write, uint64_t off, void *buf, size_t len)
+static ssize_t chain_copy(const struct vdev_virtq *q, const struct vdev_virtq_chain *c, bool write,
+                          uint64_t off, void *buf, size_t len)
 {
 	uint32_t first = write ? c->nreadable : 0;
 	uint32_t end = write ? c->nsegs : c->nreadable;
@@ -275,7 +274,7 @@ static ssize_t chain_copy(const struct vdev_virtq *q, const struct vdev_virtq_ch
 		if (n > len - done)
 			n = len - done;
 		int ret = write ? vmem_write(q->mem, s->gpa + off, (const uint8_t *)buf + done, n)
-				: vmem_read(q->mem, s->gpa + off, (uint8_t *)buf + done, n);
+		                : vmem_read(q->mem, s->gpa + off, (uint8_t *)buf + done, n);
 		if (ret < 0)
 			return ret;
 		done += n;
@@ -285,7 +284,7 @@ static ssize_t chain_copy(const struct vdev_virtq *q, const struct vdev_virtq_ch
 }
 
 ssize_t vdev_virtq_chain_read(const struct vdev_virtq *q, const struct vdev_virtq_chain *chain,
-			      uint64_t off, void *buf, size_t len)
+                              uint64_t off, void *buf, size_t len)
 {
 	if (!q || !chain || (!buf && len))
 		return -EINVAL;
@@ -293,7 +292,7 @@ ssize_t vdev_virtq_chain_read(const struct vdev_virtq *q, const struct vdev_virt
 }
 
 ssize_t vdev_virtq_chain_write(const struct vdev_virtq *q, const struct vdev_virtq_chain *chain,
-			       uint64_t off, const void *buf, size_t len)
+                               uint64_t off, const void *buf, size_t len)
 {
 	if (!q || !chain || (!buf && len))
 		return -EINVAL;
@@ -301,7 +300,7 @@ ssize_t vdev_virtq_chain_write(const struct vdev_virtq *q, const struct vdev_vir
 }
 
 int vdev_virtq_chain_ranges(const struct vdev_virtq_chain *c, bool write, uint64_t off,
-			    uint64_t len, struct vmem_range *ranges, size_t max)
+                            uint64_t len, struct vmem_range *ranges, size_t max)
 {
 	uint32_t first, end;
 	uint64_t part;
@@ -349,7 +348,7 @@ int vdev_virtq_push(struct vdev_virtq *q, uint16_t head, uint32_t len)
 		return ret;
 	/* Release: the element is visible before the index that hands it over. */
 	ret = vmem_atomic_store_u16(q->mem, q->layout.used + 2, (uint16_t)(q->next_used + 1),
-				    VMEM_RELEASE);
+	                            VMEM_RELEASE);
 	if (ret < 0)
 		return ret;
 	q->next_used++;

@@ -56,12 +56,12 @@ static inline void tq_init(struct tq *t, struct vmem_map *mem, uint16_t size)
 static inline struct vdev_virtq_layout tq_layout(const struct tq *t)
 {
 	return (struct vdev_virtq_layout){
-		.size = t->size, .desc = t->desc, .avail = t->avail, .used = t->used};
+	    .size = t->size, .desc = t->desc, .avail = t->avail, .used = t->used};
 }
 
 /* Writes descriptor i of the table at gpa table. */
 static inline void t_desc_at(struct vmem_map *mem, uint64_t table, uint32_t i, uint64_t addr,
-			     uint32_t len, uint16_t flags, uint16_t next)
+                             uint32_t len, uint16_t flags, uint16_t next)
 {
 	uint8_t raw[16];
 
@@ -73,7 +73,7 @@ static inline void t_desc_at(struct vmem_map *mem, uint64_t table, uint32_t i, u
 }
 
 static inline void tq_desc(struct tq *t, uint16_t i, uint64_t addr, uint32_t len, uint16_t flags,
-			   uint16_t next)
+                           uint16_t next)
 {
 	t_desc_at(t->mem, t->desc, i, addr, len, flags, next);
 }
@@ -133,14 +133,15 @@ static inline void t_wr(struct vdev_virtio_mmio *m, uint32_t off, uint32_t v)
 static inline uint32_t t_negotiate(struct vdev_virtio_mmio *m, uint64_t features)
 {
 	t_wr(m, VDEV_VIRTIO_MMIO_STATUS, VDEV_VIRTIO_STATUS_ACKNOWLEDGE);
-	t_wr(m, VDEV_VIRTIO_MMIO_STATUS, VDEV_VIRTIO_STATUS_ACKNOWLEDGE | VDEV_VIRTIO_STATUS_DRIVER);
+	t_wr(m, VDEV_VIRTIO_MMIO_STATUS,
+	     VDEV_VIRTIO_STATUS_ACKNOWLEDGE | VDEV_VIRTIO_STATUS_DRIVER);
 	t_wr(m, VDEV_VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
 	t_wr(m, VDEV_VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)features);
 	t_wr(m, VDEV_VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
 	t_wr(m, VDEV_VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)(features >> 32));
 	t_wr(m, VDEV_VIRTIO_MMIO_STATUS,
 	     VDEV_VIRTIO_STATUS_ACKNOWLEDGE | VDEV_VIRTIO_STATUS_DRIVER |
-		     VDEV_VIRTIO_STATUS_FEATURES_OK);
+	         VDEV_VIRTIO_STATUS_FEATURES_OK);
 	return t_rd(m, VDEV_VIRTIO_MMIO_STATUS);
 }
 
@@ -161,7 +162,7 @@ static inline void t_driver_ok(struct vdev_virtio_mmio *m)
 {
 	t_wr(m, VDEV_VIRTIO_MMIO_STATUS,
 	     VDEV_VIRTIO_STATUS_ACKNOWLEDGE | VDEV_VIRTIO_STATUS_DRIVER |
-		     VDEV_VIRTIO_STATUS_FEATURES_OK | VDEV_VIRTIO_STATUS_DRIVER_OK);
+	         VDEV_VIRTIO_STATUS_FEATURES_OK | VDEV_VIRTIO_STATUS_DRIVER_OK);
 }
 
 /* Device features as offered through DeviceFeatures. */
@@ -203,7 +204,7 @@ static inline int t_irq_deassert(void *ctx, uint32_t line)
 static inline struct vdev_irq t_irq_wire(struct t_irq *i)
 {
 	return (struct vdev_irq){
-		.assert_line = t_irq_assert, .deassert_line = t_irq_deassert, .ctx = i, .line = 5};
+	    .assert_line = t_irq_assert, .deassert_line = t_irq_deassert, .ctx = i, .line = 5};
 }
 
 #endif
