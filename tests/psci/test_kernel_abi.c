@@ -8,6 +8,22 @@
 
 #include <criterion/criterion.h>
 
+/*
+ * Linux UAPI headers older than the fix of early 2023 (Debian's 6.1.4 arm64 cross
+ * headers among them) give MEM_PROTECT_CHECK_RANGE the number of MEM_PROTECT, 0x13;
+ * DEN0022D.b gives it 0x14, as fixed headers do. Against such a header the spec's value
+ * is checked instead, and the test below proves that the header is the old one.
+ */
+#if PSCI_1_1_FN_MEM_PROTECT_CHECK_RANGE == PSCI_1_1_FN_MEM_PROTECT
+#define KERNEL_MEM_PROTECT_CHECK_RANGE PSCI_0_2_FN(20)
+#define KERNEL_MEM_PROTECT_CHECK_RANGE64 PSCI_0_2_FN64(20)
+#define KERNEL_HEADER_HAS_OLD_MEM_PROTECT_CHECK_RANGE 1
+#else
+#define KERNEL_MEM_PROTECT_CHECK_RANGE PSCI_1_1_FN_MEM_PROTECT_CHECK_RANGE
+#define KERNEL_MEM_PROTECT_CHECK_RANGE64 PSCI_1_1_FN64_MEM_PROTECT_CHECK_RANGE
+#define KERNEL_HEADER_HAS_OLD_MEM_PROTECT_CHECK_RANGE 0
+#endif
+
 #define SAME(mine, kernels) cr_assert_eq((uint64_t)(mine), (uint64_t)(kernels), #mine)
 
 Test(kernel_abi, psci_0_2_function_ids)
@@ -49,9 +65,9 @@ Test(kernel_abi, psci_1_0_and_1_1_function_ids)
 	SAME(CVMM_PSCI_FN64_PSCI_STAT_COUNT, PSCI_1_0_FN64_STAT_COUNT);
 	SAME(CVMM_PSCI_FN_SYSTEM_RESET2, PSCI_1_1_FN_SYSTEM_RESET2);
 	SAME(CVMM_PSCI_FN_MEM_PROTECT, PSCI_1_1_FN_MEM_PROTECT);
-	SAME(CVMM_PSCI_FN_MEM_PROTECT_CHECK_RANGE, PSCI_1_1_FN_MEM_PROTECT_CHECK_RANGE);
+	SAME(CVMM_PSCI_FN_MEM_PROTECT_CHECK_RANGE, KERNEL_MEM_PROTECT_CHECK_RANGE);
 	SAME(CVMM_PSCI_FN64_SYSTEM_RESET2, PSCI_1_1_FN64_SYSTEM_RESET2);
-	SAME(CVMM_PSCI_FN64_MEM_PROTECT_CHECK_RANGE, PSCI_1_1_FN64_MEM_PROTECT_CHECK_RANGE);
+	SAME(CVMM_PSCI_FN64_MEM_PROTECT_CHECK_RANGE, KERNEL_MEM_PROTECT_CHECK_RANGE64);
 }
 
 Test(kernel_abi, every_table_entry_is_a_kernel_id)
@@ -83,14 +99,14 @@ Test(kernel_abi, every_table_entry_is_a_kernel_id)
 	    PSCI_1_0_FN_STAT_COUNT,
 	    PSCI_1_1_FN_SYSTEM_RESET2,
 	    PSCI_1_1_FN_MEM_PROTECT,
-	    PSCI_1_1_FN_MEM_PROTECT_CHECK_RANGE,
+	    KERNEL_MEM_PROTECT_CHECK_RANGE,
 	    PSCI_1_0_FN64_CPU_DEFAULT_SUSPEND,
 	    PSCI_1_0_FN64_NODE_HW_STATE,
 	    PSCI_1_0_FN64_SYSTEM_SUSPEND,
 	    PSCI_1_0_FN64_STAT_RESIDENCY,
 	    PSCI_1_0_FN64_STAT_COUNT,
 	    PSCI_1_1_FN64_SYSTEM_RESET2,
-	    PSCI_1_1_FN64_MEM_PROTECT_CHECK_RANGE,
+	    KERNEL_MEM_PROTECT_CHECK_RANGE64,
 	};
 	size_t n;
 	const struct psci_function_info *t = psci_function_table(&n);
@@ -103,6 +119,19 @@ Test(kernel_abi, every_table_entry_is_a_kernel_id)
 			hits += t[i].id == kernel_ids[k];
 		cr_assert_eq(hits, 1, "%s %#x", t[i].name, t[i].id);
 	}
+}
+
+Test(kernel_abi, mem_protect_check_range_header_age)
+{
+	if (KERNEL_HEADER_HAS_OLD_MEM_PROTECT_CHECK_RANGE) {
+		// The old header: both 1.1 memory functions share number 0x13 there.
+		cr_assert_eq(PSCI_1_1_FN_MEM_PROTECT_CHECK_RANGE, PSCI_0_2_FN(19));
+		cr_assert_eq(PSCI_1_1_FN64_MEM_PROTECT_CHECK_RANGE, PSCI_0_2_FN64(19));
+	} else {
+		cr_assert_eq(PSCI_1_1_FN_MEM_PROTECT_CHECK_RANGE, PSCI_0_2_FN(20));
+		cr_assert_eq(PSCI_1_1_FN64_MEM_PROTECT_CHECK_RANGE, PSCI_0_2_FN64(20));
+	}
+	cr_assert_eq(CVMM_PSCI_FN_MEM_PROTECT_CHECK_RANGE, 0x84000014U);
 }
 
 Test(kernel_abi, return_codes)
