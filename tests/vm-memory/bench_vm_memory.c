@@ -38,68 +38,78 @@ static void die(const char *what, int rc)
 
 enum kind { MEMCPY_READ, MEMCPY_WRITE, VMEM_READ, VMEM_WRITE };
 
-/* Seconds per copy of size bytes, best of several rounds. */
-static double time_copy(enum kind k, struct vmem_map *m, uint64_t gpa, uint8_t *guest,
-			uint8_t *buf, size_t size, size_t span)
+struct copy_case {
+	struct vmem_map *m;
+	uint64_t gpa;
+	uint8_t *guest;
+	uint8_t *buf;
+	size_t size;
+	size_t steps; /* copies walk through steps * size bytes */
+};
+
+/* Seconds for iters copies of kind k. */
+static double copy_round(enum kind k, const struct copy_case *c, unsigned long iters)
 {
-	/* Copies walk through span bytes (a working set that stays in cache for the small
-	   sizes) so successive copies do not hit the same lines only. */
-	size_t steps = span / size;
+	const size_t size = c->size, steps = c->steps;
+	size_t step = 0;
+	double t0 = now();
+	switch (k) {
+	case MEMCPY_READ:
+		for (unsigned long i = 0; i < iters; i++) {
+			size_t off = step * size;
+			memcpy(c->buf + off, c->guest + off, size);
+			step = step + 1 == steps ? 0 : step + 1;
+			BARRIER();
+		}
+		break;
+	case MEMCPY_WRITE:
+		for (unsigned long i = 0; i < iters; i++) {
+			size_t off = step * size;
+			memcpy(c->guest + off, c->buf + off, size);
+			step = step + 1 == steps ? 0 : step + 1;
+			BARRIER();
+		}
+		break;
+	case VMEM_READ:
+		for (unsigned long i = 0; i < iters; i++) {
+			size_t off = step * size;
+			vmem_read(c->m, c->gpa + off, c->buf + off, size);
+			step = step + 1 == steps ? 0 : step + 1;
+			BARRIER();
+		}
+		break;
+	case VMEM_WRITE:
+		for (unsigned long i = 0; i < iters; i++) {
+			size_t off = step * size;
+			vmem_write(c->m, c->gpa + off, c->buf + off, size);
+			step = step + 1 == steps ? 0 : step + 1;
+			BARRIER();
+		}
+		break;
+	}
+	return now() - t0;
+}
+
+/* Best time per copy of kinds a and b, measured in alternating short rounds (shorter
+   than a scheduler time slice, so that on a busy machine some rounds run undisturbed)
+   over the time budget. */
+static void time_pair(enum kind a, enum kind b, const struct copy_case *c, double *ta,
+		      double *tb)
+{
 	unsigned long iters = 1;
-	double best = 1e9;
-	/* calibrate */
-	for (;;) {
-		double t0 = now();
-		for (unsigned long i = 0; i < iters; i++) {
-			size_t off = (i % steps) * size;
-			switch (k) {
-			case MEMCPY_READ:
-				memcpy(buf + off, guest + off, size);
-				break;
-			case MEMCPY_WRITE:
-				memcpy(guest + off, buf + off, size);
-				break;
-			case VMEM_READ:
-				vmem_read(m, gpa + off, buf + off, size);
-				break;
-			case VMEM_WRITE:
-				vmem_write(m, gpa + off, buf + off, size);
-				break;
-			}
-			BARRIER();
-		}
-		double dt = now() - t0;
-		if (dt > budget / 10 || iters > (1ul << 40)) {
-			best = dt / (double)iters;
-			break;
-		}
+	while (copy_round(a, c, iters) < 50e-6 && iters < (1ul << 30))
 		iters *= 2;
+	double best_a = 1e9, best_b = 1e9, start = now();
+	int rounds = 0;
+	while (rounds < 20 || now() - start < budget) {
+		double da = copy_round(a, c, iters) / (double)iters;
+		double db = copy_round(b, c, iters) / (double)iters;
+		best_a = da < best_a ? da : best_a;
+		best_b = db < best_b ? db : best_b;
+		rounds++;
 	}
-	for (int round = 0; round < 5; round++) {
-		double t0 = now();
-		for (unsigned long i = 0; i < iters; i++) {
-			size_t off = (i % steps) * size;
-			switch (k) {
-			case MEMCPY_READ:
-				memcpy(buf + off, guest + off, size);
-				break;
-			case MEMCPY_WRITE:
-				memcpy(guest + off, buf + off, size);
-				break;
-			case VMEM_READ:
-				vmem_read(m, gpa + off, buf + off, size);
-				break;
-			case VMEM_WRITE:
-				vmem_write(m, gpa + off, buf + off, size);
-				break;
-			}
-			BARRIER();
-		}
-		double dt = (now() - t0) / (double)iters;
-		if (dt < best)
-			best = dt;
-	}
-	return best;
+	*ta = best_a;
+	*tb = best_b;
 }
 
 static void bench_copies(void)
@@ -134,23 +144,20 @@ static void bench_copies(void)
 			for (int dir = 0; dir < 2; dir++) {
 				enum kind mk = dir ? MEMCPY_WRITE : MEMCPY_READ;
 				enum kind vk = dir ? VMEM_WRITE : VMEM_READ;
-				if (!tracked || dir) {
-					/* interleave to share machine noise */
-					double tm = time_copy(mk, m, gpa, guest, buf, sizes[s].size,
-							      sizes[s].span);
-					double tv = time_copy(vk, m, gpa, guest, buf, sizes[s].size,
-							      sizes[s].span);
-					double tm2 = time_copy(mk, m, gpa, guest, buf, sizes[s].size,
-							       sizes[s].span);
-					double tv2 = time_copy(vk, m, gpa, guest, buf, sizes[s].size,
-							       sizes[s].span);
-					tm = tm < tm2 ? tm : tm2;
-					tv = tv < tv2 ? tv : tv2;
-					printf("%-7s %-6s %-9s %10.2f %10.2f %7.3f\n", sizes[s].name,
-					       dir ? "write" : "read", tracked ? "dirty" : "none",
-					       (double)sizes[s].size / tm * 1e-9,
-					       (double)sizes[s].size / tv * 1e-9, tm / tv);
-				}
+				if (tracked && !dir)
+					continue;
+				struct copy_case c = {.m = m,
+						      .gpa = gpa,
+						      .guest = guest,
+						      .buf = buf,
+						      .size = sizes[s].size,
+						      .steps = sizes[s].span / sizes[s].size};
+				double tm, tv;
+				time_pair(mk, vk, &c, &tm, &tv);
+				printf("%-7s %-6s %-9s %10.2f %10.2f %7.3f\n", sizes[s].name,
+				       dir ? "write" : "read", tracked ? "dirty" : "none",
+				       (double)sizes[s].size / tm * 1e-9,
+				       (double)sizes[s].size / tv * 1e-9, tm / tv);
 			}
 		}
 		free(buf);
@@ -171,7 +178,7 @@ static uint64_t rng(void)
 static void bench_translation(void)
 {
 	static const unsigned counts[] = {1, 8, 64, 512};
-	enum { NADDR = 1 << 14 };
+	enum { NADDR = 4096 };
 	uint64_t *addrs = malloc(NADDR * sizeof(*addrs));
 	const uint64_t rsize = 64 << 10, stride = 1 << 20; /* 64 KiB regions, 1 MiB apart */
 	printf("Translation (ns per call, random addresses over all regions)\n");
@@ -190,35 +197,31 @@ static void bench_translation(void)
 		}
 		for (size_t i = 0; i < NADDR; i++)
 			addrs[i] = (rng() % n) * stride + (rng() % (rsize - 8) & ~3ull);
-		double res[3];
-		for (int what = 0; what < 3; what++) {
-			double best = 1e9;
-			unsigned long iters = 1ul << 20;
-			for (int round = 0; round < 7; round++) {
-				uintptr_t sink = 0;
-				double t0 = now();
-				for (unsigned long i = 0; i < iters; i++) {
-					uint64_t g = addrs[i & (NADDR - 1)];
-					if (what == 0) {
-						sink += (uintptr_t)vmem_translate(m, g, 8);
-					} else if (what == 1) {
-						struct vmem_slice s;
-						vmem_slice(m, g, 8, VMEM_ACCESS_READ, &s);
-						sink += (uintptr_t)s.host;
-					} else {
-						uint32_t v;
-						vmem_read_u32_le(m, g, &v);
-						sink += v;
-					}
+		double res[3] = {1e9, 1e9, 1e9};
+		double start = now();
+		for (int round = 0; round < 60 || now() - start < budget; round++) {
+			int what = round % 3;
+			uintptr_t sink = 0;
+			double t0 = now();
+			/* NADDR calls (~50 us): short rounds, the best one counts */
+			for (size_t i = 0; i < NADDR; i++) {
+				uint64_t g = addrs[i];
+				if (what == 0) {
+					sink += (uintptr_t)vmem_translate(m, g, 8);
+				} else if (what == 1) {
+					struct vmem_slice sl;
+					vmem_slice(m, g, 8, VMEM_ACCESS_READ, &sl);
+					sink += (uintptr_t)sl.host;
+				} else {
+					uint32_t v;
+					vmem_read_u32_le(m, g, &v);
+					sink += v;
 				}
-				double dt = (now() - t0) / (double)iters;
-				__asm__ volatile("" : : "r"(sink));
-				if (dt < best)
-					best = dt;
-				if (dt * (double)iters < budget / 7)
-					iters *= 2;
 			}
-			res[what] = best * 1e9;
+			double dt = (now() - t0) / NADDR * 1e9;
+			__asm__ volatile("" : : "r"(sink));
+			if (dt < res[what])
+				res[what] = dt;
 		}
 		printf("%-8u %14.2f %12.2f %16.2f\n", n, res[0], res[1], res[2]);
 		vmem_map_destroy(m);

@@ -92,6 +92,7 @@ Test(fd, file_position)
 	cr_assert_eq(vmem_write_to_fd(m, 0, fd, VMEM_FD_CUR, 40), 40);
 	cr_assert_eq(lseek(fd, 0, SEEK_CUR), 130);
 	cr_assert_eq(vmem_read_from_fd(m, 0, fd, -2, 1), -EINVAL);
+	cr_assert_eq(vmem_read_from_fd(m, 0, fd, INT64_MAX - 5, 10), -EINVAL, "offset wraps");
 }
 
 Test(fd, readv_and_writev_over_guest_ranges)

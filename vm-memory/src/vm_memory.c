@@ -69,7 +69,6 @@ struct vmem_map {
 /* ------------------------------------------------------------------------------------- */
 
 static size_t page_size_cache;
-static unsigned page_shift_cache;
 static size_t huge_size_cache;
 
 size_t vmem_page_size(void)
@@ -79,16 +78,13 @@ size_t vmem_page_size(void)
 		return p;
 	long v = sysconf(_SC_PAGESIZE);
 	p = v > 0 ? (size_t)v : 4096;
-	__atomic_store_n(&page_shift_cache, (unsigned)__builtin_ctzl(p), __ATOMIC_RELAXED);
 	__atomic_store_n(&page_size_cache, p, __ATOMIC_RELAXED);
 	return p;
 }
 
 static inline unsigned page_shift(void)
 {
-	if (unlikely(!__atomic_load_n(&page_size_cache, __ATOMIC_RELAXED)))
-		vmem_page_size();
-	return __atomic_load_n(&page_shift_cache, __ATOMIC_RELAXED);
+	return (unsigned)__builtin_ctzl(vmem_page_size());
 }
 
 size_t vmem_huge_page_size(void)
@@ -551,7 +547,7 @@ int vmem_check_range(const struct vmem_map *m, uint64_t gpa, size_t len, bool wr
 	return check_range_idx(m, gpa, len, write, &first);
 }
 
-enum walk_op { OP_READ, OP_WRITE, OP_READ_VOL, OP_WRITE_VOL, OP_FILL, OP_MARK };
+enum walk_op { OP_READ, OP_WRITE, OP_READ_VOL, OP_WRITE_VOL, OP_FILL };
 
 /* Copies from volatile guest memory, one access per naturally aligned unit. */
 static void vol_read(uint8_t *dst, const volatile uint8_t *src, size_t len)
@@ -637,8 +633,6 @@ static int walk(const struct vmem_map *m, uint64_t gpa, size_t len, enum walk_op
 			break;
 		case OP_FILL:
 			memset(h, c, chunk);
-			break;
-		case OP_MARK:
 			break;
 		}
 		if (op != OP_READ && op != OP_READ_VOL)
@@ -1147,6 +1141,8 @@ static ssize_t fd_xfer(const struct vmem_map *m, const struct vmem_range *ranges
 	}
 	if (total > (size_t)SSIZE_MAX)
 		return -EINVAL;
+	if (offset != VMEM_FD_CUR && (uint64_t)offset + total > (uint64_t)INT64_MAX)
+		return -EINVAL; /* the file offsets would pass 2^63 */
 	if (!total)
 		return 0;
 	struct iovec iov_small[8];

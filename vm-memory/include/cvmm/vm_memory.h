@@ -358,7 +358,7 @@ struct vmem_range {
 /* fd -> guest: reads up to len bytes from fd into [gpa, gpa + len), marking the bytes
    read dirty. guest -> fd: writes [gpa, gpa + len) to fd. offset is a file offset, or
    VMEM_FD_CUR. The guest range is checked whole before any I/O (it may span touching
-   regions). The call retries EINTR and short transfers until len bytes moved, end of
+   regions; -EFAULT, -EOVERFLOW, and -EACCES when reading into read-only memory). The call retries EINTR and short transfers until len bytes moved, end of
    file (reads), or an error; it returns the bytes moved, or -errno when the error came
    before any byte moved (so 0 only at end of file or for len 0). */
 ssize_t vmem_read_from_fd(const struct vmem_map *m, uint64_t gpa, int fd, off_t offset,
@@ -393,9 +393,9 @@ int vmem_dirty_mark(const struct vmem_map *m, uint64_t gpa, size_t len);
 /* Whether the page holding gpa is marked dirty. */
 bool vmem_dirty_test(const struct vmem_map *m, uint64_t gpa);
 /* Atomically takes the region's bitmap: copies it into out (nwords words, at least
-   vmem_dirty_bitmap_words(r); out may be NULL to just clear) and clears it. Bits set
-   concurrently are either returned now or kept for the next call, never lost.
-   Error: -EINVAL when nwords is too small. */
+   vmem_dirty_bitmap_words(r); words past the bitmap are zeroed; out may be NULL to just
+   clear) and clears it. Bits set concurrently are either returned now or kept for the
+   next call, never lost. Error: -EINVAL when nwords is too small. */
 int vmem_dirty_get_and_reset(struct vmem_region *r, uint64_t *out, size_t nwords);
 /* ORs a KVM dirty log bitmap of this region's slot (KVM_GET_DIRTY_LOG, nwords 64-bit words,
    at least vmem_dirty_bitmap_words(r)) into the region's bitmap, so that one
