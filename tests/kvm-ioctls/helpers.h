@@ -20,6 +20,7 @@ struct guest {
 	struct kvmio_vcpu *vcpu;
 	uint8_t *mem;
 	size_t mem_size;
+	uint64_t mem_gpa;
 };
 
 /* Opens /dev/kvm or skips the test (with the reason) when there is none. */
@@ -34,8 +35,9 @@ static inline struct kvmio_system *open_system_or_skip(void)
 	return sys;
 }
 
-/* Creates a VM with mem_size bytes of anonymous RAM in slot 0 at guest address 0. */
-static inline void guest_create_vm(struct guest *g, size_t mem_size, uint32_t slot_flags)
+/* Creates a VM with mem_size bytes of anonymous RAM in slot 0 at guest address gpa. */
+static inline void guest_create_vm_at(struct guest *g, uint64_t gpa, size_t mem_size,
+                                      uint32_t slot_flags)
 {
 	memset(g, 0, sizeof(*g));
 	g->sys = open_system_or_skip();
@@ -43,16 +45,22 @@ static inline void guest_create_vm(struct guest *g, size_t mem_size, uint32_t sl
 	g->mem = mmap(NULL, mem_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	cr_assert_neq(g->mem, MAP_FAILED);
 	g->mem_size = mem_size;
-	int r = kvmio_vm_set_user_memory_region(g->vm, 0, slot_flags, 0, mem_size, g->mem);
+	g->mem_gpa = gpa;
+	int r = kvmio_vm_set_user_memory_region(g->vm, 0, slot_flags, gpa, mem_size, g->mem);
 	cr_assert_eq(r, 0, "set_user_memory_region: %s", strerror(-r));
+}
+
+static inline void guest_create_vm(struct guest *g, size_t mem_size, uint32_t slot_flags)
+{
+	guest_create_vm_at(g, 0, mem_size, slot_flags);
 }
 
 static inline void guest_load(struct guest *g, uint64_t gpa, const unsigned char *start,
                               const unsigned char *end)
 {
 	size_t n = (size_t)(end - start);
-	cr_assert(gpa + n <= g->mem_size);
-	memcpy(g->mem + gpa, start, n);
+	cr_assert(gpa >= g->mem_gpa && gpa - g->mem_gpa + n <= g->mem_size);
+	memcpy(g->mem + (gpa - g->mem_gpa), start, n);
 }
 
 static inline void guest_destroy(struct guest *g)
