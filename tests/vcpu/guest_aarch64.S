@@ -1,0 +1,77 @@
+/*
+ * aarch64 payload of the vcpu tests: a PSCI call interpreter driven through an MMIO
+ * mailbox at 0x0a000000 (not RAM, so every access exits to the test's handler).
+ *
+ *   +0x00..+0x18  read: x0..x3 of the next call (the test's script)
+ *   +0x20         write: x0 after the hvc
+ *   +0x28         write: end of a wake-up report
+ *   +0x30..+0x58  write: wake-up report: x0, pc, SCTLR_EL1, DAIF, CurrentEL, SPSel
+ *   +0x60         write: a secondary core is on (its x0, the CPU_ON context id)
+ *   +0x68         read: non-zero when the secondary must call CPU_OFF
+ *
+ * It first enables the GICv2 distributor (0x08000000) and CPU interface (0x08010000)
+ * with SPI 0 (INTID 32) level-sensitive, enabled and targeted at CPU 0, so that the
+ * test's interrupt is pending for this core while the line is high and wakes it from
+ * SYSTEM_SUSPEND. Position independent; never
+ * touches RAM, and needs no stack.
+ */
+	.section .rodata
+	.globl vt_a64_start, vt_a64_resume, vt_a64_secondary, vt_a64_end
+	.balign 4
+vt_a64_start:
+	movz	x9, #0x0800, lsl #16	/* GICD */
+	mov	w10, #1
+	str	w10, [x9, #0x000]	/* GICD_CTLR: enable */
+	str	wzr, [x9, #0xc08]	/* GICD_ICFGR2: INTIDs 32-47 level-sensitive (KVM
+					   resets SPIs to edge, whose latch would outlive the
+					   line and wake the next suspend at once) */
+	str	w10, [x9, #0x104]	/* GICD_ISENABLER1: INTID 32 */
+	str	w10, [x9, #0x820]	/* GICD_ITARGETSR8: INTID 32 -> CPU 0 */
+	mov	w10, #0xa0
+	str	w10, [x9, #0x420]	/* GICD_IPRIORITYR8: INTID 32 priority 0xa0 */
+	movz	x9, #0x0801, lsl #16	/* GICC */
+	mov	w10, #0xf0
+	str	w10, [x9, #0x004]	/* GICC_PMR: let 0xa0 through */
+	mov	w10, #1
+	str	w10, [x9, #0x000]	/* GICC_CTLR: enable */
+call_loop:
+	movz	x9, #0x0a00, lsl #16
+	ldr	x0, [x9, #0x00]
+	ldr	x1, [x9, #0x08]
+	ldr	x2, [x9, #0x10]
+	ldr	x3, [x9, #0x18]
+	hvc	#0
+	str	x0, [x9, #0x20]
+	b	call_loop
+
+/* SYSTEM_SUSPEND entry point: report the state the core woke up in, then go on. */
+	.balign 4
+vt_a64_resume:
+	adr	x11, vt_a64_resume
+	mrs	x12, sctlr_el1
+	mrs	x13, daif
+	mrs	x14, CurrentEL
+	mrs	x15, SPSel
+	movz	x9, #0x0a00, lsl #16
+	str	x0, [x9, #0x30]
+	str	x11, [x9, #0x38]
+	str	x12, [x9, #0x40]
+	str	x13, [x9, #0x48]
+	str	x14, [x9, #0x50]
+	str	x15, [x9, #0x58]
+	str	xzr, [x9, #0x28]
+	b	call_loop
+
+/* CPU_ON entry point of a secondary: say so, wait for the word, then CPU_OFF. */
+	.balign 4
+vt_a64_secondary:
+	movz	x9, #0x0a00, lsl #16
+	str	x0, [x9, #0x60]
+1:	ldr	x1, [x9, #0x68]
+	cbz	x1, 1b
+	movz	x0, #0x8400, lsl #16
+	movk	x0, #0x0002		/* PSCI CPU_OFF */
+	hvc	#0
+2:	b	2b			/* CPU_OFF does not return */
+vt_a64_end:
+	.section .note.GNU-stack, "", @progbits

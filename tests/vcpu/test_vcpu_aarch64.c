@@ -1,0 +1,559 @@
+/*
+ * The vcpu library on real arm64 KVM (inside the emulated arm64 host): PSCI through the
+ * exit loop, and SYSTEM_SUSPEND honoured, denied and woken across the vCPUs of a VM.
+ * The guest (guest_aarch64.S) runs a script of PSCI calls the test gives it through an
+ * MMIO mailbox and reports results and the state it wakes up in.
+ */
+#include "fixture.h"
+
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <unistd.h>
+
+extern const uint8_t vt_a64_start[], vt_a64_resume[], vt_a64_secondary[], vt_a64_end[];
+
+#define RAM_BASE 0x40000000ull
+#define RAM_SIZE 0x100000ull /* 1 MiB */
+#define MBOX 0x0a000000ull
+#define GICD 0x08000000ull
+#define GICC 0x08010000ull
+#define NO_RESULT INT64_MIN
+#define MAX_CALLS 256
+
+#define FN_VERSION CVMM_PSCI_FN_PSCI_VERSION
+#define FN_FEATURES CVMM_PSCI_FN_PSCI_FEATURES
+#define FN_SS32 CVMM_PSCI_FN_SYSTEM_SUSPEND
+#define FN_SS64 CVMM_PSCI_FN64_SYSTEM_SUSPEND
+#define FN_CPU_ON64 CVMM_PSCI_FN64_CPU_ON
+#define FN_AFFINITY64 CVMM_PSCI_FN64_AFFINITY_INFO
+#define FN_SYSTEM_OFF CVMM_PSCI_FN_SYSTEM_OFF
+#define FN_SYSTEM_RESET CVMM_PSCI_FN_SYSTEM_RESET
+
+struct call {
+	uint64_t x[4];
+	bool until; /* repeat until x0 comes back as want */
+	int64_t want;
+};
+
+struct report {
+	uint64_t x0, pc, sctlr, daif, el, spsel;
+};
+
+struct t {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct call script[MAX_CALLS];
+	int n_script, idx;
+	int64_t results[MAX_CALLS];
+	struct report cur, reports[MAX_CALLS];
+	int n_reports;
+	bool secondary_on;
+	uint64_t secondary_ctx;
+	atomic_int secondary_off;
+	int suspended, resumed, policy_calls;
+	uint64_t susp_entry, susp_ctx;
+	bool policy_allow;
+	struct fx fx;
+	int gic_fd;
+	struct vcpu *v0, *v1;
+};
+
+static struct t T;
+
+static uint64_t entry_of(const uint8_t *sym)
+{
+	return RAM_BASE + (uint64_t)(sym - vt_a64_start);
+}
+
+static int on_mmio(void *opaque, struct vcpu *vcpu, uint64_t addr, uint8_t *data, uint32_t len,
+                   bool is_write)
+{
+	struct t *t = opaque;
+	uint64_t value = 0, off = addr - MBOX;
+	(void)vcpu;
+
+	if (addr < MBOX || off > 0x68 || len != 8)
+		return 0; /* the GIC set-up without a vGIC, or stray accesses: ignored */
+	if (is_write)
+		memcpy(&value, data, 8);
+	pthread_mutex_lock(&t->lock);
+	switch (off) {
+	case 0x00:
+	case 0x08:
+	case 0x10:
+	case 0x18:
+		if (t->idx < t->n_script)
+			value = t->script[t->idx].x[off / 8];
+		else
+			value = off == 0 ? FN_SYSTEM_OFF : 0;
+		if (off == 0x18 && t->idx < t->n_script)
+			t->idx++;
+		break;
+	case 0x20: {
+		int k = t->idx - 1;
+		if (k >= 0 && k < t->n_script) {
+			t->results[k] = (int64_t)value;
+			if (t->script[k].until && (int64_t)value != t->script[k].want)
+				t->idx--;
+		}
+		break;
+	}
+	case 0x28:
+		if (t->n_reports < MAX_CALLS)
+			t->reports[t->n_reports++] = t->cur;
+		/* The wake-up interrupt has done its job: lower it before the next suspend. */
+		kvmio_vm_irq_line(t->fx.vm, KVMIO_ARM_IRQ_SPI(0), 0);
+		break;
+	case 0x30:
+		t->cur.x0 = value;
+		break;
+	case 0x38:
+		t->cur.pc = value;
+		break;
+	case 0x40:
+		t->cur.sctlr = value;
+		break;
+	case 0x48:
+		t->cur.daif = value;
+		break;
+	case 0x50:
+		t->cur.el = value;
+		break;
+	case 0x58:
+		t->cur.spsel = value;
+		break;
+	case 0x60:
+		t->secondary_on = true;
+		t->secondary_ctx = value;
+		break;
+	case 0x68:
+		value = (uint64_t)atomic_load(&t->secondary_off);
+		break;
+	}
+	pthread_cond_broadcast(&t->cond);
+	pthread_mutex_unlock(&t->lock);
+	if (!is_write)
+		memcpy(data, &value, 8);
+	if (off == 0x68 && !value)
+		usleep(500); /* the secondary polls: keep it cheap */
+	return 0;
+}
+
+static bool on_policy(void *opaque, struct vcpu *vcpu, uint64_t entry, uint64_t ctx)
+{
+	struct t *t = opaque;
+	(void)vcpu;
+	(void)entry;
+	(void)ctx;
+	pthread_mutex_lock(&t->lock);
+	t->policy_calls++;
+	bool allow = t->policy_allow;
+	pthread_mutex_unlock(&t->lock);
+	return allow;
+}
+
+static void on_suspended(void *opaque, struct vcpu *vcpu, uint64_t entry, uint64_t ctx)
+{
+	struct t *t = opaque;
+	(void)vcpu;
+	pthread_mutex_lock(&t->lock);
+	t->suspended++;
+	t->susp_entry = entry;
+	t->susp_ctx = ctx;
+	pthread_cond_broadcast(&t->cond);
+	pthread_mutex_unlock(&t->lock);
+}
+
+static void on_resumed(void *opaque, struct vcpu *vcpu)
+{
+	struct t *t = opaque;
+	(void)vcpu;
+	pthread_mutex_lock(&t->lock);
+	t->resumed++;
+	pthread_cond_broadcast(&t->cond);
+	pthread_mutex_unlock(&t->lock);
+}
+
+static void call(uint64_t x0, uint64_t x1, uint64_t x2, uint64_t x3)
+{
+	cr_assert_lt(T.n_script, MAX_CALLS);
+	T.script[T.n_script++] = (struct call){.x = {x0, x1, x2, x3}};
+}
+
+static void call_until(uint64_t x0, uint64_t x1, uint64_t x2, int64_t want)
+{
+	call(x0, x1, x2, 0);
+	T.script[T.n_script - 1].until = true;
+	T.script[T.n_script - 1].want = want;
+}
+
+/* Waits (up to ms) until *counter reaches n. */
+static bool wait_count(const int *counter, int n, unsigned int ms)
+{
+	struct timespec dl;
+	bool ok = true;
+	clock_gettime(CLOCK_MONOTONIC, &dl);
+	dl.tv_sec += ms / 1000;
+	dl.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (dl.tv_nsec >= 1000000000L) {
+		dl.tv_sec++;
+		dl.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&T.lock);
+	while (*counter < n && ok)
+		ok = pthread_cond_timedwait(&T.cond, &T.lock, &dl) != ETIMEDOUT || *counter >= n;
+	pthread_mutex_unlock(&T.lock);
+	return *counter >= n;
+}
+
+static bool wait_result(int k, unsigned int ms)
+{
+	uint64_t t0 = fx_now_ms();
+	for (;;) {
+		pthread_mutex_lock(&T.lock);
+		bool got = T.results[k] != NO_RESULT &&
+		           (!T.script[k].until || T.results[k] == T.script[k].want);
+		pthread_mutex_unlock(&T.lock);
+		if (got)
+			return true;
+		if (fx_now_ms() - t0 > ms)
+			return false;
+		fx_sleep_ms(2);
+	}
+}
+
+static void gic_attr(uint32_t group, uint64_t attr, const void *value)
+{
+	int r = kvmio_device_set_attr(T.gic_fd, group, attr, value);
+	cr_assert_eq(r, 0, "vGIC attr %u/%lu: %s", group, (unsigned long)attr, strerror(-r));
+}
+
+/*
+ * A VM with 1 MiB of RAM holding the payload, a vGICv2 (for the wake-up interrupt),
+ * vCPU 0 starting at the payload and, with secondary, vCPU 1 powered off.
+ */
+static void setup(bool system_suspend, bool secondary)
+{
+	memset(&T, 0, sizeof(T));
+	pthread_mutex_init(&T.lock, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&T.cond, &ca);
+	for (int i = 0; i < MAX_CALLS; i++)
+		T.results[i] = NO_RESULT;
+	T.policy_allow = true;
+	T.gic_fd = -1;
+
+	fx_open(&T.fx, RAM_BASE, RAM_SIZE);
+	fx_load(&T.fx, RAM_BASE, vt_a64_start, vt_a64_end);
+
+	T.gic_fd = kvmio_vm_create_device(T.fx.vm, KVM_DEV_TYPE_ARM_VGIC_V2, false);
+	if (T.gic_fd == -ENODEV)
+		cr_skip_test("this host has no GICv2-compatible vGIC (run with a GICv2 host)");
+	cr_assert_geq(T.gic_fd, 0, "create vGICv2: %s", strerror(-T.gic_fd));
+	uint64_t dist = GICD, cpu = GICC;
+	uint32_t nr_irqs = 64;
+	gic_attr(KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V2_ADDR_TYPE_DIST, &dist);
+	gic_attr(KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V2_ADDR_TYPE_CPU, &cpu);
+	gic_attr(KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &nr_irqs);
+
+	struct vcpu_handlers h = {
+	    .opaque = &T,
+	    .mmio = on_mmio,
+	    .suspend_allowed = on_policy,
+	    .suspended = on_suspended,
+	    .resumed = on_resumed,
+	};
+	fx_set(&T.fx, &h, system_suspend);
+	struct vcpu_config c0 = {.id = 0, .entry = RAM_BASE};
+	int r = vcpu_create(T.fx.set, &c0, &T.v0);
+	cr_assert_eq(r, 0, "vcpu 0: %s", strerror(-r));
+	if (secondary) {
+		struct vcpu_config c1 = {.id = 1, .powered_off = true};
+		r = vcpu_create(T.fx.set, &c1, &T.v1);
+		cr_assert_eq(r, 0, "vcpu 1: %s", strerror(-r));
+	}
+	/* The vGIC is initialised once every vCPU exists. */
+	gic_attr(KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT, NULL);
+}
+
+static void start(void)
+{
+	cr_assert_eq(vcpu_set_start(T.fx.set), 0);
+}
+
+static void raise_wake_irq(void)
+{
+	int r = kvmio_vm_irq_line(T.fx.vm, KVMIO_ARM_IRQ_SPI(0), 1);
+	cr_assert_eq(r, 0, "KVM_IRQ_LINE: %s", strerror(-r));
+}
+
+static struct vcpu_end join0(void)
+{
+	struct vcpu_end end;
+	cr_assert_eq(vcpu_join(T.v0, &end), 0);
+	return end;
+}
+
+static void teardown(void)
+{
+	vcpu_set_destroy(T.fx.set);
+	T.fx.set = NULL;
+	if (T.gic_fd >= 0)
+		close(T.gic_fd);
+	fx_close(&T.fx);
+}
+
+/* Checks a wake-up report: resumed exactly at the entry, as from reset. */
+static void check_report(int k, uint64_t ctx)
+{
+	const struct report *r = &T.reports[k];
+	cr_assert_eq(r->x0, ctx, "report %d: x0 %#lx, want context id %#lx", k,
+	             (unsigned long)r->x0, (unsigned long)ctx);
+	cr_assert_eq(r->pc, entry_of(vt_a64_resume), "report %d: woke at %#lx", k,
+	             (unsigned long)r->pc);
+	cr_assert_eq(r->sctlr & CVMM_PSCI_SCTLR_M, 0, "MMU on after wake (SCTLR %#lx)",
+	             (unsigned long)r->sctlr);
+	cr_assert_eq(r->sctlr & CVMM_PSCI_SCTLR_EE, 0, "big-endian after a little-endian call");
+	cr_assert_eq(r->daif, 0x3c0, "DAIF %#lx, want all masked", (unsigned long)r->daif);
+	cr_assert_eq(r->el, 1u << 2, "CurrentEL %#lx, want EL1", (unsigned long)r->el);
+	cr_assert_eq(r->spsel, 1, "SPSel %lu, want SP_EL1 (EL1h)", (unsigned long)r->spsel);
+}
+
+TestSuite(vcpu_a64, .fini = teardown, .timeout = 120);
+
+Test(vcpu_a64, psci_version_and_features_with_opt_in)
+{
+	setup(true, false);
+	call(FN_VERSION, 0, 0, 0);
+	call(FN_FEATURES, FN_SS64, 0, 0);
+	call(FN_FEATURES, FN_SS32, 0, 0);
+	start();
+	struct vcpu_end end = join0();
+	cr_assert_eq(end.reason, VCPU_END_SHUTDOWN, "ended: %s", vcpu_end_reason_name(end.reason));
+	cr_assert_eq(T.results[0], CVMM_PSCI_VERSION_1_1, "PSCI_VERSION %#lx",
+	             (unsigned long)T.results[0]);
+	cr_assert_eq(T.results[1], 0, "FEATURES(SYSTEM_SUSPEND64) %ld", (long)T.results[1]);
+	cr_assert_eq(T.results[2], 0, "FEATURES(SYSTEM_SUSPEND32) %ld", (long)T.results[2]);
+}
+
+Test(vcpu_a64, no_opt_in_means_not_supported_and_no_exit)
+{
+	setup(false, false);
+	call(FN_FEATURES, FN_SS64, 0, 0);
+	call(FN_SS64, entry_of(vt_a64_resume), 1, 0);
+	start();
+	struct vcpu_end end = join0();
+	cr_assert_eq(end.reason, VCPU_END_SHUTDOWN);
+	cr_assert_eq((int32_t)T.results[0], CVMM_PSCI_RET_NOT_SUPPORTED);
+	cr_assert_eq((int32_t)T.results[1], CVMM_PSCI_RET_NOT_SUPPORTED);
+	struct vcpu_stats s;
+	vcpu_get_stats(T.v0, &s);
+	cr_assert_eq(s.suspends + s.suspend_denied, 0, "the VMM saw a SUSPEND exit");
+	cr_assert_eq(T.suspended, 0);
+}
+
+/* Honours one SYSTEM_SUSPEND (call index k, context ctx) and wakes it; checks no CPU. */
+static void suspend_and_wake(int nth, uint64_t ctx, bool measure_cpu)
+{
+	cr_assert(wait_count(&T.suspended, nth, 20000), "no suspend %d (results: %ld)", nth,
+	          (long)T.results[0]);
+	cr_assert_eq(T.susp_ctx, ctx);
+	cr_assert_eq(T.susp_entry, entry_of(vt_a64_resume));
+	if (measure_cpu) {
+		/* Let the kernel's halt polling end, then watch the thread's CPU clock. */
+		fx_sleep_ms(50);
+		cr_assert_eq(vcpu_get_state(T.v0), VCPU_STATE_SUSPENDED);
+		int64_t c0 = vcpu_cpu_time_ns(T.v0);
+		fx_sleep_ms(400);
+		int64_t c1 = vcpu_cpu_time_ns(T.v0);
+		cr_assert(c0 >= 0 && c1 >= 0);
+		cr_log_info("vCPU thread CPU time over 400 ms suspended: %ld us",
+		            (long)((c1 - c0) / 1000));
+		cr_assert_lt(c1 - c0, 20 * 1000000ll, "suspended vCPU used %ld us of CPU",
+		             (long)((c1 - c0) / 1000));
+		cr_assert_eq(T.resumed, nth - 1, "woke up without an interrupt");
+		cr_assert_eq(vcpu_get_state(T.v0), VCPU_STATE_SUSPENDED);
+	}
+	raise_wake_irq();
+	cr_assert(wait_count(&T.n_reports, nth, 20000), "no wake-up report %d", nth);
+	cr_assert_eq(T.resumed, nth);
+	check_report(nth - 1, ctx);
+}
+
+Test(vcpu_a64, honour_smc64_no_cpu_while_suspended_resume_at_entry)
+{
+	setup(true, false);
+	call(FN_SS64, entry_of(vt_a64_resume), 0x1234abcd5678ull, 0);
+	start();
+	cr_assert(wait_count(&T.suspended, 1, 20000));
+	/* A suspended vCPU can be paused (it leaves the kernel's wait) and its MP state read. */
+	uint32_t mp = 0;
+	cr_assert_eq(vcpu_get_mp_state(T.v0, &mp), 0);
+	cr_assert_eq(mp, KVM_MP_STATE_SUSPENDED);
+	cr_assert_eq(vcpu_pause(T.v0), 0);
+	cr_assert_eq(vcpu_get_state(T.v0), VCPU_STATE_PAUSED);
+	cr_assert_eq(vcpu_resume(T.v0), 0);
+	suspend_and_wake(1, 0x1234abcd5678ull, true);
+	struct vcpu_end end = join0();
+	cr_assert_eq(end.reason, VCPU_END_SHUTDOWN, "ended: %s", vcpu_end_reason_name(end.reason));
+	struct vcpu_stats s;
+	vcpu_get_stats(T.v0, &s);
+	cr_assert_eq(s.suspends, 1);
+	cr_assert_eq(s.wakeups, 1);
+	cr_assert_eq(s.suspend_denied, 0);
+	cr_log_info("SUSPEND handled in %lu us, WAKEUP in %lu us",
+	            (unsigned long)(s.suspend_ns / 1000), (unsigned long)(s.wakeup_ns / 1000));
+}
+
+Test(vcpu_a64, honour_smc32_ignores_upper_register_halves)
+{
+	setup(true, false);
+	call(FN_SS32 | 0xffffffff00000000ull, 0xdeadbeef00000000ull | entry_of(vt_a64_resume),
+	     0xfeedface00005678ull, 0xabcdef0123456789ull);
+	start();
+	suspend_and_wake(1, 0x5678, false);
+	cr_assert_eq(join0().reason, VCPU_END_SHUTDOWN);
+}
+
+Test(vcpu_a64, denied_with_secondary_on_then_honoured_after_cpu_off)
+{
+	setup(true, true);
+	call(FN_CPU_ON64, 1, entry_of(vt_a64_secondary), 0x77);
+	call(FN_SS64, entry_of(vt_a64_resume), 0x11, 0);
+	call_until(FN_AFFINITY64, 1, 0, 1 /* OFF */);
+	call(FN_SS64, entry_of(vt_a64_resume), 0x22, 0);
+	start();
+	cr_assert(wait_result(1, 20000), "no answer to the first SYSTEM_SUSPEND");
+	cr_assert_eq(T.results[0], 0, "CPU_ON: %ld", (long)T.results[0]);
+	cr_assert_eq((int32_t)T.results[1], CVMM_PSCI_RET_DENIED, "with CPU 1 on: %ld",
+	             (long)T.results[1]);
+	cr_assert_eq(T.suspended, 0);
+	/* CPU 1 is on (it reports) and keeps running after the denial. */
+	uint64_t t0 = fx_now_ms();
+	while (!T.secondary_on && fx_now_ms() - t0 < 20000)
+		fx_sleep_ms(5);
+	cr_assert(T.secondary_on);
+	cr_assert_eq(T.secondary_ctx, 0x77);
+	cr_assert_eq(vcpu_get_state(T.v1), VCPU_STATE_RUNNING);
+	atomic_store(&T.secondary_off, 1);
+	cr_assert(wait_result(2, 20000), "CPU 1 never turned OFF");
+	suspend_and_wake(1, 0x22, false);
+	cr_assert_eq(join0().reason, VCPU_END_SHUTDOWN);
+	struct vcpu_stats s;
+	vcpu_get_stats(T.v0, &s);
+	cr_assert_eq(s.suspend_denied, 1);
+	cr_assert_eq(s.suspends, 1);
+	uint32_t mp = 0;
+	cr_assert_eq(vcpu_get_mp_state(T.v1, &mp), 0);
+	cr_assert_eq(mp, KVM_MP_STATE_STOPPED);
+}
+
+Test(vcpu_a64, bad_entry_points_get_invalid_address)
+{
+	setup(true, false);
+	uint64_t good = entry_of(vt_a64_resume);
+	call(FN_SS64, 0x1000, 1, 0);                         /* below RAM */
+	call(FN_SS64, RAM_BASE + RAM_SIZE, 2, 0);            /* just past RAM */
+	call(FN_SS64, good + 2, 3, 0);                       /* unaligned */
+	call(FN_SS64, 0xfffffffffffffffcull, 4, 0);          /* would wrap */
+	call(FN_SS32, 0xffffffff00000000ull | 0x1000, 5, 0); /* SMC32: low half outside */
+	start();
+	cr_assert_eq(join0().reason, VCPU_END_SHUTDOWN);
+	for (int k = 0; k < 5; k++)
+		cr_assert_eq((int32_t)T.results[k], CVMM_PSCI_RET_INVALID_ADDRESS, "call %d: %ld",
+		             k, (long)T.results[k]);
+	cr_assert_eq(T.suspended, 0);
+}
+
+Test(vcpu_a64, policy_deny_gives_denied)
+{
+	setup(true, false);
+	T.policy_allow = false;
+	call(FN_SS64, entry_of(vt_a64_resume), 1, 0);
+	start();
+	cr_assert_eq(join0().reason, VCPU_END_SHUTDOWN);
+	cr_assert_eq((int32_t)T.results[0], CVMM_PSCI_RET_DENIED);
+	cr_assert_eq(T.policy_calls, 1);
+	cr_assert_eq(T.suspended, 0);
+}
+
+static int count_fds(void)
+{
+	int n = 0;
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return -1;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+Test(vcpu_a64, hundred_suspend_resume_cycles, .timeout = 300)
+{
+	enum { CYCLES = 100 };
+	setup(true, false);
+	for (int i = 0; i < CYCLES; i++)
+		call(FN_SS64, entry_of(vt_a64_resume), 0x1000 + (uint64_t)i, 0);
+	start();
+	int fds = -1;
+	uint64_t t0 = fx_now_ms();
+	for (int i = 0; i < CYCLES; i++) {
+		suspend_and_wake(i + 1, 0x1000 + (uint64_t)i, false);
+		if (i == 0)
+			fds = count_fds();
+	}
+	uint64_t ms = fx_now_ms() - t0;
+	cr_assert_eq(join0().reason, VCPU_END_SHUTDOWN);
+	cr_assert_eq(count_fds(), fds, "file descriptors leaked");
+	struct vcpu_stats s;
+	vcpu_get_stats(T.v0, &s);
+	cr_assert_eq(s.suspends, CYCLES);
+	cr_assert_eq(s.wakeups, CYCLES);
+	cr_assert_eq(T.n_reports, CYCLES);
+	cr_log_info("%d suspend/resume cycles in %lu ms", CYCLES, (unsigned long)ms);
+}
+
+Test(vcpu_a64, stop_while_suspended_ends_cleanly)
+{
+	setup(true, false);
+	call(FN_SS64, entry_of(vt_a64_resume), 9, 0);
+	start();
+	cr_assert(wait_count(&T.suspended, 1, 20000));
+	fx_sleep_ms(20);
+	uint64_t t0 = fx_now_ms();
+	cr_assert_eq(vcpu_stop(T.v0), 0);
+	struct vcpu_end end = join0();
+	cr_assert_eq(end.reason, VCPU_END_STOPPED, "ended: %s", vcpu_end_reason_name(end.reason));
+	cr_assert_lt(fx_now_ms() - t0, 2000);
+	cr_assert_eq(T.resumed, 0);
+}
+
+Test(vcpu_a64, system_reset_ends_the_loop_with_reset)
+{
+	setup(false, false);
+	call(FN_VERSION, 0, 0, 0);
+	call(FN_SYSTEM_RESET, 0, 0, 0);
+	start();
+	struct vcpu_end end = join0();
+	cr_assert_eq(end.reason, VCPU_END_RESET, "ended: %s", vcpu_end_reason_name(end.reason));
+	cr_assert_eq(end.exit_reason, KVM_EXIT_SYSTEM_EVENT);
+	cr_assert_eq(end.detail, KVM_SYSTEM_EVENT_RESET);
+}
+
+Test(vcpu_a64, system_off_ends_the_loop_with_shutdown)
+{
+	setup(false, false);
+	call(FN_SYSTEM_OFF, 0, 0, 0);
+	start();
+	struct vcpu_end end = join0();
+	cr_assert_eq(end.reason, VCPU_END_SHUTDOWN);
+	cr_assert_eq(end.detail, KVM_SYSTEM_EVENT_SHUTDOWN);
+	cr_assert_eq(T.results[0], NO_RESULT);
+}
