@@ -97,8 +97,10 @@ int vmm_bzimage_load(const struct vmm_guest_ram *ram, const void *img, size_t le
 	 * relocatable moves itself there anyway, so it is the address to load at.
 	 */
 	load = i.pref_address ? i.pref_address : VMM_BZIMAGE_LOW_LOAD;
-	if (i.relocatable && load % i.kernel_alignment != 0)
-		return -EINVAL;
+	/*
+	 * A relocatable kernel loaded off its kernel_alignment realigns itself; it is not an
+	 * error (boot.rst), and init_size covers the move.
+	 */
 	span = i.init_size > i.kernel_size ? i.init_size : i.kernel_size;
 	if (!vmm_guest_ram_contains(ram, load, span))
 		return -ENOSPC;

@@ -1,0 +1,28 @@
+# Runs vmm-ref with ARGS ("|"-separated) and checks its exit status against STATUS and, for
+# a failure, that stderr is exactly one line matching REGEX.
+string(REPLACE "|" ";" args "${ARGS}")
+string(REPLACE "|" ";" emulator "${EMULATOR}")
+execute_process(COMMAND ${emulator} "${PROG}" ${args}
+  WORKING_DIRECTORY "${WORKDIR}"
+  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 50)
+if(NOT rc STREQUAL "${STATUS}")
+  message(FATAL_ERROR "exit status ${rc}, expected ${STATUS}\nstdout: ${out}\nstderr: ${err}")
+endif()
+if(STATUS STREQUAL "0")
+  if(NOT out OR err)
+    message(FATAL_ERROR "expected output on stdout only\nstdout: ${out}\nstderr: ${err}")
+  endif()
+  return()
+endif()
+string(REGEX MATCHALL "\n" newlines "${err}")
+list(LENGTH newlines n)
+if(NOT n EQUAL 1 OR NOT err MATCHES "\n$")
+  message(FATAL_ERROR "stderr is not exactly one line:\n${err}")
+endif()
+if(NOT err MATCHES "${REGEX}")
+  message(FATAL_ERROR "stderr does not match '${REGEX}':\n${err}")
+endif()
+if(out)
+  message(FATAL_ERROR "unexpected stdout: ${out}")
+endif()
+message(STATUS "ok: ${err}")

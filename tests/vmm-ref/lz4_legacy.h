@@ -1,0 +1,17 @@
+/* A small decoder of the LZ4 "legacy" frames Linux compresses bzImage payloads with. */
+#ifndef VMM_TEST_LZ4_LEGACY_H
+#define VMM_TEST_LZ4_LEGACY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define LZ4_LEGACY_MAGIC 0x184c2102u
+
+/*
+ * Decodes the legacy-frame stream in (in_len bytes, trailing bytes that are no whole block
+ * ignored) into out (out_size bytes). Returns the decoded length, or -1 on malformed input
+ * or when out is too small.
+ */
+long lz4_legacy_decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_size);
+
+#endif

@@ -1,0 +1,111 @@
+/* vmm_boot_prepare() on arm64: Debian's Image, an initrd and the FDT in guest RAM. */
+#include "boot.h"
+#include "helpers.h"
+#include "layout_aarch64.h"
+
+#include <errno.h>
+#include <libfdt.h>
+
+static struct test_ram t;
+static struct vmm_file_buf kernel, initrd;
+
+static void fini(void)
+{
+	test_ram_free(&t);
+	vmm_file_free(&kernel);
+	vmm_file_free(&initrd);
+}
+
+TestSuite(boot, .fini = fini);
+
+static void setup_ram(uint64_t mem)
+{
+	uint64_t base, size;
+	cr_assert_eq(vmm_boot_ram_range(mem, &base, &size), 0);
+	cr_assert_eq(base, VMM_A64_RAM_BASE);
+	test_ram_init(&t, base, size);
+}
+
+static void make_initrd(size_t size)
+{
+	initrd.data = malloc(size);
+	initrd.size = size;
+	cr_assert_not_null(initrd.data);
+	for (size_t i = 0; i < size; i++)
+		initrd.data[i] = (uint8_t)(i * 31 + 5);
+}
+
+static uint64_t prop_u64(const void *fdt, const char *path, const char *name)
+{
+	int len;
+	const fdt64_t *p = fdt_getprop(fdt, fdt_path_offset(fdt, path), name, &len);
+	cr_assert_not_null(p);
+	cr_assert_eq(len, 8);
+	return fdt64_to_cpu(*p);
+}
+
+Test(boot, debian_image_with_initrd)
+{
+	struct vmm_boot_info info;
+	char err[256] = "";
+
+	read_kernel_or_skip(VMM_TEST_KERNEL_ARM64, &kernel);
+	setup_ram(256 * MIB);
+	make_initrd(3 * MIB + 17);
+	struct vmm_boot_request req = {.ram = &t.ram,
+	                               .mem_bytes = 256 * MIB,
+	                               .kernel = &kernel,
+	                               .initrd = &initrd,
+	                               .cmdline = "console=ttyS0 quiet",
+	                               .vcpus = 2,
+	                               .gic_version = 2};
+	cr_assert_eq(vmm_boot_prepare(&req, &info, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(info.format, "arm64 Image");
+	cr_assert_eq(info.kernel.entry, VMM_A64_RAM_BASE);
+	cr_assert_eq(memcmp(test_ram_at(&t, VMM_A64_RAM_BASE), kernel.data, kernel.size), 0);
+
+	cr_assert_geq(info.initrd_addr, info.kernel.end);
+	cr_assert_leq(info.initrd_addr + initrd.size, info.boot_data_addr);
+	cr_assert_eq(memcmp(test_ram_at(&t, info.initrd_addr), initrd.data, initrd.size), 0);
+
+	const void *fdt = test_ram_at(&t, info.boot_data_addr);
+	cr_assert_eq(info.boot_data_addr % 8, 0);
+	cr_assert_leq(info.boot_data_addr + info.boot_data_size, VMM_A64_RAM_BASE + 256 * MIB);
+	cr_assert_eq(fdt_check_header(fdt), 0);
+	cr_assert_eq(fdt_totalsize(fdt), info.boot_data_size);
+	cr_assert_str_eq(fdt_getprop(fdt, fdt_path_offset(fdt, "/chosen"), "bootargs", NULL),
+	                 "console=ttyS0 quiet");
+	cr_assert_eq(prop_u64(fdt, "/chosen", "linux,initrd-start"), info.initrd_addr);
+	cr_assert_eq(prop_u64(fdt, "/chosen", "linux,initrd-end"), info.initrd_addr + initrd.size);
+	cr_assert_geq(fdt_path_offset(fdt, "/cpus/cpu@1"), 0);
+}
+
+Test(boot, errors)
+{
+	struct vmm_boot_info info;
+	char err[256];
+
+	read_kernel_or_skip(VMM_TEST_KERNEL_ARM64, &kernel);
+	setup_ram(256 * MIB);
+	struct vmm_boot_request req = {.ram = &t.ram,
+	                               .mem_bytes = 256 * MIB,
+	                               .kernel = &kernel,
+	                               .cmdline = "",
+	                               .vcpus = 9,
+	                               .gic_version = 2};
+	cr_assert_eq(vmm_boot_prepare(&req, &info, err, sizeof(err)), -EINVAL);
+	cr_assert_not_null(strstr(err, "GICv2"), "%s", err);
+
+	req.vcpus = 1;
+	make_initrd(240 * MIB);
+	req.initrd = &initrd;
+	cr_assert_eq(vmm_boot_prepare(&req, &info, err, sizeof(err)), -ENOSPC);
+	cr_assert_not_null(strstr(err, "initrd"), "%s", err);
+
+	uint8_t junk[4096] = "MZ this is not a kernel";
+	struct vmm_file_buf j = {junk, sizeof(junk)};
+	req.kernel = &j;
+	req.initrd = NULL;
+	cr_assert_eq(vmm_boot_prepare(&req, &info, err, sizeof(err)), -ENOEXEC);
+	cr_assert_not_null(strstr(err, "not an arm64 Image"), "%s", err);
+}

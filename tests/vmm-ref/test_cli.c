@@ -1,0 +1,257 @@
+/* vmm-ref's command-line parser on good and bad command lines. */
+#include "cli.h"
+
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <string.h>
+
+#define ARGC(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+static struct vmm_config cfg;
+static char err[VMM_CLI_ERROR_MAX];
+
+static void release(void)
+{
+	vmm_config_release(&cfg);
+}
+
+TestSuite(cli, .fini = release);
+
+/* A usage error: -EINVAL, one line of text naming the problem, nothing left in cfg. */
+static void expect_usage_error(int argc, char *const argv[], const char *needle)
+{
+	int ret = vmm_cli_parse(argc, argv, &cfg, err, sizeof(err));
+	cr_assert_eq(ret, -EINVAL, "'%s' %s: ret %d", argv[1], argc > 2 ? argv[2] : "", ret);
+	cr_assert_neq(err[0], '\0');
+	cr_assert_null(strchr(err, '\n'), "error is one line: %s", err);
+	cr_assert_not_null(strstr(err, needle), "error '%s' should mention '%s'", err, needle);
+	cr_assert_null(cfg.kernel);
+	cr_assert_eq(cfg.num_disks, 0);
+}
+
+Test(cli, defaults_with_kernel_only)
+{
+	char *argv[] = {"vmm-ref", "--kernel", "/k"};
+	cr_assert_eq(vmm_cli_parse(ARGC(argv), argv, &cfg, err, sizeof(err)), VMM_CLI_RUN);
+	cr_assert_str_eq(cfg.kernel, "/k");
+	cr_assert_null(cfg.initrd);
+	cr_assert_str_eq(cfg.cmdline, "");
+	cr_assert_eq(cfg.memory_mib, VMM_MEMORY_DEFAULT_MIB);
+	cr_assert_eq(cfg.vcpus, 1);
+	cr_assert_eq(cfg.num_disks, 0);
+	cr_assert(!cfg.rng);
+	cr_assert_eq(cfg.console, VMM_CONSOLE_STDIO);
+	cr_assert_eq(cfg.suspend, VMM_SUSPEND_HONOUR);
+	cr_assert(cfg.seccomp);
+	cr_assert_eq(cfg.log_level, VMM_LOG_WARN);
+	cr_assert_eq(err[0], '\0');
+}
+
+Test(cli, every_option)
+{
+	char *argv[] = {"vmm-ref",
+	                "--kernel",
+	                "/boot/Image",
+	                "--initrd",
+	                "/i.cpio",
+	                "--cmdline",
+	                "console=ttyS0 quiet",
+	                "--memory",
+	                "1G",
+	                "--vcpus",
+	                "4",
+	                "--disk",
+	                "/a.img,ro",
+	                "--disk=/b.img",
+	                "--rng",
+	                "--console",
+	                "file:/tmp/c.log",
+	                "--suspend",
+	                "deny",
+	                "--no-seccomp",
+	                "--log-level",
+	                "debug"};
+	char *copy[ARGC(argv)];
+	memcpy(copy, argv, sizeof(argv));
+	cr_assert_eq(vmm_cli_parse(ARGC(argv), argv, &cfg, err, sizeof(err)), VMM_CLI_RUN, "%s",
+	             err);
+	cr_assert_str_eq(cfg.kernel, "/boot/Image");
+	cr_assert_str_eq(cfg.initrd, "/i.cpio");
+	cr_assert_str_eq(cfg.cmdline, "console=ttyS0 quiet");
+	cr_assert_eq(cfg.memory_mib, 1024);
+	cr_assert_eq(cfg.vcpus, 4);
+	cr_assert_eq(cfg.num_disks, 2);
+	cr_assert_str_eq(cfg.disks[0].path, "/a.img");
+	cr_assert(cfg.disks[0].read_only);
+	cr_assert_str_eq(cfg.disks[1].path, "/b.img");
+	cr_assert(!cfg.disks[1].read_only);
+	cr_assert(cfg.rng);
+	cr_assert_eq(cfg.console, VMM_CONSOLE_FILE);
+	cr_assert_str_eq(cfg.console_path, "/tmp/c.log");
+	cr_assert_eq(cfg.suspend, VMM_SUSPEND_DENY);
+	cr_assert(!cfg.seccomp);
+	cr_assert_eq(cfg.log_level, VMM_LOG_DEBUG);
+	/* The caller's argv is left in its order. */
+	cr_assert_eq(memcmp(copy, argv, sizeof(argv)), 0);
+}
+
+Test(cli, memory_bounds_and_suffixes)
+{
+	char *lo[] = {"vmm-ref", "--kernel", "k", "--memory", "16"};
+	cr_assert_eq(vmm_cli_parse(ARGC(lo), lo, &cfg, err, sizeof(err)), VMM_CLI_RUN);
+	cr_assert_eq(cfg.memory_mib, 16);
+	release();
+	char *hi[] = {"vmm-ref", "--kernel", "k", "--memory", "64G"};
+	cr_assert_eq(vmm_cli_parse(ARGC(hi), hi, &cfg, err, sizeof(err)), VMM_CLI_RUN);
+	cr_assert_eq(cfg.memory_mib, 65536);
+	release();
+	char *m[] = {"vmm-ref", "--kernel", "k", "--memory", "512M"};
+	cr_assert_eq(vmm_cli_parse(ARGC(m), m, &cfg, err, sizeof(err)), VMM_CLI_RUN);
+	cr_assert_eq(cfg.memory_mib, 512);
+}
+
+Test(cli, console_none_and_suspend_honour)
+{
+	char *argv[] = {"vmm-ref", "--console", "none", "--suspend", "honour", "--kernel", "k"};
+	cr_assert_eq(vmm_cli_parse(ARGC(argv), argv, &cfg, err, sizeof(err)), VMM_CLI_RUN);
+	cr_assert_eq(cfg.console, VMM_CONSOLE_NONE);
+	cr_assert_eq(cfg.suspend, VMM_SUSPEND_HONOUR);
+}
+
+Test(cli, help_and_version)
+{
+	char *h[] = {"vmm-ref", "--help"};
+	cr_assert_eq(vmm_cli_parse(ARGC(h), h, &cfg, err, sizeof(err)), VMM_CLI_HELP);
+	release();
+	/* --help needs no --kernel and wins over --version. */
+	char *hv[] = {"vmm-ref", "-V", "-h"};
+	cr_assert_eq(vmm_cli_parse(ARGC(hv), hv, &cfg, err, sizeof(err)), VMM_CLI_HELP);
+	release();
+	char *v[] = {"vmm-ref", "--version"};
+	cr_assert_eq(vmm_cli_parse(ARGC(v), v, &cfg, err, sizeof(err)), VMM_CLI_VERSION);
+	cr_assert_not_null(strstr(vmm_cli_usage(), "--kernel PATH"));
+	cr_assert_not_null(strstr(vmm_cli_usage(), "--suspend"));
+}
+
+Test(cli, parses_twice_in_a_row)
+{
+	/* getopt's state is global: a second parse must start from scratch. */
+	char *bad[] = {"vmm-ref", "--kernel", "k", "--bogus"};
+	cr_assert_eq(vmm_cli_parse(ARGC(bad), bad, &cfg, err, sizeof(err)), -EINVAL);
+	char *good[] = {"vmm-ref", "--vcpus", "2", "--kernel", "k2"};
+	cr_assert_eq(vmm_cli_parse(ARGC(good), good, &cfg, err, sizeof(err)), VMM_CLI_RUN, "%s",
+	             err);
+	cr_assert_str_eq(cfg.kernel, "k2");
+	cr_assert_eq(cfg.vcpus, 2);
+}
+
+Test(cli, eight_disks_fit)
+{
+	char *argv[] = {"vmm-ref", "--kernel", "k",      "--disk", "1",      "--disk", "2",
+	                "--disk",  "3",        "--disk", "4",      "--disk", "5",      "--disk",
+	                "6",       "--disk",   "7",      "--disk", "8,ro,rw"};
+	cr_assert_eq(vmm_cli_parse(ARGC(argv), argv, &cfg, err, sizeof(err)), VMM_CLI_RUN, "%s",
+	             err);
+	cr_assert_eq(cfg.num_disks, 8);
+	cr_assert_str_eq(cfg.disks[7].path, "8");
+	cr_assert(!cfg.disks[7].read_only);
+}
+
+Test(cli, usage_errors)
+{
+	char *no_kernel[] = {"vmm-ref", "--vcpus", "2"};
+	expect_usage_error(ARGC(no_kernel), no_kernel, "--kernel");
+	char *unknown[] = {"vmm-ref", "--kernel", "k", "--frobnicate"};
+	expect_usage_error(ARGC(unknown), unknown, "'--frobnicate'");
+	char *unknown_short[] = {"vmm-ref", "-q", "--kernel", "k"};
+	expect_usage_error(ARGC(unknown_short), unknown_short, "'-q'");
+	char *missing[] = {"vmm-ref", "--kernel"};
+	expect_usage_error(ARGC(missing), missing, "'--kernel' needs a value");
+	char *extra_value[] = {"vmm-ref", "--kernel", "k", "--rng=yes"};
+	expect_usage_error(ARGC(extra_value), extra_value, "'--rng' takes no value");
+	char *stray[] = {"vmm-ref", "--kernel", "k", "extra"};
+	expect_usage_error(ARGC(stray), stray, "'extra'");
+	char *twice[] = {"vmm-ref", "--kernel", "k", "--kernel", "k2"};
+	expect_usage_error(ARGC(twice), twice, "twice");
+	char *empty_kernel[] = {"vmm-ref", "--kernel="};
+	expect_usage_error(ARGC(empty_kernel), empty_kernel, "empty");
+}
+
+Test(cli, bad_numbers)
+{
+	static const char *const mem[] = {"",
+	                                  "abc",
+	                                  "12x",
+	                                  "-5",
+	                                  "+5",
+	                                  " 5",
+	                                  "5 ",
+	                                  "15",
+	                                  "0",
+	                                  "65537",
+	                                  "65G",
+	                                  "1T",
+	                                  "99999999999999999999999",
+	                                  "5MiB"};
+	for (size_t i = 0; i < sizeof(mem) / sizeof(mem[0]); i++) {
+		char *argv[] = {"vmm-ref", "--kernel", "k", "--memory", (char *)mem[i]};
+		expect_usage_error(ARGC(argv), argv, "--memory");
+	}
+	static const char *const vcpus[] = {"0", "65", "-1", "1.5", "0x2", "", "4294967297"};
+	for (size_t i = 0; i < sizeof(vcpus) / sizeof(vcpus[0]); i++) {
+		char *argv[] = {"vmm-ref", "--kernel", "k", "--vcpus", (char *)vcpus[i]};
+		expect_usage_error(ARGC(argv), argv, "--vcpus");
+	}
+}
+
+Test(cli, bad_words)
+{
+	char *console[] = {"vmm-ref", "--kernel", "k", "--console", "serial"};
+	expect_usage_error(ARGC(console), console, "--console");
+	char *console_file[] = {"vmm-ref", "--kernel", "k", "--console", "file:"};
+	expect_usage_error(ARGC(console_file), console_file, "--console");
+	char *suspend[] = {"vmm-ref", "--kernel", "k", "--suspend", "maybe"};
+	expect_usage_error(ARGC(suspend), suspend, "--suspend");
+	char *level[] = {"vmm-ref", "--kernel", "k", "--log-level", "loud"};
+	expect_usage_error(ARGC(level), level, "--log-level");
+	char *disk_flag[] = {"vmm-ref", "--kernel", "k", "--disk", "/a.img,rx"};
+	expect_usage_error(ARGC(disk_flag), disk_flag, "--disk");
+	char *disk_path[] = {"vmm-ref", "--kernel", "k", "--disk", ",ro"};
+	expect_usage_error(ARGC(disk_path), disk_path, "--disk");
+	char *nine[] = {"vmm-ref", "--kernel", "k",      "--disk", "1",      "--disk", "2",
+	                "--disk",  "3",        "--disk", "4",      "--disk", "5",      "--disk",
+	                "6",       "--disk",   "7",      "--disk", "8",      "--disk", "9"};
+	expect_usage_error(ARGC(nine), nine, "too many disks");
+}
+
+Test(cli, cmdline_length_limit)
+{
+	static char longest[VMM_CMDLINE_MAX + 1], too_long[VMM_CMDLINE_MAX + 2];
+	memset(longest, 'a', VMM_CMDLINE_MAX);
+	memset(too_long, 'a', VMM_CMDLINE_MAX + 1);
+	char *ok[] = {"vmm-ref", "--kernel", "k", "--cmdline", longest};
+	cr_assert_eq(vmm_cli_parse(ARGC(ok), ok, &cfg, err, sizeof(err)), VMM_CLI_RUN);
+	cr_assert_eq(strlen(cfg.cmdline), VMM_CMDLINE_MAX);
+	release();
+	char *bad[] = {"vmm-ref", "--kernel", "k", "--cmdline", too_long};
+	expect_usage_error(ARGC(bad), bad, "--cmdline");
+}
+
+Test(cli, error_text_stays_one_short_line)
+{
+	/* Control characters and very long values in user input are not echoed raw. */
+	static char value[600];
+	memset(value, 'x', sizeof(value) - 1);
+	value[3] = '\n';
+	value[7] = '\r';
+	char *argv[] = {"vmm-ref", "--kernel", "k", "--suspend", value};
+	expect_usage_error(ARGC(argv), argv, "--suspend");
+	cr_assert_null(strchr(err, '\r'));
+	cr_assert_lt(strlen(err), 120, "%s", err);
+	/* A tiny error buffer is truncated, never overrun. */
+	char small[8];
+	memset(small, 0x55, sizeof(small));
+	cr_assert_eq(vmm_cli_parse(ARGC(argv), argv, &cfg, small, 6), -EINVAL);
+	cr_assert_eq(small[5], '\0');
+	cr_assert_eq((unsigned char)small[6], 0x55);
+}

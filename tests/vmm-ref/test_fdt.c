@@ -1,0 +1,271 @@
+/* The arm64 device tree, built and then read back node by node with libfdt. */
+#include "fdt_aarch64.h"
+#include "layout_aarch64.h"
+
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <libfdt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BUF_SIZE 0x10000
+#define MIB (1024ull * 1024ull)
+
+static uint8_t fdt[BUF_SIZE];
+static struct vmm_fdt_aarch64 cfg;
+
+static int node(const char *path)
+{
+	int off = fdt_path_offset(fdt, path);
+	cr_assert_geq(off, 0, "node %s: %s", path, fdt_strerror(off));
+	return off;
+}
+
+/* The property's cells, checking it holds exactly n of them. */
+static const fdt32_t *cells(const char *path, const char *name, int n)
+{
+	int len;
+	const fdt32_t *p = fdt_getprop(fdt, node(path), name, &len);
+	cr_assert_not_null(p, "%s:%s missing", path, name);
+	cr_assert_eq(len, n * 4, "%s:%s has %d bytes", path, name, len);
+	return p;
+}
+
+static uint32_t cell(const char *path, const char *name)
+{
+	return fdt32_to_cpu(cells(path, name, 1)[0]);
+}
+
+static uint64_t cell64(const fdt32_t *c)
+{
+	return (uint64_t)fdt32_to_cpu(c[0]) << 32 | fdt32_to_cpu(c[1]);
+}
+
+static const char *str(const char *path, const char *name)
+{
+	const char *s = fdt_getprop(fdt, node(path), name, NULL);
+	cr_assert_not_null(s, "%s:%s missing", path, name);
+	return s;
+}
+
+static void assert_strings(const char *path, const char *name, const char *a, const char *b)
+{
+	int off = node(path);
+	cr_assert_eq(fdt_stringlist_count(fdt, off, name), b ? 2 : 1);
+	cr_assert_str_eq(fdt_stringlist_get(fdt, off, name, 0, NULL), a);
+	if (b)
+		cr_assert_str_eq(fdt_stringlist_get(fdt, off, name, 1, NULL), b);
+}
+
+static void assert_irq(const char *path, uint32_t type, uint32_t num, uint32_t flags)
+{
+	const fdt32_t *c = cells(path, "interrupts", 3);
+	cr_assert_eq(fdt32_to_cpu(c[0]), type);
+	cr_assert_eq(fdt32_to_cpu(c[1]), num);
+	cr_assert_eq(fdt32_to_cpu(c[2]), flags);
+}
+
+static void assert_reg(const char *path, uint64_t base, uint64_t size)
+{
+	const fdt32_t *c = cells(path, "reg", 4);
+	cr_assert_eq(cell64(c), base, "%s base", path);
+	cr_assert_eq(cell64(c + 2), size, "%s size", path);
+}
+
+static int build(void)
+{
+	memset(fdt, 0xee, sizeof(fdt));
+	int size = vmm_fdt_aarch64_build(&cfg, fdt, sizeof(fdt));
+	cr_assert_gt(size, 0, "build: %d", size);
+	cr_assert_eq(fdt_check_header(fdt), 0);
+	cr_assert_eq((int)fdt_totalsize(fdt), size);
+	return size;
+}
+
+Test(fdt, gicv2_machine_with_everything)
+{
+	cr_assert_eq(vmm_fdt_aarch64_defaults(&cfg, 2, 256 * MIB, 2), 0);
+	cfg.bootargs = "console=ttyS0 quiet";
+	cfg.initrd_start = 0x8f000000;
+	cfg.initrd_size = 0x123456;
+	cfg.num_virtio = 2;
+	for (uint32_t i = 0; i < 2; i++)
+		cfg.virtio[i] = (struct vmm_fdt_mmio){
+		    VMM_A64_VIRTIO_BASE + i * VMM_A64_VIRTIO_SIZE, VMM_A64_VIRTIO_SIZE,
+		    VMM_A64_VIRTIO_SPI_BASE + i, VMM_FDT_IRQ_EDGE_RISING};
+	int size = build();
+	cr_assert_lt(size, 4096, "a small machine's tree is small (%d bytes)", size);
+
+	/* Root */
+	cr_assert_eq(cell("/", "#address-cells"), 2);
+	cr_assert_eq(cell("/", "#size-cells"), 2);
+	cr_assert_eq(cell("/", "interrupt-parent"), VMM_FDT_PHANDLE_GIC);
+
+	/* CPUs and PSCI */
+	cr_assert_eq(cell("/cpus", "#address-cells"), 1);
+	cr_assert_eq(cell("/cpus", "#size-cells"), 0);
+	cr_assert_eq(cell("/cpus/cpu@0", "reg"), 0);
+	cr_assert_eq(cell("/cpus/cpu@1", "reg"), 1);
+	cr_assert_str_eq(str("/cpus/cpu@1", "enable-method"), "psci");
+	cr_assert_str_eq(str("/cpus/cpu@1", "device_type"), "cpu");
+	cr_assert_lt(fdt_path_offset(fdt, "/cpus/cpu@2"), 0);
+	assert_strings("/psci", "compatible", "arm,psci-1.0", "arm,psci-0.2");
+	cr_assert_str_eq(str("/psci", "method"), "hvc");
+
+	/* Memory and chosen */
+	cr_assert_str_eq(str("/memory@80000000", "device_type"), "memory");
+	assert_reg("/memory@80000000", VMM_A64_RAM_BASE, 256 * MIB);
+	cr_assert_str_eq(str("/chosen", "bootargs"), "console=ttyS0 quiet");
+	cr_assert_eq(cell64(cells("/chosen", "linux,initrd-start", 2)), 0x8f000000);
+	cr_assert_eq(cell64(cells("/chosen", "linux,initrd-end", 2)), 0x8f000000 + 0x123456);
+	cr_assert_str_eq(str("/chosen", "stdout-path"), "/uart@9000000");
+	cr_assert_str_eq(str("/aliases", "serial0"), "/uart@9000000");
+
+	/* GICv2 and the timer (CPU mask of 2 CPUs in the PPI flags) */
+	const char *gic = "/intc@8000000";
+	cr_assert_str_eq(str(gic, "compatible"), "arm,cortex-a15-gic");
+	cr_assert_eq(cell(gic, "#interrupt-cells"), 3);
+	cr_assert_not_null(fdt_getprop(fdt, node(gic), "interrupt-controller", NULL));
+	cr_assert_eq(cell(gic, "phandle"), VMM_FDT_PHANDLE_GIC);
+	cr_assert_eq(fdt_node_offset_by_phandle(fdt, VMM_FDT_PHANDLE_GIC), node(gic));
+	const fdt32_t *r = cells(gic, "reg", 8);
+	cr_assert_eq(cell64(r), VMM_A64_GICD_BASE);
+	cr_assert_eq(cell64(r + 2), VMM_A64_GICD_SIZE);
+	cr_assert_eq(cell64(r + 4), VMM_A64_GICC_BASE);
+	cr_assert_eq(cell64(r + 6), VMM_A64_GICC_SIZE);
+	cr_assert_str_eq(str("/timer", "compatible"), "arm,armv8-timer");
+	const fdt32_t *t = cells("/timer", "interrupts", 12);
+	static const uint32_t ppis[] = {13, 14, 11, 10};
+	for (int i = 0; i < 4; i++) {
+		cr_assert_eq(fdt32_to_cpu(t[3 * i]), 1, "PPI");
+		cr_assert_eq(fdt32_to_cpu(t[3 * i + 1]), ppis[i]);
+		cr_assert_eq(fdt32_to_cpu(t[3 * i + 2]), (3u << 8) | 4);
+	}
+
+	/* UART */
+	const char *uart = "/uart@9000000";
+	cr_assert_str_eq(str(uart, "compatible"), "ns16550a");
+	assert_reg(uart, VMM_A64_UART_BASE, VMM_A64_UART_SIZE);
+	assert_irq(uart, 0, VMM_A64_UART_SPI, 4);
+	cr_assert_eq(cell(uart, "clock-frequency"), VMM_A64_UART_CLOCK);
+	cr_assert_eq(cell(uart, "reg-shift"), 0);
+	cr_assert_eq(cell(uart, "reg-io-width"), 1);
+
+	/* PL031 and the clock it needs to probe */
+	const char *rtc = "/rtc@9010000";
+	assert_strings(rtc, "compatible", "arm,pl031", "arm,primecell");
+	assert_reg(rtc, VMM_A64_RTC_BASE, VMM_A64_RTC_SIZE);
+	assert_irq(rtc, 0, VMM_A64_RTC_SPI, 4);
+	cr_assert_str_eq(str(rtc, "clock-names"), "apb_pclk");
+	int clk = fdt_node_offset_by_phandle(fdt, cell(rtc, "clocks"));
+	cr_assert_geq(clk, 0, "clocks points at a node");
+	cr_assert_eq(fdt_node_check_compatible(fdt, clk, "fixed-clock"), 0);
+	cr_assert_eq(fdt32_to_cpu(*(const fdt32_t *)fdt_getprop(fdt, clk, "#clock-cells", NULL)),
+	             0);
+	cr_assert_eq(fdt32_to_cpu(*(const fdt32_t *)fdt_getprop(fdt, clk, "clock-frequency", NULL)),
+	             VMM_A64_APB_CLOCK);
+
+	/* virtio-mmio */
+	cr_assert_str_eq(str("/virtio_mmio@a000000", "compatible"), "virtio,mmio");
+	assert_reg("/virtio_mmio@a000200", VMM_A64_VIRTIO_BASE + 0x200, 0x200);
+	assert_irq("/virtio_mmio@a000200", 0, VMM_A64_VIRTIO_SPI_BASE + 1, 1);
+	cr_assert_not_null(fdt_getprop(fdt, node("/virtio_mmio@a000000"), "dma-coherent", NULL));
+	cr_assert_lt(fdt_path_offset(fdt, "/virtio_mmio@a000400"), 0);
+}
+
+Test(fdt, gicv3_sixteen_cpus)
+{
+	cr_assert_eq(vmm_fdt_aarch64_defaults(&cfg, 17, 1024 * MIB, 3), 0);
+	build();
+	const char *gic = "/intc@8000000";
+	cr_assert_str_eq(str(gic, "compatible"), "arm,gic-v3");
+	const fdt32_t *r = cells(gic, "reg", 8);
+	cr_assert_eq(cell64(r + 4), VMM_A64_GICR_BASE);
+	cr_assert_eq(cell64(r + 6), 17 * VMM_A64_GICR_STRIDE, "one redistributor per vCPU");
+	/* KVM's MPIDR for vCPU 16: Aff1 = 1, Aff0 = 0. */
+	cr_assert_eq(vmm_fdt_aarch64_default_mpidr(16), 0x100);
+	cr_assert_eq(cell("/cpus/cpu@100", "reg"), 0x100);
+	cr_assert_eq(cell("/cpus/cpu@f", "reg"), 0xf);
+	/* No CPU mask in GICv3 PPI flags. */
+	const fdt32_t *t = cells("/timer", "interrupts", 12);
+	cr_assert_eq(fdt32_to_cpu(t[2]), 4);
+	/* No initrd, no bootargs given: none in the tree. */
+	cr_assert_null(fdt_getprop(fdt, node("/chosen"), "linux,initrd-start", NULL));
+	cr_assert_null(fdt_getprop(fdt, node("/chosen"), "bootargs", NULL));
+}
+
+Test(fdt, aff3_needs_two_address_cells)
+{
+	cr_assert_eq(vmm_fdt_aarch64_defaults(&cfg, 2, 256 * MIB, 3), 0);
+	cfg.mpidr[1] = 0x100000001ull | 0x80000000ull; /* Aff3 = 1, bit 31 (RES1) dropped */
+	build();
+	cr_assert_eq(cell("/cpus", "#address-cells"), 2);
+	cr_assert_eq(cell64(cells("/cpus/cpu@0", "reg", 2)), 0);
+	cr_assert_eq(cell64(cells("/cpus/cpu@100000001", "reg", 2)), 0x100000001ull);
+}
+
+Test(fdt, without_uart_and_rtc)
+{
+	cr_assert_eq(vmm_fdt_aarch64_defaults(&cfg, 1, 64 * MIB, 2), 0);
+	cfg.has_uart = false;
+	cfg.has_rtc = false;
+	build();
+	cr_assert_lt(fdt_path_offset(fdt, "/uart@9000000"), 0);
+	cr_assert_lt(fdt_path_offset(fdt, "/rtc@9010000"), 0);
+	cr_assert_lt(fdt_path_offset(fdt, "/apb-pclk"), 0);
+	cr_assert_null(fdt_getprop(fdt, node("/chosen"), "stdout-path", NULL));
+	const fdt32_t *t = cells("/timer", "interrupts", 12);
+	cr_assert_eq(fdt32_to_cpu(t[2]), (1u << 8) | 4);
+}
+
+Test(fdt, buffer_too_small)
+{
+	cr_assert_eq(vmm_fdt_aarch64_defaults(&cfg, 2, 256 * MIB, 2), 0);
+	int size = build();
+	for (int s = 0; s < size; s += 97)
+		cr_assert_eq(vmm_fdt_aarch64_build(&cfg, fdt, (size_t)s), -ENOSPC, "size %d", s);
+	cr_assert_eq(vmm_fdt_aarch64_build(&cfg, fdt, (size_t)size - 1), -ENOSPC);
+	cr_assert_eq(vmm_fdt_aarch64_build(&cfg, fdt, (size_t)size), size, "exactly enough");
+	cr_assert_eq(fdt_check_header(fdt), 0);
+}
+
+Test(fdt, bad_configurations)
+{
+	cr_assert_eq(vmm_fdt_aarch64_defaults(&cfg, 0, 256 * MIB, 2), -EINVAL);
+	cr_assert_eq(vmm_fdt_aarch64_defaults(&cfg, 9, 256 * MIB, 2), -EINVAL, "GICv2: 8 CPUs");
+	cr_assert_eq(vmm_fdt_aarch64_defaults(&cfg, 8, 256 * MIB, 2), 0);
+	cr_assert_eq(vmm_fdt_aarch64_defaults(&cfg, 65, 256 * MIB, 3), -EINVAL);
+	cr_assert_eq(vmm_fdt_aarch64_defaults(&cfg, 1, 256 * MIB, 4), -EINVAL);
+
+	cr_assert_eq(vmm_fdt_aarch64_defaults(&cfg, 2, 256 * MIB, 2), 0);
+	struct vmm_fdt_aarch64 good = cfg;
+
+	cfg.ram_size = 0;
+	cr_assert_eq(vmm_fdt_aarch64_build(&cfg, fdt, sizeof(fdt)), -EINVAL, "empty RAM");
+	cfg = good;
+	cfg.ram_base = UINT64_MAX - 10;
+	cr_assert_eq(vmm_fdt_aarch64_build(&cfg, fdt, sizeof(fdt)), -EINVAL, "RAM overflows");
+	cfg = good;
+	cfg.initrd_start = UINT64_MAX;
+	cfg.initrd_size = 2;
+	cr_assert_eq(vmm_fdt_aarch64_build(&cfg, fdt, sizeof(fdt)), -EINVAL, "initrd overflows");
+	cfg = good;
+	cfg.num_cpus = 9;
+	cr_assert_eq(vmm_fdt_aarch64_build(&cfg, fdt, sizeof(fdt)), -EINVAL, "9 CPUs on GICv2");
+	cfg = good;
+	cfg.gic_version = 1;
+	cr_assert_eq(vmm_fdt_aarch64_build(&cfg, fdt, sizeof(fdt)), -EINVAL, "GIC version");
+	cfg = good;
+	cfg.rtc.spi = 988;
+	cr_assert_eq(vmm_fdt_aarch64_build(&cfg, fdt, sizeof(fdt)), -EINVAL, "SPI beyond 1019");
+	cfg = good;
+	cfg.uart.trigger = 3;
+	cr_assert_eq(vmm_fdt_aarch64_build(&cfg, fdt, sizeof(fdt)), -EINVAL, "trigger");
+	cfg = good;
+	cfg.num_virtio = VMM_FDT_MAX_VIRTIO + 1;
+	cr_assert_eq(vmm_fdt_aarch64_build(&cfg, fdt, sizeof(fdt)), -EINVAL, "virtio count");
+	cfg = good;
+	cfg.num_virtio = 1;
+	cr_assert_eq(vmm_fdt_aarch64_build(&cfg, fdt, sizeof(fdt)), -EINVAL, "virtio slot unset");
+	cr_assert_eq(vmm_fdt_aarch64_build(NULL, fdt, sizeof(fdt)), -EINVAL);
+}
