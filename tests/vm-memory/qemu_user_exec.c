@@ -1,5 +1,7 @@
 // Lets Criterion run under qemu-user on a build machine without a binfmt_misc entry for
 // aarch64 (the aarch64 build's unit tests only, linked in by CMakeLists.txt).
+// Weak, so that a shared shim linked into the same program (should the test helpers get
+// one) takes precedence instead of clashing.
 //
 // Criterion runs each test in a worker that it starts with execve() of the test program
 // itself. Under qemu-user that execve() goes to the host kernel, which cannot run an
@@ -22,7 +24,7 @@
 #error "VMEM_TEST_SYSROOT (the arm64 sysroot) must be defined"
 #endif
 
-__attribute__((visibility("default"))) int execve(const char *path, char *const argv[],
+__attribute__((weak, visibility("default"))) int execve(const char *path, char *const argv[],
                                                   char *const envp[])
 {
 	syscall(SYS_execve, path, argv, envp);
