@@ -5,6 +5,7 @@
  * everything available. Any outcome is fine except a crash, a sanitizer report, or an
  * access outside guest RAM or the image.
  *
+ * Rings: descriptors at +0, available ring at +0x100, used ring at +0x200.
  * Input: [negotiated feature byte] [guest memory from T_MEM_BASE...]
  */
 #define _GNU_SOURCE
@@ -64,8 +65,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	struct vdev_virtq_layout l = {.size = 16,
 	                              .desc = T_MEM_BASE,
-	                              .avail = T_MEM_BASE + 0x1000,
-	                              .used = T_MEM_BASE + 0x2000};
+	                              .avail = T_MEM_BASE + 0x100,
+	                              .used = T_MEM_BASE + 0x200};
 	if (vdev_virtq_enable(q, &l, features) < 0)
 		abort();
 	dev->activate(dev->ctx, features);

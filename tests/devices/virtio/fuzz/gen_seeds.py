@@ -3,20 +3,21 @@
 """Writes the seed corpora of the virtio fuzz harnesses (corpus/<harness>/<name>).
 
 Guest memory in every harness starts at 0x100000 (T_MEM_BASE): descriptor table at +0,
-available ring at +0x1000, used ring at +0x2000, buffers from +0x3000.
+available ring at +0x100, used ring at +0x200 (where fuzz_virtq and fuzz_virtio_blk put
+them; the fuzz_virtio_mmio seeds program the same addresses), buffers from +0x300.
 Run from anywhere: python3 gen_seeds.py
 """
 import os
 import struct
 
 BASE = 0x100000
-DESC, AVAIL, USED, BUF = 0, 0x1000, 0x2000, 0x3000
+DESC, AVAIL, USED, BUF = 0, 0x100, 0x200, 0x300
 NEXT, WRITE, INDIRECT = 1, 2, 4
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 class Mem:
-    def __init__(self, size=0x4000):
+    def __init__(self, size=0x300):
         self.b = bytearray(size)
 
     def put(self, off, data):
@@ -47,15 +48,15 @@ def write(harness, name, data):
 def virtq_seeds():
     m = Mem()
     m.desc(0, BASE + BUF, 16, NEXT, 1)
-    m.desc(1, BASE + BUF + 0x100, 64, WRITE)
+    m.desc(1, BASE + BUF + 0x40, 64, WRITE)
     m.avail([0])
     write("virtq", "simple", bytes([4, 0]) + m.bytes())
 
     m = Mem()
     m.desc(0, BASE + BUF, 48, INDIRECT)
-    m.desc(0, BASE + BUF + 0x100, 8, NEXT, 1, table=BUF)
-    m.desc(1, BASE + BUF + 0x200, 8, NEXT, 2, table=BUF)
-    m.desc(2, BASE + BUF + 0x300, 8, WRITE, 0, table=BUF)
+    m.desc(0, BASE + BUF + 0x40, 8, NEXT, 1, table=BUF)
+    m.desc(1, BASE + BUF + 0x80, 8, NEXT, 2, table=BUF)
+    m.desc(2, BASE + BUF + 0xc0, 8, WRITE, 0, table=BUF)
     m.avail([0, 0])
     write("virtq", "indirect", bytes([4, 1]) + m.bytes())
 
@@ -67,7 +68,7 @@ def virtq_seeds():
 
     m = Mem()
     for i in range(8):
-        m.desc(i, BASE + BUF + 64 * i, 64, WRITE if i % 2 else 0)
+        m.desc(i, BASE + BUF + 32 * i, 32, WRITE if i % 2 else 0)
     m.avail(list(range(8)))
     m.put(USED, struct.pack("<HH", 0, 0))
     write("virtq", "many", bytes([3, 0]) + m.bytes())
@@ -80,9 +81,9 @@ def virtq_seeds():
 
 
 def blk_request(m, head, slot, rtype, sector, data_len, data_write, payload=b""):
-    hdr = BUF + 0x1000 * slot
-    data = hdr + 0x100
-    status = hdr + 0x80
+    hdr = BUF + 0x20 * slot
+    status = hdr + 0x10
+    data = 0x800 + 0x400 * slot
     m.put(hdr, struct.pack("<IIQ", rtype, 0, sector))
     m.put(data, payload)
     m.put(status, b"\xff")
@@ -97,10 +98,10 @@ def blk_request(m, head, slot, rtype, sector, data_len, data_write, payload=b"")
 
 
 def blk_mem():
-    m = Mem(0x3000 + 0x1000 * 8)
+    m = Mem()
     heads = [
         blk_request(m, 0, 0, 0, 0, 512, True),                      # read
-        blk_request(m, 3, 1, 1, 8, 1024, False, b"\xab" * 1024),    # write
+        blk_request(m, 3, 1, 1, 8, 512, False, b"\xab" * 512),      # write
         blk_request(m, 6, 2, 4, 0, 0, False),                       # flush
         blk_request(m, 9, 3, 8, 0, 20, True),                       # get id
         blk_request(m, 12, 4, 13, 0, 16, False,
@@ -112,11 +113,11 @@ def blk_mem():
 
 def blk_seeds():
     write("virtio_blk", "requests", bytes([0x0f]) + blk_mem().bytes())
-    m = Mem(0x3000 + 0x1000 * 2)
+    m = Mem()
     blk_request(m, 0, 0, 11, 0, 16, False, struct.pack("<QII", 8, 8, 0))  # discard
     m.avail([0])
     write("virtio_blk", "discard", bytes([0x08]) + m.bytes())
-    m = Mem(0x3000 + 0x1000 * 2)
+    m = Mem()
     blk_request(m, 0, 0, 0, 127, 1024, True)  # read past the end
     m.avail([0])
     write("virtio_blk", "past_end", bytes([0x00]) + m.bytes())
