@@ -403,6 +403,36 @@ int vdev_uart_push_input(struct vdev_uart *uart, const uint8_t *buf, size_t len)
 	return (int)n;
 }
 
+int vdev_uart_read_input(struct vdev_uart *uart, int fd)
+{
+	uint8_t buf[FIFO_SIZE];
+	size_t space;
+	ssize_t n;
+
+	if (!uart || fd < 0)
+		return -EINVAL;
+	/* Held across the read so the space cannot shrink between the read and the push. */
+	pthread_mutex_lock(&uart->lock);
+	space = input_space_locked(uart);
+	if (space == 0) {
+		pthread_mutex_unlock(&uart->lock);
+		return -ENOSPC;
+	}
+	do {
+		n = read(fd, buf, space);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		int err = -errno;
+		pthread_mutex_unlock(&uart->lock);
+		return err;
+	}
+	for (ssize_t i = 0; i < n; i++)
+		rx_put(uart, buf[i]);
+	update_irq(uart);
+	pthread_mutex_unlock(&uart->lock);
+	return (int)n;
+}
+
 size_t vdev_uart_input_space(struct vdev_uart *uart)
 {
 	size_t n;

@@ -403,3 +403,35 @@ Test(uart, on_a_bus)
 	cr_assert_eq(b, 0x60);
 	vdev_bus_destroy(bus);
 }
+
+/* Host input from a pipe: the UART reads only what fits and the rest waits in the pipe. */
+Test(uart, read_input_from_fd)
+{
+	int in[2];
+	char data[40];
+	cr_assert_eq(pipe2(in, O_NONBLOCK), 0);
+	for (int i = 0; i < 40; i++)
+		data[i] = (char)('a' + i % 26);
+	cr_assert_eq(vdev_uart_read_input(fx.uart, -1), -EINVAL);
+	cr_assert_eq(vdev_uart_read_input(fx.uart, in[0]), -EAGAIN, "empty pipe");
+	cr_assert_eq(write(in[1], data, sizeof(data)), 40);
+	wr(FCR, 0x01);
+	wr(IER, 0x01);
+	cr_assert_eq(vdev_uart_read_input(fx.uart, in[0]), 16);
+	cr_assert(fx.irq.level);
+	cr_assert_eq(vdev_uart_read_input(fx.uart, in[0]), -ENOSPC, "full: nothing read");
+	int got = 0, n;
+	while (got < 40) {
+		while (rd(LSR) & 0x01) {
+			cr_assert_eq(rd(RBR), (uint8_t)data[got]);
+			got++;
+		}
+		if (got < 40) {
+			n = vdev_uart_read_input(fx.uart, in[0]);
+			cr_assert_gt(n, 0);
+		}
+	}
+	close(in[1]);
+	cr_assert_eq(vdev_uart_read_input(fx.uart, in[0]), 0, "end of file");
+	close(in[0]);
+}

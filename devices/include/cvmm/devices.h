@@ -209,6 +209,16 @@ int vdev_uart_write(struct vdev_uart *uart, uint64_t offset, const uint8_t *data
  */
 int vdev_uart_push_input(struct vdev_uart *uart, const uint8_t *buf, size_t len);
 
+/*
+ * vdev_uart_read_input: read host input from fd (a raw terminal, a pipe, a socket) straight
+ * into the receive FIFO, at most as much as fits, with one read(2). Call it when fd is
+ * readable and vdev_uart_input_space() is non-zero; the rest stays in fd (back-pressure).
+ * Returns the number of bytes taken (> 0); 0 at end of file; -ENOSPC when the UART cannot
+ * take input now (nothing was read); -EINVAL (uart NULL, fd < 0); -EAGAIN and other
+ * negative errno values from read(2).
+ */
+int vdev_uart_read_input(struct vdev_uart *uart, int fd);
+
 /* vdev_uart_input_space: how many bytes vdev_uart_push_input() would take now (0 when
  * uart is NULL). "Can accept input" is vdev_uart_input_space() > 0. */
 size_t vdev_uart_input_space(struct vdev_uart *uart);
