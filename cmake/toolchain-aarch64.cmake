@@ -21,7 +21,8 @@ list(APPEND CMAKE_TRY_COMPILE_PLATFORM_VARIABLES CVMM_ARM64_SYSROOT)
 
 set(_libdir "${CVMM_ARM64_SYSROOT}/usr/lib/aarch64-linux-gnu")
 set(CMAKE_C_FLAGS_INIT "-isystem ${CVMM_ARM64_SYSROOT}/usr/include")
-set(CMAKE_EXE_LINKER_FLAGS_INIT "-L${_libdir} -Wl,-rpath-link,${_libdir}")
+set(CMAKE_EXE_LINKER_FLAGS_INIT
+    "-L${_libdir} -Wl,-rpath-link,${_libdir} -Wl,-rpath-link,${CVMM_ARM64_SYSROOT}/lib/aarch64-linux-gnu")
 set(CMAKE_FIND_ROOT_PATH "${CVMM_ARM64_SYSROOT}")
 set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
 set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)

@@ -13,7 +13,12 @@
 #     --results DIR        write NAME.log and NAME.rc for each program into DIR
 #     --status all|host    exit status: all programs passed (default), or only that
 #                          the host booted and ran them all to their end
+#     --criterion          run each PROGRAM as a Criterion test program (verbose, one job)
 #     --keep               keep the staging folder and console log (printed at the end)
+#
+# CVMM_HOST_KERNEL_ARGS replaces the host kernel's "quiet loglevel=3" (set it to " " to
+# see the host's boot log). The x86_64 host is told its TSC rate: on a loaded machine its
+# PIT calibration fails under TCG, and microvm has no other clock to fall back on.
 #
 # A PROGRAM is a static or dynamic ELF of the host's architecture; the libraries a
 # dynamic one needs (and its ELF interpreter) are copied in beside it. Each program
@@ -25,7 +30,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/../../scripts/common.sh"
 
-status_of=all arch="" gic=2 machine=microvm memory=1024 timeout=300 results="" keep=0
+criterion=0 status_of=all arch="" gic=2 machine=microvm memory=1024 timeout=300 results="" keep=0
 files=() programs=() cmds=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -38,6 +43,7 @@ while [ $# -gt 0 ]; do
 	--cmd) cmds+=("$2"); shift 2 ;;
 	--results) results=$2; shift 2 ;;
 	--status) status_of=$2; shift 2 ;;
+	--criterion) criterion=1; shift ;;
 	--keep) keep=1; shift ;;
 	--) shift; programs+=("$@"); break ;;
 	-*) die "run-host.sh: unknown option $1" ;;
@@ -116,6 +122,7 @@ fi
 	/bin/busybox --install -s /bin
 	mount -t proc proc /proc; mount -t sysfs sys /sys
 	mount -t devtmpfs dev /dev; mount -t tmpfs tmp /tmp
+	mkdir -p /dev/shm && mount -t tmpfs shm /dev/shm
 	export PATH=/cvmm/bin:/data:/bin HOME=/tmp
 	for m in irqbypass kvm; do [ -e /lib/modules/$m.ko ] && insmod /lib/modules/$m.ko; done
 	[ -e /lib/modules/kvm-amd.ko ] && insmod /lib/modules/kvm-amd.ko nested=1
@@ -127,7 +134,8 @@ fi
 		echo "CVMM-END $n $?"
 	}
 	INIT
-	for n in ${names[@]+"${names[@]}"}; do printf 'run %q /cvmm/bin/%q\n' "$n" "$n"; done
+	args=""; [ $criterion = 0 ] || args="--jobs 1 --verbose"
+	for n in ${names[@]+"${names[@]}"}; do printf 'run %q /cvmm/bin/%q %s\n' "$n" "$n" "$args"; done
 	for c in ${cmds[@]+"${cmds[@]}"}; do printf 'run %q sh -c %q\n' "${c%%=*}" "${c#*=}"; done
 	# QEMU's microvm ignores ACPI power-off; a triple-fault reboot with -no-reboot exits.
 	if [ $arch = x86_64 ]; then echo 'echo CVMM-HOST-DONE; sync; reboot -f'
@@ -142,10 +150,10 @@ case $arch in
 aarch64)
 	if [ "$gic" = 3 ]; then cpu="max,pauth-impdef=on"; else cpu=cortex-a57; fi
 	qemu=(qemu-system-aarch64 -M "virt,virtualization=on,gic-version=$gic" -cpu "$cpu"
-		-append "console=ttyAMA0 panic=-1 quiet loglevel=3 rdinit=/init") ;;
+		-append "console=ttyAMA0 panic=-1 ${CVMM_HOST_KERNEL_ARGS:-quiet loglevel=3} rdinit=/init") ;;
 x86_64)
 	qemu=(qemu-system-x86_64 -accel tcg -M "$machine" -cpu max,-xsave
-		-append "console=ttyS0 panic=-1 reboot=t quiet loglevel=3 rdinit=/init") ;;
+		-append "console=ttyS0 panic=-1 reboot=t tsc_early_khz=2000000 tsc=reliable ${CVMM_HOST_KERNEL_ARGS:-quiet loglevel=3} rdinit=/init") ;;
 esac
 qemu+=(-smp 2 -m "$memory" -nographic -no-reboot -kernel "$kdir/kernel" -initrd "$work/initrd.cpio")
 
