@@ -1,0 +1,18 @@
+#!/bin/bash
+# Configures and builds cvmm for one target into build/<target>:
+#   build.sh x86_64 | aarch64 | x86_64-clang   [extra cmake arguments...]
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$here/common.sh"
+
+target=${1:?usage: build.sh x86_64|aarch64|x86_64-clang [cmake args...]}; shift
+dir=$CVMM_ROOT/build/$target
+args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCVMM_WERROR=ON)
+case $target in
+x86_64) export CC=gcc ;;
+x86_64-clang) export CC=clang ;;
+aarch64) args+=(-DCMAKE_TOOLCHAIN_FILE="$CVMM_ROOT/cmake/toolchain-aarch64.cmake") ;;
+*) die "build.sh: unknown target $target" ;;
+esac
+cmake -S "$CVMM_ROOT" -B "$dir" "${args[@]}" "$@" >/dev/null
+cmake --build "$dir" -j "$(nproc)"
