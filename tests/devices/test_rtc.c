@@ -3,8 +3,11 @@
 
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
+#include <sys/timerfd.h>
 #include <time.h>
+#include <unistd.h>
 
 /* PL031 register offsets (ARM DDI 0224). */
 enum { DR = 0x00, MR = 0x04, LR = 0x08, CR = 0x0c, IMSC = 0x10, RIS = 0x14, MIS = 0x18 };
@@ -299,4 +302,54 @@ Test(rtc, default_clock_is_realtime)
 	uint32_t dr = (uint32_t)vdev_le_get(b, 4);
 	cr_assert((uint32_t)t - dr <= 1, "DR %u vs time() %u", dr, (uint32_t)t);
 	vdev_rtc_destroy(r);
+}
+
+/* The deadline the RTC hands out is ready for a CLOCK_REALTIME timerfd, the way an event
+ * loop drives the alarm while no vCPU runs: here no register is touched until it fired. */
+static void arm_timerfd(void *ctx, int64_t deadline)
+{
+	int fd = *(int *)ctx;
+	struct itimerspec its = {0};
+	if (deadline >= 0) {
+		its.it_value.tv_sec = deadline / SEC;
+		its.it_value.tv_nsec = deadline % SEC;
+	}
+	cr_assert_eq(timerfd_settime(fd, TFD_TIMER_ABSTIME, &its, NULL), 0);
+}
+
+Test(rtc, alarm_through_a_realtime_timerfd, .timeout = 10)
+{
+	struct irq_recorder irq;
+	int tfd = timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC);
+	struct vdev_rtc_config cfg = {
+	    .irq = irq_rec_init(&irq, 7), .timer_changed = arm_timerfd, .timer_ctx = &tfd};
+	struct vdev_rtc *r;
+	struct timespec t0, t1;
+	uint8_t b[4];
+	uint64_t ticks;
+
+	cr_assert_geq(tfd, 0);
+	cr_assert_eq(vdev_rtc_create(&cfg, &r), 0);
+	cr_assert_eq(vdev_rtc_read(r, DR, b, 4), 0);
+	uint32_t now = (uint32_t)vdev_le_get(b, 4);
+	vdev_le_put(b, 4, 1);
+	cr_assert_eq(vdev_rtc_write(r, IMSC, b, 4), 0);
+	vdev_le_put(b, 4, now + 1);
+	clock_gettime(CLOCK_REALTIME, &t0);
+	cr_assert_eq(vdev_rtc_write(r, MR, b, 4), 0);
+	cr_assert_not(irq.level);
+
+	struct pollfd p = {.fd = tfd, .events = POLLIN};
+	cr_assert_eq(poll(&p, 1, 3000), 1, "the timer fired");
+	cr_assert_eq(read(tfd, &ticks, sizeof(ticks)), (ssize_t)sizeof(ticks));
+	clock_gettime(CLOCK_REALTIME, &t1);
+	cr_assert_eq(vdev_rtc_timer_expired(r), 1);
+	cr_assert(irq_rec_level(&irq), "the alarm raised the line from the event loop");
+	/* It fired when the counter turned to now + 1, not before and not a second late. */
+	cr_assert_geq((int64_t)t1.tv_sec, (int64_t)now + 1);
+	cr_assert_leq((t1.tv_sec - t0.tv_sec) * SEC + (t1.tv_nsec - t0.tv_nsec), 1100000000LL);
+	cr_assert_eq(vdev_rtc_read(r, RIS, b, 4), 0);
+	cr_assert_eq(vdev_le_get(b, 4), 1);
+	vdev_rtc_destroy(r);
+	close(tfd);
 }
