@@ -11,6 +11,11 @@
 #               such programs of one build share one boot
 #   Default: local on x86_64, emulated on aarch64.
 #
+# cvmm_add_emulated_host_script(NAME n SCRIPT file.sh [FILES file-or-genex ...])
+#   A shell script run by busybox sh inside the emulated host of the build's architecture,
+#   in the same boot as the KVM test programs. FILES are copied to /data/<basename> first
+#   (generator expressions such as $<TARGET_FILE:vmm-ref> work). Exit status 77 is a skip.
+#
 # A Criterion program one of whose tests calls cr_skip_test() (and none fails) is
 # reported by ctest as skipped, with the [SKIP] lines in its output.
 include_guard(GLOBAL)
@@ -81,4 +86,12 @@ function(cvmm_add_kvm_test)
   if("emulated" IN_LIST A_HOSTS)
     set_property(GLOBAL APPEND PROPERTY CVMM_EMULATED_HOST_TESTS ${A_NAME})
   endif()
+endfunction()
+
+function(cvmm_add_emulated_host_script)
+  cmake_parse_arguments(A "" "NAME;SCRIPT" "FILES" ${ARGN})
+  get_filename_component(script "${A_SCRIPT}" ABSOLUTE)
+  set_property(GLOBAL APPEND PROPERTY CVMM_EMULATED_HOST_SCRIPTS ${A_NAME})
+  set_property(GLOBAL PROPERTY CVMM_EMULATED_HOST_SCRIPT_${A_NAME} "${script}")
+  set_property(GLOBAL PROPERTY CVMM_EMULATED_HOST_FILES_${A_NAME} "${A_FILES}")
 endfunction()

@@ -1,0 +1,4 @@
+#!/bin/sh
+# Boots to this point, reports the CPUs, and lets /init power off.
+. /scenarios/lib.sh
+say "online cpus $(online_cpus)"

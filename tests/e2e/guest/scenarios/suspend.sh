@@ -1,0 +1,23 @@
+#!/bin/sh
+# Suspends to RAM (PSCI SYSTEM_SUSPEND through Linux's "deep" sleep) CVMM_CYCLES times
+# (cvmm.cycles=N on the command line, default 1), each woken by the PL031 alarm after
+# 2 s, and checks that every CPU that was online before is online after each resume.
+. /scenarios/lib.sh
+cycles=1
+for arg in $(cat /proc/cmdline); do
+	case $arg in cvmm.cycles=*) cycles=${arg#cvmm.cycles=} ;; esac
+done
+modes=$(cat /sys/power/mem_sleep)
+say "mem_sleep $modes"
+case $modes in *deep*) ;; *) fail "deep sleep not offered" ;; esac
+echo deep >/sys/power/mem_sleep
+before=$(online_cpus)
+i=1
+while [ $i -le $cycles ]; do
+	say "suspend $i"
+	suspend_once 2 mem || fail "suspend $i failed"
+	after=$(online_cpus)
+	say "resumed $i cpus $after"
+	[ "$after" = "$before" ] || fail "cpus $before before suspend, $after after"
+	i=$((i + 1))
+done
