@@ -520,7 +520,8 @@ int kvmio_vcpu_set_regs(const struct kvmio_vcpu *vcpu, const struct kvm_regs *re
 int kvmio_vcpu_get_sregs(const struct kvmio_vcpu *vcpu, struct kvm_sregs *sregs);
 int kvmio_vcpu_set_sregs(const struct kvmio_vcpu *vcpu, const struct kvm_sregs *sregs);
 
-/* FPU state: KVM_GET_FPU / KVM_SET_FPU. */
+/* FPU state: KVM_GET_FPU / KVM_SET_FPU. KVM_SET_FPU leaves MXCSR unchanged (a kernel
+ * limitation): set MXCSR through kvmio_vcpu_set_xsave(). */
 int kvmio_vcpu_get_fpu(const struct kvmio_vcpu *vcpu, struct kvm_fpu *fpu);
 int kvmio_vcpu_set_fpu(const struct kvmio_vcpu *vcpu, const struct kvm_fpu *fpu);
 
@@ -540,7 +541,7 @@ int kvmio_vcpu_set_cpuid2(const struct kvmio_vcpu *vcpu, const struct kvm_cpuid_
 
 /*
  * KVM_GET_CPUID2: the vCPU's CPUID, up to max entries. Returns the count, -E2BIG when
- * max is too small (*needed, if not NULL, gets the kernel's count), or -errno.
+ * max is too small (*needed, if not NULL, gets 0: the kernel does not say), or -errno.
  */
 int kvmio_vcpu_get_cpuid2(const struct kvmio_vcpu *vcpu, struct kvm_cpuid_entry2 *entries,
                           size_t max, size_t *needed);

@@ -104,20 +104,63 @@ Test(arm_gicv2, init_order_and_registers)
 	cr_assert_eq(gicd_read(0x008) & 0xfff, 0x43b);
 }
 
+static bool spi_pending(unsigned spi)
+{
+	unsigned irq = 32 + spi;
+	return gicd_read(0x200 + irq / 32 * 4) & (1u << (irq % 32));
+}
+
+/* GICD_ICFGRn: two bits per interrupt, the upper one set for edge-triggered. */
+static void spi_set_edge(unsigned spi, bool edge)
+{
+	unsigned irq = 32 + spi;
+	uint64_t off = 0xc00 + irq / 16 * 4;
+	uint32_t bit = 2u << (2 * (irq % 16));
+	uint32_t v = gicd_read(off);
+	gicd_write(off, edge ? v | bit : v & ~bit);
+}
+
 Test(arm_gicv2, irq_line_sets_pending)
 {
 	gic_vm();
-	unsigned irq = 32 + 3;
-	cr_assert_eq(gicd_read(0x200 + irq / 32 * 4) & (1u << (irq % 32)), 0);
+	/* Level-triggered: pending follows the line. */
+	spi_set_edge(3, false);
+	cr_assert_not(spi_pending(3));
 	cr_assert_eq(kvmio_vm_irq_line(g.vm, KVMIO_ARM_IRQ_SPI(3), 1), 0);
-	cr_assert_neq(gicd_read(0x200 + irq / 32 * 4) & (1u << (irq % 32)), 0, "SPI 3 pending");
+	cr_assert(spi_pending(3), "SPI 3 pending");
 	cr_assert_eq(kvmio_vm_irq_line(g.vm, KVMIO_ARM_IRQ_SPI(3), 0), 0);
-	cr_assert_eq(gicd_read(0x200 + irq / 32 * 4) & (1u << (irq % 32)), 0);
+	cr_assert_not(spi_pending(3), "SPI 3 no longer pending");
+	/* Edge-triggered: the rising edge latches. */
+	spi_set_edge(6, true);
+	cr_assert_eq(kvmio_vm_irq_line(g.vm, KVMIO_ARM_IRQ_SPI(6), 1), 0);
+	cr_assert_eq(kvmio_vm_irq_line(g.vm, KVMIO_ARM_IRQ_SPI(6), 0), 0);
+	cr_assert(spi_pending(6), "SPI 6 latched");
 	/* SPI 32 is interrupt 64: beyond the 64 configured. */
 	cr_assert_eq(kvmio_vm_irq_line(g.vm, KVMIO_ARM_IRQ_SPI(32), 1), -EINVAL);
 	/* A PPI of vCPU 0 (e.g. 14, the physical timer's) and of a vCPU that does not exist. */
 	cr_assert_eq(kvmio_vm_irq_line(g.vm, KVMIO_ARM_IRQ_PPI(0, 14), 1), 0);
 	cr_assert_eq(kvmio_vm_irq_line(g.vm, KVMIO_ARM_IRQ_PPI(5, 14), 1), -EINVAL);
+}
+
+Test(arm_gicv2, timer_interrupt_attributes_on_vcpu_fd)
+{
+	gic_vm();
+	int fd = kvmio_vcpu_fd(g.vcpu);
+	uint32_t irq = 26;
+	/* With an in-kernel vGIC, the timers' PPIs can be moved before the first run. */
+	int r =
+	    kvmio_device_set_attr(fd, KVM_ARM_VCPU_TIMER_CTRL, KVM_ARM_VCPU_TIMER_IRQ_PTIMER, &irq);
+	cr_assert_eq(r, 0, "set PTIMER irq: %s", strerror(-r));
+	irq = 0;
+	cr_assert_eq(
+	    kvmio_device_get_attr(fd, KVM_ARM_VCPU_TIMER_CTRL, KVM_ARM_VCPU_TIMER_IRQ_PTIMER, &irq),
+	    0);
+	cr_assert_eq(irq, 26);
+	/* Not a PPI. */
+	irq = 40;
+	cr_assert_eq(
+	    kvmio_device_set_attr(fd, KVM_ARM_VCPU_TIMER_CTRL, KVM_ARM_VCPU_TIMER_IRQ_PTIMER, &irq),
+	    -EINVAL);
 }
 
 Test(arm_gicv2, irqfd_with_resample_and_routing)
@@ -145,9 +188,9 @@ Test(arm_gicv2, irqfd_with_resample_and_routing)
 	    {.gsi = 11, .type = KVM_IRQ_ROUTING_IRQCHIP, .u.irqchip = {0, 8}},
 	};
 	cr_assert_eq(kvmio_vm_set_gsi_routing(g.vm, r, 2), 0);
-	/* A plain irqfd pulses the line: make SPI 7 edge-triggered (GICD_ICFGR2, bit 15)
-	 * so that the pulse leaves it pending. */
-	gicd_write(0xc08, gicd_read(0xc08) | (2u << (2 * (39 % 16))));
+	/* A plain irqfd pulses the line: make SPI 7 edge-triggered so that the pulse
+	 * leaves it pending. */
+	spi_set_edge(7, true);
 	cr_assert_eq(kvmio_vm_irqfd(g.vm, efd, 10, -1), 0);
 	cr_assert_eq(write(efd, &one, sizeof(one)), (ssize_t)sizeof(one));
 	irq = 32 + 7;
@@ -159,10 +202,13 @@ Test(arm_gicv2, irqfd_with_resample_and_routing)
 	}
 	cr_assert(pending, "SPI 7 pending through GSI 10");
 	cr_assert_eq(kvmio_vm_irqfd_remove(g.vm, efd, 10), 0);
-	/* An SPI pin beyond the configured interrupts. */
+	/* There is one irqchip (0), and no routing type 0xdead. */
 	struct kvm_irq_routing_entry bad = {
-	    .gsi = 1, .type = KVM_IRQ_ROUTING_IRQCHIP, .u.irqchip = {0, 500}};
+	    .gsi = 1, .type = KVM_IRQ_ROUTING_IRQCHIP, .u.irqchip = {1, 5}};
 	cr_assert_eq(kvmio_vm_set_gsi_routing(g.vm, &bad, 1), -EINVAL);
+	bad.type = 0xdead;
+	cr_assert_eq(kvmio_vm_set_gsi_routing(g.vm, &bad, 1), -EINVAL);
+	cr_assert_eq(kvmio_vm_set_gsi_routing(g.vm, NULL, 4097), -EINVAL);
 	close(efd);
 	close(rfd);
 }

@@ -177,12 +177,10 @@ Test(arm_vcpu, timer_attributes_on_vcpu_fd)
 	    kvmio_device_get_attr(fd, KVM_ARM_VCPU_TIMER_CTRL, KVM_ARM_VCPU_TIMER_IRQ_VTIMER, &irq),
 	    0);
 	cr_assert_eq(irq, 27, "virtual timer PPI %u", irq);
+	/* Moving a timer's PPI needs an in-kernel vGIC (see kvmio_arm_gicv2). */
 	irq = 26;
-	cr_assert_eq(
-	    kvmio_device_set_attr(fd, KVM_ARM_VCPU_TIMER_CTRL, KVM_ARM_VCPU_TIMER_IRQ_PTIMER, &irq),
-	    0);
-	cr_assert_eq(
-	    kvmio_device_get_attr(fd, KVM_ARM_VCPU_TIMER_CTRL, KVM_ARM_VCPU_TIMER_IRQ_PTIMER, &irq),
-	    0);
-	cr_assert_eq(irq, 26);
+	int r =
+	    kvmio_device_set_attr(fd, KVM_ARM_VCPU_TIMER_CTRL, KVM_ARM_VCPU_TIMER_IRQ_PTIMER, &irq);
+	cr_assert_lt(r, 0);
+	cr_log_error("set PTIMER irq without a vGIC: %s", strerror(-r));
 }
