@@ -363,3 +363,20 @@ const struct vdev_ops *vdev_i8042_ops(void)
 {
 	return &i8042_ops;
 }
+
+static int i8042_cmd_read(void *ctx, uint64_t offset, uint8_t *data, uint32_t size)
+{
+	return vdev_i8042_read(ctx, offset == 0 ? CMD_PORT : VDEV_I8042_SIZE, data, size);
+}
+
+static int i8042_cmd_write(void *ctx, uint64_t offset, const uint8_t *data, uint32_t size)
+{
+	return vdev_i8042_write(ctx, offset == 0 ? CMD_PORT : VDEV_I8042_SIZE, data, size);
+}
+
+static const struct vdev_ops i8042_cmd_ops = {.read = i8042_cmd_read, .write = i8042_cmd_write};
+
+const struct vdev_ops *vdev_i8042_cmd_ops(void)
+{
+	return &i8042_cmd_ops;
+}

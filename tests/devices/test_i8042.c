@@ -297,3 +297,33 @@ Test(i8042, on_a_pio_bus)
 	cr_assert_eq(fx.resets, 1);
 	vdev_bus_destroy(bus);
 }
+
+/* Two 1-byte ranges leave port 0x61 free for another device. */
+static int speaker_read(void *ctx, uint64_t offset, uint8_t *data, uint32_t size)
+{
+	data[0] = 0x20;
+	return 0;
+}
+
+Test(i8042, split_ranges_leave_port_61_free)
+{
+	static const struct vdev_ops speaker = {.read = speaker_read};
+	struct vdev_bus *bus;
+	uint8_t b;
+	cr_assert_eq(vdev_bus_create(&bus), 0);
+	cr_assert_eq(vdev_bus_insert(bus, 0x60, 1, vdev_i8042_ops(), fx.dev), 0);
+	cr_assert_eq(vdev_bus_insert(bus, 0x64, 1, vdev_i8042_cmd_ops(), fx.dev), 0);
+	cr_assert_eq(vdev_bus_insert(bus, 0x61, 1, &speaker, NULL), 0);
+	cr_assert_eq(vdev_bus_read(bus, 0x61, &b, 1), 0);
+	cr_assert_eq(b, 0x20);
+	b = 0x20;
+	cr_assert_eq(vdev_bus_write(bus, 0x64, &b, 1), 0);
+	cr_assert_eq(vdev_bus_read(bus, 0x64, &b, 1), 0);
+	cr_assert_eq(b, KEYLOCK | SYS | CMDBIT | OBF);
+	cr_assert_eq(vdev_bus_read(bus, 0x60, &b, 1), 0);
+	cr_assert_eq(b, 0x65);
+	b = 0xfe;
+	cr_assert_eq(vdev_bus_write(bus, 0x64, &b, 1), 0);
+	cr_assert_eq(fx.resets, 1);
+	vdev_bus_destroy(bus);
+}

@@ -331,8 +331,18 @@ int vdev_i8042_create(const struct vdev_i8042_config *cfg, struct vdev_i8042 **o
 /* vdev_i8042_destroy: free it (NULL accepted). It must not be on a bus any more. */
 void vdev_i8042_destroy(struct vdev_i8042 *dev);
 
-/* vdev_i8042_ops: the bus operations; insert at VDEV_I8042_BASE, len VDEV_I8042_SIZE. */
+/*
+ * vdev_i8042_ops: the bus operations for the whole window: insert at VDEV_I8042_BASE with
+ * len VDEV_I8042_SIZE (ports 0x61-0x63 then read 0 and ignore writes). To leave those ports
+ * to other devices (0x61 is the PC speaker / PIT gate port), insert two 1-byte ranges
+ * instead: 0x60 with vdev_i8042_ops() and 0x64 with vdev_i8042_cmd_ops(), both with ctx =
+ * the i8042.
+ */
 const struct vdev_ops *vdev_i8042_ops(void);
+
+/* vdev_i8042_cmd_ops: operations for a 1-byte range at port 0x64 alone (its offset 0 is
+ * the status/command register). */
+const struct vdev_ops *vdev_i8042_cmd_ops(void);
 
 /* vdev_i8042_read / vdev_i8042_write: an access at offset 0 (data) or 4 (status/command)
  * of size 1..8 (only one byte is meaningful). Other offsets read 0 / are ignored.
