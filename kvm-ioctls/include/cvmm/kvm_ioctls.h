@@ -520,8 +520,8 @@ int kvmio_vcpu_set_regs(const struct kvmio_vcpu *vcpu, const struct kvm_regs *re
 int kvmio_vcpu_get_sregs(const struct kvmio_vcpu *vcpu, struct kvm_sregs *sregs);
 int kvmio_vcpu_set_sregs(const struct kvmio_vcpu *vcpu, const struct kvm_sregs *sregs);
 
-/* FPU state: KVM_GET_FPU / KVM_SET_FPU. KVM_SET_FPU leaves MXCSR unchanged (a kernel
- * limitation): set MXCSR through kvmio_vcpu_set_xsave(). */
+/* FPU state: KVM_GET_FPU / KVM_SET_FPU. The kernel neither reads nor writes the mxcsr
+ * field: MXCSR travels in the XSAVE area (kvmio_vcpu_get_xsave / _set_xsave). */
 int kvmio_vcpu_get_fpu(const struct kvmio_vcpu *vcpu, struct kvm_fpu *fpu);
 int kvmio_vcpu_set_fpu(const struct kvmio_vcpu *vcpu, const struct kvm_fpu *fpu);
 

@@ -29,7 +29,7 @@ Test(arm_gicv3, create_attributes_irq_line)
 	gic = kvmio_vm_create_device(g.vm, KVM_DEV_TYPE_ARM_VGIC_V3, false);
 	cr_assert_geq(gic, 0, "create vGICv3: %s", strerror(-gic));
 	/* One vGIC per VM, whichever version. */
-	cr_assert_eq(kvmio_vm_create_device(g.vm, KVM_DEV_TYPE_ARM_VGIC_V2, false), -EEXIST);
+	cr_assert_eq(kvmio_vm_create_device(g.vm, KVM_DEV_TYPE_ARM_VGIC_V3, false), -EEXIST);
 	uint64_t dist = GICD_BASE, redist = GICR_BASE, back = 0;
 	uint32_t nr = 64;
 	cr_assert_eq(

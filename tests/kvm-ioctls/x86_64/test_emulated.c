@@ -5,12 +5,9 @@
  *   - KVM_EXIT_SHUTDOWN from a triple fault: the paravirtual KVM cannot deliver
  *     real-mode exceptions through its instruction emulator and reports
  *     KVM_EXIT_INTERNAL_ERROR instead;
- *   - the vCPU TSC offset attribute reading back what was set (it stays 0 there);
- *   - MXCSR set through KVM_SET_XSAVE, read through KVM_GET_FPU (it stays 0 there).
+ *   - the vCPU TSC offset attribute reading back what was set (it stays 0 there).
  */
 #include "real_mode.h"
-
-#include <stdlib.h>
 
 PAYLOAD(x86_triple_fault);
 
@@ -47,26 +44,4 @@ Test(x86_emulated, vcpu_tsc_offset_attribute)
 	cr_assert_eq(kvmio_device_get_attr(fd, KVM_VCPU_TSC_CTRL, KVM_VCPU_TSC_OFFSET, &off), 0);
 	cr_assert_eq(off, want, "offset %llu after setting %llu", (unsigned long long)off,
 	             (unsigned long long)want);
-}
-
-Test(x86_emulated, mxcsr_through_xsave)
-{
-	g.sys = open_system_or_skip();
-	cr_assert_eq(kvmio_system_create_vm(g.sys, 0, &g.vm), 0);
-	cr_assert_eq(kvmio_vm_create_vcpu(g.vm, 0, &g.vcpu), 0);
-	struct kvm_xsave *xs = calloc(1, sizeof(*xs));
-	cr_assert_eq(kvmio_vcpu_get_xsave(g.vcpu, xs), 0);
-	uint32_t mxcsr = 0x7f80;                       /* round toward zero */
-	memcpy((uint8_t *)xs->region + 24, &mxcsr, 4); /* legacy area: MXCSR at byte 24 */
-	xs->region[512 / 4] |= 2;                      /* XSTATE_BV.SSE */
-	cr_assert_eq(kvmio_vcpu_set_xsave(g.vcpu, xs), 0);
-	struct kvm_fpu f;
-	cr_assert_eq(kvmio_vcpu_get_fpu(g.vcpu, &f), 0);
-	cr_assert_eq(f.mxcsr, 0x7f80, "MXCSR 0x%x", f.mxcsr);
-	/* KVM_SET_FPU leaves MXCSR alone. */
-	f.mxcsr = 0x1f80;
-	cr_assert_eq(kvmio_vcpu_set_fpu(g.vcpu, &f), 0);
-	cr_assert_eq(kvmio_vcpu_get_fpu(g.vcpu, &f), 0);
-	cr_assert_eq(f.mxcsr, 0x7f80, "MXCSR 0x%x", f.mxcsr);
-	free(xs);
 }

@@ -56,9 +56,27 @@ Test(x86_vcpu, regs_sregs_fpu_round_trip)
 	cr_assert_eq(fback.fcw, 0x37e);
 	cr_assert_eq(fback.xmm[0][0], 0xaa);
 	cr_assert_eq(fback.fpr[0][0], 0x55);
-	/* KVM_SET_FPU does not write MXCSR (the kernel copies every field but that one);
-	 * MXCSR through KVM_SET_XSAVE is checked in the emulated host (x86_emulated): on
-	 * this machine's paravirtual KVM it reads back as 0. */
+	/* KVM_GET_FPU / KVM_SET_FPU leave MXCSR out (the kernel copies every other field);
+	 * it travels in the XSAVE area (legacy region, byte 24, with XSTATE_BV.SSE). */
+	struct kvm_xsave *xs = calloc(1, sizeof(*xs)), *xb = calloc(1, sizeof(*xb));
+	cr_assert_eq(kvmio_vcpu_get_xsave(g.vcpu, xs), 0);
+	uint32_t mxcsr = 0x7f80; /* round toward zero */
+	memcpy((uint8_t *)xs->region + 24, &mxcsr, 4);
+	xs->region[512 / 4] |= 2;
+	cr_assert_eq(kvmio_vcpu_set_xsave(g.vcpu, xs), 0);
+	cr_assert_eq(kvmio_vcpu_get_xsave(g.vcpu, xb), 0);
+	memcpy(&mxcsr, (uint8_t *)xb->region + 24, 4);
+	cr_assert_eq(mxcsr, 0x7f80, "MXCSR 0x%x", mxcsr);
+	struct kvm_fpu fm;
+	cr_assert_eq(kvmio_vcpu_get_fpu(g.vcpu, &fm), 0);
+	cr_assert_eq(fm.mxcsr, 0, "KVM_GET_FPU does not report MXCSR");
+	fm.mxcsr = 0x1f80;
+	cr_assert_eq(kvmio_vcpu_set_fpu(g.vcpu, &fm), 0);
+	cr_assert_eq(kvmio_vcpu_get_xsave(g.vcpu, xb), 0);
+	memcpy(&mxcsr, (uint8_t *)xb->region + 24, 4);
+	cr_assert_eq(mxcsr, 0x7f80, "KVM_SET_FPU does not write MXCSR (0x%x)", mxcsr);
+	free(xs);
+	free(xb);
 	cr_assert_eq(kvmio_vcpu_get_regs(g.vcpu, NULL), -EINVAL);
 }
 
