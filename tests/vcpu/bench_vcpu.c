@@ -5,7 +5,8 @@
  *     against a bare KVM_RUN loop on the same VM (target: at most 1.05x).
  *   - aarch64: the time the VMM spends handling one SYSTEM_SUSPEND exit and one
  *     WAKEUP exit, against the bare ioctl sequence each needs (bench_vcpu_aarch64.c).
- * Usage: vcpu_bench [exits per round] [rounds]. Exits 0 when every measurement ran (no
+ * Usage: vcpu_bench [exits per round] [rounds] (options, as ctest passes them, are
+ * skipped with their value). Exits 0 when every measurement ran (no
  * KVM: prints a skip line and exits 0), 1 when one failed.
  */
 #include "bench.h"
@@ -100,8 +101,19 @@ static uint64_t raw_round(struct kvmio_vcpu *kv, unsigned int warmup, unsigned i
 int main(int argc, char **argv)
 {
 	const struct bench_layout *l = &bench_mmio_layout;
-	unsigned int n = argc > 1 ? (unsigned int)strtoul(argv[1], NULL, 0) : bench_default_exits;
-	unsigned int rounds = argc > 2 ? (unsigned int)strtoul(argv[2], NULL, 0) : 5;
+	unsigned int n = bench_default_exits, rounds = 5, npos = 0;
+	/* Positional numbers only: ctest passes Criterion's options (--jobs 1), ignored. */
+	for (int i = 1; i < argc; i++) {
+		if (argv[i][0] == '-') {
+			i++;
+			continue;
+		}
+		unsigned int v = (unsigned int)strtoul(argv[i], NULL, 0);
+		if (npos++ == 0)
+			n = v;
+		else
+			rounds = v;
+	}
 	unsigned int warmup = 200;
 	struct kvmio_system *sys;
 	struct kvmio_vm *vm;

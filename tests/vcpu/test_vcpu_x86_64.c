@@ -448,3 +448,24 @@ Test(vcpu_x86, destroy_while_running_stops_and_joins)
 	cr_assert(wait_count(0, 0, 5000));
 	/* teardown destroys the set with both vCPUs running. */
 }
+
+Test(vcpu_x86, guest_running_where_there_is_no_memory_is_a_failure)
+{
+	/* Fetching instructions from an address with no memory is not something the loop
+	   can continue from: KVM reports an error and the loop ends with FAILURE. */
+	setup_vm(vt_x86_spin_start, vt_x86_spin_end);
+	struct vcpu_config cfg = {.id = 0, .entry = 0xe0000, .mode = VCPU_X86_REAL};
+	struct vcpu *v;
+	cr_assert_eq(vcpu_create(g_fx.set, &cfg, &v), 0);
+	cr_assert_eq(vcpu_start(v), 0);
+	struct vcpu *who;
+	cr_assert_eq(vcpu_set_wait_any(g_fx.set, 20000, &who), 0, "the loop did not end");
+	struct vcpu_end end;
+	cr_assert_eq(vcpu_join(v, &end), 0);
+	cr_log_info("no memory: %s, error %d, exit %u, detail %#lx",
+	            vcpu_end_reason_name(end.reason), end.error, end.exit_reason,
+	            (unsigned long)end.detail);
+	cr_assert_eq(end.reason, VCPU_END_FAILURE, "ended: %s", vcpu_end_reason_name(end.reason));
+	cr_assert_eq(end.exit_reason, KVM_EXIT_INTERNAL_ERROR);
+	cr_assert_eq(end.detail, KVM_INTERNAL_ERROR_EMULATION);
+}
