@@ -118,11 +118,10 @@ static void rearm(struct vdev_rtc *rtc, int64_t now)
 		fire(rtc);
 		return;
 	}
-	rtc->armed = true;
-	/* An injected clock may sit near the end of int64_t: saturate rather than wrap. */
-	if (__builtin_add_overflow(seconds(now), (int64_t)delta, &rtc->deadline_ns) ||
-	    __builtin_mul_overflow(rtc->deadline_ns, NSEC_PER_SEC, &rtc->deadline_ns))
-		rtc->deadline_ns = INT64_MAX;
+	/* A match the clock can only reach past the end of int64_t nanoseconds (year 2262;
+	 * an injected clock may get there) never comes: no deadline rather than a wrapped one. */
+	rtc->armed = !__builtin_add_overflow(seconds(now), (int64_t)delta, &rtc->deadline_ns) &&
+	             !__builtin_mul_overflow(rtc->deadline_ns, NSEC_PER_SEC, &rtc->deadline_ns);
 }
 
 static void report_deadline(struct vdev_rtc *rtc, int64_t before)

@@ -283,11 +283,22 @@ Test(rtc, irq_replay)
 	cr_assert(fx.irq.level);
 }
 
-Test(rtc, saturating_deadline_with_extreme_clock)
+Test(rtc, unreachable_deadline_with_extreme_clock)
 {
+	/* The match would come after the last representable nanosecond: no timer, no wrap. */
 	fx.now = INT64_MAX - 10;
 	wr(MR, rd(DR) - 1);
-	cr_assert_eq(vdev_rtc_next_deadline(fx.rtc), INT64_MAX);
+	cr_assert_eq(vdev_rtc_next_deadline(fx.rtc), -1);
+	wr(MR, rd(DR));
+	cr_assert_eq(rd(RIS), 1, "a match on the current value still fires");
+	/* A few seconds earlier, a near match is still representable. */
+	wr(ICR, 1);
+	fx.now = INT64_MAX - 5 * SEC;
+	wr(MR, rd(DR) + 1);
+	int64_t d = vdev_rtc_next_deadline(fx.rtc);
+	cr_assert_gt(d, fx.now);
+	fx.now = d;
+	cr_assert_eq(vdev_rtc_timer_expired(fx.rtc), 1);
 }
 
 /* The default clock is the host's CLOCK_REALTIME. */
