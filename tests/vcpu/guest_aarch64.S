@@ -8,6 +8,7 @@
  *   +0x30..+0x58  write: wake-up report: x0, pc, SCTLR_EL1, DAIF, CurrentEL, SPSel
  *   +0x60         write: a secondary core is on (its x0, the CPU_ON context id)
  *   +0x68         read: non-zero when the secondary must call CPU_OFF
+ *   +0x70         write: x0 after a SYSTEM_SUSPEND of vt_a64_suspender
  *
  * It first enables the GICv2 distributor (0x08000000) and CPU interface (0x08010000)
  * with SPI 0 (INTID 32) level-sensitive, enabled and targeted at CPU 0, so that the
@@ -16,7 +17,7 @@
  * touches RAM, and needs no stack.
  */
 	.section .rodata
-	.globl vt_a64_start, vt_a64_resume, vt_a64_secondary, vt_a64_end
+	.globl vt_a64_start, vt_a64_resume, vt_a64_secondary, vt_a64_suspender, vt_a64_end
 	.balign 4
 vt_a64_start:
 	movz	x9, #0x0800, lsl #16	/* GICD */
@@ -73,5 +74,17 @@ vt_a64_secondary:
 	movk	x0, #0x0002		/* PSCI CPU_OFF */
 	hvc	#0
 2:	b	2b			/* CPU_OFF does not return */
+
+/* CPU_ON entry point of a secondary that calls SYSTEM_SUSPEND (SMC64) for ever. */
+	.balign 4
+vt_a64_suspender:
+	movz	x9, #0x0a00, lsl #16
+1:	movz	x0, #0xc400, lsl #16
+	movk	x0, #0x000e
+	adr	x1, vt_a64_suspender
+	mov	x2, #0
+	hvc	#0
+	str	x0, [x9, #0x70]
+	b	1b
 vt_a64_end:
 	.section .note.GNU-stack, "", @progbits

@@ -14,7 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
-extern const uint8_t vt_a64_start[], vt_a64_resume[], vt_a64_secondary[], vt_a64_end[];
+extern const uint8_t vt_a64_start[], vt_a64_resume[], vt_a64_secondary[], vt_a64_suspender[],
+    vt_a64_end[];
 
 #define RAM_BASE 0x40000000ull
 #define RAM_SIZE 0x100000ull /* 1 MiB */
@@ -55,6 +56,8 @@ struct t {
 	uint64_t secondary_ctx;
 	atomic_int secondary_off;
 	atomic_ulong accesses; /* mailbox accesses: the guest's progress */
+	int denied[2];         /* DENIED answers seen by vCPU 0 (+0x20) and 1 (+0x70) */
+	int other_answers;     /* answers to SYSTEM_SUSPEND other than DENIED (+0x70) */
 	int suspended, resumed, policy_calls;
 	uint64_t susp_entry, susp_ctx;
 	bool policy_allow;
@@ -77,7 +80,7 @@ static int on_mmio(void *opaque, struct vcpu *vcpu, uint64_t addr, uint8_t *data
 	uint64_t value = 0, off = addr - MBOX;
 	(void)vcpu;
 
-	if (addr < MBOX || off > 0x68 || len != 8)
+	if (addr < MBOX || off > 0x70 || len != 8)
 		return 0; /* the GIC set-up without a vGIC, or stray accesses: ignored */
 	if (is_write)
 		memcpy(&value, data, 8);
@@ -97,6 +100,8 @@ static int on_mmio(void *opaque, struct vcpu *vcpu, uint64_t addr, uint8_t *data
 		break;
 	case 0x20: {
 		int k = t->idx - 1;
+		if ((int64_t)value == CVMM_PSCI_RET_DENIED)
+			t->denied[0]++;
 		if (k >= 0 && k < t->n_script) {
 			t->results[k] = (int64_t)value;
 			if (t->script[k].until && (int64_t)value != t->script[k].want)
@@ -134,6 +139,12 @@ static int on_mmio(void *opaque, struct vcpu *vcpu, uint64_t addr, uint8_t *data
 		break;
 	case 0x68:
 		value = (uint64_t)atomic_load(&t->secondary_off);
+		break;
+	case 0x70:
+		if ((int64_t)value == CVMM_PSCI_RET_DENIED)
+			t->denied[1]++;
+		else
+			t->other_answers++;
 		break;
 	}
 	pthread_cond_broadcast(&t->cond);
@@ -628,4 +639,31 @@ Test(vcpu_a64, pause_resume_kick_cycles_on_a_busy_guest)
 	cr_assert_eq(join0().reason, VCPU_END_STOPPED);
 	cr_log_info("pauses %lu, kicks %lu, interruptions %lu, runs %lu", (unsigned long)s.pauses,
 	            (unsigned long)s.kicks, (unsigned long)s.interruptions, (unsigned long)s.runs);
+}
+
+Test(vcpu_a64, two_vcpus_suspending_at_once_are_both_denied_without_deadlock)
+{
+	/* Each SUSPEND exit pauses the other vCPU, which may itself be handling one. */
+	setup(true, true);
+	call(FN_CPU_ON64, 1, entry_of(vt_a64_suspender), 0);
+	call_until(FN_SS64, entry_of(vt_a64_resume), 1, 0x7fffffff); /* for ever */
+	start();
+	cr_assert(wait_count(&T.denied[0], 20, 30000), "vCPU 0: %d denials", T.denied[0]);
+	cr_assert(wait_count(&T.denied[1], 20, 30000), "vCPU 1: %d denials", T.denied[1]);
+	cr_assert_eq(vcpu_set_stop(T.fx.set), 0);
+	struct vcpu_end e0, e1;
+	cr_assert_eq(vcpu_join(T.v0, &e0), 0);
+	cr_assert_eq(vcpu_join(T.v1, &e1), 0);
+	cr_assert_eq(e0.reason, VCPU_END_STOPPED, "vCPU 0 ended: %s",
+	             vcpu_end_reason_name(e0.reason));
+	cr_assert_eq(e1.reason, VCPU_END_STOPPED, "vCPU 1 ended: %s",
+	             vcpu_end_reason_name(e1.reason));
+	cr_assert_eq(T.other_answers, 0);
+	cr_assert_eq(T.suspended, 0);
+	struct vcpu_stats s0, s1;
+	vcpu_get_stats(T.v0, &s0);
+	vcpu_get_stats(T.v1, &s1);
+	cr_assert_eq(s0.suspends + s1.suspends, 0);
+	cr_log_info("denied: vCPU 0 %lu, vCPU 1 %lu", (unsigned long)s0.suspend_denied,
+	            (unsigned long)s1.suspend_denied);
 }

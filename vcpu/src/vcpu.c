@@ -183,11 +183,16 @@ static void vcpu_wait_locked(struct vcpu_set *set, struct vcpu *self)
 		self->in_wait = false;
 }
 
-/* Outside KVM_RUN, and will check its requests before entering it again. Lock held. */
-static bool vcpu_parked_locked(const struct vcpu *v)
+/*
+ * Parked: outside KVM_RUN and checking its requests before entering it again. For a
+ * waiter on a vCPU thread, a vCPU that itself waits in this library counts (else two
+ * vCPUs could wait for each other); any other waiter gets the vCPU really at rest, so
+ * that it may then use the vCPU's registers. Lock held.
+ */
+static bool vcpu_parked_locked(const struct vcpu *v, const struct vcpu *waiter)
 {
 	return v->state == VCPU_STATE_PAUSED || v->state == VCPU_STATE_STOPPED ||
-	       v->state == VCPU_STATE_CREATED || v->in_wait;
+	       v->state == VCPU_STATE_CREATED || (waiter && v->in_wait);
 }
 
 /*
@@ -336,7 +341,7 @@ static void vcpu_pause_wait_locked(struct vcpu *v, struct vcpu *self)
 {
 	if (v == self)
 		return;
-	while (!vcpu_parked_locked(v) && v->pause_count > 0)
+	while (!vcpu_parked_locked(v, self) && v->pause_count > 0)
 		vcpu_wait_locked(v->set, self);
 }
 
