@@ -112,4 +112,25 @@ PAYLOAD(x86_steps)
 	inc %ax
 	hlt
 END(x86_steps)
+/* KVM_HC_MAP_GPA_RANGE (12) through vmcall: gpa 0x4000, 2 pages, attributes 0x10; the
+ * result (RAX) is then written to port 0x50. */
+PAYLOAD(x86_hypercall)
+	mov $12, %eax
+	mov $0x4000, %ebx
+	mov $2, %ecx
+	mov $0x10, %edx
+	vmcall
+	out %eax, $0x50
+	hlt
+END(x86_hypercall)
+
+/* #DE with an empty IDT (limit 0 at 0x3000): a triple fault where KVM can deliver the
+ * exception; an emulation failure on the paravirtual KVM of the development machine. */
+PAYLOAD(x86_divide_error)
+	lidt 0x3000
+	xor %cx, %cx
+	div %cx
+	hlt
+END(x86_divide_error)
+
 	.section .note.GNU-stack,"",@progbits

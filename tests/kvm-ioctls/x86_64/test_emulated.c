@@ -5,11 +5,13 @@
  *   - KVM_EXIT_SHUTDOWN from a triple fault: the paravirtual KVM cannot deliver
  *     real-mode exceptions through its instruction emulator and reports
  *     KVM_EXIT_INTERNAL_ERROR instead;
- *   - the vCPU TSC offset attribute reading back what was set (it stays 0 there).
+ *   - the vCPU TSC offset attribute reading back what was set (it stays 0 there);
+ *   - KVM_EXIT_HYPERCALL (KVM_HC_MAP_GPA_RANGE): there, the vmcall never returns.
  */
 #include "real_mode.h"
 
 PAYLOAD(x86_triple_fault);
+PAYLOAD(x86_hypercall);
 
 static struct guest g;
 
@@ -44,4 +46,29 @@ Test(x86_emulated, vcpu_tsc_offset_attribute)
 	cr_assert_eq(kvmio_device_get_attr(fd, KVM_VCPU_TSC_CTRL, KVM_VCPU_TSC_OFFSET, &off), 0);
 	cr_assert_eq(off, want, "offset %llu after setting %llu", (unsigned long long)off,
 	             (unsigned long long)want);
+}
+
+Test(x86_emulated, hypercall_map_gpa_range)
+{
+	struct kvmio_exit e;
+	RM_GUEST(&g, x86_hypercall, 0);
+	int caps = kvmio_vm_check_extension(g.vm, KVM_CAP_EXIT_HYPERCALL);
+	if (caps <= 0 || !(caps & (1 << 12)))
+		cr_skip_test("KVM_CAP_EXIT_HYPERCALL without KVM_HC_MAP_GPA_RANGE (%d)", caps);
+	cr_assert_eq(kvmio_vm_enable_cap(g.vm, KVM_CAP_EXIT_HYPERCALL, 1u << 12), 0);
+	guest_run(&g, &e);
+	assert_exit(&e, KVMIO_EXIT_HYPERCALL);
+	cr_assert_eq(e.reason, KVM_EXIT_HYPERCALL);
+	cr_assert_eq(e.hypercall.nr, 12);
+	cr_assert_eq(e.hypercall.args[0], 0x4000);
+	cr_assert_eq(e.hypercall.args[1], 2);
+	cr_assert_eq(e.hypercall.args[2], 0x10);
+	cr_assert_eq(e.hypercall.longmode, 0, "a real-mode caller");
+	*e.hypercall.ret = 0x77; /* the result the guest sees in RAX */
+	guest_run(&g, &e);
+	assert_exit(&e, KVMIO_EXIT_IO);
+	cr_assert_eq(e.io.port, 0x50);
+	uint32_t rax;
+	memcpy(&rax, e.io.data, 4);
+	cr_assert_eq(rax, 0x77);
 }

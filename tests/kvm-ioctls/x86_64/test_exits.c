@@ -7,6 +7,7 @@ PAYLOAD(x86_io_in);
 PAYLOAD(x86_io_rep);
 PAYLOAD(x86_mmio);
 PAYLOAD(x86_hlt);
+PAYLOAD(x86_divide_error);
 
 static struct guest g;
 
@@ -193,4 +194,19 @@ Test(x86_exits, decode_again_without_running)
 	cr_assert_eq(again.io.port, 0x10);
 	cr_assert_eq(again.io.data, e.io.data);
 	cr_assert_geq(kvmio_vcpu_kvm_run_size(g.vcpu), sizeof(struct kvm_run));
+}
+
+Test(x86_exits, internal_error_or_shutdown)
+{
+	struct kvmio_exit e;
+	RM_GUEST(&g, x86_divide_error, 0);
+	guest_run(&g, &e);
+	/* This machine's paravirtual KVM cannot deliver the #DE from its CPL0 emulator: an
+	 * internal error (emulation failure). A KVM that can shuts down on the empty IDT. */
+	if (e.kind == KVMIO_EXIT_SHUTDOWN)
+		cr_skip_test("this KVM delivered the exception: no internal error to decode");
+	assert_exit(&e, KVMIO_EXIT_INTERNAL_ERROR);
+	cr_assert_eq(e.reason, KVM_EXIT_INTERNAL_ERROR);
+	cr_assert_eq(e.internal.suberror, KVM_INTERNAL_ERROR_EMULATION);
+	cr_assert_leq(e.internal.ndata, 16);
 }
