@@ -109,3 +109,13 @@ Test(boot, errors)
 	cr_assert_eq(vmm_boot_prepare(&req, &info, err, sizeof(err)), -ENOEXEC);
 	cr_assert_not_null(strstr(err, "not an arm64 Image"), "%s", err);
 }
+
+Test(boot, ram_regions)
+{
+	struct vmm_ram_region r[VMM_RAM_REGIONS_MAX];
+
+	cr_assert_eq(vmm_boot_ram_regions(5120 * MIB, r), 1);
+	cr_assert_eq(r[0].gpa, VMM_A64_RAM_BASE);
+	cr_assert_eq(r[0].size, 5120 * MIB);
+	cr_assert_eq(vmm_boot_ram_regions(0, r), -EINVAL);
+}

@@ -110,3 +110,17 @@ Test(boot, errors)
 	cr_assert_str_eq(err, "the kernel is neither a bzImage nor an ELF vmlinux");
 	cr_assert_null(strchr(err, '\n'));
 }
+
+Test(boot, ram_regions)
+{
+	struct vmm_ram_region r[VMM_RAM_REGIONS_MAX];
+
+	cr_assert_eq(vmm_boot_ram_regions(256 * MIB, r), 1);
+	cr_assert_eq(r[0].gpa, 0);
+	cr_assert_eq(r[0].size, 256 * MIB);
+	cr_assert_eq(vmm_boot_ram_regions(5120 * MIB, r), 2);
+	cr_assert_eq(r[0].size, VMM_X86_MMIO_GAP_START);
+	cr_assert_eq(r[1].gpa, VMM_X86_MMIO_GAP_END);
+	cr_assert_eq(r[1].size, 2048 * MIB);
+	cr_assert_eq(vmm_boot_ram_regions(MIB, r), -EINVAL);
+}

@@ -39,6 +39,17 @@ struct vmm_boot_info {
  */
 int vmm_boot_ram_range(uint64_t mem_bytes, uint64_t *base, uint64_t *size);
 
+struct vmm_ram_region {
+	uint64_t gpa, size;
+};
+#define VMM_RAM_REGIONS_MAX 2
+
+/*
+ * All guest RAM regions for mem_bytes, in ascending order; the first is the range of
+ * vmm_boot_ram_range(). Returns their count, or -EINVAL as vmm_boot_ram_range() does.
+ */
+int vmm_boot_ram_regions(uint64_t mem_bytes, struct vmm_ram_region out[VMM_RAM_REGIONS_MAX]);
+
 /*
  * Recognises and loads the kernel, places the initrd and writes the boot data.
  * Returns 0, or a negative errno with one line in err naming what is wrong: the loaders'

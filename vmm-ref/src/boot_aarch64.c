@@ -20,6 +20,12 @@ int vmm_boot_ram_range(uint64_t mem_bytes, uint64_t *base, uint64_t *size)
 	return 0;
 }
 
+int vmm_boot_ram_regions(uint64_t mem_bytes, struct vmm_ram_region out[VMM_RAM_REGIONS_MAX])
+{
+	int ret = vmm_boot_ram_range(mem_bytes, &out[0].gpa, &out[0].size);
+	return ret < 0 ? ret : 1;
+}
+
 static const char *image_error(int err)
 {
 	switch (err) {

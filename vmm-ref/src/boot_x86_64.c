@@ -21,6 +21,22 @@ int vmm_boot_ram_range(uint64_t mem_bytes, uint64_t *base, uint64_t *size)
 	return 0;
 }
 
+int vmm_boot_ram_regions(uint64_t mem_bytes, struct vmm_ram_region out[VMM_RAM_REGIONS_MAX])
+{
+	int ret = vmm_boot_ram_range(mem_bytes, &out[0].gpa, &out[0].size);
+
+	if (ret < 0)
+		return ret;
+	if (mem_bytes <= VMM_X86_MMIO_GAP_START)
+		return 1;
+	if (mem_bytes - VMM_X86_MMIO_GAP_START > UINT64_MAX - VMM_X86_MMIO_GAP_END)
+		return -EINVAL;
+	/* What does not fit below the MMIO gap continues at 4 GiB, as the e820 map says. */
+	out[1].gpa = VMM_X86_MMIO_GAP_END;
+	out[1].size = mem_bytes - VMM_X86_MMIO_GAP_START;
+	return 2;
+}
+
 static const char *load_error(int err, const char *format)
 {
 	static const char *const text[] = {

@@ -37,6 +37,17 @@ struct vmm_ram_buffer {
  */
 int vmm_guest_ram_init_buffer(struct vmm_guest_ram *ram, struct vmm_ram_buffer *buf);
 
+struct vmem_map;
+
+/*
+ * Makes ram write into cvmm vm-memory's map (which must outlive ram) over the guest range
+ * [base, base + size); writes go through vmem_write()/vmem_fill(), which mark pages dirty.
+ * Returns 0, -EINVAL (NULL map, size 0, base + size overflows), or -EFAULT when the map
+ * does not cover the whole range.
+ */
+int vmm_guest_ram_init_vmem(struct vmm_guest_ram *ram, struct vmem_map *map, uint64_t base,
+                            uint64_t size);
+
 /*
  * True when [gpa, gpa + len) lies inside ram, without overflow. len 0 is inside when gpa
  * is inside or at the end of ram.

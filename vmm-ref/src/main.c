@@ -7,13 +7,14 @@
 #include "cli.h"
 #include "kernel_file.h"
 
+#include <cvmm/vm_memory.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #define EXIT_USAGE 2
@@ -75,11 +76,34 @@ static int check_disks(const struct vmm_config *cfg)
 	return 0;
 }
 
+/* Guest RAM as vm-memory regions (anonymous, reserved lazily); NULL after an error line. */
+static struct vmem_map *create_ram(const struct vmm_config *cfg, uint64_t mem)
+{
+	struct vmm_ram_region regions[VMM_RAM_REGIONS_MAX];
+	struct vmem_map *map = NULL;
+	int n = vmm_boot_ram_regions(mem, regions), ret;
+
+	if (n < 0) {
+		error_line("%u MiB of guest RAM is too little", cfg->memory_mib);
+		return NULL;
+	}
+	ret = vmem_map_create(&map);
+	for (int i = 0; ret == 0 && i < n; i++)
+		ret = vmem_map_add_anon(map, regions[i].gpa, regions[i].size, 0);
+	if (ret < 0) {
+		error_line("cannot allocate %u MiB of guest RAM: %s", cfg->memory_mib,
+		           strerror(-ret));
+		vmem_map_destroy(map);
+		return NULL;
+	}
+	return map;
+}
+
 static int run(const struct vmm_config *cfg)
 {
 	struct vmm_file_buf kernel = {0}, initrd = {0};
 	uint64_t mem = (uint64_t)cfg->memory_mib * MIB, base, size;
-	struct vmm_ram_buffer rb = {0};
+	struct vmem_map *map = NULL;
 	struct vmm_guest_ram ram;
 	struct vmm_boot_info info;
 	char err[256];
@@ -98,17 +122,13 @@ static int run(const struct vmm_config *cfg)
 		error_line("%u MiB of guest RAM is too little", cfg->memory_mib);
 		goto out;
 	}
-	rb.base = base;
-	rb.size = size;
-	rb.host = mmap(NULL, size, PROT_READ | PROT_WRITE,
-	               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (rb.host == MAP_FAILED) {
-		rb.host = NULL;
-		error_line("cannot allocate %u MiB of guest RAM: %s", cfg->memory_mib,
-		           strerror(errno));
+	map = create_ram(cfg, mem);
+	if (!map)
+		goto out;
+	if (vmm_guest_ram_init_vmem(&ram, map, base, size) < 0) {
+		error_line("internal error: guest RAM is not mapped as planned");
 		goto out;
 	}
-	vmm_guest_ram_init_buffer(&ram, &rb);
 
 	struct vmm_boot_request req = {
 	    .ram = &ram,
@@ -138,8 +158,7 @@ static int run(const struct vmm_config *cfg)
 
 	error_line("the kernel is loaded, but running the VM is not implemented yet");
 out:
-	if (rb.host)
-		munmap(rb.host, size);
+	vmem_map_destroy(map);
 	vmm_file_free(&initrd);
 	vmm_file_free(&kernel);
 	return status;

@@ -1,0 +1,27 @@
+/* Guest RAM for the loaders, backed by cvmm vm-memory. */
+#include "guest_ram.h"
+
+#include <cvmm/vm_memory.h>
+#include <errno.h>
+
+static int vmem_ram_write(void *opaque, uint64_t gpa, const void *src, size_t len)
+{
+	struct vmem_map *map = opaque;
+
+	return src ? vmem_write(map, gpa, src, len) : vmem_fill(map, gpa, 0, len);
+}
+
+int vmm_guest_ram_init_vmem(struct vmm_guest_ram *ram, struct vmem_map *map, uint64_t base,
+                            uint64_t size)
+{
+	if (!ram || !map || size == 0 || base > UINT64_MAX - size || size > SIZE_MAX)
+		return -EINVAL;
+	/* The loaders trust ram->size: every byte of it must be mapped. */
+	if (vmem_check_range(map, base, (size_t)size, true) < 0)
+		return -EFAULT;
+	ram->base = base;
+	ram->size = size;
+	ram->write = vmem_ram_write;
+	ram->opaque = map;
+	return 0;
+}
