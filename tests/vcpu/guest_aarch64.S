@@ -17,7 +17,8 @@
  * touches RAM, and needs no stack.
  */
 	.section .rodata
-	.globl vt_a64_start, vt_a64_resume, vt_a64_secondary, vt_a64_suspender, vt_a64_end
+	.globl vt_a64_start, vt_a64_resume, vt_a64_secondary, vt_a64_suspender
+	.globl vt_a64_secondary_suspend, vt_a64_end
 	.balign 4
 vt_a64_start:
 	movz	x9, #0x0800, lsl #16	/* GICD */
@@ -85,6 +86,31 @@ vt_a64_suspender:
 	mov	x2, #0
 	hvc	#0
 	str	x0, [x9, #0x70]
+	b	1b
+
+/*
+ * CPU_ON entry point of a secondary that suspends the system once the boot CPU is OFF:
+ * it routes SPI 0 to itself, enables its own (banked) CPU interface, then calls
+ * SYSTEM_SUSPEND (SMC64, entry vt_a64_resume, context id its x0) until honoured.
+ */
+	.balign 4
+vt_a64_secondary_suspend:
+	mov	x8, x0
+	movz	x9, #0x0800, lsl #16	/* GICD */
+	mov	w10, #2
+	str	w10, [x9, #0x820]	/* GICD_ITARGETSR8: INTID 32 -> CPU 1 */
+	movz	x9, #0x0801, lsl #16	/* GICC, banked: this CPU's own */
+	mov	w10, #0xf0
+	str	w10, [x9, #0x004]	/* GICC_PMR */
+	mov	w10, #1
+	str	w10, [x9, #0x000]	/* GICC_CTLR */
+	movz	x9, #0x0a00, lsl #16
+1:	movz	x0, #0xc400, lsl #16
+	movk	x0, #0x000e
+	adr	x1, vt_a64_resume
+	mov	x2, x8
+	hvc	#0
+	str	x0, [x9, #0x70]		/* DENIED while the boot CPU is still ON */
 	b	1b
 vt_a64_end:
 	.section .note.GNU-stack, "", @progbits

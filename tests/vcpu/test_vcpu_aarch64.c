@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 extern const uint8_t vt_a64_start[], vt_a64_resume[], vt_a64_secondary[], vt_a64_suspender[],
-    vt_a64_end[];
+    vt_a64_secondary_suspend[], vt_a64_end[];
 
 #define RAM_BASE 0x40000000ull
 #define RAM_SIZE 0x100000ull /* 1 MiB */
@@ -32,6 +32,7 @@ extern const uint8_t vt_a64_start[], vt_a64_resume[], vt_a64_secondary[], vt_a64
 #define FN_CPU_ON64 CVMM_PSCI_FN64_CPU_ON
 #define FN_AFFINITY64 CVMM_PSCI_FN64_AFFINITY_INFO
 #define FN_SYSTEM_OFF CVMM_PSCI_FN_SYSTEM_OFF
+#define FN_CPU_OFF CVMM_PSCI_FN_CPU_OFF
 #define FN_SYSTEM_RESET CVMM_PSCI_FN_SYSTEM_RESET
 
 struct call {
@@ -666,4 +667,35 @@ Test(vcpu_a64, two_vcpus_suspending_at_once_are_both_denied_without_deadlock)
 	cr_assert_eq(s0.suspends + s1.suspends, 0);
 	cr_log_info("denied: vCPU 0 %lu, vCPU 1 %lu", (unsigned long)s0.suspend_denied,
 	            (unsigned long)s1.suspend_denied);
+}
+
+Test(vcpu_a64, secondary_suspends_after_the_boot_cpu_is_off)
+{
+	/* vCPU 1 was created powered off: its wake-up re-init (same features, POWER_OFF
+	   among them) must still leave it running at the entry point. */
+	setup(true, true);
+	need_gic();
+	call(FN_CPU_ON64, 1, entry_of(vt_a64_secondary_suspend), 0x5ec);
+	call(FN_CPU_OFF, 0, 0, 0);
+	start();
+	cr_assert(wait_count(&T.suspended, 1, 30000), "vCPU 1 never suspended");
+	cr_assert_eq(T.susp_ctx, 0x5ec);
+	cr_assert_eq(vcpu_get_state(T.v1), VCPU_STATE_SUSPENDED);
+	raise_wake_irq();
+	cr_assert(wait_count(&T.n_reports, 1, 30000), "vCPU 1 did not report its wake-up");
+	check_report(0, 0x5ec);
+	/* It then runs the (exhausted) script: SYSTEM_OFF. */
+	struct vcpu_end e1;
+	cr_assert_eq(vcpu_join(T.v1, &e1), 0);
+	cr_assert_eq(e1.reason, VCPU_END_SHUTDOWN, "vCPU 1 ended: %s",
+	             vcpu_end_reason_name(e1.reason));
+	uint32_t mp = 99;
+	cr_assert_eq(vcpu_get_mp_state(T.v0, &mp), 0);
+	cr_assert_eq(mp, KVM_MP_STATE_STOPPED);
+	cr_assert_eq(vcpu_stop(T.v0), 0);
+	cr_assert_eq(join0().reason, VCPU_END_STOPPED);
+	struct vcpu_stats s1;
+	vcpu_get_stats(T.v1, &s1);
+	cr_assert_eq(s1.suspends, 1);
+	cr_assert_eq(s1.wakeups, 1);
 }

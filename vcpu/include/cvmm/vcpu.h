@@ -141,7 +141,8 @@ struct vcpu_set_config {
 	/* aarch64: handle PSCI SYSTEM_SUSPEND (enables KVM_CAP_ARM_SYSTEM_SUSPEND). Without
 	   it KVM answers the guest NOT_SUPPORTED itself. -EOPNOTSUPP on x86_64. */
 	bool system_suspend;
-	/* Guest RAM, where a SYSTEM_SUSPEND entry point must lie (copied). */
+	/* Guest RAM, where a SYSTEM_SUSPEND entry point must lie (copied). Without it
+	   every SYSTEM_SUSPEND gets INVALID_ADDRESS. */
 	const struct psci_ram_range *ram;
 	size_t n_ram;
 };
