@@ -71,4 +71,32 @@ PAYLOAD(arm_suspend)
 1:	b 1b
 END(arm_suspend)
 
+/* Writes to RAM pages 3 and 5 (dirty log), then SYSTEM_OFF. */
+PAYLOAD(arm_dirty)
+	movz x1, #0x4000, lsl #16
+	mov w2, #1
+	add x3, x1, #0x3000
+	str w2, [x3]
+	add x3, x1, #0x5000
+	str w2, [x3]
+	movl32 w0, PSCI_SYSTEM_OFF
+	hvc #0
+1:	b 1b
+END(arm_dirty)
+
+/* 4-byte MMIO writes of 0x41 then 0x42 to 0x10000100 (ioeventfd with datamatch 0x42),
+ * then of 0x43 to 0x10000200 (ioeventfd for any value), then SYSTEM_OFF. */
+PAYLOAD(arm_ioeventfd)
+	movz x1, #0x1000, lsl #16
+	mov w2, #0x41
+	str w2, [x1, #0x100]
+	mov w2, #0x42
+	str w2, [x1, #0x100]
+	mov w2, #0x43
+	str w2, [x1, #0x200]
+	movl32 w0, PSCI_SYSTEM_OFF
+	hvc #0
+1:	b 1b
+END(arm_ioeventfd)
+
 	.section .note.GNU-stack, "", %progbits

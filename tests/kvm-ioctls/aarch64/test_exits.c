@@ -2,13 +2,17 @@
 /* Exits produced by aarch64 guests on real KVM (emulated arm64 host), decoded. */
 #include "arm_guest.h"
 
+#include <poll.h>
 #include <pthread.h>
+#include <sys/eventfd.h>
 #include <time.h>
 
 PAYLOAD(arm_mmio);
 PAYLOAD(arm_system_off);
 PAYLOAD(arm_system_reset);
 PAYLOAD(arm_suspend);
+PAYLOAD(arm_dirty);
+PAYLOAD(arm_ioeventfd);
 
 static struct guest g;
 
@@ -216,4 +220,58 @@ Test(arm_exits, run_before_init_fails)
 	arm_guest_vm(&g);
 	cr_assert_eq(kvmio_vm_create_vcpu(g.vm, 0, &g.vcpu), 0);
 	cr_assert_eq(kvmio_vcpu_run(g.vcpu, &e), -ENOEXEC);
+}
+
+Test(arm_exits, dirty_log)
+{
+	struct kvmio_exit e;
+	guest_create_vm_at(&g, ARM_RAM, ARM_RAM_SIZE, KVM_MEM_LOG_DIRTY_PAGES);
+	arm_guest_vcpu(&g, arm_dirty_start, arm_dirty_end);
+	expect_system_event(&e, KVMIO_SYSTEM_EVENT_SHUTDOWN);
+	uint64_t bitmap[1] = {0};
+	size_t page = (size_t)getpagesize();
+	cr_assert_eq(kvmio_vm_get_dirty_log(g.vm, 0, bitmap, sizeof(bitmap)), 0);
+	cr_assert_neq(bitmap[0] & (1ull << (0x3000 / page)), 0, "bitmap 0x%llx",
+	              (unsigned long long)bitmap[0]);
+	cr_assert_neq(bitmap[0] & (1ull << (0x5000 / page)), 0, "bitmap 0x%llx",
+	              (unsigned long long)bitmap[0]);
+	cr_assert_eq(bitmap[0] & (1ull << (0x4000 / page)), 0, "bitmap 0x%llx",
+	             (unsigned long long)bitmap[0]);
+	cr_assert_eq(g.mem[0x3000], 1);
+	cr_assert_eq(kvmio_vm_get_dirty_log(g.vm, 0, bitmap, sizeof(bitmap)), 0);
+	cr_assert_eq(bitmap[0], 0, "read and reset: bitmap 0x%llx", (unsigned long long)bitmap[0]);
+}
+
+static uint64_t eventfd_count(int fd)
+{
+	uint64_t v = 0;
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	if (poll(&p, 1, 0) == 1)
+		cr_assert_eq(read(fd, &v, sizeof(v)), (ssize_t)sizeof(v));
+	return v;
+}
+
+Test(arm_exits, ioeventfd_mmio_datamatch)
+{
+	struct kvmio_exit e;
+	ARM_GUEST(&g, arm_ioeventfd);
+	int match_fd = eventfd(0, EFD_NONBLOCK), any_fd = eventfd(0, EFD_NONBLOCK);
+	uint64_t match = 0x42;
+	cr_assert_eq(
+	    kvmio_vm_ioeventfd(g.vm, match_fd, KVMIO_IOEVENT_MMIO, ARM_MMIO + 0x100, 4, &match), 0);
+	cr_assert_eq(
+	    kvmio_vm_ioeventfd(g.vm, any_fd, KVMIO_IOEVENT_MMIO, ARM_MMIO + 0x200, 4, NULL), 0);
+	/* 0x41 does not match: an ordinary MMIO exit. */
+	expect_mmio(&e, 0x100, 4, true);
+	cr_assert_eq(e.mmio.data[0], 0x41);
+	cr_assert_eq(eventfd_count(match_fd), 0);
+	/* The two others signal their eventfds without exits. */
+	expect_system_event(&e, KVMIO_SYSTEM_EVENT_SHUTDOWN);
+	cr_assert_eq(eventfd_count(match_fd), 1);
+	cr_assert_eq(eventfd_count(any_fd), 1);
+	cr_assert_eq(kvmio_vm_ioeventfd_remove(g.vm, match_fd, KVMIO_IOEVENT_MMIO, ARM_MMIO + 0x100,
+	                                       4, &match),
+	             0);
+	close(match_fd);
+	close(any_fd);
 }
