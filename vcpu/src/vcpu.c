@@ -290,6 +290,9 @@ int vcpu_start(struct vcpu *v)
 	/* Running from here on, so that a pause issued right now waits for the park. */
 	v->state = VCPU_STATE_RUNNING;
 	v->thread_alive = true;
+	/* The thread looks at its requests before its first KVM_RUN: a pause or stop made
+	   before the start takes effect at once. */
+	atomic_store(&v->pending, true);
 	r = pthread_create(&v->thread, NULL, vcpu_thread_main, v);
 	if (r) {
 		v->state = VCPU_STATE_CREATED;
@@ -696,6 +699,9 @@ void vcpu_destroy(struct vcpu *v)
 	set = v->set;
 	vcpu_stop_and_join(v);
 	pthread_mutex_lock(&set->lock);
+	/* A vCPU handling a VM-wide exit may be looking at this one: let it finish. */
+	while (set->exclusive)
+		pthread_cond_wait(&set->cond, &set->lock);
 	for (size_t i = 0; i < set->n; i++) {
 		if (set->vcpus[i] == v) {
 			memmove(&set->vcpus[i], &set->vcpus[i + 1], (set->n - i - 1) * sizeof(v));
