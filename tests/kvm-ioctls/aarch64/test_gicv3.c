@@ -60,3 +60,47 @@ Test(arm_gicv3, create_attributes_irq_line)
 	cr_assert_eq(kvmio_device_get_attr(gic, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 0x204, &pend), 0);
 	cr_assert_neq(pend & (1u << 2), 0, "ISPENDR1 0x%x", pend);
 }
+
+Test(arm_gicv3, its_device_and_msi)
+{
+	arm_guest_vm(&g);
+	int r = kvmio_vm_create_device(g.vm, KVM_DEV_TYPE_ARM_VGIC_V3, true);
+	if (r == -ENODEV)
+		cr_skip_test("no vGICv3 on this host (GICv2)");
+	gic = kvmio_vm_create_device(g.vm, KVM_DEV_TYPE_ARM_VGIC_V3, false);
+	cr_assert_geq(gic, 0);
+	uint64_t dist = GICD_BASE, redist = GICR_BASE, its_base = 0x08080000, back = 0;
+	cr_assert_eq(kvmio_device_set_attr(gic, KVM_DEV_ARM_VGIC_GRP_ADDR,
+	                                   KVM_VGIC_V3_ADDR_TYPE_DIST, &dist),
+	             0);
+	cr_assert_eq(kvmio_device_set_attr(gic, KVM_DEV_ARM_VGIC_GRP_ADDR,
+	                                   KVM_VGIC_V3_ADDR_TYPE_REDIST, &redist),
+	             0);
+	int its = kvmio_vm_create_device(g.vm, KVM_DEV_TYPE_ARM_VGIC_ITS, false);
+	cr_assert_geq(its, 0, "create ITS: %s", strerror(-its));
+	cr_assert_eq(kvmio_device_has_attr(its, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_ITS_ADDR_TYPE),
+	             1);
+	cr_assert_eq(kvmio_device_set_attr(its, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_ITS_ADDR_TYPE,
+	                                   &its_base),
+	             0);
+	cr_assert_eq(
+	    kvmio_device_get_attr(its, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_ITS_ADDR_TYPE, &back),
+	    0);
+	cr_assert_eq(back, its_base);
+	cr_assert_eq(kvmio_vm_create_vcpu(g.vm, 0, &g.vcpu), 0);
+	cr_assert_eq(kvmio_vcpu_arm_init(g.vcpu, 1u << KVM_ARM_VCPU_PSCI_0_2), 0);
+	cr_assert_eq(
+	    kvmio_device_set_attr(gic, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT, NULL),
+	    0);
+	cr_assert_eq(
+	    kvmio_device_set_attr(its, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT, NULL),
+	    0);
+	/* The guest has not enabled the ITS (nor mapped device 0): KVM refuses the MSI. */
+	struct kvm_msi msi = {.address_lo = (uint32_t)its_base + 0x10040,
+	                      .data = 0,
+	                      .flags = KVM_MSI_VALID_DEVID,
+	                      .devid = 0};
+	int m = kvmio_vm_signal_msi(g.vm, &msi);
+	cr_assert_eq(m, -EBUSY, "signal_msi: %d", m);
+	close(its);
+}
