@@ -133,4 +133,23 @@ PAYLOAD(x86_divide_error)
 	hlt
 END(x86_divide_error)
 
+/* RDMSR then WRMSR of MSR 0x4b564dff (not one KVM knows); RDMSR's EAX goes to port 0x52. */
+PAYLOAD(x86_user_msr)
+	mov $0x4b564dff, %ecx
+	rdmsr
+	out %eax, $0x52
+	mov $0x11223344, %eax
+	mov $0x55667788, %edx
+	wrmsr
+	hlt
+END(x86_user_msr)
+
+/* Interrupts on, then a few instructions (interrupt window test). */
+PAYLOAD(x86_sti)
+	sti
+	nop
+	nop
+	hlt
+END(x86_sti)
+
 	.section .note.GNU-stack,"",@progbits

@@ -6,12 +6,16 @@
  *     real-mode exceptions through its instruction emulator and reports
  *     KVM_EXIT_INTERNAL_ERROR instead;
  *   - the vCPU TSC offset attribute reading back what was set (it stays 0 there);
- *   - KVM_EXIT_HYPERCALL (KVM_HC_MAP_GPA_RANGE): there, the vmcall never returns.
+ *   - KVM_EXIT_HYPERCALL (KVM_HC_MAP_GPA_RANGE): there, the vmcall never returns;
+ *   - KVM_EXIT_X86_RDMSR / WRMSR: there, rdmsr at CPL0 is an emulation failure;
+ *   - KVM_EXIT_IRQ_WINDOW_OPEN: there, the request is ignored and the guest halts.
  */
 #include "real_mode.h"
 
 PAYLOAD(x86_triple_fault);
 PAYLOAD(x86_hypercall);
+PAYLOAD(x86_user_msr);
+PAYLOAD(x86_sti);
 
 static struct guest g;
 
@@ -71,4 +75,48 @@ Test(x86_emulated, hypercall_map_gpa_range)
 	uint32_t rax;
 	memcpy(&rax, e.io.data, 4);
 	cr_assert_eq(rax, 0x77);
+}
+
+Test(x86_emulated, msr_exits_to_user_space)
+{
+	struct kvmio_exit e;
+	RM_GUEST(&g, x86_user_msr, 0);
+	if (kvmio_vm_check_extension(g.vm, KVM_CAP_X86_USER_SPACE_MSR) <= 0)
+		cr_skip_test("no KVM_CAP_X86_USER_SPACE_MSR");
+	cr_assert_eq(
+	    kvmio_vm_enable_cap(g.vm, KVM_CAP_X86_USER_SPACE_MSR, KVM_MSR_EXIT_REASON_UNKNOWN), 0);
+	guest_run(&g, &e);
+	assert_exit(&e, KVMIO_EXIT_X86_RDMSR);
+	cr_assert_eq(e.msr.index, 0x4b564dff);
+	cr_assert_eq(e.msr.reason, KVM_MSR_EXIT_REASON_UNKNOWN);
+	*e.msr.data = 0xabcdef0012345678ull;
+	guest_run(&g, &e);
+	assert_exit(&e, KVMIO_EXIT_IO);
+	cr_assert_eq(e.io.port, 0x52);
+	uint32_t eax;
+	memcpy(&eax, e.io.data, 4);
+	cr_assert_eq(eax, 0x12345678);
+	guest_run(&g, &e);
+	assert_exit(&e, KVMIO_EXIT_X86_WRMSR);
+	cr_assert_eq(e.msr.index, 0x4b564dff);
+	cr_assert_eq(*e.msr.data, 0x5566778811223344ull);
+	*e.msr.error = 0;
+	guest_run(&g, &e);
+	assert_exit(&e, KVMIO_EXIT_HLT);
+}
+
+Test(x86_emulated, irq_window_open)
+{
+	struct kvmio_exit e;
+	RM_GUEST(&g, x86_sti, 0);
+	kvmio_vcpu_kvm_run(g.vcpu)->request_interrupt_window = 1;
+	guest_run(&g, &e);
+	assert_exit(&e, KVMIO_EXIT_IRQ_WINDOW_OPEN);
+	cr_assert_eq(e.reason, KVM_EXIT_IRQ_WINDOW_OPEN);
+	cr_assert(kvmio_vcpu_kvm_run(g.vcpu)->ready_for_interrupt_injection);
+	/* The window opened because the guest set IF. */
+	kvmio_vcpu_kvm_run(g.vcpu)->request_interrupt_window = 0;
+	struct kvm_regs r;
+	cr_assert_eq(kvmio_vcpu_get_regs(g.vcpu, &r), 0);
+	cr_assert(r.rflags & (1u << 9), "IF set");
 }
