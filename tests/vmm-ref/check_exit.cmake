@@ -1,5 +1,5 @@
 # Runs vmm-ref with ARGS ("|"-separated) and checks its exit status against STATUS and, for
-# a failure, that stderr is exactly one line matching REGEX.
+# a failure, that stderr is exactly LINES lines (default 1) and matches REGEX.
 string(REPLACE "|" ";" args "${ARGS}")
 string(REPLACE "|" ";" emulator "${EMULATOR}")
 execute_process(COMMAND ${emulator} "${PROG}" ${args}
@@ -16,8 +16,11 @@ if(STATUS STREQUAL "0")
 endif()
 string(REGEX MATCHALL "\n" newlines "${err}")
 list(LENGTH newlines n)
-if(NOT n EQUAL 1 OR NOT err MATCHES "\n$")
-  message(FATAL_ERROR "stderr is not exactly one line:\n${err}")
+if(NOT LINES)
+  set(LINES 1)
+endif()
+if(NOT n EQUAL LINES OR NOT err MATCHES "\n$")
+  message(FATAL_ERROR "stderr is not exactly ${LINES} line(s):\n${err}")
 endif()
 if(NOT err MATCHES "${REGEX}")
   message(FATAL_ERROR "stderr does not match '${REGEX}':\n${err}")

@@ -109,9 +109,6 @@ static int run(const struct vmm_config *cfg)
 	char err[256];
 	int status = EXIT_RUNTIME;
 
-	if (!cfg->seccomp)
-		fprintf(stderr, "vmm-ref: WARNING: --no-seccomp: the seccomp sandbox is OFF; a "
-		                "compromised VMM would have all the rights of this process\n");
 	if (read_input("kernel", cfg->kernel, mem, &kernel) < 0)
 		goto out;
 	if (cfg->initrd && read_input("initrd", cfg->initrd, mem, &initrd) < 0)
@@ -156,6 +153,10 @@ static int run(const struct vmm_config *cfg)
 	log_at(cfg, VMM_LOG_INFO, "%u vCPU(s), %u MiB, %u disk(s), suspend %s", cfg->vcpus,
 	       cfg->memory_mib, cfg->num_disks, vmm_suspend_policy_name(cfg->suspend));
 
+	/* Said once everything checked out, so that a bad input still gets one line only. */
+	if (!cfg->seccomp)
+		fprintf(stderr, "vmm-ref: WARNING: --no-seccomp: the seccomp sandbox is OFF; a "
+		                "compromised VMM would have all the rights of this process\n");
 	error_line("the kernel is loaded, but running the VM is not implemented yet");
 out:
 	vmem_map_destroy(map);

@@ -1,0 +1,84 @@
+/*
+ * libFuzzer harness for the arm64 device tree builder: the input describes a machine
+ * (any values, consistent or not). A build must either fail cleanly or give a tree that
+ * libfdt's full check accepts, whose chosen node holds the bootargs given.
+ */
+#include "fdt_aarch64.h"
+
+#include <libfdt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BUF_SIZE 0x10000
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+struct reader {
+	const uint8_t *p;
+	size_t left;
+};
+
+static uint64_t take(struct reader *r, size_t n)
+{
+	uint64_t v = 0;
+
+	for (size_t i = 0; i < n && r->left; i++, r->left--)
+		v |= (uint64_t)*r->p++ << (8 * i);
+	return v;
+}
+
+static void take_mmio(struct reader *r, struct vmm_fdt_mmio *m)
+{
+	m->base = take(r, 8);
+	m->size = take(r, 4);
+	m->spi = (uint32_t)take(r, 2);
+	m->trigger = (uint32_t)take(r, 1) & 7;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static uint8_t buf[BUF_SIZE];
+	static struct vmm_fdt_aarch64 cfg;
+	struct reader r = {data, size};
+	char bootargs[256];
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.num_cpus = (uint32_t)take(&r, 1) % (VMM_FDT_MAX_CPUS + 2);
+	for (uint32_t i = 0; i < cfg.num_cpus && i < VMM_FDT_MAX_CPUS; i++)
+		cfg.mpidr[i] = take(&r, 5);
+	cfg.ram_base = take(&r, 8);
+	cfg.ram_size = take(&r, 8);
+	cfg.initrd_start = take(&r, 8);
+	cfg.initrd_size = take(&r, 4);
+	cfg.gic_version = (uint32_t)take(&r, 1) % 5;
+	cfg.gicd_base = take(&r, 8);
+	cfg.gicd_size = take(&r, 4);
+	cfg.gicc_or_gicr_base = take(&r, 8);
+	cfg.gicc_or_gicr_size = take(&r, 4);
+	uint8_t f = (uint8_t)take(&r, 1);
+	cfg.has_uart = f & 1;
+	cfg.uart_is_stdout = f & 2;
+	cfg.has_rtc = f & 4;
+	take_mmio(&r, &cfg.uart);
+	cfg.uart_clock = (uint32_t)take(&r, 4);
+	take_mmio(&r, &cfg.rtc);
+	cfg.apb_clock = (uint32_t)take(&r, 4);
+	cfg.num_virtio = (uint32_t)take(&r, 1) % (VMM_FDT_MAX_VIRTIO + 2);
+	for (uint32_t i = 0; i < cfg.num_virtio && i < VMM_FDT_MAX_VIRTIO; i++)
+		take_mmio(&r, &cfg.virtio[i]);
+	size_t n = r.left < sizeof(bootargs) - 1 ? r.left : sizeof(bootargs) - 1;
+	memcpy(bootargs, r.p, n);
+	bootargs[n] = '\0';
+	cfg.bootargs = bootargs;
+
+	size_t buf_size = (size_t)(f >> 3) * 0x800 + 0x100;
+	int ret = vmm_fdt_aarch64_build(&cfg, buf, buf_size);
+	if (ret < 0)
+		return 0;
+	if ((size_t)ret > buf_size || fdt_check_full(buf, (size_t)ret) != 0)
+		abort();
+	const char *s = fdt_getprop(buf, fdt_path_offset(buf, "/chosen"), "bootargs", NULL);
+	if (!s || strcmp(s, bootargs) != 0)
+		abort();
+	return 0;
+}
