@@ -413,6 +413,10 @@ int vcpu_kick(struct vcpu *v)
 {
 	if (!v)
 		return -EINVAL;
+	/* A request already pending makes the thread leave KVM_RUN anyway: the kick joins
+	   it without the lock, so that frequent kicks do not crowd out other requesters. */
+	if (atomic_load(&v->pending))
+		return 0;
 	pthread_mutex_lock(&v->set->lock);
 	if (v->state != VCPU_STATE_STOPPED && v->state != VCPU_STATE_CREATED) {
 		v->kick_req = true;

@@ -286,7 +286,8 @@ int vcpu_resume(struct vcpu *vcpu);
 
 /*
  * vcpu_kick() - makes the vCPU leave KVM_RUN once (it goes back in unless paused or
- * stopped). Does not wait. Returns 0 or -EINVAL.
+ * stopped). A kick made while another request is pending merges with it. Does not
+ * wait. Returns 0 or -EINVAL.
  */
 int vcpu_kick(struct vcpu *vcpu);
 
