@@ -14,4 +14,11 @@
  */
 long lz4_legacy_decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_size);
 
+/*
+ * The vmlinux ELF inside a bzImage (img, len) whose payload is LZ4 (Linux appends the
+ * decompressed size to it). Returns a malloc'd copy and its length in *out_len, or NULL
+ * when the image is no bzImage, its payload is not LZ4, or it does not decode.
+ */
+uint8_t *lz4_vmlinux_from_bzimage(const uint8_t *img, size_t len, size_t *out_len);
+
 #endif

@@ -2,6 +2,7 @@
 #include "boot.h"
 #include "helpers.h"
 #include "layout_x86_64.h"
+#include "lz4_legacy.h"
 #include "zero_page_x86_64.h"
 
 #include <errno.h>
@@ -123,4 +124,38 @@ Test(boot, ram_regions)
 	cr_assert_eq(r[1].gpa, VMM_X86_MMIO_GAP_END);
 	cr_assert_eq(r[1].size, 2048 * MIB);
 	cr_assert_eq(vmm_boot_ram_regions(MIB, r), -EINVAL);
+}
+
+Test(boot, debian_vmlinux_elf_with_initrd)
+{
+	struct vmm_boot_info info;
+	char err[256] = "";
+
+	read_kernel_or_skip(VMM_TEST_KERNEL_X86_64, &kernel);
+	size_t len;
+	uint8_t *v = lz4_vmlinux_from_bzimage(kernel.data, kernel.size, &len);
+	if (!v)
+		cr_skip_test("this bzImage's payload is not LZ4-compressed");
+	struct vmm_file_buf elf = {v, len};
+	setup_ram(1024 * MIB);
+	make_initrd(MIB);
+	struct vmm_boot_request req = {.ram = &t.ram,
+	                               .mem_bytes = 1024 * MIB,
+	                               .kernel = &elf,
+	                               .initrd = &initrd,
+	                               .cmdline = "console=ttyS0",
+	                               .vcpus = 1};
+	cr_assert_eq(vmm_boot_prepare(&req, &info, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(info.format, "ELF vmlinux");
+	cr_assert_eq(info.kernel.entry, 0x1000000);
+	cr_assert(info.has_pvh);
+	/* No setup header: the initrd stays below the legacy 0x38000000 limit. */
+	cr_assert_leq(info.initrd_addr + initrd.size, 0x38000000);
+	cr_assert_geq(info.initrd_addr, info.kernel.end);
+	const uint8_t *zp = test_ram_at(&t, VMM_X86_ZERO_PAGE);
+	cr_assert_eq(vmm_le16(zp + VMM_BP_BOOT_FLAG), 0xaa55);
+	cr_assert_eq(vmm_le32(zp + VMM_BP_HEADER), 0x53726448);
+	cr_assert_eq(vmm_le32(zp + VMM_BP_RAMDISK_IMAGE), info.initrd_addr);
+	cr_assert_eq(zp[VMM_BP_E820_ENTRIES], 2);
+	free(v);
 }

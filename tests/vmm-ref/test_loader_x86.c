@@ -453,26 +453,13 @@ Test(elf, crafted_bad)
 static uint8_t *debian_vmlinux(size_t *len)
 {
 	struct vmm_file_buf k = {0};
-	struct vmm_bzimage_info info;
 
 	read_kernel_or_skip(VMM_TEST_KERNEL_X86_64, &k);
-	cr_assert_eq(vmm_bzimage_parse(k.data, k.size, &info), 0);
-	uint32_t off = vmm_le32(k.data + 0x248), plen = vmm_le32(k.data + 0x24c);
-	cr_assert_leq((uint64_t)off + plen, info.kernel_size);
-	const uint8_t *payload = k.data + info.kernel_offset + off;
-	if (plen < 4 || vmm_le32(payload) != LZ4_LEGACY_MAGIC) {
-		vmm_file_free(&k);
-		cr_skip_test("this bzImage's payload is not LZ4-compressed");
-	}
-	/* Linux appends the decompressed size to the payload. */
-	size_t size = vmm_le32(payload + plen - 4);
-	uint8_t *out = malloc(size);
-	cr_assert_not_null(out);
-	long n = lz4_legacy_decode(payload, plen, out, size);
-	cr_assert_eq(n, (long)size, "decoded %ld of %zu bytes", n, size);
+	uint8_t *v = lz4_vmlinux_from_bzimage(k.data, k.size, len);
 	vmm_file_free(&k);
-	*len = size;
-	return out;
+	if (!v)
+		cr_skip_test("this bzImage's payload is not LZ4-compressed");
+	return v;
 }
 
 /* pvh_start_xen's address from the System.map next to the kernel, as a physical one. */

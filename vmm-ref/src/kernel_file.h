@@ -1,4 +1,7 @@
-/* Whole files read into host memory: kernels and initrds, before they are parsed. */
+/*
+ * Whole files read into host memory: kernels and initrds, before they are parsed.
+ * Thread-safe: no shared state.
+ */
 #ifndef VMM_KERNEL_FILE_H
 #define VMM_KERNEL_FILE_H
 
