@@ -187,3 +187,21 @@ Test(common, irqfd_and_ioeventfd_registration)
 	close(efd);
 	close(rfd);
 }
+
+Test(common, names_of_exits_and_events)
+{
+	for (int k = KVMIO_EXIT_UNKNOWN; k <= KVMIO_EXIT_WATCHDOG; k++)
+		cr_assert_str_neq(kvmio_exit_kind_name((enum kvmio_exit_kind)k), "?", "kind %d", k);
+	cr_assert_str_eq(kvmio_exit_kind_name((enum kvmio_exit_kind)999), "?");
+	cr_assert_str_eq(kvmio_system_event_name(KVMIO_SYSTEM_EVENT_WAKEUP), "wakeup");
+	cr_assert_str_eq(kvmio_system_event_name(KVMIO_SYSTEM_EVENT_SUSPEND), "suspend");
+	cr_assert_str_eq(kvmio_system_event_name((enum kvmio_system_event_type)999), "?");
+	/* The named types are the kernel's numbers. */
+	cr_assert_eq(KVMIO_SYSTEM_EVENT_SHUTDOWN, KVM_SYSTEM_EVENT_SHUTDOWN);
+	cr_assert_eq(KVMIO_SYSTEM_EVENT_RESET, KVM_SYSTEM_EVENT_RESET);
+	cr_assert_eq(KVMIO_SYSTEM_EVENT_CRASH, KVM_SYSTEM_EVENT_CRASH);
+	cr_assert_eq(KVMIO_SYSTEM_EVENT_WAKEUP, KVM_SYSTEM_EVENT_WAKEUP);
+	cr_assert_eq(KVMIO_SYSTEM_EVENT_SUSPEND, KVM_SYSTEM_EVENT_SUSPEND);
+	cr_assert_eq(KVMIO_IO_IN, KVM_EXIT_IO_IN);
+	cr_assert_eq(KVMIO_IO_OUT, KVM_EXIT_IO_OUT);
+}

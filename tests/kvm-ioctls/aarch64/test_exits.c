@@ -275,3 +275,20 @@ Test(arm_exits, ioeventfd_mmio_datamatch)
 	close(match_fd);
 	close(any_fd);
 }
+
+Test(arm_exits, single_step_debug_exit)
+{
+	struct kvmio_exit e;
+	ARM_GUEST(&g, arm_system_off);
+	struct kvm_guest_debug dbg = {.control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP};
+	cr_assert_eq(kvmio_vcpu_set_guest_debug(g.vcpu, &dbg), 0);
+	guest_run(&g, &e);
+	assert_exit(&e, KVMIO_EXIT_DEBUG);
+	cr_assert_eq(e.reason, KVM_EXIT_DEBUG);
+	/* ESR_EL2.EC 0x32: software step from a lower exception level. */
+	cr_assert_eq(e.debug.hsr >> 26, 0x32, "hsr 0x%x", e.debug.hsr);
+	cr_assert_eq(arm_reg(&g, KVMIO_ARM64_REG_PC), ARM_RAM + 4);
+	dbg.control = 0;
+	cr_assert_eq(kvmio_vcpu_set_guest_debug(g.vcpu, &dbg), 0);
+	expect_system_event(&e, KVMIO_SYSTEM_EVENT_SHUTDOWN);
+}

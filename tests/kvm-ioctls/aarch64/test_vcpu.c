@@ -93,6 +93,9 @@ Test(arm_vcpu, core_and_system_registers)
 	/* Firmware register: KVM offers PSCI 1.x (0x10000 and up). */
 	uint64_t psci = arm_reg(&g, KVMIO_ARM64_REG_PSCI_VERSION);
 	cr_assert_geq(psci, 0x10000, "PSCI version 0x%llx", (unsigned long long)psci);
+	/* A VMM may offer an older PSCI before the first run: 0.2. */
+	cr_assert_eq(kvmio_vcpu_set_reg(g.vcpu, KVMIO_ARM64_REG_PSCI_VERSION, 0x2), 0);
+	cr_assert_eq(arm_reg(&g, KVMIO_ARM64_REG_PSCI_VERSION), 0x2);
 	/* Sizes: a 128-bit V register needs the raw call with 16 bytes. */
 	uint64_t v0_id = KVM_REG_ARM64 | KVM_REG_SIZE_U128 | KVM_REG_ARM_CORE |
 	                 (offsetof(struct kvm_regs, fp_regs.vregs[0]) / sizeof(uint32_t));
