@@ -69,3 +69,26 @@ Test(guest_ram, vm_memory_backing)
 	cr_assert_eq(back[0], FILL);
 	vmem_map_destroy(map);
 }
+
+Test(kernel_file, read_whole_files)
+{
+	char path[] = "/tmp/vmm-ref-test-XXXXXX";
+	struct vmm_file_buf b = {0};
+	int fd = mkstemp(path);
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(vmm_file_read(path, 100, &b), -EINVAL, "an empty file");
+	cr_assert_eq(write(fd, "kernel bytes", 12), 12);
+	cr_assert_eq(vmm_file_read(path, 11, &b), -EFBIG);
+	cr_assert_null(b.data);
+	cr_assert_eq(vmm_file_read(path, 12, &b), 0);
+	cr_assert_eq(b.size, 12);
+	cr_assert_eq(memcmp(b.data, "kernel bytes", 12), 0);
+	vmm_file_free(&b);
+	cr_assert_null(b.data);
+	vmm_file_free(NULL);
+	close(fd);
+	unlink(path);
+	cr_assert_eq(vmm_file_read(path, 100, &b), -ENOENT);
+	cr_assert_eq(vmm_file_read("/", 100, &b), -EINVAL, "a directory");
+}
