@@ -31,6 +31,12 @@ int bench_arch_extra(struct kvmio_system *sys);
 uint64_t bench_now_ns(void);
 int bench_cmp_u64(const void *a, const void *b);
 uint64_t bench_median(uint64_t *v, size_t n);
+/* Prints a header line for rows of "median / min" figures. */
+void bench_header(const char *title);
+/* Prints one row: the median and the minimum of v[0..n) (sorts v), in us. */
+void bench_row(const char *label, uint64_t *v, size_t n);
+/* Prints the ratio of two rows' medians and minima (a over b). */
+void bench_ratio(const char *label, uint64_t *a, size_t na, uint64_t *b, size_t nb);
 void bench_fail(const char *what, int err);
 
 #endif

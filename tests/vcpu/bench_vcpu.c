@@ -40,6 +40,24 @@ uint64_t bench_median(uint64_t *v, size_t n)
 	return v[n / 2];
 }
 
+void bench_header(const char *title)
+{
+	printf("%s\n  %-44s %12s %12s\n", title, "", "median", "min");
+}
+
+void bench_row(const char *label, uint64_t *v, size_t n)
+{
+	uint64_t med = bench_median(v, n);
+	printf("  %-44s %9.2f us %9.2f us\n", label, (double)med / 1000.0, (double)v[0] / 1000.0);
+}
+
+void bench_ratio(const char *label, uint64_t *a, size_t na, uint64_t *b, size_t nb)
+{
+	uint64_t ma = bench_median(a, na), mb = bench_median(b, nb);
+	printf("  %-44s %11.3fx %11.3fx\n", label, (double)ma / (double)mb,
+	       (double)a[0] / (double)b[0]);
+}
+
 void bench_fail(const char *what, int err)
 {
 	fprintf(stderr, "vcpu_bench: %s: %s\n", what, strerror(err < 0 ? -err : err));
@@ -176,13 +194,13 @@ int main(int argc, char **argv)
 	}
 	vcpu_stop(vlib);
 	vcpu_join(vlib, NULL);
-	uint64_t mraw = bench_median(raw, rounds), mlib = bench_median(lib, rounds);
-	printf("vcpu benchmark: MMIO exit round trip (%u exits per round, %u rounds, median)\n", n,
-	       rounds);
-	printf("  %-44s %10.2f us\n", "bare KVM_RUN loop", (double)mraw / 1000.0);
-	printf("  %-44s %10.2f us\n", "vcpu exit loop + embedder MMIO handler",
-	       (double)mlib / 1000.0);
-	printf("  %-44s %10.3fx (target <= 1.05x)\n", "ratio", (double)mlib / (double)mraw);
+	char title[128];
+	snprintf(title, sizeof(title),
+	         "vcpu benchmark: MMIO exit round trip (%u exits per round, %u rounds)", n, rounds);
+	bench_header(title);
+	bench_row("bare KVM_RUN loop", raw, rounds);
+	bench_row("vcpu exit loop + embedder MMIO handler", lib, rounds);
+	bench_ratio("ratio (target <= 1.05x)", lib, rounds, raw, rounds);
 
 	r = bench_arch_extra(sys);
 	vcpu_set_destroy(set);

@@ -19,7 +19,7 @@ extern const uint8_t vb_suspend_start[], vb_suspend_end[];
 
 #define RAM_GPA 0x40000000ull
 #define RAM_SIZE 0x100000ull
-#define CYCLES 21
+#define CYCLES 31
 
 const struct bench_layout bench_mmio_layout = {.ram_gpa = RAM_GPA,
                                                .ram_size = RAM_SIZE,
@@ -196,11 +196,26 @@ int bench_arch_extra(struct kvmio_system *sys)
 		return 0;
 	}
 	c.vm = lib.vm;
+	CHECK(svm_open(&bare, sys, &none), "bare VM");
+	struct kvmio_vcpu *kv = vcpu_kvm(bare.v);
+	uint64_t features = (1ull << KVM_ARM_VCPU_PSCI_0_2), bs[CYCLES], bw[CYCLES];
+
+	/*
+	 * Cycles alternate so that drift hits both sides alike: while the vcpu-driven VM is
+	 * suspended, one cycle of an identical VM driven by hand with the bare ioctls.
+	 */
 	CHECK(vcpu_start(lib.v), "vcpu_start");
-	for (int i = 1; i <= CYCLES; i++) {
-		wait_for(&c, &c.suspended, i);
+	for (int i = 0; i < CYCLES; i++) {
+		uint64_t entry, ctx;
+		wait_for(&c, &c.suspended, i + 1);
+		bare_run_until(kv, KVM_SYSTEM_EVENT_SUSPEND);
+		bs[i] = bare_suspend(kv, &entry, &ctx);
+		CHECK(kvmio_vm_irq_line(bare.vm, KVMIO_ARM_IRQ_SPI(0), 1), "irq line");
+		bare_run_until(kv, KVM_SYSTEM_EVENT_WAKEUP);
+		bw[i] = bare_wakeup(kv, features, entry, ctx);
+		CHECK(kvmio_vm_irq_line(bare.vm, KVMIO_ARM_IRQ_SPI(0), 0), "irq line");
 		CHECK(kvmio_vm_irq_line(lib.vm, KVMIO_ARM_IRQ_SPI(0), 1), "irq line");
-		wait_for(&c, &c.resumed, i);
+		wait_for(&c, &c.resumed, i + 1);
 	}
 	wait_for(&c, &c.suspended, CYCLES + 1);
 	vcpu_stop(lib.v);
@@ -212,35 +227,21 @@ int bench_arch_extra(struct kvmio_system *sys)
 		return -1;
 	}
 
-	/* The same cycles driven by hand on an identical VM: the bare ioctls, timed alike. */
-	CHECK(svm_open(&bare, sys, &none), "bare VM");
-	struct kvmio_vcpu *kv = vcpu_kvm(bare.v);
-	uint64_t features = (1ull << KVM_ARM_VCPU_PSCI_0_2), bs[CYCLES], bw[CYCLES];
-	for (int i = 0; i < CYCLES; i++) {
-		uint64_t entry, ctx;
-		bare_run_until(kv, KVM_SYSTEM_EVENT_SUSPEND);
-		bs[i] = bare_suspend(kv, &entry, &ctx);
-		CHECK(kvmio_vm_irq_line(bare.vm, KVMIO_ARM_IRQ_SPI(0), 1), "irq line");
-		bare_run_until(kv, KVM_SYSTEM_EVENT_WAKEUP);
-		bw[i] = bare_wakeup(kv, features, entry, ctx);
-		CHECK(kvmio_vm_irq_line(bare.vm, KVMIO_ARM_IRQ_SPI(0), 0), "irq line");
-	}
-
 	/* The first wake-up re-inits a vCPU that has run for the first time: reported alone. */
 	uint64_t first_lib = c.wakeup_ns[0], first_bare = bw[0];
-	uint64_t ls = bench_median(c.suspend_ns, CYCLES),
-		 lw = bench_median(c.wakeup_ns + 1, CYCLES - 1);
-	uint64_t ms = bench_median(bs, CYCLES), mw = bench_median(bw + 1, CYCLES - 1);
-	printf("vcpu benchmark: SYSTEM_SUSPEND cycle, 1 vCPU (%d cycles, median)\n", CYCLES);
-	printf("  %-44s %10.1f us\n", "SUSPEND exit handled by vcpu", (double)ls / 1000.0);
-	printf("  %-44s %10.1f us\n", "SUSPEND bare ioctls (7)", (double)ms / 1000.0);
-	printf("  %-44s %10.3fx\n", "ratio", (double)ls / (double)ms);
-	printf("  %-44s %10.1f us\n", "WAKEUP exit handled by vcpu", (double)lw / 1000.0);
-	printf("  %-44s %10.1f us\n", "WAKEUP bare ioctls (7)", (double)mw / 1000.0);
-	printf("  %-44s %10.3fx\n", "ratio", (double)lw / (double)mw);
-	printf("  %-44s %10.1f us\n", "first WAKEUP by vcpu (first re-init)",
+	char title[96];
+	snprintf(title, sizeof(title), "vcpu benchmark: SYSTEM_SUSPEND cycle, 1 vCPU (%d cycles)",
+	         CYCLES);
+	bench_header(title);
+	bench_row("SUSPEND exit handled by vcpu", c.suspend_ns, CYCLES);
+	bench_row("SUSPEND bare ioctls (7)", bs, CYCLES);
+	bench_ratio("ratio", c.suspend_ns, CYCLES, bs, CYCLES);
+	bench_row("WAKEUP exit handled by vcpu", c.wakeup_ns + 1, CYCLES - 1);
+	bench_row("WAKEUP bare ioctls (7)", bw + 1, CYCLES - 1);
+	bench_ratio("ratio", c.wakeup_ns + 1, CYCLES - 1, bw + 1, CYCLES - 1);
+	printf("  %-44s %9.2f us\n", "first WAKEUP by vcpu (first re-init)",
 	       (double)first_lib / 1000.0);
-	printf("  %-44s %10.1f us\n", "first WAKEUP bare (first re-init)",
+	printf("  %-44s %9.2f us\n", "first WAKEUP bare (first re-init)",
 	       (double)first_bare / 1000.0);
 
 	svm_close(&lib);
