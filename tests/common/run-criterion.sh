@@ -3,7 +3,7 @@
 # ctest reports as a skip) when it passed only because some of its tests skipped.
 # Usage: run-criterion.sh [EMULATOR...] PROGRAM   (the last argument is the program)
 set -u
-out=$("$@" --jobs 1 --verbose 2>&1)
+out=$("$@" --jobs 1 --verbose --color=never 2>&1)
 rc=$?
 printf '%s\n' "$out"
 . "$(dirname "${BASH_SOURCE[0]}")/criterion-skip.sh"

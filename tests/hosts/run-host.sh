@@ -134,7 +134,7 @@ fi
 		echo "CVMM-END $n $?"
 	}
 	INIT
-	args=""; [ $criterion = 0 ] || args="--jobs 1 --verbose"
+	args=""; [ $criterion = 0 ] || args="--jobs 1 --verbose --color=never"
 	for n in ${names[@]+"${names[@]}"}; do printf 'run %q /cvmm/bin/%q %s\n' "$n" "$n" "$args"; done
 	for c in ${cmds[@]+"${cmds[@]}"}; do printf 'run %q sh -c %q\n' "${c%%=*}" "${c#*=}"; done
 	# QEMU's microvm ignores ACPI power-off; a triple-fault reboot with -no-reboot exits.
