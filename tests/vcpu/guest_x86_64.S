@@ -7,6 +7,7 @@
 	.globl vt_x86_count_start, vt_x86_count_end
 	.globl vt_x86_spin_start, vt_x86_spin_end
 	.globl vt_x86_long_start, vt_x86_long_end
+	.globl vt_x86_cpuid_start, vt_x86_cpuid_end
 
 	.code16
 /* Real mode: each kind of access once, echoing what it reads, then hlt. */
@@ -37,6 +38,16 @@ vt_x86_count_end:
 vt_x86_spin_start:
 1:	jmp	1b
 vt_x86_spin_end:
+
+/* Real mode: CPUID leaf 1, ECX out to port 0x10, then hlt. */
+vt_x86_cpuid_start:
+	mov	$1, %eax
+	xor	%ecx, %ecx
+	cpuid
+	mov	%ecx, %eax
+	out	%eax, $0x10
+	hlt
+vt_x86_cpuid_end:
 
 	.code64
 /* Long mode (identity-mapped): PIO write, MMIO write of a 64-bit value, hlt. rdi holds

@@ -16,6 +16,7 @@ extern const uint8_t vt_x86_dispatch_start[], vt_x86_dispatch_end[];
 extern const uint8_t vt_x86_count_start[], vt_x86_count_end[];
 extern const uint8_t vt_x86_spin_start[], vt_x86_spin_end[];
 extern const uint8_t vt_x86_long_start[], vt_x86_long_end[];
+extern const uint8_t vt_x86_cpuid_start[], vt_x86_cpuid_end[];
 
 #define RAM_SIZE 0x80000u /* 512 KiB at 0; 0xd0000 is MMIO */
 #define LOAD 0x1000u
@@ -478,4 +479,17 @@ Test(vcpu_x86, guest_running_where_there_is_no_memory_is_a_failure)
 	cr_assert_eq(end.reason, VCPU_END_FAILURE, "ended: %s", vcpu_end_reason_name(end.reason));
 	cr_assert_eq(end.exit_reason, KVM_EXIT_INTERNAL_ERROR);
 	cr_assert_eq(end.detail, KVM_INTERNAL_ERROR_EMULATION);
+}
+
+Test(vcpu_x86, guest_sees_the_hypervisor_cpuid_bit)
+{
+	setup_vm(vt_x86_cpuid_start, vt_x86_cpuid_end);
+	struct vcpu *v = add_vcpu(0);
+	cr_assert_eq(vcpu_start(v), 0);
+	struct vcpu_end end;
+	cr_assert_eq(vcpu_join(v, &end), 0);
+	cr_assert_eq(end.reason, VCPU_END_HLT, "ended: %s", vcpu_end_reason_name(end.reason));
+	cr_assert_eq(g_rec.n, 1);
+	cr_assert(g_rec.log[0].value & (1u << 31), "CPUID.1:ECX %#lx lacks the hypervisor bit",
+	          (unsigned long)g_rec.log[0].value);
 }

@@ -546,7 +546,11 @@ int vcpu_set_wait_any(struct vcpu_set *set, int timeout_ms, struct vcpu **who)
 enum vcpu_state vcpu_get_state(const struct vcpu *v)
 {
 	enum vcpu_state s;
-	struct vcpu_set *set = v->set;
+	struct vcpu_set *set;
+
+	if (!v)
+		return VCPU_STATE_STOPPED;
+	set = v->set;
 
 	pthread_mutex_lock(&set->lock);
 	s = v->state;
@@ -556,8 +560,12 @@ enum vcpu_state vcpu_get_state(const struct vcpu *v)
 
 struct vcpu_end vcpu_get_end(const struct vcpu *v)
 {
-	struct vcpu_end e;
-	struct vcpu_set *set = v->set;
+	struct vcpu_end e = {0};
+	struct vcpu_set *set;
+
+	if (!v)
+		return e;
+	set = v->set;
 
 	pthread_mutex_lock(&set->lock);
 	e = v->end;
@@ -581,7 +589,15 @@ int vcpu_get_mp_state(struct vcpu *v, uint32_t *mp_state)
 
 void vcpu_get_stats(const struct vcpu *v, struct vcpu_stats *s)
 {
-	const struct vcpu_counters *c = &v->counters;
+	const struct vcpu_counters *c;
+
+	if (!s)
+		return;
+	if (!v) {
+		memset(s, 0, sizeof(*s));
+		return;
+	}
+	c = &v->counters;
 
 	s->runs = atomic_load_explicit(&c->runs, memory_order_relaxed);
 	s->exits_mmio = atomic_load_explicit(&c->exits_mmio, memory_order_relaxed);
@@ -598,10 +614,14 @@ void vcpu_get_stats(const struct vcpu *v, struct vcpu_stats *s)
 
 int64_t vcpu_cpu_time_ns(const struct vcpu *v)
 {
-	struct vcpu_set *set = v->set;
+	struct vcpu_set *set;
 	struct timespec ts;
 	clockid_t clk;
 	int r;
+
+	if (!v)
+		return -EINVAL;
+	set = v->set;
 
 	pthread_mutex_lock(&set->lock);
 	if (!v->thread_alive) {
@@ -619,17 +639,17 @@ int64_t vcpu_cpu_time_ns(const struct vcpu *v)
 
 uint32_t vcpu_id(const struct vcpu *v)
 {
-	return v->id;
+	return v ? v->id : 0;
 }
 
 struct vcpu_set *vcpu_get_set(const struct vcpu *v)
 {
-	return v->set;
+	return v ? v->set : NULL;
 }
 
 struct kvmio_vcpu *vcpu_kvm(struct vcpu *v)
 {
-	return v->kv;
+	return v ? v->kv : NULL;
 }
 
 void vcpu_exclusive_enter(struct vcpu *v)

@@ -306,10 +306,10 @@ int vcpu_stop(struct vcpu *vcpu);
  */
 int vcpu_join(struct vcpu *vcpu, struct vcpu_end *end);
 
-/* The vCPU's state now (it may change right after). */
+/* The vCPU's state now (it may change right after); STOPPED for NULL. */
 enum vcpu_state vcpu_get_state(const struct vcpu *vcpu);
 
-/* How its loop ended (reason VCPU_END_NONE while it runs). */
+/* How its loop ended (reason VCPU_END_NONE while it runs, or for NULL). */
 struct vcpu_end vcpu_get_end(const struct vcpu *vcpu);
 
 /*
@@ -321,19 +321,20 @@ struct vcpu_end vcpu_get_end(const struct vcpu *vcpu);
  */
 int vcpu_get_mp_state(struct vcpu *vcpu, uint32_t *mp_state);
 
-/* A copy of the vCPU's counters. */
+/* A copy of the vCPU's counters (zeros for a NULL vCPU). */
 void vcpu_get_stats(const struct vcpu *vcpu, struct vcpu_stats *stats);
 
 /*
  * vcpu_cpu_time_ns() - CPU time the vCPU's thread has used (its thread CPU clock), in
- * nanoseconds. Returns it, or a negative errno (-ESRCH when not running).
+ * nanoseconds. Returns it, or a negative errno (-ESRCH when its thread is not running,
+ * -EINVAL for NULL).
  */
 int64_t vcpu_cpu_time_ns(const struct vcpu *vcpu);
 
-/* The vCPU's KVM id. */
+/* The vCPU's KVM id (0 for NULL). */
 uint32_t vcpu_id(const struct vcpu *vcpu);
 
-/* The vCPU's set. */
+/* The vCPU's set (NULL for NULL). */
 struct vcpu_set *vcpu_get_set(const struct vcpu *vcpu);
 
 /*
