@@ -240,33 +240,34 @@ int vcpu_create(struct vcpu_set *set, const struct vcpu_config *cfg, struct vcpu
 			return -EEXIST;
 		}
 	}
-	if (set->n == set->cap) {
-		size_t cap = set->cap ? set->cap * 2 : 4;
-		struct vcpu **nv = realloc(set->vcpus, cap * sizeof(*nv));
-		if (!nv) {
-			pthread_mutex_unlock(&set->lock);
-			free(v);
-			return -ENOMEM;
-		}
-		set->vcpus = nv;
-		set->cap = cap;
-	}
 	pthread_mutex_unlock(&set->lock);
 
+	/* KVM itself refuses an id taken meanwhile by a concurrent vcpu_create(). */
 	r = kvmio_vm_create_vcpu(set->vm, cfg->id, &v->kv);
 	if (r < 0) {
 		free(v);
 		return r;
 	}
 	r = vcpu_arch_configure(v, cfg);
+	pthread_mutex_lock(&set->lock);
+	if (r == 0 && set->n == set->cap) {
+		size_t cap = set->cap ? set->cap * 2 : 4;
+		struct vcpu **nv = realloc(set->vcpus, cap * sizeof(*nv));
+		if (nv) {
+			set->vcpus = nv;
+			set->cap = cap;
+		} else {
+			r = -ENOMEM;
+		}
+	}
+	if (r == 0)
+		set->vcpus[set->n++] = v;
+	pthread_mutex_unlock(&set->lock);
 	if (r < 0) {
 		kvmio_vcpu_destroy(v->kv);
 		free(v);
 		return r;
 	}
-	pthread_mutex_lock(&set->lock);
-	set->vcpus[set->n++] = v;
-	pthread_mutex_unlock(&set->lock);
 	*out = v;
 	return 0;
 }
