@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The set of vCPUs and their life cycle: create, start, pause, resume, kick, stop, join. */
+/* One vCPU's life cycle: create, start, pause, resume, kick, stop, join, state. */
 #include "vcpu_internal.h"
 
 #include <errno.h>
@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/* The thread body lives in loop.c. */
+void *vcpu_thread_main(void *arg);
 
 uint64_t vcpu_now_ns(void)
 {
@@ -56,106 +59,8 @@ const char *vcpu_end_reason_name(enum vcpu_end_reason reason)
 	return "?";
 }
 
-/* The kick signal only has to interrupt KVM_RUN; the handler itself has nothing to do. */
-static void vcpu_kick_handler(int sig)
-{
-	(void)sig;
-}
-
-int vcpu_set_create(struct kvmio_system *sys, struct kvmio_vm *vm,
-                    const struct vcpu_set_config *cfg, struct vcpu_set **out)
-{
-	struct vcpu_set_config defaults = {0};
-	struct vcpu_set *set;
-	pthread_condattr_t ca;
-	struct sigaction sa;
-	int r;
-
-	if (!sys || !vm || !out)
-		return -EINVAL;
-	if (!cfg)
-		cfg = &defaults;
-	if (cfg->n_ram && !cfg->ram)
-		return -EINVAL;
-	int sig = cfg->kick_signal ? cfg->kick_signal : SIGRTMIN;
-	if (sig <= 0 || sig >= NSIG || sig == SIGKILL || sig == SIGSTOP)
-		return -EINVAL;
-
-	set = calloc(1, sizeof(*set));
-	if (!set)
-		return -ENOMEM;
-	set->sys = sys;
-	set->vm = vm;
-	set->h = cfg->handlers;
-	set->kick_signal = sig;
-	set->system_suspend = cfg->system_suspend;
-	if (cfg->n_ram) {
-		set->ram = calloc(cfg->n_ram, sizeof(*set->ram));
-		if (!set->ram) {
-			free(set);
-			return -ENOMEM;
-		}
-		memcpy(set->ram, cfg->ram, cfg->n_ram * sizeof(*set->ram));
-		set->n_ram = cfg->n_ram;
-	}
-	pthread_mutex_init(&set->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&set->cond, &ca);
-	pthread_condattr_destroy(&ca);
-
-	/* No SA_RESTART: KVM_RUN must come back with EINTR rather than be restarted. */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = vcpu_kick_handler;
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(sig, &sa, NULL) < 0) {
-		r = -errno;
-		goto fail;
-	}
-	r = vcpu_arch_set_init(set);
-	if (r < 0)
-		goto fail;
-	*out = set;
-	return 0;
-fail:
-	pthread_cond_destroy(&set->cond);
-	pthread_mutex_destroy(&set->lock);
-	free(set->ram);
-	free(set);
-	return r;
-}
-
-size_t vcpu_set_count(const struct vcpu_set *set)
-{
-	size_t n;
-
-	if (!set)
-		return 0;
-	pthread_mutex_lock((pthread_mutex_t *)&set->lock);
-	n = set->n;
-	pthread_mutex_unlock((pthread_mutex_t *)&set->lock);
-	return n;
-}
-
-struct vcpu *vcpu_set_find(struct vcpu_set *set, uint32_t id)
-{
-	struct vcpu *found = NULL;
-
-	if (!set)
-		return NULL;
-	pthread_mutex_lock(&set->lock);
-	for (size_t i = 0; i < set->n; i++) {
-		if (set->vcpus[i]->id == id) {
-			found = set->vcpus[i];
-			break;
-		}
-	}
-	pthread_mutex_unlock(&set->lock);
-	return found;
-}
-
 /* The vCPU of the set whose thread is the caller, or NULL. Lock held. */
-static struct vcpu *vcpu_self_locked(struct vcpu_set *set)
+struct vcpu *vcpu__self_locked(struct vcpu_set *set)
 {
 	pthread_t me = pthread_self();
 
@@ -172,7 +77,7 @@ static struct vcpu *vcpu_self_locked(struct vcpu_set *set)
  * through its request check before entering it again, so others may count it as parked
  * (two vCPU threads pausing each other would otherwise wait for each other forever).
  */
-static void vcpu_wait_locked(struct vcpu_set *set, struct vcpu *self)
+void vcpu__wait_locked(struct vcpu_set *set, struct vcpu *self)
 {
 	if (self) {
 		self->in_wait = true;
@@ -272,9 +177,6 @@ int vcpu_create(struct vcpu_set *set, const struct vcpu_config *cfg, struct vcpu
 	return 0;
 }
 
-/* The thread body lives in loop.c. */
-void *vcpu_thread_main(void *arg);
-
 int vcpu_start(struct vcpu *v)
 {
 	struct vcpu_set *set;
@@ -306,34 +208,8 @@ int vcpu_start(struct vcpu *v)
 	return 0;
 }
 
-int vcpu_set_start(struct vcpu_set *set)
-{
-	struct vcpu **list;
-	size_t n;
-	int first = 0;
-
-	if (!set)
-		return -EINVAL;
-	pthread_mutex_lock(&set->lock);
-	n = set->n;
-	list = malloc((n ? n : 1) * sizeof(*list));
-	if (!list) {
-		pthread_mutex_unlock(&set->lock);
-		return -ENOMEM;
-	}
-	memcpy(list, set->vcpus, n * sizeof(*list));
-	pthread_mutex_unlock(&set->lock);
-	for (size_t i = 0; i < n; i++) {
-		int r = vcpu_start(list[i]);
-		if (r < 0 && r != -EALREADY && !first)
-			first = r;
-	}
-	free(list);
-	return first;
-}
-
 /* Adds one pause to v and asks it to park. Lock held. */
-static void vcpu_pause_request_locked(struct vcpu *v)
+void vcpu__pause_request_locked(struct vcpu *v)
 {
 	v->pause_count++;
 	if (v->state != VCPU_STATE_STOPPED && v->state != VCPU_STATE_CREATED)
@@ -341,12 +217,12 @@ static void vcpu_pause_request_locked(struct vcpu *v)
 }
 
 /* Waits until v is parked, unless the caller is v's own thread. Lock held. */
-static void vcpu_pause_wait_locked(struct vcpu *v, struct vcpu *self)
+void vcpu__pause_wait_locked(struct vcpu *v, struct vcpu *self)
 {
 	if (v == self)
 		return;
 	while (!vcpu_parked_locked(v, self) && v->pause_count > 0)
-		vcpu_wait_locked(v->set, self);
+		vcpu__wait_locked(v->set, self);
 }
 
 int vcpu_pause(struct vcpu *v)
@@ -354,8 +230,8 @@ int vcpu_pause(struct vcpu *v)
 	if (!v)
 		return -EINVAL;
 	pthread_mutex_lock(&v->set->lock);
-	vcpu_pause_request_locked(v);
-	vcpu_pause_wait_locked(v, vcpu_self_locked(v->set));
+	vcpu__pause_request_locked(v);
+	vcpu__pause_wait_locked(v, vcpu__self_locked(v->set));
 	pthread_mutex_unlock(&v->set->lock);
 	return 0;
 }
@@ -372,41 +248,6 @@ int vcpu_resume(struct vcpu *v)
 	else if (--v->pause_count == 0)
 		pthread_cond_broadcast(&v->set->cond);
 	pthread_mutex_unlock(&v->set->lock);
-	return r;
-}
-
-int vcpu_set_pause(struct vcpu_set *set)
-{
-	struct vcpu *self;
-
-	if (!set)
-		return -EINVAL;
-	pthread_mutex_lock(&set->lock);
-	self = vcpu_self_locked(set);
-	/* Ask them all first so that they park in parallel, then wait for each. */
-	for (size_t i = 0; i < set->n; i++)
-		vcpu_pause_request_locked(set->vcpus[i]);
-	for (size_t i = 0; i < set->n; i++)
-		vcpu_pause_wait_locked(set->vcpus[i], self);
-	pthread_mutex_unlock(&set->lock);
-	return 0;
-}
-
-int vcpu_set_resume(struct vcpu_set *set)
-{
-	int r = 0;
-
-	if (!set)
-		return -EINVAL;
-	pthread_mutex_lock(&set->lock);
-	for (size_t i = 0; i < set->n; i++) {
-		if (set->vcpus[i]->pause_count == 0)
-			r = -EINVAL;
-		else
-			set->vcpus[i]->pause_count--;
-	}
-	pthread_cond_broadcast(&set->cond);
-	pthread_mutex_unlock(&set->lock);
 	return r;
 }
 
@@ -427,7 +268,7 @@ int vcpu_kick(struct vcpu *v)
 	return 0;
 }
 
-static void vcpu_stop_locked(struct vcpu *v)
+void vcpu__stop_locked(struct vcpu *v)
 {
 	v->stop_req = true;
 	if (v->state != VCPU_STATE_STOPPED)
@@ -439,19 +280,8 @@ int vcpu_stop(struct vcpu *v)
 	if (!v)
 		return -EINVAL;
 	pthread_mutex_lock(&v->set->lock);
-	vcpu_stop_locked(v);
+	vcpu__stop_locked(v);
 	pthread_mutex_unlock(&v->set->lock);
-	return 0;
-}
-
-int vcpu_set_stop(struct vcpu_set *set)
-{
-	if (!set)
-		return -EINVAL;
-	pthread_mutex_lock(&set->lock);
-	for (size_t i = 0; i < set->n; i++)
-		vcpu_stop_locked(set->vcpus[i]);
-	pthread_mutex_unlock(&set->lock);
 	return 0;
 }
 
@@ -485,63 +315,6 @@ int vcpu_join(struct vcpu *v, struct vcpu_end *end)
 		pthread_mutex_unlock(&set->lock);
 	}
 	return already ? -EALREADY : 0;
-}
-
-int vcpu_set_wait_any(struct vcpu_set *set, int timeout_ms, struct vcpu **who)
-{
-	struct timespec deadline;
-	int r = 0;
-
-	if (!set)
-		return -EINVAL;
-	if (timeout_ms >= 0) {
-		clock_gettime(CLOCK_MONOTONIC, &deadline);
-		deadline.tv_sec += timeout_ms / 1000;
-		deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-		if (deadline.tv_nsec >= 1000000000L) {
-			deadline.tv_sec++;
-			deadline.tv_nsec -= 1000000000L;
-		}
-	}
-	pthread_mutex_lock(&set->lock);
-	for (;;) {
-		bool any_started = false;
-		struct vcpu *found = NULL;
-		for (size_t i = 0; i < set->n && !found; i++) {
-			struct vcpu *v = set->vcpus[i];
-			any_started |= v->started;
-			if (v->started && v->state == VCPU_STATE_STOPPED)
-				found = v;
-		}
-		if (found) {
-			if (who)
-				*who = found;
-			break;
-		}
-		if (!any_started) {
-			r = -EINVAL;
-			break;
-		}
-		if (timeout_ms < 0) {
-			pthread_cond_wait(&set->cond, &set->lock);
-		} else if (pthread_cond_timedwait(&set->cond, &set->lock, &deadline) == ETIMEDOUT) {
-			r = -ETIMEDOUT;
-			timeout_ms = 0;
-			/* One more look: the last change may have come with the timeout. */
-			for (size_t i = 0; i < set->n; i++) {
-				struct vcpu *v = set->vcpus[i];
-				if (v->started && v->state == VCPU_STATE_STOPPED) {
-					if (who)
-						*who = v;
-					r = 0;
-					break;
-				}
-			}
-			break;
-		}
-	}
-	pthread_mutex_unlock(&set->lock);
-	return r;
 }
 
 enum vcpu_state vcpu_get_state(const struct vcpu *v)
@@ -653,39 +426,6 @@ struct kvmio_vcpu *vcpu_kvm(struct vcpu *v)
 	return v ? v->kv : NULL;
 }
 
-void vcpu_exclusive_enter(struct vcpu *v)
-{
-	struct vcpu_set *set = v->set;
-
-	pthread_mutex_lock(&set->lock);
-	while (set->exclusive && set->exclusive != v)
-		vcpu_wait_locked(set, v);
-	set->exclusive = v;
-	for (size_t i = 0; i < set->n; i++) {
-		if (set->vcpus[i] != v)
-			vcpu_pause_request_locked(set->vcpus[i]);
-	}
-	for (size_t i = 0; i < set->n; i++) {
-		if (set->vcpus[i] != v)
-			vcpu_pause_wait_locked(set->vcpus[i], v);
-	}
-	pthread_mutex_unlock(&set->lock);
-}
-
-void vcpu_exclusive_leave(struct vcpu *v)
-{
-	struct vcpu_set *set = v->set;
-
-	pthread_mutex_lock(&set->lock);
-	for (size_t i = 0; i < set->n; i++) {
-		if (set->vcpus[i] != v && set->vcpus[i]->pause_count > 0)
-			set->vcpus[i]->pause_count--;
-	}
-	set->exclusive = NULL;
-	pthread_cond_broadcast(&set->cond);
-	pthread_mutex_unlock(&set->lock);
-}
-
 void vcpu_mark_suspended(struct vcpu *v, bool suspended)
 {
 	pthread_mutex_lock(&v->set->lock);
@@ -697,19 +437,19 @@ void vcpu_mark_suspended(struct vcpu *v, bool suspended)
 }
 
 /* Stops and joins v if it runs. Not from a vCPU thread. */
-static void vcpu_stop_and_join(struct vcpu *v)
+void vcpu__stop_and_join(struct vcpu *v)
 {
 	bool started;
 
 	pthread_mutex_lock(&v->set->lock);
-	vcpu_stop_locked(v);
+	vcpu__stop_locked(v);
 	started = v->started;
 	pthread_mutex_unlock(&v->set->lock);
 	if (started)
 		vcpu_join(v, NULL);
 }
 
-static void vcpu_free(struct vcpu *v)
+void vcpu__free(struct vcpu *v)
 {
 	kvmio_vcpu_destroy(v->kv);
 	free(v);
@@ -722,7 +462,7 @@ void vcpu_destroy(struct vcpu *v)
 	if (!v)
 		return;
 	set = v->set;
-	vcpu_stop_and_join(v);
+	vcpu__stop_and_join(v);
 	pthread_mutex_lock(&set->lock);
 	/* A vCPU handling a VM-wide exit may be looking at this one: let it finish. */
 	while (set->exclusive)
@@ -735,23 +475,5 @@ void vcpu_destroy(struct vcpu *v)
 		}
 	}
 	pthread_mutex_unlock(&set->lock);
-	vcpu_free(v);
-}
-
-void vcpu_set_destroy(struct vcpu_set *set)
-{
-	if (!set)
-		return;
-	vcpu_set_stop(set);
-	/* No new vCPU may be added now, so the list is stable without the lock. */
-	for (size_t i = 0; i < set->n; i++)
-		vcpu_stop_and_join(set->vcpus[i]);
-	for (size_t i = 0; i < set->n; i++)
-		vcpu_free(set->vcpus[i]);
-	vcpu_arch_set_fini(set);
-	free(set->vcpus);
-	free(set->ram);
-	pthread_cond_destroy(&set->cond);
-	pthread_mutex_destroy(&set->lock);
-	free(set);
+	vcpu__free(v);
 }

@@ -111,4 +111,22 @@ void vcpu_exclusive_leave(struct vcpu *v);
 /* Marks v suspended (true) or woken (false) and updates its state. */
 void vcpu_mark_suspended(struct vcpu *v, bool suspended);
 
+/*
+ * Request primitives shared by vcpu.c and set.c ("_locked": set->lock held).
+ *   self_locked          the vCPU of the set whose thread is the caller, or NULL
+ *   wait_locked          waits on set->cond; a vCPU thread (self) counts as parked then
+ *   pause_request_locked adds one pause to v and asks it to park
+ *   pause_wait_locked    waits until v is parked (not when v is self)
+ *   stop_locked          asks v to stop
+ *   stop_and_join        asks v to stop and joins it if started (not from a vCPU thread)
+ *   free                 destroys v's KVM vCPU and frees it (already out of the set)
+ */
+struct vcpu *vcpu__self_locked(struct vcpu_set *set);
+void vcpu__wait_locked(struct vcpu_set *set, struct vcpu *self);
+void vcpu__pause_request_locked(struct vcpu *v);
+void vcpu__pause_wait_locked(struct vcpu *v, struct vcpu *self);
+void vcpu__stop_locked(struct vcpu *v);
+void vcpu__stop_and_join(struct vcpu *v);
+void vcpu__free(struct vcpu *v);
+
 #endif /* CVMM_VCPU_INTERNAL_H */
