@@ -39,6 +39,9 @@ struct rec {
 	_Atomic uint64_t count[4]; /* port 0x20 writes, per vCPU id */
 	_Atomic uint64_t last[4];  /* last value written to port 0x20 */
 	_Atomic int stopped_calls;
+	bool stop_all_on_end; /* the stopped handler stops the whole set */
+	struct vcpu_set *set;
+	int join_self; /* vcpu_join() of itself from the stopped handler */
 };
 
 static void rec_add(struct rec *r, char kind, bool write, uint64_t addr, const uint8_t *data,
@@ -89,9 +92,12 @@ static int on_mmio(void *opaque, struct vcpu *vcpu, uint64_t addr, uint8_t *data
 static void on_stopped(void *opaque, struct vcpu *vcpu, const struct vcpu_end *end)
 {
 	struct rec *r = opaque;
-	(void)vcpu;
 	(void)end;
 	atomic_fetch_add(&r->stopped_calls, 1);
+	if (r->stop_all_on_end) {
+		r->join_self = vcpu_join(vcpu, NULL);
+		vcpu_set_stop(r->set);
+	}
 }
 
 static struct rec g_rec;
@@ -492,4 +498,31 @@ Test(vcpu_x86, guest_sees_the_hypervisor_cpuid_bit)
 	cr_assert_eq(g_rec.n, 1);
 	cr_assert(g_rec.log[0].value & (1u << 31), "CPUID.1:ECX %#lx lacks the hypervisor bit",
 	          (unsigned long)g_rec.log[0].value);
+}
+
+Test(vcpu_x86, stopped_handler_stops_the_whole_set)
+{
+	/* vCPU 0 runs into hlt; its stopped handler stops vCPU 1, which never would end. */
+	setup_vm(vt_x86_dispatch_start, vt_x86_dispatch_end);
+	fx_load(&g_fx, 0x2000, vt_x86_spin_start, vt_x86_spin_end);
+	g_rec.stop_all_on_end = true;
+	g_rec.set = g_fx.set;
+	struct vcpu *v0 = add_vcpu(0);
+	struct vcpu_config c1 = {.id = 1, .entry = 0x2000, .mode = VCPU_X86_REAL};
+	struct vcpu *v1;
+	cr_assert_eq(vcpu_create(g_fx.set, &c1, &v1), 0);
+	struct vcpu *who = NULL;
+	cr_assert_eq(vcpu_set_wait_any(g_fx.set, 0, &who), -EINVAL, "nothing started yet");
+	cr_assert_eq(vcpu_start(v1), 0);
+	cr_assert_eq(vcpu_set_wait_any(g_fx.set, 50, &who), -ETIMEDOUT);
+	cr_assert_eq(vcpu_start(v0), 0);
+	struct vcpu_end e0, e1;
+	cr_assert_eq(vcpu_join(v0, &e0), 0);
+	cr_assert_eq(vcpu_join(v1, &e1), 0);
+	cr_assert_eq(e0.reason, VCPU_END_HLT);
+	cr_assert_eq(e1.reason, VCPU_END_STOPPED);
+	cr_assert_eq(g_rec.join_self, -EINVAL, "a vCPU joined itself");
+	cr_assert_eq(atomic_load(&g_rec.stopped_calls), 2);
+	cr_assert_eq(vcpu_set_wait_any(g_fx.set, 0, &who), 0);
+	cr_assert_eq(who, v0);
 }
