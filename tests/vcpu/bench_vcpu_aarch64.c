@@ -192,7 +192,8 @@ int bench_arch_extra(struct kvmio_system *sys)
 	pthread_cond_init(&c.cond, NULL);
 	r = svm_open(&lib, sys, &h);
 	if (r < 0) {
-		printf("  SUSPEND/WAKEUP figures: SKIP (no vGICv2: %s)\n", strerror(-r));
+		printf("[SKIP] vcpu_bench: SUSPEND/WAKEUP figures need a vGICv2 (%s)\n",
+		       strerror(-r));
 		return 0;
 	}
 	c.vm = lib.vm;

@@ -4,8 +4,6 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
 #include <time.h>
 
 void fx_open(struct fx *f, uint64_t ram_gpa, size_t ram_size)
@@ -70,17 +68,3 @@ uint64_t fx_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-/*
- * Criterion's runner keeps its shared state in POSIX shared memory; a minimal host
- * (the emulated KVM host's busybox init) may have no /dev/shm. Give it one, before
- * Criterion's main() runs.
- */
-__attribute__((constructor)) static void fx_ensure_dev_shm(void)
-{
-	struct stat st;
-
-	if (stat("/dev/shm", &st) == 0 || stat("/dev", &st) != 0)
-		return;
-	if (mkdir("/dev/shm", 01777) == 0)
-		mount("tmpfs", "/dev/shm", "tmpfs", 0, "mode=1777");
-}
