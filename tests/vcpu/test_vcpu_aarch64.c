@@ -461,6 +461,7 @@ Test(vcpu_a64, denied_with_secondary_on_then_honoured_after_cpu_off)
 	cr_assert_eq((int32_t)T.results[1], CVMM_PSCI_RET_DENIED, "with CPU 1 on: %ld",
 	             (long)T.results[1]);
 	cr_assert_eq(T.suspended, 0);
+	cr_assert_eq(T.policy_calls, 0, "the policy was asked with CPU 1 on");
 	/* CPU 1 is on (it reports) and keeps running after the denial. */
 	uint64_t t0 = fx_now_ms();
 	while (!T.secondary_on && fx_now_ms() - t0 < 20000)
@@ -503,10 +504,12 @@ Test(vcpu_a64, policy_deny_gives_denied)
 	setup(true, false);
 	T.policy_allow = false;
 	call(FN_SS64, entry_of(vt_a64_resume), 1, 0);
+	call(FN_SS64, 0x1000, 2, 0); /* a refusal ranks before a bad entry point */
 	start();
 	cr_assert_eq(join0().reason, VCPU_END_SHUTDOWN);
 	cr_assert_eq((int32_t)T.results[0], CVMM_PSCI_RET_DENIED);
-	cr_assert_eq(T.policy_calls, 1);
+	cr_assert_eq((int32_t)T.results[1], CVMM_PSCI_RET_DENIED);
+	cr_assert_eq(T.policy_calls, 2);
 	cr_assert_eq(T.suspended, 0);
 }
 

@@ -139,9 +139,16 @@ int vcpu_arch_suspend_exit(struct vcpu *v)
 	env.caller_index = CVMM_PSCI_NO_CALLER;
 	env.ram = set->ram;
 	env.n_ram = set->n_ram;
-	env.policy_deny =
-	    h->suspend_allowed && !h->suspend_allowed(h->opaque, v, args.entry, args.context_id);
 	r = psci_system_suspend_decide(&args, &env, &d);
+	/*
+	 * The embedder's policy is asked once every other core is OFF; psci then ranks its
+	 * refusal (DENIED) before a bad entry point, as it ranks the checks.
+	 */
+	if (r == 0 && (d.honour || d.reason == CVMM_PSCI_SUSPEND_BAD_ENTRY) && h->suspend_allowed &&
+	    !h->suspend_allowed(h->opaque, v, args.entry, args.context_id)) {
+		env.policy_deny = true;
+		r = psci_system_suspend_decide(&args, &env, &d);
+	}
 	free(cores);
 	if (r < 0 || !d.honour) {
 		vcpu_exclusive_leave(v);

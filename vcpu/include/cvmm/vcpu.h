@@ -115,9 +115,9 @@ struct vcpu_handlers {
 	           bool is_write);
 
 	/*
-	 * aarch64 SYSTEM_SUSPEND policy, asked (with the other vCPUs paused) for a call
-	 * that every other core being OFF would allow. Return true to allow; false denies
-	 * it with DENIED. NULL allows.
+	 * aarch64 SYSTEM_SUSPEND policy, asked (with the other vCPUs paused) only when every
+	 * other core is OFF. Return true to allow; false denies the call with DENIED (even
+	 * one whose entry point is bad). NULL allows.
 	 */
 	bool (*suspend_allowed)(void *opaque, struct vcpu *vcpu, uint64_t entry,
 	                        uint64_t context_id);
