@@ -8,6 +8,7 @@
 	.globl vt_x86_spin_start, vt_x86_spin_end
 	.globl vt_x86_long_start, vt_x86_long_end
 	.globl vt_x86_cpuid_start, vt_x86_cpuid_end
+	.globl vt_x86_rep_start, vt_x86_rep_end
 
 	.code16
 /* Real mode: each kind of access once, echoing what it reads, then hlt. */
@@ -48,6 +49,19 @@ vt_x86_cpuid_start:
 	out	%eax, $0x10
 	hlt
 vt_x86_cpuid_end:
+
+/* Real mode: "abc" through rep outsb to port 0x1a (one exit, three accesses), hlt. */
+vt_x86_rep_start:
+	call	1f			/* where am I: the payload may load anywhere */
+1:	pop	%si
+	add	$(2f - 1b), %si
+	mov	$3, %cx
+	mov	$0x1a, %dx
+	cld
+	rep outsb
+	hlt
+2:	.ascii	"abc"
+vt_x86_rep_end:
 
 	.code64
 /* Long mode (identity-mapped): PIO write, MMIO write of a 64-bit value, hlt. rdi holds

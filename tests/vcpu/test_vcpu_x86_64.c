@@ -17,6 +17,7 @@ extern const uint8_t vt_x86_count_start[], vt_x86_count_end[];
 extern const uint8_t vt_x86_spin_start[], vt_x86_spin_end[];
 extern const uint8_t vt_x86_long_start[], vt_x86_long_end[];
 extern const uint8_t vt_x86_cpuid_start[], vt_x86_cpuid_end[];
+extern const uint8_t vt_x86_rep_start[], vt_x86_rep_end[];
 
 #define RAM_SIZE 0x80000u /* 512 KiB at 0; 0xd0000 is MMIO */
 #define LOAD 0x1000u
@@ -525,4 +526,25 @@ Test(vcpu_x86, stopped_handler_stops_the_whole_set)
 	cr_assert_eq(atomic_load(&g_rec.stopped_calls), 2);
 	cr_assert_eq(vcpu_set_wait_any(g_fx.set, 0, &who), 0);
 	cr_assert_eq(who, v0);
+}
+
+Test(vcpu_x86, rep_outsb_gives_one_handler_call_per_element)
+{
+	setup_vm(vt_x86_rep_start, vt_x86_rep_end);
+	struct vcpu *v = add_vcpu(0);
+	cr_assert_eq(vcpu_start(v), 0);
+	struct vcpu_end end;
+	cr_assert_eq(vcpu_join(v, &end), 0);
+	cr_assert_eq(end.reason, VCPU_END_HLT, "ended: %s", vcpu_end_reason_name(end.reason));
+	cr_assert_eq(g_rec.n, 3);
+	for (int i = 0; i < 3; i++)
+		cr_assert(g_rec.log[i].kind == 'p' && g_rec.log[i].write &&
+		              g_rec.log[i].addr == 0x1a && g_rec.log[i].len == 1 &&
+		              g_rec.log[i].value == (uint64_t)('a' + i),
+		          "access %d: port %#lx value %#lx", i, (unsigned long)g_rec.log[i].addr,
+		          (unsigned long)g_rec.log[i].value);
+	struct vcpu_stats s;
+	vcpu_get_stats(v, &s);
+	cr_log_info("rep outsb: %lu PIO exits for 3 bytes", (unsigned long)s.exits_pio);
+	cr_assert_leq(s.exits_pio, 3);
 }
