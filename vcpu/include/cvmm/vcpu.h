@@ -315,8 +315,8 @@ struct vcpu_end vcpu_get_end(const struct vcpu *vcpu);
 /*
  * vcpu_get_mp_state() - the vCPU's KVM MP state (KVM_MP_STATE_*). A running vCPU is
  * paused for the read and resumed after it (KVM_GET_MP_STATE would otherwise block
- * until it leaves KVM_RUN). Not from a vCPU thread for another running vCPU of the
- * same set while that thread is in a handler (use it from outside the vCPU threads).
+ * until it leaves KVM_RUN); a suspended one stays suspended. From its own handlers it
+ * reads directly.
  * Returns 0 or -errno.
  */
 int vcpu_get_mp_state(struct vcpu *vcpu, uint32_t *mp_state);
