@@ -28,3 +28,4 @@ endif()
 
 get_filename_component(CVMM_SOURCE_ROOT "${CMAKE_CURRENT_LIST_DIR}/.." ABSOLUTE)
 list(APPEND CMAKE_MODULE_PATH "${CMAKE_CURRENT_LIST_DIR}")
+include(${CMAKE_CURRENT_LIST_DIR}/CvmmFuzz.cmake)
