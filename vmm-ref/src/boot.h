@@ -21,6 +21,7 @@ struct vmm_boot_request {
 	const char *cmdline;
 	uint32_t vcpus;
 	uint32_t gic_version; /* arm64: 2 or 3 */
+	uint32_t num_virtio;  /* virtio-mmio slots 0..num_virtio-1 in use (arm64: FDT nodes) */
 };
 
 struct vmm_boot_info {

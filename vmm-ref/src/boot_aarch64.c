@@ -89,6 +89,20 @@ int vmm_boot_prepare(const struct vmm_boot_request *req, struct vmm_boot_info *o
 	fdt_cfg->bootargs = req->cmdline;
 	fdt_cfg->initrd_start = out->initrd_addr;
 	fdt_cfg->initrd_size = out->initrd_size;
+	if (req->num_virtio > VMM_A64_VIRTIO_SLOTS || req->num_virtio > VMM_FDT_MAX_VIRTIO) {
+		ret = -EINVAL;
+		snprintf(err, err_size, "%u virtio devices are more than %u slots",
+		         req->num_virtio, VMM_A64_VIRTIO_SLOTS);
+		goto out;
+	}
+	fdt_cfg->num_virtio = req->num_virtio;
+	for (uint32_t i = 0; i < req->num_virtio; i++)
+		fdt_cfg->virtio[i] = (struct vmm_fdt_mmio){
+		    .base = VMM_A64_VIRTIO_BASE + i * VMM_A64_VIRTIO_SIZE,
+		    .size = VMM_A64_VIRTIO_SIZE,
+		    .spi = VMM_A64_VIRTIO_SPI_BASE + i,
+		    .trigger = VMM_FDT_IRQ_LEVEL_HIGH,
+		};
 	ret = vmm_fdt_aarch64_build(fdt_cfg, fdt, FDT_RESERVE);
 	if (ret < 0) {
 		snprintf(err, err_size, "cannot build the device tree");

@@ -1,0 +1,163 @@
+/*
+ * The running VM, split in two:
+ *
+ *   machine.c          arch-neutral: opens KVM, creates the VM and guest RAM (vm-memory,
+ *                      one KVM memory slot per region), loads the kernel (boot.h), creates
+ *                      the console UART, the RTC and the virtio-mmio devices (devices.h,
+ *                      virtio.h) on the MMIO or PIO bus, the vCPU set (vcpu.h) with its
+ *                      handlers, and runs the epoll event loop on the main thread: console
+ *                      input (raw terminal, Ctrl-A x quits), the RTC's timerfd, virtio
+ *                      queue notifications through ioeventfds, SIGTERM/SIGINT through a
+ *                      signalfd, and vCPU events through an eventfd.
+ *   machine_<arch>.c   the architecture: where devices sit and which interrupt lines they
+ *                      use (struct vmm_arch_desc), the interrupt controller, how a line is
+ *                      driven, the vCPUs' boot state, and any extra platform device.
+ *
+ * Order of calls from machine.c into the arch part:
+ *   vmm_arch_describe()          (before anything is created)
+ *   vmm_arch_vm_type()           (KVM_CREATE_VM type)
+ *   vmm_arch_create()            (VM and guest RAM exist; no vCPU, no device yet:
+ *                                 create the interrupt controller here)
+ *   vmm_arch_boot_request()      (fill the arch fields of the boot request)
+ *   vmm_arch_add_devices()       (the neutral devices are on their buses)
+ *   vmm_arch_create_vcpus()      (kernel loaded; env->vcpus exists: create every vCPU
+ *                                 with vcpu_create(), then finish the interrupt
+ *                                 controller)
+ *   vmm_arch_set_irq()           (any thread, any time after vmm_arch_create())
+ *   vmm_arch_destroy()           (after the vCPU set is destroyed)
+ *
+ * Process exit statuses of vmm_machine_run() (and so of vmm-ref):
+ *   VMM_EXIT_POWEROFF 0   the guest powered off (PSCI SYSTEM_OFF, x86 shutdown)
+ *   VMM_EXIT_RUNTIME  1   a runtime failure or a guest crash; one line on stderr
+ *   VMM_EXIT_USAGE    2   a usage error (command line)
+ *   VMM_EXIT_RESET    3   the guest asked for a reset (PSCI SYSTEM_RESET, i8042 reset)
+ *   VMM_EXIT_SIGNAL   0   SIGTERM or SIGINT, or the console escape: the VM was stopped and
+ *                         its disks flushed (a requested, clean end)
+ *
+ * Not thread-safe unless said otherwise: everything but vmm_arch_set_irq() and
+ * vmm_machine_request_exit() runs on the main thread.
+ */
+#ifndef VMM_MACHINE_H
+#define VMM_MACHINE_H
+
+#include "boot.h"
+#include "cli.h"
+
+#include <cvmm/devices.h>
+#include <cvmm/kvm_ioctls.h>
+#include <cvmm/vcpu.h>
+#include <cvmm/vm_memory.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define VMM_EXIT_POWEROFF 0
+#define VMM_EXIT_RUNTIME 1
+#define VMM_EXIT_USAGE 2
+#define VMM_EXIT_RESET 3
+#define VMM_EXIT_SIGNAL 0
+
+/*
+ * Runs the VM cfg describes until it ends. Prints one line on stderr for a failure.
+ * Returns a VMM_EXIT_* status for the process.
+ */
+int vmm_machine_run(const struct vmm_config *cfg);
+
+/* ------------------------------------------------------------------------------------
+ * What machine.c shares with the arch part
+ * ------------------------------------------------------------------------------------ */
+
+/*
+ * The VM as the arch part sees it. machine.c owns every object here; the arch part uses
+ * them and must not destroy them.
+ */
+struct vmm_machine_env {
+	const struct vmm_config *cfg;
+	struct kvmio_system *sys;
+	struct kvmio_vm *vm;
+	struct vmem_map *mem;     /* guest RAM, registered with KVM */
+	uint64_t mem_bytes;       /* all guest RAM */
+	struct vdev_bus *mmio;    /* MMIO exits are dispatched here */
+	struct vdev_bus *pio;     /* port IO exits (x86) are dispatched here */
+	struct vcpu_set *vcpus;   /* NULL until vmm_arch_create_vcpus() */
+	struct vmm_machine *priv; /* machine.c's own state */
+};
+
+/*
+ * Asks the event loop to end the VM with a VMM_EXIT_* status (the first request wins),
+ * e.g. from an i8042 reset callback. Thread-safe; async-signal-unsafe.
+ */
+void vmm_machine_request_exit(struct vmm_machine_env *env, int status);
+
+/* A log line on stderr at level (shown when cfg->log_level allows it). Thread-safe. */
+void vmm_machine_log(const struct vmm_machine_env *env, enum vmm_log_level level,
+                     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* ------------------------------------------------------------------------------------
+ * The arch part (machine_<arch>.c)
+ * ------------------------------------------------------------------------------------ */
+
+struct vmm_arch;
+
+/* Where machine.c puts the devices it creates, and which interrupt lines they get. An
+   interrupt line is the arch's own number, given back to vmm_arch_set_irq(). */
+struct vmm_arch_desc {
+	bool system_suspend; /* the vcpu library handles PSCI SYSTEM_SUSPEND (arm64) */
+
+	bool uart_on_pio;        /* the 16550 sits on the PIO bus (x86 0x3f8), else MMIO */
+	uint64_t uart_base;      /* bus address */
+	unsigned int uart_shift; /* register spacing, 1 << uart_shift bytes */
+	uint32_t uart_irq;
+
+	bool has_rtc; /* a PL031 on MMIO */
+	uint64_t rtc_base;
+	uint32_t rtc_irq;
+
+	/* virtio-mmio slot i: MMIO at virtio_base + i * virtio_stride, line virtio_irq + i */
+	uint64_t virtio_base, virtio_stride;
+	uint32_t virtio_irq, virtio_slots;
+};
+
+/* Fills desc with the arch's machine. */
+void vmm_arch_describe(struct vmm_arch_desc *desc);
+
+/* The KVM_CREATE_VM type for this machine (0 for the default). */
+unsigned long vmm_arch_vm_type(const struct vmm_machine_env *env);
+
+/*
+ * Creates the arch state: the interrupt controller (arm64: the vGIC, v3 or v2, whichever
+ * KVM offers; its addresses and line count are set here, before any vCPU exists).
+ * Returns 0, or a negative errno with one line of text in err.
+ */
+int vmm_arch_create(struct vmm_machine_env *env, struct vmm_arch **out, char *err,
+                    size_t err_size);
+
+/* Fills the arch fields of the boot request (arm64: gic_version). */
+void vmm_arch_boot_request(struct vmm_arch *arch, struct vmm_boot_request *req);
+
+/*
+ * Adds devices only this arch has (x86: i8042, CMOS) to env->mmio / env->pio. Called once
+ * the neutral devices are on their buses. Returns 0, or a negative errno with err filled.
+ */
+int vmm_arch_add_devices(struct vmm_arch *arch, char *err, size_t err_size);
+
+/*
+ * Creates every vCPU (cfg->vcpus of them) in env->vcpus, in the boot state for the
+ * loaded kernel described by boot (arm64: vCPU 0 at the entry with x0 = the FDT, the
+ * others powered off for PSCI CPU_ON), then finishes the interrupt controller (arm64:
+ * KVM_DEV_ARM_VGIC_CTRL_INIT). Returns 0, or a negative errno with err filled.
+ */
+int vmm_arch_create_vcpus(struct vmm_arch *arch, const struct vmm_boot_info *boot, char *err,
+                          size_t err_size);
+
+/*
+ * Drives interrupt line (a vmm_arch_desc line) to level. Thread-safe. Returns 0 or a
+ * negative errno.
+ */
+int vmm_arch_set_irq(struct vmm_arch *arch, uint32_t line, bool level);
+
+/* Frees the arch state (NULL accepted); called after the vCPU set is destroyed. */
+void vmm_arch_destroy(struct vmm_arch *arch);
+
+#endif
