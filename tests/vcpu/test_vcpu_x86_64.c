@@ -42,7 +42,11 @@ struct rec {
 	_Atomic int stopped_calls;
 	bool stop_all_on_end; /* the stopped handler stops the whole set */
 	struct vcpu_set *set;
-	int join_self; /* vcpu_join() of itself from the stopped handler */
+	int join_self;                 /* vcpu_join() of itself from the stopped handler */
+	int started_result;            /* what the thread_started handler returns */
+	_Atomic int started_calls;     /* thread_started calls */
+	_Atomic bool started_on_vcpu;  /* ... made on the vCPU's own thread */
+	_Atomic int accesses_at_start; /* accesses logged when thread_started ran */
 };
 
 static void rec_add(struct rec *r, char kind, bool write, uint64_t addr, const uint8_t *data,
@@ -103,6 +107,19 @@ static void on_stopped(void *opaque, struct vcpu *vcpu, const struct vcpu_end *e
 
 static struct rec g_rec;
 static struct fx g_fx;
+static pthread_t g_test_thread;
+
+static int on_thread_started(void *opaque, struct vcpu *vcpu)
+{
+	struct rec *r = opaque;
+	(void)vcpu;
+	atomic_fetch_add(&r->started_calls, 1);
+	atomic_store(&r->started_on_vcpu, !pthread_equal(pthread_self(), g_test_thread));
+	pthread_mutex_lock(&r->lock);
+	atomic_store(&r->accesses_at_start, r->n);
+	pthread_mutex_unlock(&r->lock);
+	return r->started_result;
+}
 
 static void setup_vm(const uint8_t *start, const uint8_t *end)
 {
@@ -110,8 +127,12 @@ static void setup_vm(const uint8_t *start, const uint8_t *end)
 	pthread_mutex_init(&g_rec.lock, NULL);
 	fx_open(&g_fx, 0, RAM_SIZE);
 	fx_load(&g_fx, LOAD, start, end);
-	struct vcpu_handlers h = {
-	    .opaque = &g_rec, .mmio = on_mmio, .pio = on_pio, .stopped = on_stopped};
+	g_test_thread = pthread_self();
+	struct vcpu_handlers h = {.opaque = &g_rec,
+	                          .mmio = on_mmio,
+	                          .pio = on_pio,
+	                          .stopped = on_stopped,
+	                          .thread_started = on_thread_started};
 	fx_set(&g_fx, &h, false);
 }
 
@@ -237,6 +258,38 @@ Test(vcpu_x86, handler_error_ends_the_loop)
 	cr_assert_eq(end.error, -EIO);
 	cr_assert_eq(end.exit_reason, KVM_EXIT_IO);
 	cr_assert_eq(g_rec.n, 1);
+}
+
+Test(vcpu_x86, thread_started_runs_on_the_vcpu_thread_before_the_guest)
+{
+	setup_vm(vt_x86_dispatch_start, vt_x86_dispatch_end);
+	struct vcpu *v = add_vcpu(0);
+	cr_assert_eq(vcpu_start(v), 0);
+	struct vcpu_end end;
+	cr_assert_eq(vcpu_join(v, &end), 0);
+	cr_assert_eq(end.reason, VCPU_END_HLT);
+	cr_assert_eq(atomic_load(&g_rec.started_calls), 1);
+	cr_assert(atomic_load(&g_rec.started_on_vcpu), "thread_started ran on the caller's thread");
+	cr_assert_eq(atomic_load(&g_rec.accesses_at_start), 0,
+	             "the guest ran before thread_started");
+	cr_assert_eq(g_rec.n, 7);
+}
+
+Test(vcpu_x86, thread_started_error_ends_before_any_guest_code)
+{
+	setup_vm(vt_x86_dispatch_start, vt_x86_dispatch_end);
+	g_rec.started_result = -EPERM;
+	struct vcpu *v = add_vcpu(0);
+	cr_assert_eq(vcpu_start(v), 0);
+	struct vcpu_end end;
+	cr_assert_eq(vcpu_join(v, &end), 0);
+	cr_assert_eq(end.reason, VCPU_END_HANDLER);
+	cr_assert_eq(end.error, -EPERM);
+	cr_assert_eq(g_rec.n, 0, "the guest ran %d accesses", g_rec.n);
+	cr_assert_eq(atomic_load(&g_rec.stopped_calls), 1);
+	struct vcpu_stats s;
+	vcpu_get_stats(v, &s);
+	cr_assert_eq(s.runs, 0);
 }
 
 Test(vcpu_x86, pause_resume_many_cycles_no_progress_while_paused)

@@ -187,6 +187,14 @@ void *vcpu_thread_main(void *arg)
 	int r;
 
 	vcpu_thread_signals(set);
+	if (set->h.thread_started) {
+		r = set->h.thread_started(set->h.opaque, v);
+		if (r < 0) {
+			end.reason = VCPU_END_HANDLER;
+			end.error = r;
+			goto ended;
+		}
+	}
 	for (;;) {
 		/* in_run first, pending second: see vcpu_request_locked(). */
 		atomic_store(&v->in_run, true);
@@ -218,6 +226,7 @@ void *vcpu_thread_main(void *arg)
 			break;
 	}
 
+ended:
 	if (set->h.stopped)
 		set->h.stopped(set->h.opaque, v, &end);
 	pthread_mutex_lock(&set->lock);

@@ -130,6 +130,14 @@ struct vcpu_handlers {
 
 	/* The vCPU's loop has ended (called once, on its thread, just before it exits). */
 	void (*stopped)(void *opaque, struct vcpu *vcpu, const struct vcpu_end *end);
+
+	/*
+	 * Called once on the vCPU's new thread, before its first KVM_RUN: the place for
+	 * per-thread set-up such as installing the thread's seccomp filter. Return 0 to go
+	 * on, or a negative errno to end the loop at once (VCPU_END_HANDLER, no guest code
+	 * run).
+	 */
+	int (*thread_started)(void *opaque, struct vcpu *vcpu);
 };
 
 /* VM-wide settings. Zero-initialise, then set what you need. */
