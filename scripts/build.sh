@@ -1,16 +1,17 @@
 #!/bin/bash
 # Configures and builds cvmm for one target into build/<target>:
-#   build.sh x86_64 | aarch64 | x86_64-clang   [extra cmake arguments...]
+#   build.sh x86_64 | aarch64 | fuzz   [extra cmake arguments...]
+# fuzz is an x86_64 build with clang and the libFuzzer harnesses (CVMM_FUZZ).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/common.sh"
 
-target=${1:?usage: build.sh x86_64|aarch64|x86_64-clang [cmake args...]}; shift
+target=${1:?usage: build.sh x86_64|aarch64|fuzz [cmake args...]}; shift
 dir=$CVMM_ROOT/build/$target
 args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCVMM_WERROR=ON)
 case $target in
 x86_64) export CC=gcc ;;
-x86_64-clang) export CC=clang ;;
+fuzz) export CC=clang; args+=(-DCVMM_FUZZ=ON) ;;
 aarch64) args+=(-DCMAKE_TOOLCHAIN_FILE="$CVMM_ROOT/cmake/toolchain-aarch64.cmake") ;;
 *) die "build.sh: unknown target $target" ;;
 esac

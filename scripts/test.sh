@@ -1,10 +1,12 @@
 #!/bin/bash
 # The whole test suite, from a fresh Debian 12 machine (as root): installs what it needs,
-# builds x86_64 (gcc and clang, warnings as errors) and aarch64, then runs with ctest
+# builds x86_64 with gcc, x86_64 with clang and the fuzzers, and aarch64 (warnings are
+# errors in each), then runs with ctest
 #   - the x86_64 unit tests and KVM tests on this machine's /dev/kvm,
 #   - the x86_64 KVM tests in the emulated x86_64 host,
 #   - the aarch64 unit tests under qemu-user,
-#   - the aarch64 KVM tests in the emulated arm64 host.
+#   - the aarch64 KVM tests and end-to-end guest tests in the emulated arm64 host,
+#   - each libFuzzer harness for CVMM_FUZZ_SECONDS (default 20) from its seed corpus.
 # Exits non-zero when any test fails.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -12,14 +14,36 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 "$here/setup.sh"
 "$here/build.sh" x86_64
-"$here/build.sh" x86_64-clang -DCVMM_BUILD_TESTS=OFF
 "$here/build.sh" aarch64
+"$here/build.sh" fuzz -DCVMM_FUZZ_SECONDS="${CVMM_FUZZ_SECONDS:-20}"
 
-status=0
-for target in x86_64 aarch64; do
-	log "running the $target tests"
-	ctest --test-dir "$CVMM_ROOT/build/$target" -j "$(nproc)" --output-on-failure \
-		--timeout 900 || status=1
-done
-[ $status = 0 ] && log "all tests passed" || log "some tests failed"
+logs=$CVMM_ROOT/build/test-logs
+mkdir -p "$logs"
+passed=0 failed=0 skipped=0 status=0
+# run_ctest NAME ctest-args...: runs ctest, keeps its output, adds up its counts.
+run_ctest() {
+	local name=$1; shift
+	log "running the $name tests"
+	ctest "$@" -j "$(nproc)" --output-on-failure 2>&1 | tee "$logs/$name.log"
+	[ "${PIPESTATUS[0]}" = 0 ] || status=1
+	local line total nfail nskip
+	line=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$logs/$name.log" | tail -n1)
+	if [ -z "$line" ]; then
+		log "$name: ctest printed no result"
+		status=1
+		return
+	fi
+	nfail=$(sed -E 's/.* ([0-9]+) tests? failed.*/\1/' <<<"$line")
+	total=$(sed -E 's/.*out of ([0-9]+).*/\1/' <<<"$line")
+	nskip=$(grep -cE '^ *[0-9]+ - .* \(Skipped\)$' "$logs/$name.log" || true)
+	passed=$((passed + total - nfail - nskip))
+	failed=$((failed + nfail))
+	skipped=$((skipped + nskip))
+}
+
+run_ctest x86_64 --test-dir "$CVMM_ROOT/build/x86_64" --timeout 900
+run_ctest aarch64 --test-dir "$CVMM_ROOT/build/aarch64" --timeout 900
+run_ctest fuzz --test-dir "$CVMM_ROOT/build/fuzz" -L fuzz
+
+echo "suite: $passed passed, $failed failed, $skipped skipped"
 exit $status
