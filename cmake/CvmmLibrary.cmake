@@ -66,6 +66,9 @@ function(cvmm_add_library)
       string(APPEND CVMM_PC_LIBS " -l${l}")
     endif()
   endforeach()
+  # Relocatable: the prefix is found from the .pc file's own place, so an install with
+  # `cmake --install --prefix` anywhere works.
+  file(RELATIVE_PATH CVMM_PC_TO_PREFIX "/p/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/p")
   set(CVMM_PC_NAME ${pc_name})
   set(CVMM_PC_DESCRIPTION "${A_DESCRIPTION}")
   set(CVMM_PC_LIBNAME ${t})

@@ -1,0 +1,42 @@
+#!/bin/bash
+# Installs the cvmm build tree into a fresh prefix, then builds examples/tiny-vmm against
+# that install twice, through CMake's find_package and through pkg-config, and runs both
+# (where KVM is available: otherwise exit 77, a ctest skip, after the builds succeeded).
+#   build-examples.sh BUILD_DIR SOURCE_DIR WORK_DIR C_COMPILER RUN(yes|no) [TOOLCHAIN_FILE]
+set -euo pipefail
+build=$1 src=$2 work=$3 cc=$4 run=$5 toolchain=${6:-}
+
+rm -rf "$work"
+mkdir -p "$work"
+prefix=$work/prefix
+cmake --install "$build" --prefix "$prefix" >"$work/install.log"
+
+example=$src/examples/tiny-vmm
+args=(-DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_COMPILER="$cc")
+[ -z "$toolchain" ] || args+=(-DCMAKE_TOOLCHAIN_FILE="$toolchain")
+cmake -S "$example" -B "$work/cmake-build" "${args[@]}" >"$work/configure.log"
+cmake --build "$work/cmake-build" >"$work/build.log"
+echo "built with find_package: $work/cmake-build/tiny-vmm"
+
+arch=$("$cc" -dumpmachine)
+case $arch in aarch64*) guest=guest_aarch64.S ;; *) guest=guest_x86_64.S ;; esac
+flags=$(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" PKG_CONFIG_LIBDIR="$prefix/lib/pkgconfig" \
+	pkg-config --cflags --libs cvmm-vcpu cvmm-vm-memory)
+echo "pkg-config: $flags"
+# shellcheck disable=SC2086
+"$cc" -o "$work/tiny-vmm-pc" "$example/main.c" "$example/$guest" $flags
+echo "built with pkg-config: $work/tiny-vmm-pc"
+
+if [ "$run" != yes ]; then
+	echo "not run: this build's binaries do not run on this machine's KVM"
+	exit 0
+fi
+if [ ! -e /dev/kvm ]; then
+	echo "[SKIP] no /dev/kvm: both builds succeeded but cannot run here"
+	exit 77
+fi
+for bin in "$work/cmake-build/tiny-vmm" "$work/tiny-vmm-pc"; do
+	out=$("$bin")
+	echo "$bin: $out"
+	[ "$out" = "Hello from a cvmm guest" ] || { echo "unexpected output from $bin"; exit 1; }
+done
