@@ -91,8 +91,8 @@ struct vmm_machine_env {
 void vmm_machine_request_exit(struct vmm_machine_env *env, int status);
 
 /* A log line on stderr at level (shown when cfg->log_level allows it). Thread-safe. */
-void vmm_machine_log(const struct vmm_machine_env *env, enum vmm_log_level level,
-                     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void vmm_machine_log(const struct vmm_machine_env *env, enum vmm_log_level level, const char *fmt,
+                     ...) __attribute__((format(printf, 3, 4)));
 
 /* ------------------------------------------------------------------------------------
  * The arch part (machine_<arch>.c)
@@ -130,8 +130,7 @@ unsigned long vmm_arch_vm_type(const struct vmm_machine_env *env);
  * KVM offers; its addresses and line count are set here, before any vCPU exists).
  * Returns 0, or a negative errno with one line of text in err.
  */
-int vmm_arch_create(struct vmm_machine_env *env, struct vmm_arch **out, char *err,
-                    size_t err_size);
+int vmm_arch_create(struct vmm_machine_env *env, struct vmm_arch **out, char *err, size_t err_size);
 
 /* Fills the arch fields of the boot request (arm64: gic_version). */
 void vmm_arch_boot_request(struct vmm_arch *arch, struct vmm_boot_request *req);

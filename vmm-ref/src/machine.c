@@ -1,0 +1,931 @@
+/*
+ * The arch-neutral VM: guest RAM, devices, the vCPU set and the epoll event loop on the
+ * main thread (machine.h describes the split with machine_<arch>.c).
+ */
+#define _GNU_SOURCE
+#include "machine.h"
+
+#include "kernel_file.h"
+#ifdef VMM_REF_HAVE_SANDBOX
+#include "sandbox.h"
+#endif
+
+#include <cvmm/virtio.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MIB (1024ull * 1024ull)
+#define CONSOLE_ESCAPE 0x01 /* Ctrl-A, then x quits (as in QEMU) */
+#define INPUT_BUF 256u
+#define VIRTIO_NOTIFY_OFF 0x50u
+
+/* What an epoll event is about: the kind in the high half of data.u64, an index below. */
+enum ev_kind {
+	EV_SIGNAL = 1,
+	EV_VCPU,
+	EV_EXIT,
+	EV_RTC,
+	EV_STDIN,
+	EV_INPUT_SPACE,
+	EV_VIRTIO,
+};
+#define EV(kind, idx) (((uint64_t)(kind) << 32) | (uint32_t)(idx))
+
+struct vmm_slot {
+	struct vdev_virtio_mmio *t;
+	struct vdev_virtio_blk *blk;
+	struct vdev_virtio_rng *rng;
+	int disk_fd; /* flushed at the end */
+	uint16_t nq;
+	int qfd[VDEV_VIRTIO_MAX_QUEUES];
+};
+
+struct vmm_machine {
+	struct vmm_machine_env env;
+	struct vmm_arch_desc desc;
+	struct vmm_arch *arch;
+
+	int epfd, sigfd, vcpu_evfd, exit_evfd, rtc_tfd, space_evfd;
+	atomic_int exit_status; /* -1 until a status is requested */
+
+	struct vdev_uart *uart;
+	struct vdev_rtc *rtc;
+	struct vmm_slot slots[VMM_DISKS_MAX + 1];
+	uint32_t nslots;
+
+	int out_fd, in_fd; /* console; -1 when none */
+	bool out_owned, in_watched, tty_raw, escape;
+	struct termios saved_tty;
+	uint8_t in_buf[INPUT_BUF];
+	size_t in_len, in_off;
+
+	/* Set when a vCPU resumes from SYSTEM_SUSPEND; the first device access after it
+	   re-drives every asserted line (the vGIC loses a pending level across the guest's
+	   GIC restore: PLATFORM.md). */
+	atomic_bool replay_pending;
+	atomic_uint suspends, resumes;
+};
+
+/* ---------------------------------------------------------------------------------------
+ * Logging and exit requests
+ * ------------------------------------------------------------------------------------- */
+
+static void vlog_line(const char *prefix, const char *fmt, va_list ap)
+{
+	char line[512];
+	int n = snprintf(line, sizeof(line), "vmm-ref: %s", prefix);
+
+	if (n < 0)
+		return;
+	vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+	n = (int)strlen(line);
+	line[n++] = '\n';
+	/* One write, so lines from vCPU threads do not interleave; \r for a raw terminal. */
+	if (isatty(STDERR_FILENO) && n < (int)sizeof(line)) {
+		line[n - 1] = '\r';
+		line[n++] = '\n';
+	}
+	if (write(STDERR_FILENO, line, (size_t)n) < 0) {
+		/* nowhere left to report it */
+	}
+}
+
+__attribute__((format(printf, 1, 2))) static void error_line(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog_line("", fmt, ap);
+	va_end(ap);
+}
+
+void vmm_machine_log(const struct vmm_machine_env *env, enum vmm_log_level level, const char *fmt,
+                     ...)
+{
+	char prefix[32];
+	va_list ap;
+
+	if (level > env->cfg->log_level)
+		return;
+	snprintf(prefix, sizeof(prefix), "%s: ", vmm_log_level_name(level));
+	va_start(ap, fmt);
+	vlog_line(prefix, fmt, ap);
+	va_end(ap);
+}
+
+void vmm_machine_request_exit(struct vmm_machine_env *env, int status)
+{
+	struct vmm_machine *m = env->priv;
+	int none = -1;
+	uint64_t one = 1;
+
+	atomic_compare_exchange_strong(&m->exit_status, &none, status);
+	if (write(m->exit_evfd, &one, sizeof(one)) < 0) {
+		/* the counter cannot overflow from these few writes */
+	}
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Interrupt lines and device callbacks
+ * ------------------------------------------------------------------------------------- */
+
+static int irq_assert(void *ctx, uint32_t line)
+{
+	struct vmm_machine *m = ctx;
+	return vmm_arch_set_irq(m->arch, line, true);
+}
+
+static int irq_deassert(void *ctx, uint32_t line)
+{
+	struct vmm_machine *m = ctx;
+	return vmm_arch_set_irq(m->arch, line, false);
+}
+
+static struct vdev_irq make_irq(struct vmm_machine *m, uint32_t line)
+{
+	return (struct vdev_irq){
+	    .assert_line = irq_assert, .deassert_line = irq_deassert, .ctx = m, .line = line};
+}
+
+/* The RTC's deadline (CLOCK_REALTIME ns, or -1) to the timerfd. Called with the RTC's
+   lock held, from whichever thread touched the RTC. */
+static void rtc_timer_changed(void *ctx, int64_t deadline_ns)
+{
+	struct vmm_machine *m = ctx;
+	struct itimerspec its = {0};
+
+	if (deadline_ns >= 0) {
+		its.it_value.tv_sec = deadline_ns / 1000000000;
+		its.it_value.tv_nsec = deadline_ns % 1000000000;
+		if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
+			its.it_value.tv_nsec = 1; /* zero would disarm */
+	}
+	timerfd_settime(m->rtc_tfd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+static void uart_input_space(void *ctx)
+{
+	struct vmm_machine *m = ctx;
+	uint64_t one = 1;
+
+	if (write(m->space_evfd, &one, sizeof(one)) < 0) {
+		/* a pending wake-up is already there */
+	}
+}
+
+static void replay_irqs(struct vmm_machine *m)
+{
+	vdev_uart_irq_replay(m->uart);
+	vdev_rtc_irq_replay(m->rtc);
+	for (uint32_t i = 0; i < m->nslots; i++)
+		vdev_virtio_mmio_irq_replay(m->slots[i].t);
+}
+
+/* ---------------------------------------------------------------------------------------
+ * vCPU handlers (on the vCPU threads)
+ * ------------------------------------------------------------------------------------- */
+
+static int on_bus(struct vmm_machine *m, struct vdev_bus *bus, uint64_t addr, uint8_t *data,
+                  uint32_t len, bool is_write)
+{
+	int ret;
+
+	if (atomic_exchange(&m->replay_pending, false))
+		replay_irqs(m);
+	ret = is_write ? vdev_bus_write(bus, addr, data, len) : vdev_bus_read(bus, addr, data, len);
+	if (ret < 0) /* no device there: reads give 0, writes are dropped, as on hardware */
+		vmm_machine_log(&m->env, VMM_LOG_DEBUG, "%s of %u bytes at %#llx: no device",
+		                is_write ? "write" : "read", len, (unsigned long long)addr);
+	return 0;
+}
+
+static int on_mmio(void *opaque, struct vcpu *v, uint64_t addr, uint8_t *data, uint32_t len,
+                   bool is_write)
+{
+	(void)v;
+	struct vmm_machine *m = opaque;
+	return on_bus(m, m->env.mmio, addr, data, len, is_write);
+}
+
+static int on_pio(void *opaque, struct vcpu *v, uint16_t port, uint8_t *data, uint32_t size,
+                  bool is_write)
+{
+	(void)v;
+	struct vmm_machine *m = opaque;
+	return on_bus(m, m->env.pio, port, data, size, is_write);
+}
+
+static bool on_suspend_allowed(void *opaque, struct vcpu *v, uint64_t entry, uint64_t ctx_id)
+{
+	struct vmm_machine *m = opaque;
+	bool ok = m->env.cfg->suspend == VMM_SUSPEND_HONOUR;
+
+	vmm_machine_log(&m->env, VMM_LOG_INFO,
+	                "vCPU %u: SYSTEM_SUSPEND (entry %#llx, context %#llx): %s", vcpu_id(v),
+	                (unsigned long long)entry, (unsigned long long)ctx_id,
+	                ok ? "honoured" : "denied (--suspend deny)");
+	return ok;
+}
+
+static void on_suspended(void *opaque, struct vcpu *v, uint64_t entry, uint64_t ctx_id)
+{
+	(void)v, (void)entry, (void)ctx_id;
+	struct vmm_machine *m = opaque;
+	atomic_fetch_add(&m->suspends, 1);
+}
+
+static void on_resumed(void *opaque, struct vcpu *v)
+{
+	struct vmm_machine *m = opaque;
+
+	atomic_fetch_add(&m->resumes, 1);
+	atomic_store(&m->replay_pending, true);
+	vmm_machine_log(&m->env, VMM_LOG_INFO, "vCPU %u: woke up from SYSTEM_SUSPEND", vcpu_id(v));
+}
+
+static void on_stopped(void *opaque, struct vcpu *v, const struct vcpu_end *end)
+{
+	(void)v, (void)end;
+	struct vmm_machine *m = opaque;
+	uint64_t one = 1;
+
+	if (write(m->vcpu_evfd, &one, sizeof(one)) < 0) {
+		/* the loop is woken by the counter already */
+	}
+}
+
+static int on_thread_started(void *opaque, struct vcpu *v)
+{
+	(void)v;
+	struct vmm_machine *m = opaque;
+
+	if (!m->env.cfg->seccomp)
+		return 0;
+#ifdef VMM_REF_HAVE_SANDBOX
+	return vmm_sandbox_install(VMM_THREAD_VCPU);
+#else
+	return 0;
+#endif
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Console
+ * ------------------------------------------------------------------------------------- */
+
+static void console_restore(struct vmm_machine *m)
+{
+	if (m->tty_raw) {
+		tcsetattr(m->in_fd, TCSAFLUSH, &m->saved_tty);
+		m->tty_raw = false;
+	}
+}
+
+static int console_open(struct vmm_machine *m)
+{
+	const struct vmm_config *cfg = m->env.cfg;
+
+	m->out_fd = m->in_fd = -1;
+	if (cfg->console == VMM_CONSOLE_FILE) {
+		m->out_fd = open(cfg->console_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (m->out_fd < 0) {
+			error_line("cannot open console file '%s': %s", cfg->console_path,
+			           strerror(errno));
+			return -1;
+		}
+		m->out_owned = true;
+	} else if (cfg->console == VMM_CONSOLE_STDIO) {
+		m->out_fd = STDOUT_FILENO;
+		m->in_fd = STDIN_FILENO;
+		if (isatty(m->in_fd) && tcgetattr(m->in_fd, &m->saved_tty) == 0) {
+			struct termios raw = m->saved_tty;
+			cfmakeraw(&raw);
+			if (tcsetattr(m->in_fd, TCSAFLUSH, &raw) == 0)
+				m->tty_raw = true;
+		}
+	}
+	return 0;
+}
+
+static void watch_stdin(struct vmm_machine *m, bool on)
+{
+	struct epoll_event ev = {.events = on ? EPOLLIN : 0, .data.u64 = EV(EV_STDIN, 0)};
+
+	if (m->in_fd >= 0 && m->in_watched != on &&
+	    epoll_ctl(m->epfd, EPOLL_CTL_MOD, m->in_fd, &ev) == 0)
+		m->in_watched = on;
+}
+
+/* Offers buffered input to the UART; stops reading stdin while some is left. */
+static void console_push(struct vmm_machine *m)
+{
+	while (m->in_off < m->in_len) {
+		int n = vdev_uart_push_input(m->uart, m->in_buf + m->in_off, m->in_len - m->in_off);
+		if (n <= 0)
+			break;
+		m->in_off += (size_t)n;
+	}
+	if (m->in_off < m->in_len) {
+		watch_stdin(m, false);
+		return;
+	}
+	m->in_off = m->in_len = 0;
+	watch_stdin(m, true);
+}
+
+/* Reads stdin; on a terminal, Ctrl-A x quits and Ctrl-A Ctrl-A sends one Ctrl-A. Returns
+   true when the escape asked to quit. */
+static bool console_input(struct vmm_machine *m)
+{
+	uint8_t raw[INPUT_BUF];
+	ssize_t n = read(m->in_fd, raw, sizeof(raw));
+
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		/* end of input: the guest keeps running without it */
+		epoll_ctl(m->epfd, EPOLL_CTL_DEL, m->in_fd, NULL);
+		m->in_watched = false;
+		m->in_fd = m->tty_raw ? m->in_fd : -1;
+		return false;
+	}
+	for (ssize_t i = 0; i < n; i++) {
+		uint8_t c = raw[i];
+		if (m->tty_raw && m->escape) {
+			m->escape = false;
+			if (c == 'x' || c == 'X')
+				return true;
+			if (c != CONSOLE_ESCAPE)
+				m->in_buf[m->in_len++] = CONSOLE_ESCAPE;
+		} else if (m->tty_raw && c == CONSOLE_ESCAPE) {
+			m->escape = true;
+			continue;
+		}
+		m->in_buf[m->in_len++] = c;
+	}
+	console_push(m);
+	return false;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Set-up
+ * ------------------------------------------------------------------------------------- */
+
+static int read_input(const char *what, const char *path, size_t max, struct vmm_file_buf *buf)
+{
+	int ret = vmm_file_read(path, max, buf);
+
+	if (ret == -EFBIG)
+		error_line("%s '%s' is larger than guest RAM", what, path);
+	else if (ret == -EINVAL)
+		error_line("%s '%s' is not a regular, non-empty file", what, path);
+	else if (ret < 0)
+		error_line("cannot read %s '%s': %s", what, path, strerror(-ret));
+	return ret;
+}
+
+static int check_disks(const struct vmm_config *cfg)
+{
+	for (uint32_t i = 0; i < cfg->num_disks; i++) {
+		const struct vmm_disk_config *d = &cfg->disks[i];
+		int fd = open(d->path, (d->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+		if (fd < 0) {
+			error_line("cannot open disk '%s'%s: %s", d->path,
+			           d->read_only ? "" : " for writing", strerror(errno));
+			return -1;
+		}
+		close(fd);
+	}
+	return 0;
+}
+
+static struct vmem_map *create_ram(const struct vmm_config *cfg, uint64_t mem)
+{
+	struct vmm_ram_region regions[VMM_RAM_REGIONS_MAX];
+	struct vmem_map *map = NULL;
+	int n = vmm_boot_ram_regions(mem, regions), ret;
+
+	if (n < 0) {
+		error_line("%u MiB of guest RAM is too little", cfg->memory_mib);
+		return NULL;
+	}
+	ret = vmem_map_create(&map);
+	for (int i = 0; ret == 0 && i < n; i++)
+		ret = vmem_map_add_anon(map, regions[i].gpa, regions[i].size, 0);
+	if (ret < 0) {
+		error_line("cannot allocate %u MiB of guest RAM: %s", cfg->memory_mib,
+		           strerror(-ret));
+		vmem_map_destroy(map);
+		return NULL;
+	}
+	return map;
+}
+
+static int register_ram(struct vmm_machine *m)
+{
+	for (size_t i = 0; i < vmem_map_region_count(m->env.mem); i++) {
+		struct vmem_region_info ri;
+		vmem_region_get_info(vmem_map_region_at(m->env.mem, i), &ri);
+		int ret = kvmio_vm_set_user_memory_region(m->env.vm, ri.slot, 0, ri.gpa, ri.size,
+		                                          ri.host);
+		if (ret < 0) {
+			error_line("cannot give guest RAM at %#llx to KVM: %s",
+			           (unsigned long long)ri.gpa, strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static int epoll_add(struct vmm_machine *m, int fd, uint64_t tag)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = tag};
+	return epoll_ctl(m->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+static int add_slot(struct vmm_machine *m, const struct vdev_virtio_device *dev, uint32_t i)
+{
+	struct vmm_slot *s = &m->slots[i];
+	uint64_t base = m->desc.virtio_base + i * m->desc.virtio_stride;
+	struct vdev_virtio_mmio_config tc = {
+	    .mem = m->env.mem, .irq = make_irq(m, m->desc.virtio_irq + i), .device = *dev};
+	int ret = vdev_virtio_mmio_create(&tc, &s->t);
+
+	if (ret == 0)
+		ret = vdev_bus_insert(m->env.mmio, base, VDEV_VIRTIO_MMIO_SIZE,
+		                      vdev_virtio_mmio_ops(), s->t);
+	s->nq = dev->num_queues;
+	for (uint16_t q = 0; ret == 0 && q < s->nq; q++) {
+		uint64_t match = q;
+		s->qfd[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (s->qfd[q] < 0)
+			return -errno;
+		/* QueueNotify writes go to the main loop without a vCPU exit. */
+		ret = kvmio_vm_ioeventfd(m->env.vm, s->qfd[q], KVMIO_IOEVENT_MMIO,
+		                         base + VIRTIO_NOTIFY_OFF, 4, &match);
+		if (ret == 0)
+			ret = epoll_add(m, s->qfd[q], EV(EV_VIRTIO, (i << 8) | q));
+	}
+	return ret;
+}
+
+static int create_devices(struct vmm_machine *m)
+{
+	const struct vmm_config *cfg = m->env.cfg;
+	struct vdev_uart_config uc = {
+	    .out_fd = m->out_fd,
+	    .irq = make_irq(m, m->desc.uart_irq),
+	    .reg_shift = m->desc.uart_shift,
+	    .input_space = uart_input_space,
+	    .cb_ctx = m,
+	};
+	int ret = vdev_uart_create(&uc, &m->uart);
+
+	if (ret < 0) {
+		error_line("cannot create the console UART: %s", strerror(-ret));
+		return ret;
+	}
+	ret = vdev_bus_insert(m->desc.uart_on_pio ? m->env.pio : m->env.mmio, m->desc.uart_base,
+	                      (uint64_t)VDEV_UART_REGS << m->desc.uart_shift, vdev_uart_ops(),
+	                      m->uart);
+	if (ret == 0 && m->desc.has_rtc) {
+		struct vdev_rtc_config rc = {.irq = make_irq(m, m->desc.rtc_irq),
+		                             .timer_changed = rtc_timer_changed,
+		                             .timer_ctx = m};
+		ret = vdev_rtc_create(&rc, &m->rtc);
+		if (ret == 0)
+			ret = vdev_bus_insert(m->env.mmio, m->desc.rtc_base, VDEV_RTC_SIZE,
+			                      vdev_rtc_ops(), m->rtc);
+	}
+	if (ret < 0) {
+		error_line("cannot create the console UART or the RTC: %s", strerror(-ret));
+		return ret;
+	}
+	for (uint32_t i = 0; i < cfg->num_disks; i++) {
+		struct vmm_slot *s = &m->slots[m->nslots];
+		const struct vmm_disk_config *d = &cfg->disks[i];
+		s->disk_fd = open(d->path, (d->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+		if (s->disk_fd < 0) {
+			error_line("cannot open disk '%s': %s", d->path, strerror(errno));
+			return -errno;
+		}
+		struct vdev_virtio_blk_config bc = {.fd = s->disk_fd, .read_only = d->read_only};
+		ret = vdev_virtio_blk_create(&bc, &s->blk);
+		if (ret == 0)
+			ret = add_slot(m, vdev_virtio_blk_device(s->blk), m->nslots);
+		if (ret < 0) {
+			error_line("cannot attach disk '%s': %s", d->path, strerror(-ret));
+			return ret;
+		}
+		m->nslots++;
+	}
+	if (cfg->rng) {
+		struct vmm_slot *s = &m->slots[m->nslots];
+		s->disk_fd = -1;
+		ret = vdev_virtio_rng_create(0, &s->rng);
+		if (ret == 0)
+			ret = add_slot(m, vdev_virtio_rng_device(s->rng), m->nslots);
+		if (ret < 0) {
+			error_line("cannot create the virtio-rng device: %s", strerror(-ret));
+			return ret;
+		}
+		m->nslots++;
+	}
+	return 0;
+}
+
+static int create_loop(struct vmm_machine *m)
+{
+	sigset_t sigs;
+
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	/* Blocked before any vCPU thread exists, so that only the signalfd sees them. */
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	m->epfd = epoll_create1(EPOLL_CLOEXEC);
+	m->sigfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+	m->vcpu_evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	m->exit_evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	m->space_evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	m->rtc_tfd = timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (m->epfd < 0 || m->sigfd < 0 || m->vcpu_evfd < 0 || m->exit_evfd < 0 ||
+	    m->space_evfd < 0 || m->rtc_tfd < 0)
+		return -errno;
+	int ret = epoll_add(m, m->sigfd, EV(EV_SIGNAL, 0));
+	if (ret == 0)
+		ret = epoll_add(m, m->vcpu_evfd, EV(EV_VCPU, 0));
+	if (ret == 0)
+		ret = epoll_add(m, m->exit_evfd, EV(EV_EXIT, 0));
+	if (ret == 0)
+		ret = epoll_add(m, m->space_evfd, EV(EV_INPUT_SPACE, 0));
+	if (ret == 0)
+		ret = epoll_add(m, m->rtc_tfd, EV(EV_RTC, 0));
+	if (ret == 0 && m->in_fd >= 0) {
+		ret = epoll_add(m, m->in_fd, EV(EV_STDIN, 0));
+		if (ret == -EPERM) /* a regular file as stdin: no input */
+			ret = 0, m->in_fd = -1;
+		else
+			m->in_watched = ret == 0;
+	}
+	return ret;
+}
+
+static int create_vcpu_set(struct vmm_machine *m)
+{
+	struct psci_ram_range ram[VMM_RAM_REGIONS_MAX];
+	size_t n = 0;
+
+	for (size_t i = 0; i < vmem_map_region_count(m->env.mem) && n < VMM_RAM_REGIONS_MAX; i++) {
+		struct vmem_region *r = vmem_map_region_at(m->env.mem, i);
+		ram[n++] = (struct psci_ram_range){vmem_region_gpa(r), vmem_region_size(r)};
+	}
+	struct vcpu_set_config sc = {
+	    .handlers =
+		{
+		    .opaque = m,
+		    .mmio = on_mmio,
+		    .pio = on_pio,
+		    .suspend_allowed = on_suspend_allowed,
+		    .suspended = on_suspended,
+		    .resumed = on_resumed,
+		    .stopped = on_stopped,
+		    .thread_started = on_thread_started,
+		},
+	    .system_suspend = m->desc.system_suspend,
+	    .ram = ram,
+	    .n_ram = n,
+	};
+	int ret = vcpu_set_create(m->env.sys, m->env.vm, &sc, &m->env.vcpus);
+	if (ret < 0)
+		error_line("cannot set up the vCPUs: %s", strerror(-ret));
+	return ret;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * The event loop
+ * ------------------------------------------------------------------------------------- */
+
+/* A vCPU's end as the process's status; -1 when it only stopped because we asked. */
+static int end_status(struct vmm_machine *m, struct vcpu *v)
+{
+	struct vcpu_end end = vcpu_get_end(v);
+
+	switch (end.reason) {
+	case VCPU_END_SHUTDOWN:
+		vmm_machine_log(&m->env, VMM_LOG_INFO, "the guest powered off");
+		return VMM_EXIT_POWEROFF;
+	case VCPU_END_RESET:
+		vmm_machine_log(&m->env, VMM_LOG_INFO, "the guest asked for a reset");
+		return VMM_EXIT_RESET;
+	case VCPU_END_CRASH:
+		error_line("the guest crashed (vCPU %u: system event crash)", vcpu_id(v));
+		return VMM_EXIT_RUNTIME;
+	case VCPU_END_STOPPED:
+	case VCPU_END_NONE:
+		return -1;
+	case VCPU_END_HANDLER:
+		error_line("vCPU %u stopped: %s", vcpu_id(v), strerror(-end.error));
+		return VMM_EXIT_RUNTIME;
+	default:
+		if (end.error)
+			error_line("vCPU %u failed (%s): %s", vcpu_id(v),
+			           vcpu_end_reason_name(end.reason), strerror(-end.error));
+		else
+			error_line("vCPU %u failed: %s, KVM exit reason %u, detail %#llx",
+			           vcpu_id(v), vcpu_end_reason_name(end.reason), end.exit_reason,
+			           (unsigned long long)end.detail);
+		return VMM_EXIT_RUNTIME;
+	}
+}
+
+static void drain(int fd)
+{
+	uint64_t v;
+	if (read(fd, &v, sizeof(v)) < 0) {
+		/* nothing pending: a spurious wake-up */
+	}
+}
+
+static int event_loop(struct vmm_machine *m)
+{
+	for (;;) {
+		struct epoll_event evs[16];
+		int n = epoll_wait(m->epfd, evs, 16, -1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			error_line("epoll_wait: %s", strerror(errno));
+			return VMM_EXIT_RUNTIME;
+		}
+		for (int i = 0; i < n; i++) {
+			uint32_t kind = (uint32_t)(evs[i].data.u64 >> 32);
+			uint32_t idx = (uint32_t)evs[i].data.u64;
+			switch (kind) {
+			case EV_SIGNAL: {
+				struct signalfd_siginfo si;
+				if (read(m->sigfd, &si, sizeof(si)) != sizeof(si))
+					break;
+				vmm_machine_log(&m->env, VMM_LOG_WARN, "%s: stopping the VM",
+				                strsignal((int)si.ssi_signo));
+				return VMM_EXIT_SIGNAL;
+			}
+			case EV_VCPU: {
+				struct vcpu *who = NULL;
+				drain(m->vcpu_evfd);
+				if (vcpu_set_wait_any(m->env.vcpus, 0, &who) == 0 && who) {
+					int st = end_status(m, who);
+					if (st >= 0)
+						return st;
+				}
+				break;
+			}
+			case EV_EXIT:
+				drain(m->exit_evfd);
+				if (atomic_load(&m->exit_status) >= 0)
+					return atomic_load(&m->exit_status);
+				break;
+			case EV_RTC:
+				drain(m->rtc_tfd);
+				vdev_rtc_timer_expired(m->rtc);
+				break;
+			case EV_STDIN:
+				if (console_input(m)) {
+					vmm_machine_log(&m->env, VMM_LOG_WARN,
+					                "console escape: stopping the VM");
+					return VMM_EXIT_SIGNAL;
+				}
+				break;
+			case EV_INPUT_SPACE:
+				drain(m->space_evfd);
+				console_push(m);
+				break;
+			case EV_VIRTIO: {
+				uint32_t slot = idx >> 8, q = idx & 0xff;
+				if (slot < m->nslots && q < m->slots[slot].nq) {
+					drain(m->slots[slot].qfd[q]);
+					vdev_virtio_mmio_process_queue(m->slots[slot].t,
+					                               (uint16_t)q);
+				}
+				break;
+			}
+			default:
+				break;
+			}
+		}
+	}
+}
+
+/* ---------------------------------------------------------------------------------------
+ * vmm_machine_run
+ * ------------------------------------------------------------------------------------- */
+
+static void close_fd(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
+static void teardown(struct vmm_machine *m)
+{
+	vcpu_set_destroy(m->env.vcpus);
+	m->env.vcpus = NULL;
+	for (uint32_t i = 0; i < m->nslots; i++) {
+		struct vmm_slot *s = &m->slots[i];
+		vdev_bus_remove(m->env.mmio, m->desc.virtio_base + i * m->desc.virtio_stride);
+		vdev_virtio_mmio_destroy(s->t);
+		vdev_virtio_blk_destroy(s->blk);
+		vdev_virtio_rng_destroy(s->rng);
+		for (uint16_t q = 0; q < s->nq; q++)
+			close_fd(s->qfd[q]);
+		if (s->disk_fd >= 0) {
+			/* What the guest wrote reaches the image before vmm-ref exits. */
+			fdatasync(s->disk_fd);
+			close(s->disk_fd);
+		}
+	}
+	vdev_bus_destroy(m->env.mmio);
+	vdev_bus_destroy(m->env.pio);
+	vdev_uart_destroy(m->uart);
+	vdev_rtc_destroy(m->rtc);
+	vmm_arch_destroy(m->arch);
+	kvmio_vm_destroy(m->env.vm);
+	kvmio_system_destroy(m->env.sys);
+	vmem_map_destroy(m->env.mem);
+	console_restore(m);
+	if (m->out_owned)
+		close_fd(m->out_fd);
+	close_fd(m->epfd);
+	close_fd(m->sigfd);
+	close_fd(m->vcpu_evfd);
+	close_fd(m->exit_evfd);
+	close_fd(m->space_evfd);
+	close_fd(m->rtc_tfd);
+}
+
+static int setup_and_run(struct vmm_machine *m, const struct vmm_file_buf *kernel,
+                         const struct vmm_file_buf *initrd)
+{
+	const struct vmm_config *cfg = m->env.cfg;
+	struct vmm_guest_ram ram;
+	struct vmm_boot_info info;
+	uint64_t base, size;
+	char err[256];
+	int ret;
+
+	if (vmm_boot_ram_range(m->env.mem_bytes, &base, &size) < 0) {
+		error_line("%u MiB of guest RAM is too little", cfg->memory_mib);
+		return VMM_EXIT_RUNTIME;
+	}
+	m->env.mem = create_ram(cfg, m->env.mem_bytes);
+	if (!m->env.mem)
+		return VMM_EXIT_RUNTIME;
+	if (vmm_guest_ram_init_vmem(&ram, m->env.mem, base, size) < 0) {
+		error_line("internal error: guest RAM is not mapped as planned");
+		return VMM_EXIT_RUNTIME;
+	}
+	struct vmm_boot_request req = {
+	    .ram = &ram,
+	    .mem_bytes = m->env.mem_bytes,
+	    .kernel = kernel,
+	    .initrd = cfg->initrd ? initrd : NULL,
+	    .cmdline = cfg->cmdline,
+	    .vcpus = cfg->vcpus,
+	    .gic_version = 2,
+	    .num_virtio = cfg->num_disks + (cfg->rng ? 1u : 0u),
+	};
+	/* Every input is checked before KVM is touched: a bad kernel gets its own line. */
+	if (vmm_boot_prepare(&req, &info, err, sizeof(err)) < 0) {
+		error_line("cannot boot '%s': %s", cfg->kernel, err);
+		return VMM_EXIT_RUNTIME;
+	}
+	if (!cfg->seccomp)
+		error_line("WARNING: --no-seccomp: the seccomp sandbox is OFF; a compromised VMM "
+		           "would have all the rights of this process");
+
+	ret = kvmio_system_open(&m->env.sys);
+	if (ret < 0) {
+		error_line("cannot open /dev/kvm: %s", strerror(-ret));
+		return VMM_EXIT_RUNTIME;
+	}
+	ret = kvmio_system_create_vm(m->env.sys, vmm_arch_vm_type(&m->env), &m->env.vm);
+	if (ret < 0) {
+		error_line("cannot create a KVM VM: %s", strerror(-ret));
+		return VMM_EXIT_RUNTIME;
+	}
+	if (register_ram(m) < 0)
+		return VMM_EXIT_RUNTIME;
+	ret = vmm_arch_create(&m->env, &m->arch, err, sizeof(err));
+	if (ret < 0) {
+		error_line("%s", err);
+		return VMM_EXIT_RUNTIME;
+	}
+	struct vmm_boot_request arch_req = req;
+	vmm_arch_boot_request(m->arch, &arch_req);
+	if (memcmp(&arch_req, &req, sizeof(req)) != 0 &&
+	    vmm_boot_prepare(&arch_req, &info, err, sizeof(err)) < 0) {
+		error_line("cannot boot '%s': %s", cfg->kernel, err);
+		return VMM_EXIT_RUNTIME;
+	}
+	vmm_machine_log(&m->env, VMM_LOG_INFO, "%s '%s': %#llx..%#llx, entry %#llx", info.format,
+	                cfg->kernel, (unsigned long long)info.kernel.load_addr,
+	                (unsigned long long)info.kernel.end, (unsigned long long)info.kernel.entry);
+	vmm_machine_log(&m->env, VMM_LOG_INFO, "boot data: %#llx, %llu bytes",
+	                (unsigned long long)info.boot_data_addr,
+	                (unsigned long long)info.boot_data_size);
+
+	if (console_open(m) < 0)
+		return VMM_EXIT_RUNTIME;
+	ret = create_loop(m);
+	if (ret < 0) {
+		error_line("cannot set up the event loop: %s", strerror(-ret));
+		return VMM_EXIT_RUNTIME;
+	}
+	if (vdev_bus_create(&m->env.mmio) < 0 || vdev_bus_create(&m->env.pio) < 0) {
+		error_line("out of memory");
+		return VMM_EXIT_RUNTIME;
+	}
+	if (create_devices(m) < 0)
+		return VMM_EXIT_RUNTIME;
+	ret = vmm_arch_add_devices(m->arch, err, sizeof(err));
+	if (ret < 0) {
+		error_line("%s", err);
+		return VMM_EXIT_RUNTIME;
+	}
+	if (create_vcpu_set(m) < 0)
+		return VMM_EXIT_RUNTIME;
+	ret = vmm_arch_create_vcpus(m->arch, &info, err, sizeof(err));
+	if (ret < 0) {
+		error_line("%s", err);
+		return VMM_EXIT_RUNTIME;
+	}
+	vmm_machine_log(&m->env, VMM_LOG_INFO,
+	                "%u vCPU(s), %u MiB, %u virtio device(s), suspend %s", cfg->vcpus,
+	                cfg->memory_mib, m->nslots, vmm_suspend_policy_name(cfg->suspend));
+#ifdef VMM_REF_HAVE_SANDBOX
+	if (cfg->seccomp) {
+		ret = vmm_sandbox_install(VMM_THREAD_MAIN);
+		if (ret < 0) {
+			error_line("cannot install the seccomp sandbox: %s", strerror(-ret));
+			return VMM_EXIT_RUNTIME;
+		}
+	}
+#endif
+	ret = vcpu_set_start(m->env.vcpus);
+	if (ret < 0) {
+		error_line("cannot start the vCPUs: %s", strerror(-ret));
+		return VMM_EXIT_RUNTIME;
+	}
+	ret = event_loop(m);
+	vcpu_set_stop(m->env.vcpus);
+	vmm_machine_log(&m->env, VMM_LOG_INFO, "%u suspend(s), %u resume(s)",
+	                atomic_load(&m->suspends), atomic_load(&m->resumes));
+	return ret;
+}
+
+int vmm_machine_run(const struct vmm_config *cfg)
+{
+	struct vmm_file_buf kernel = {0}, initrd = {0};
+	uint64_t mem = (uint64_t)cfg->memory_mib * MIB;
+	struct vmm_machine *m;
+	int status = VMM_EXIT_RUNTIME;
+
+	m = calloc(1, sizeof(*m));
+	if (!m) {
+		error_line("out of memory");
+		return VMM_EXIT_RUNTIME;
+	}
+	m->env = (struct vmm_machine_env){.cfg = cfg, .mem_bytes = mem, .priv = m};
+	m->epfd = m->sigfd = m->vcpu_evfd = m->exit_evfd = m->rtc_tfd = m->space_evfd = -1;
+	m->out_fd = m->in_fd = -1;
+	atomic_init(&m->exit_status, -1);
+	vmm_arch_describe(&m->desc);
+
+	if (read_input("kernel", cfg->kernel, mem, &kernel) < 0)
+		goto out;
+	if (cfg->initrd && read_input("initrd", cfg->initrd, mem, &initrd) < 0)
+		goto out;
+	if (check_disks(cfg) < 0)
+		goto out;
+	status = setup_and_run(m, &kernel, &initrd);
+out:
+	teardown(m);
+	free(m);
+	vmm_file_free(&initrd);
+	vmm_file_free(&kernel);
+	return status;
+}

@@ -1,0 +1,381 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The seccomp allowlists of vmm-ref's threads and their installation (see sandbox.h and
+ * SANDBOX.md). Every entry says why it is there; what is not listed ends the process.
+ */
+#define _GNU_SOURCE
+#include "sandbox.h"
+
+#include <errno.h>
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+/* Which lists an entry belongs to. */
+#define SB_MAIN (1u << VMM_THREAD_MAIN)
+#define SB_VCPU (1u << VMM_THREAD_VCPU)
+#define SB_BOTH (SB_MAIN | SB_VCPU)
+
+/* How an entry's arguments are checked. */
+enum sb_args {
+	SB_ANY,     /* any arguments */
+	SB_IOCTL,   /* request number (arg 1) in the kind's ioctl list */
+	SB_NO_EXEC, /* prot (arg 2) without PROT_EXEC: no new executable memory */
+};
+
+struct sb_syscall {
+	const char *name;
+	unsigned int kinds;
+	enum sb_args args;
+};
+
+/*
+ * Names are resolved for the build's architecture by libseccomp; one the architecture
+ * does not have (aarch64 has no epoll_wait, only epoll_pwait) is skipped.
+ */
+static const struct sb_syscall sb_syscalls[] = {
+    /* Both kinds. */
+    /* KVM_RUN and the other requests of the kind's ioctl list below. */
+    {"ioctl", SB_BOTH, SB_IOCTL},
+    /* pthread mutexes and condition variables: the vCPU set's lock, request waits. */
+    {"futex", SB_BOTH, SB_ANY},
+    /* eventfds (vCPU events to the loop), the console (the UART's output on a vCPU
+       thread, input on the main one), timerfd and signalfd reads, stderr log lines. */
+    {"read", SB_BOTH, SB_ANY},
+    {"write", SB_BOTH, SB_ANY},
+    /* The PL031's time and the vCPUs' CPU-time clocks (the vDSO answers most calls,
+       but not thread CPU clocks, and falls back to the syscall on some clock sources). */
+    {"clock_gettime", SB_BOTH, SB_ANY},
+    /* The RTC's alarm: the guest writes the match register on a vCPU thread, and the
+       embedder arms its timerfd from the RTC's timer_changed callback there. */
+    {"timerfd_settime", SB_BOTH, SB_ANY},
+    /* pthread_kill() = tgkill(getpid(), tid, sig): kicking or pausing vCPU threads out
+       of KVM_RUN (the main thread; a vCPU pausing the others around SYSTEM_SUSPEND). */
+    {"tgkill", SB_BOTH, SB_ANY},
+    {"getpid", SB_BOTH, SB_ANY},
+    /* pthread_sigmask(), and glibc blocking signals around thread exit. */
+    {"rt_sigprocmask", SB_BOTH, SB_ANY},
+    /* Return from a signal handler (the vCPU kick signal's empty handler). */
+    {"rt_sigreturn", SB_BOTH, SB_ANY},
+    /* The kernel restarts an interrupted nanosleep or futex wait through it. */
+    {"restart_syscall", SB_BOTH, SB_ANY},
+    /* malloc (a thread's arena is mmap'ed) and free; glibc frees an exiting thread's
+       stack pages with madvise. Never executable memory. */
+    {"mmap", SB_BOTH, SB_NO_EXEC},
+    {"mprotect", SB_BOTH, SB_NO_EXEC},
+    {"munmap", SB_BOTH, SB_ANY},
+    {"madvise", SB_BOTH, SB_ANY},
+    {"brk", SB_BOTH, SB_ANY},
+    /* A vCPU thread's end (exit), and the process's end from any thread (exit_group:
+       also how the TRAP mode's SIGSYS handler leaves). */
+    {"exit", SB_BOTH, SB_ANY},
+    {"exit_group", SB_BOTH, SB_ANY},
+
+    /* Main thread only. */
+    /* The event loop (aarch64 has only epoll_pwait; glibc's epoll_wait uses it). */
+    {"epoll_wait", SB_MAIN, SB_ANY},
+    {"epoll_pwait", SB_MAIN, SB_ANY},
+    /* Adding and removing the console fd when input is paused (UART receive FIFO full). */
+    {"epoll_ctl", SB_MAIN, SB_ANY},
+    /* virtio-blk: reads and writes of the image (vm-memory's preadv/pwritev into guest
+       RAM, pwrite of zeroes), flush (fdatasync; fsync for a final flush), discard and
+       write-zeroes (fallocate PUNCH_HOLE / ZERO_RANGE). */
+    {"pread64", SB_MAIN, SB_ANY},
+    {"pwrite64", SB_MAIN, SB_ANY},
+    {"preadv", SB_MAIN, SB_ANY},
+    {"pwritev", SB_MAIN, SB_ANY},
+    {"fdatasync", SB_MAIN, SB_ANY},
+    {"fsync", SB_MAIN, SB_ANY},
+    {"fallocate", SB_MAIN, SB_ANY},
+    /* virtio-rng: getrandom(2) fills the guest's buffers. */
+    {"getrandom", SB_MAIN, SB_ANY},
+    /* Waits with a timeout while stopping the vCPUs. */
+    {"nanosleep", SB_MAIN, SB_ANY},
+    {"clock_nanosleep", SB_MAIN, SB_ANY},
+    /* Tear-down: vCPU, VM, eventfd, timerfd and disk fds are closed on the way out. */
+    {"close", SB_MAIN, SB_ANY},
+};
+
+/*
+ * ioctl request numbers. The kernel reads the request as 32 bits (unsigned int), so only
+ * the low 32 bits of the argument are compared: upper garbage cannot make an allowed
+ * number look different, nor a forbidden one look allowed.
+ */
+struct sb_ioctl {
+	unsigned long request;
+	unsigned int kinds;
+};
+
+static const struct sb_ioctl sb_ioctls[] = {
+    /* Runs the guest: the vCPU thread's whole purpose. */
+    {KVM_RUN, SB_VCPU},
+    /* Device interrupts: raised by MMIO/PIO handlers on vCPU threads (the UART's THR
+       empty interrupt) and by the loop (console input, virtio completions, RTC alarm). */
+    {KVM_IRQ_LINE, SB_BOTH},
+    /* MP state: SYSTEM_SUSPEND handling reads the other cores' states and sets its own
+       (SUSPENDED, then RUNNABLE on wake-up); vcpu_get_mp_state() from the loop. */
+    {KVM_GET_MP_STATE, SB_BOTH},
+    {KVM_SET_MP_STATE, SB_VCPU},
+    /* A virtio-mmio queue becomes ready on a guest MMIO write (vCPU thread) or is reset:
+       an embedder may bind or unbind its notify address and interrupt to eventfds then. */
+    {KVM_IOEVENTFD, SB_BOTH},
+    {KVM_IRQFD, SB_BOTH},
+#if defined(__aarch64__)
+    /* Wake-up from SYSTEM_SUSPEND: the core is reset (VCPU_INIT with the same features)
+       and its PC, x0, PSTATE and SCTLR_EL1 are read and written; PSCI return values go
+       to x0. */
+    {KVM_ARM_VCPU_INIT, SB_VCPU},
+    {KVM_GET_ONE_REG, SB_VCPU},
+    {KVM_SET_ONE_REG, SB_VCPU},
+#elif defined(__x86_64__)
+    /* Read-only register state, for the one-line reason of a guest crash. */
+    {KVM_GET_REGS, SB_VCPU},
+    {KVM_GET_SREGS, SB_VCPU},
+#endif
+    /* The console's raw mode: tcgetattr (also isatty) and tcsetattr (each of its three
+       modes), to restore the terminal on the way out. */
+    {TCGETS, SB_MAIN},
+    {TCSETS, SB_MAIN},
+    {TCSETSW, SB_MAIN},
+    {TCSETSF, SB_MAIN},
+};
+
+/* The size of the name table of the TRAP mode's handler: above every syscall number. */
+#define SB_MAX_NR 1024
+
+/*
+ * The TRAP mode's state. Process-wide by nature: a signal handler has no argument. The
+ * names are resolved once, before any filter, because the handler may run inside malloc
+ * (a forbidden mmap), where resolving a name (it allocates) would deadlock.
+ */
+static char *sb_names[SB_MAX_NR];
+static pthread_once_t sb_names_once = PTHREAD_ONCE_INIT;
+static _Thread_local int sb_thread_kind = -1;
+
+static void sb_resolve_names(void)
+{
+	uint32_t arch = seccomp_arch_native();
+
+	for (int nr = 0; nr < SB_MAX_NR; nr++)
+		sb_names[nr] = seccomp_syscall_resolve_num_arch(arch, nr);
+}
+
+static size_t sb_append(char *buf, size_t at, size_t size, const char *s)
+{
+	while (*s && at + 1 < size)
+		buf[at++] = *s++;
+	return at;
+}
+
+static size_t sb_append_num(char *buf, size_t at, size_t size, long v)
+{
+	char tmp[24];
+	size_t n = 0;
+	unsigned long u = v < 0 ? -(unsigned long)v : (unsigned long)v;
+
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u && n < sizeof(tmp));
+	if (v < 0 && at + 1 < size)
+		buf[at++] = '-';
+	while (n && at + 1 < size)
+		buf[at++] = tmp[--n];
+	return at;
+}
+
+/* Async-signal-safe: formats by hand, write(2) and _exit(2) only (both in every list). */
+static void sb_sigsys(int sig, siginfo_t *si, void *uctx)
+{
+	char line[160];
+	size_t n = 0;
+	int nr = si->si_syscall;
+	const char *name = nr >= 0 && nr < SB_MAX_NR && sb_names[nr] ? sb_names[nr] : "?";
+	const char *kind = sb_thread_kind < 0 ? "unsandboxed"
+	                                      : vmm_sandbox_kind_name((enum vmm_thread_kind)sb_thread_kind);
+
+	(void)sig;
+	(void)uctx;
+	n = sb_append(line, n, sizeof(line), "vmm-ref: seccomp: forbidden system call ");
+	n = sb_append(line, n, sizeof(line), name);
+	n = sb_append(line, n, sizeof(line), " (");
+	n = sb_append_num(line, n, sizeof(line), nr);
+	n = sb_append(line, n, sizeof(line), ") on a ");
+	n = sb_append(line, n, sizeof(line), kind);
+	n = sb_append(line, n, sizeof(line), " thread\n");
+	(void)!write(STDERR_FILENO, line, n);
+	_exit(VMM_SANDBOX_TRAP_EXIT);
+}
+
+static int sb_add_ioctls(scmp_filter_ctx ctx, int nr, unsigned int kind_bit)
+{
+	for (size_t i = 0; i < sizeof(sb_ioctls) / sizeof(sb_ioctls[0]); i++) {
+		if (!(sb_ioctls[i].kinds & kind_bit))
+			continue;
+		int r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+		                         SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu,
+		                                 (uint32_t)sb_ioctls[i].request));
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static bool sb_kind_valid(enum vmm_thread_kind kind)
+{
+	return kind == VMM_THREAD_MAIN || kind == VMM_THREAD_VCPU;
+}
+
+/* Builds the filter of kind with action for forbidden calls. Returns 0 or -errno. */
+static int sb_build(enum vmm_thread_kind kind, enum vmm_sandbox_action action,
+                    scmp_filter_ctx *out)
+{
+	uint32_t deny;
+	uint32_t arch = seccomp_arch_native();
+	unsigned int bit = 1u << kind;
+	scmp_filter_ctx ctx;
+	int r;
+
+	if (!sb_kind_valid(kind))
+		return -EINVAL;
+	if (action == VMM_SANDBOX_KILL)
+		deny = SCMP_ACT_KILL_PROCESS;
+	else if (action == VMM_SANDBOX_TRAP)
+		deny = SCMP_ACT_TRAP;
+	else
+		return -EINVAL;
+	ctx = seccomp_init(deny);
+	if (!ctx)
+		return -ENOMEM;
+	/* A call made through another ABI (i386's int 0x80, x32) is refused as a whole. */
+	r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, deny);
+	/* NO_NEW_PRIVS is set by vmm_sandbox_install_action() itself, explicitly. */
+	if (r == 0)
+		r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+	/* The kernel's own errno from seccomp_load(), not libseccomp's -ECANCELED. */
+	if (r == 0)
+		r = seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
+	for (size_t i = 0; r == 0 && i < sizeof(sb_syscalls) / sizeof(sb_syscalls[0]); i++) {
+		const struct sb_syscall *s = &sb_syscalls[i];
+		int nr;
+
+		if (!(s->kinds & bit))
+			continue;
+		nr = seccomp_syscall_resolve_name_arch(arch, s->name);
+		if (nr < 0)
+			continue; /* not a syscall of this architecture */
+		switch (s->args) {
+		case SB_ANY:
+			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+			break;
+		case SB_NO_EXEC:
+			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+			                     SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+			break;
+		case SB_IOCTL:
+			r = sb_add_ioctls(ctx, nr, bit);
+			/* KVM_RUN is the hot path: test ioctl first. */
+			if (r == 0)
+				r = seccomp_syscall_priority(ctx, nr, 255);
+			break;
+		}
+	}
+	if (r < 0) {
+		seccomp_release(ctx);
+		return r;
+	}
+	*out = ctx;
+	return 0;
+}
+
+const char *vmm_sandbox_kind_name(enum vmm_thread_kind kind)
+{
+	switch (kind) {
+	case VMM_THREAD_MAIN:
+		return "main";
+	case VMM_THREAD_VCPU:
+		return "vcpu";
+	}
+	return "unknown";
+}
+
+int vmm_sandbox_allows(enum vmm_thread_kind kind, const char *syscall)
+{
+	if (!sb_kind_valid(kind) || !syscall)
+		return -EINVAL;
+	if (seccomp_syscall_resolve_name_arch(seccomp_arch_native(), syscall) < 0)
+		return -ENOENT;
+	for (size_t i = 0; i < sizeof(sb_syscalls) / sizeof(sb_syscalls[0]); i++)
+		if (strcmp(sb_syscalls[i].name, syscall) == 0)
+			return (sb_syscalls[i].kinds & (1u << kind)) ? 1 : 0;
+	return 0;
+}
+
+int vmm_sandbox_export_bpf(enum vmm_thread_kind kind, enum vmm_sandbox_action action, int fd)
+{
+	scmp_filter_ctx ctx;
+	int r = sb_build(kind, action, &ctx);
+
+	if (r < 0)
+		return r;
+	r = seccomp_export_bpf(ctx, fd);
+	seccomp_release(ctx);
+	return r;
+}
+
+static int sb_trap_handler(void)
+{
+	struct sigaction sa;
+	sigset_t m;
+
+	pthread_once(&sb_names_once, sb_resolve_names);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = sb_sigsys;
+	sa.sa_flags = SA_SIGINFO;
+	sigfillset(&sa.sa_mask);
+	if (sigaction(SIGSYS, &sa, NULL) < 0)
+		return -errno;
+	/* The kernel kills with SIGSYS's default action when the thread blocks it (vCPU
+	   threads block nearly everything): unblock it on this thread. */
+	sigemptyset(&m);
+	sigaddset(&m, SIGSYS);
+	return -pthread_sigmask(SIG_UNBLOCK, &m, NULL);
+}
+
+int vmm_sandbox_install_action(enum vmm_thread_kind kind, enum vmm_sandbox_action action)
+{
+	scmp_filter_ctx ctx;
+	int r = sb_build(kind, action, &ctx);
+
+	if (r < 0)
+		return r;
+	if (action == VMM_SANDBOX_TRAP)
+		r = sb_trap_handler();
+	/* Required for an unprivileged filter, and keeps execve from gaining privileges. */
+	if (r == 0 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		r = -errno;
+	if (r == 0)
+		r = seccomp_load(ctx);
+	if (r == 0)
+		sb_thread_kind = (int)kind;
+	seccomp_release(ctx);
+	return r;
+}
+
+int vmm_sandbox_install(enum vmm_thread_kind kind)
+{
+	const char *mode = getenv(VMM_SANDBOX_ENV);
+	bool trap = mode && strcmp(mode, "trap") == 0;
+
+	return vmm_sandbox_install_action(kind, trap ? VMM_SANDBOX_TRAP : VMM_SANDBOX_KILL);
+}

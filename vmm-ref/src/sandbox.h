@@ -1,0 +1,78 @@
+/*
+ * vmm-ref's seccomp sandbox (libseccomp): one allowlist per kind of thread, installed by
+ * each thread on itself, without TSYNC.
+ *
+ * Order the embedder follows (SANDBOX.md explains why):
+ *   1. Do all set-up first: open /dev/kvm, disks and the console, create the VM, guest
+ *      RAM, devices, ioeventfds/irqfds, the timerfd, signalfd, eventfds and the epoll set.
+ *      The filters allow no open, no socket, no clone: nothing can be created later.
+ *   2. Start the vCPU threads. Each installs VMM_THREAD_VCPU on itself as its first
+ *      action, before its first KVM_RUN (the vcpu library's thread_started handler).
+ *   3. Once every vCPU thread exists (creating a thread needs clone, which no list
+ *      allows), the main thread installs VMM_THREAD_MAIN on itself, then runs its event
+ *      loop. Had it installed first, the vCPU threads would inherit its filter too.
+ * A thread that installs nothing runs unconfined: every thread of vmm-ref installs one.
+ *
+ * The default action ends the whole process (SCMP_ACT_KILL_PROCESS: it dies of SIGSYS).
+ * With VMM_SANDBOX_TRAP, or with VMM_REF_SECCOMP=trap in the environment for
+ * vmm_sandbox_install(), a forbidden call instead raises SIGSYS, whose handler writes
+ *   vmm-ref: seccomp: forbidden system call NAME (NR) on a KIND thread
+ * on stderr and exits with status VMM_SANDBOX_TRAP_EXIT. A debugging aid.
+ *
+ * Thread-safety: every function may be called from any thread, at the same time.
+ */
+#ifndef VMM_SANDBOX_H
+#define VMM_SANDBOX_H
+
+/* Which allowlist a thread gets. */
+enum vmm_thread_kind {
+	VMM_THREAD_MAIN, /* the event loop: devices' back ends, interrupts, disks, console */
+	VMM_THREAD_VCPU, /* a vCPU: KVM_RUN and the MMIO/PIO handlers it calls */
+};
+
+/* What a call outside the allowlist gets. */
+enum vmm_sandbox_action {
+	VMM_SANDBOX_KILL, /* the process is killed by SIGSYS (the default) */
+	VMM_SANDBOX_TRAP, /* SIGSYS handler: names the call on stderr, then exits */
+};
+
+/* Exit status of the process after a forbidden call in VMM_SANDBOX_TRAP mode. */
+#define VMM_SANDBOX_TRAP_EXIT 1
+
+/* Environment variable read by vmm_sandbox_install(): "trap" selects VMM_SANDBOX_TRAP. */
+#define VMM_SANDBOX_ENV "VMM_REF_SECCOMP"
+
+/*
+ * vmm_sandbox_install() - confines the calling thread to the allowlist of kind.
+ * Sets PR_SET_NO_NEW_PRIVS, then loads the filter for this thread only. The action for a
+ * forbidden call is VMM_SANDBOX_KILL, or VMM_SANDBOX_TRAP when the environment variable
+ * VMM_SANDBOX_ENV is "trap". Cannot be undone; a second call stacks a second filter (a
+ * call must then pass both).
+ * Returns 0, -EINVAL for an unknown kind, -ENOMEM, or the -errno of prctl() or seccomp()
+ * (e.g. -ENOSYS or -EINVAL where the kernel, or an emulator, has no seccomp filters).
+ */
+int vmm_sandbox_install(enum vmm_thread_kind kind);
+
+/* vmm_sandbox_install() with the action given instead of read from the environment. */
+int vmm_sandbox_install_action(enum vmm_thread_kind kind, enum vmm_sandbox_action action);
+
+/*
+ * vmm_sandbox_export_bpf() - writes the BPF program vmm_sandbox_install_action() would
+ * load to fd (for inspection, e.g. with seccomp-tools or scmp_bpf_disasm), without
+ * loading it. Returns 0, -EINVAL for an unknown kind or action, -ENOMEM, or the -errno of
+ * the write.
+ */
+int vmm_sandbox_export_bpf(enum vmm_thread_kind kind, enum vmm_sandbox_action action, int fd);
+
+/*
+ * vmm_sandbox_allows() - whether the allowlist of kind names syscall (its name, e.g.
+ * "openat") at all, whatever its argument checks. For the tests and the documentation.
+ * Returns 1 when it does, 0 when it does not, -ENOENT for a name this architecture does
+ * not have, -EINVAL for an unknown kind or a NULL name.
+ */
+int vmm_sandbox_allows(enum vmm_thread_kind kind, const char *syscall);
+
+/* "main" or "vcpu"; "unknown" for anything else. */
+const char *vmm_sandbox_kind_name(enum vmm_thread_kind kind);
+
+#endif
