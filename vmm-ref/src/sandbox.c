@@ -201,8 +201,9 @@ static void sb_sigsys(int sig, siginfo_t *si, void *uctx)
 	size_t n = 0;
 	int nr = si->si_syscall;
 	const char *name = nr >= 0 && nr < SB_MAX_NR && sb_names[nr] ? sb_names[nr] : "?";
-	const char *kind = sb_thread_kind < 0 ? "unsandboxed"
-	                                      : vmm_sandbox_kind_name((enum vmm_thread_kind)sb_thread_kind);
+	const char *kind = sb_thread_kind < 0
+	                       ? "unsandboxed"
+	                       : vmm_sandbox_kind_name((enum vmm_thread_kind)sb_thread_kind);
 
 	(void)sig;
 	(void)uctx;
@@ -222,9 +223,9 @@ static int sb_add_ioctls(scmp_filter_ctx ctx, int nr, unsigned int kind_bit)
 	for (size_t i = 0; i < sizeof(sb_ioctls) / sizeof(sb_ioctls[0]); i++) {
 		if (!(sb_ioctls[i].kinds & kind_bit))
 			continue;
-		int r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-		                         SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu,
-		                                 (uint32_t)sb_ioctls[i].request));
+		int r = seccomp_rule_add(
+		    ctx, SCMP_ACT_ALLOW, nr, 1,
+		    SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, (uint32_t)sb_ioctls[i].request));
 		if (r < 0)
 			return r;
 	}
@@ -237,8 +238,7 @@ static bool sb_kind_valid(enum vmm_thread_kind kind)
 }
 
 /* Builds the filter of kind with action for forbidden calls. Returns 0 or -errno. */
-static int sb_build(enum vmm_thread_kind kind, enum vmm_sandbox_action action,
-                    scmp_filter_ctx *out)
+static int sb_build(enum vmm_thread_kind kind, enum vmm_sandbox_action action, scmp_filter_ctx *out)
 {
 	uint32_t deny;
 	uint32_t arch = seccomp_arch_native();
@@ -255,8 +255,11 @@ static int sb_build(enum vmm_thread_kind kind, enum vmm_sandbox_action action,
 	else
 		return -EINVAL;
 	ctx = seccomp_init(deny);
+	/* libseccomp refuses KILL_PROCESS when its probe finds the kernel (or an emulator
+	   such as qemu-user) without it (API level below 3). */
 	if (!ctx)
-		return -ENOMEM;
+		return deny == SCMP_ACT_KILL_PROCESS && seccomp_api_get() < 3 ? -EOPNOTSUPP
+		                                                              : -ENOMEM;
 	/* A call made through another ABI (i386's int 0x80, x32) is refused as a whole. */
 	r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, deny);
 	/* NO_NEW_PRIVS is set by vmm_sandbox_install_action() itself, explicitly. */

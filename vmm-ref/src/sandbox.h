@@ -48,8 +48,9 @@ enum vmm_sandbox_action {
  * forbidden call is VMM_SANDBOX_KILL, or VMM_SANDBOX_TRAP when the environment variable
  * VMM_SANDBOX_ENV is "trap". Cannot be undone; a second call stacks a second filter (a
  * call must then pass both).
- * Returns 0, -EINVAL for an unknown kind, -ENOMEM, or the -errno of prctl() or seccomp()
- * (e.g. -ENOSYS or -EINVAL where the kernel, or an emulator, has no seccomp filters).
+ * Returns 0, -EINVAL for an unknown kind, -ENOMEM, -EOPNOTSUPP where the kernel (or an
+ * emulator) lacks SECCOMP_RET_KILL_PROCESS, or the -errno of prctl() or seccomp() (e.g.
+ * -ENOSYS or -EINVAL where there are no seccomp filters at all).
  */
 int vmm_sandbox_install(enum vmm_thread_kind kind);
 
@@ -59,8 +60,8 @@ int vmm_sandbox_install_action(enum vmm_thread_kind kind, enum vmm_sandbox_actio
 /*
  * vmm_sandbox_export_bpf() - writes the BPF program vmm_sandbox_install_action() would
  * load to fd (for inspection, e.g. with seccomp-tools or scmp_bpf_disasm), without
- * loading it. Returns 0, -EINVAL for an unknown kind or action, -ENOMEM, or the -errno of
- * the write.
+ * loading it. Returns 0, -EINVAL for an unknown kind or action, -ENOMEM, -EOPNOTSUPP (as
+ * for vmm_sandbox_install()), or the -errno of the write.
  */
 int vmm_sandbox_export_bpf(enum vmm_thread_kind kind, enum vmm_sandbox_action action, int fd);
 

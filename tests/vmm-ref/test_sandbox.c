@@ -1,0 +1,387 @@
+/*
+ * The seccomp sandbox on a real kernel: each thread kind can make the calls vmm-ref needs
+ * once its filter is in place, and a call outside its list ends the whole process with
+ * SIGSYS (Criterion death tests), or, in TRAP mode, with a line naming the call.
+ */
+#include "sandbox_test.h"
+
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+
+/* ---- calls both kinds make ---------------------------------------------------------- */
+
+static volatile sig_atomic_t sb_handled;
+
+static void sb_handler(int sig)
+{
+	(void)sig;
+	sb_handled = 1;
+}
+
+static void common_calls(struct sb_thread *t)
+{
+	int efd = ((int *)t->arg)[0], tfd = ((int *)t->arg)[1];
+	uint64_t v = 7;
+	struct timespec ts;
+	pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+
+	sb_check(t, "eventfd write", sb_rc(write(efd, &v, sizeof(v))), sizeof(v));
+	sb_check(t, "eventfd read", sb_rc(read(efd, &v, sizeof(v))), sizeof(v));
+	/* A thread CPU clock is never answered by the vDSO: this is the real syscall. */
+	sb_check(t, "clock_gettime", sb_rc(clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)), 0);
+	/* A timed condition wait is a futex call that times out. */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&mu);
+	sb_check(t, "futex", pthread_cond_timedwait(&cv, &mu, &ts), ETIMEDOUT);
+	pthread_mutex_unlock(&mu);
+	/* A kick as pthread_kill() makes it: tgkill(getpid(), tid, sig) with the tid glibc
+	   keeps (gettid is not in the lists), its handler, rt_sigreturn. */
+	sb_check(t, "tgkill", sb_rc(syscall(SYS_tgkill, getpid(), t->tid, SIGUSR2)), 0);
+	sb_check(t, "handler ran", sb_handled, 1);
+	sigset_t m;
+	sigemptyset(&m);
+	sigaddset(&m, SIGUSR1);
+	sb_check(t, "rt_sigprocmask", pthread_sigmask(SIG_BLOCK, &m, NULL), 0);
+	struct itimerspec its = {.it_value = {.tv_sec = 100}};
+	sb_check(t, "timerfd_settime", sb_rc(timerfd_settime(tfd, 0, &its, NULL)), 0);
+	/* malloc's mmap and munmap, a plain mapping, madvise. */
+	void *big = malloc(4 << 20);
+	sb_check(t, "malloc", big != NULL, 1);
+	free(big);
+	void *p = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	sb_check(t, "mmap rw", p != MAP_FAILED, 1);
+	sb_check(t, "madvise", sb_rc(madvise(p, 8192, MADV_DONTNEED)), 0);
+	sb_check(t, "mprotect ro", sb_rc(mprotect(p, 4096, PROT_READ)), 0);
+	sb_check(t, "munmap", sb_rc(munmap(p, 8192)), 0);
+	/* An allowed ioctl reaches the kernel (which refuses the bad fd). Upper bits in the
+	   request are ignored by the kernel and by the filter alike. */
+	sb_check(t, "ioctl KVM_IRQ_LINE", sb_rc(ioctl(-1, KVM_IRQ_LINE, NULL)), -EBADF);
+	sb_check(t, "ioctl KVM_IRQ_LINE, upper bits",
+	         sb_rc(syscall(SYS_ioctl, -1, (1ul << 32) | KVM_IRQ_LINE, NULL)), -EBADF);
+}
+
+static void sb_init(void)
+{
+	struct sigaction sa = {.sa_handler = sb_handler};
+
+	sb_no_core();
+	sigaction(SIGUSR2, &sa, NULL);
+	unsetenv(VMM_SANDBOX_ENV);
+}
+
+static void vcpu_calls(struct sb_thread *t)
+{
+	common_calls(t);
+	sb_check(t, "ioctl KVM_RUN", sb_rc(ioctl(-1, KVM_RUN, 0)), -EBADF);
+	sb_check(t, "ioctl KVM_SET_MP_STATE", sb_rc(ioctl(-1, KVM_SET_MP_STATE, NULL)), -EBADF);
+}
+
+Test(sandbox, vcpu_thread_keeps_its_calls, .init = sb_init)
+{
+	int fds[2] = {eventfd(0, EFD_CLOEXEC), timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC)};
+	struct sb_thread t = {.kind = VMM_THREAD_VCPU, .body = vcpu_calls, .arg = fds};
+
+	sb_run_checked(&t);
+	sb_assert_checks(&t, 17);
+}
+
+static void main_calls(struct sb_thread *t)
+{
+	int *fds = t->arg;
+	int ep = fds[2], disk = fds[3], spare = fds[4];
+	char buf[512] = "sector", back[512];
+	struct iovec iov = {back, sizeof(back)};
+	struct epoll_event ev;
+	struct timespec nap = {0, 1000};
+	struct termios tio;
+
+	common_calls(t);
+	sb_check(t, "epoll_wait", sb_rc(epoll_wait(ep, &ev, 1, 0)), 0);
+	ev.events = EPOLLIN;
+	ev.data.fd = fds[0];
+	sb_check(t, "epoll_ctl", sb_rc(epoll_ctl(ep, EPOLL_CTL_ADD, fds[0], &ev)), 0);
+	sb_check(t, "pwrite", sb_rc(pwrite(disk, buf, sizeof(buf), 4096)), sizeof(buf));
+	sb_check(t, "pread", sb_rc(pread(disk, back, sizeof(back), 4096)), sizeof(back));
+	sb_check(t, "pwritev", sb_rc(pwritev(disk, &iov, 1, 0)), sizeof(back));
+	sb_check(t, "preadv", sb_rc(preadv(disk, &iov, 1, 0)), sizeof(back));
+	sb_check(t, "fdatasync", sb_rc(fdatasync(disk)), 0);
+	sb_check(t, "fsync", sb_rc(fsync(disk)), 0);
+	sb_check(t, "fallocate",
+	         sb_rc(fallocate(disk, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 4096)), 0);
+	sb_check(t, "getrandom", sb_rc(getrandom(buf, 16, 0)), 16);
+	sb_check(t, "nanosleep", sb_rc(nanosleep(&nap, NULL)), 0);
+	sb_check(t, "tcgetattr", sb_rc(ioctl(disk, TCGETS, &tio)), -ENOTTY);
+	sb_check(t, "close", sb_rc(close(spare)), 0);
+}
+
+Test(sandbox, main_thread_keeps_its_calls, .init = sb_init)
+{
+	char path[] = "/tmp/vmm-sandbox-XXXXXX";
+	int fds[5] = {eventfd(0, EFD_CLOEXEC), timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC),
+	              epoll_create1(EPOLL_CLOEXEC), mkstemp(path), eventfd(0, EFD_CLOEXEC)};
+	struct sb_thread t = {.kind = VMM_THREAD_MAIN, .body = main_calls, .arg = fds};
+
+	unlink(path);
+	sb_run_checked(&t);
+	sb_assert_checks(&t, 28);
+}
+
+/* ---- calls outside the lists end the process ---------------------------------------- */
+
+static void do_openat(struct sb_thread *t)
+{
+	sb_check(t, "openat survived",
+	         sb_rc(syscall(SYS_openat, AT_FDCWD, "/etc/hostname", O_RDONLY)), 1);
+}
+
+static void do_execve(struct sb_thread *t)
+{
+	char *argv[] = {"/bin/true", NULL}, *envp[] = {NULL};
+	sb_check(t, "execve survived", sb_rc(syscall(SYS_execve, argv[0], argv, envp)), 1);
+}
+
+static void do_socket(struct sb_thread *t)
+{
+	sb_check(t, "socket survived", sb_rc(syscall(SYS_socket, AF_INET, SOCK_STREAM, 0)), 1);
+}
+
+static void do_tcgets(struct sb_thread *t)
+{
+	struct termios tio;
+	sb_check(t, "TCGETS survived", sb_rc(syscall(SYS_ioctl, 0, TCGETS, &tio)), 1);
+}
+
+static void do_kvm_run(struct sb_thread *t)
+{
+	sb_check(t, "KVM_RUN survived", sb_rc(syscall(SYS_ioctl, -1, KVM_RUN, 0)), 1);
+}
+
+static void do_kvm_create_vcpu(struct sb_thread *t)
+{
+	sb_check(t, "KVM_CREATE_VCPU survived", sb_rc(syscall(SYS_ioctl, -1, KVM_CREATE_VCPU, 1)),
+	         1);
+}
+
+static void do_mmap_exec(struct sb_thread *t)
+{
+	sb_check(t, "mmap PROT_EXEC survived",
+	         sb_rc(syscall(SYS_mmap, NULL, 4096, PROT_READ | PROT_EXEC,
+	                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)),
+	         1);
+}
+
+static void do_mprotect_exec(struct sb_thread *t)
+{
+	sb_check(t, "mprotect PROT_EXEC survived",
+	         sb_rc(syscall(SYS_mprotect, t->arg, 4096, PROT_READ | PROT_EXEC)), 1);
+}
+
+static void do_epoll_pwait(struct sb_thread *t)
+{
+	struct epoll_event ev;
+	sb_check(t, "epoll_pwait survived", sb_rc(syscall(SYS_epoll_pwait, -1, &ev, 1, 0, NULL, 8)),
+	         1);
+}
+
+static void do_pwrite(struct sb_thread *t)
+{
+	sb_check(t, "pwrite64 survived", sb_rc(syscall(SYS_pwrite64, -1, "x", 1, 0)), 1);
+}
+
+/* Runs body on a thread with kind's filter: it must not come back. */
+static void expect_death(enum vmm_thread_kind kind, void (*body)(struct sb_thread *))
+{
+	void *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct sb_thread t = {.kind = kind, .body = body, .arg = page, .block_signals = true};
+
+	sb_thread_start(&t);
+	sb_skip_if_unsupported(&t);
+	sb_thread_finish(&t, true);
+	cr_assert_fail("%s: the process survived (%s)", vmm_sandbox_kind_name(kind),
+	               t.n_checks ? t.check_what[0] : "the body did not run");
+}
+
+#define DEATH(name, kind, body)                                                                    \
+	Test(sandbox_death, name, .init = sb_init, .signal = SIGSYS)                               \
+	{                                                                                          \
+		expect_death(kind, body);                                                          \
+	}
+
+DEATH(vcpu_openat, VMM_THREAD_VCPU, do_openat)
+DEATH(vcpu_execve, VMM_THREAD_VCPU, do_execve)
+DEATH(vcpu_socket, VMM_THREAD_VCPU, do_socket)
+DEATH(vcpu_terminal_ioctl, VMM_THREAD_VCPU, do_tcgets)
+DEATH(vcpu_kvm_create_vcpu, VMM_THREAD_VCPU, do_kvm_create_vcpu)
+DEATH(vcpu_mmap_exec, VMM_THREAD_VCPU, do_mmap_exec)
+DEATH(vcpu_mprotect_exec, VMM_THREAD_VCPU, do_mprotect_exec)
+DEATH(vcpu_epoll_pwait, VMM_THREAD_VCPU, do_epoll_pwait)
+DEATH(vcpu_disk_write, VMM_THREAD_VCPU, do_pwrite)
+DEATH(main_execve, VMM_THREAD_MAIN, do_execve)
+DEATH(main_openat, VMM_THREAD_MAIN, do_openat)
+DEATH(main_socket, VMM_THREAD_MAIN, do_socket)
+DEATH(main_kvm_run, VMM_THREAD_MAIN, do_kvm_run)
+DEATH(main_mprotect_exec, VMM_THREAD_MAIN, do_mprotect_exec)
+
+/* vmm_sandbox_install() without VMM_REF_SECCOMP set kills as well. */
+Test(sandbox_death, default_action_is_kill, .init = sb_init, .signal = SIGSYS)
+{
+	struct sb_thread t = {.kind = VMM_THREAD_VCPU, .body = do_openat, .use_env = true};
+
+	sb_thread_start(&t);
+	sb_skip_if_unsupported(&t);
+	sb_thread_finish(&t, true);
+	cr_assert_fail("the process survived");
+}
+
+/* ---- TRAP mode: the call is named, then the process exits ------------------------------ */
+
+/*
+ * Runs t in a child process whose stderr is a pipe; returns the child's wait status and
+ * what it wrote. 77 in the child means seccomp is not available there.
+ */
+static int run_in_child(struct sb_thread *t, bool env_trap, char *out, size_t out_size)
+{
+	int p[2], status;
+	pid_t pid;
+	ssize_t n, got = 0;
+
+	cr_assert_eq(pipe(p), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		uint64_t v = 1;
+		dup2(p[1], STDERR_FILENO);
+		if (env_trap)
+			setenv(VMM_SANDBOX_ENV, "trap", 1);
+		t->ready_fd = eventfd(0, 0);
+		t->go_fd = eventfd(0, 0);
+		if (pthread_create(&t->thread, NULL, sb_thread_main, t) != 0)
+			_exit(70);
+		if (read(t->ready_fd, &v, sizeof(v)) != sizeof(v))
+			_exit(71);
+		if (t->install_rc == -ENOSYS || t->install_rc == -EINVAL ||
+		    t->install_rc == -EOPNOTSUPP)
+			_exit(77);
+		v = 1;
+		if (write(t->go_fd, &v, sizeof(v)) != sizeof(v))
+			_exit(72);
+		pthread_join(t->thread, NULL);
+		_exit(73); /* survived */
+	}
+	close(p[1]);
+	while (got + 1 < (ssize_t)out_size && (n = read(p[0], out + got, out_size - 1 - got)) > 0)
+		got += n;
+	out[got] = 0;
+	close(p[0]);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
+		cr_skip_test("seccomp filters are not available here");
+	return status;
+}
+
+Test(sandbox_trap, names_the_call_on_a_vcpu_thread_that_blocks_signals, .init = sb_init)
+{
+	struct sb_thread t = {.kind = VMM_THREAD_VCPU,
+	                      .action = VMM_SANDBOX_TRAP,
+	                      .body = do_openat,
+	                      .block_signals = true};
+	char out[512], want[128];
+	int status = run_in_child(&t, false, out, sizeof(out));
+
+	cr_assert(WIFEXITED(status), "wait status %#x (a signal: the handler did not run)", status);
+	cr_assert_eq(WEXITSTATUS(status), VMM_SANDBOX_TRAP_EXIT, "exit %d, stderr: %s",
+	             WEXITSTATUS(status), out);
+	snprintf(want, sizeof(want),
+	         "vmm-ref: seccomp: forbidden system call openat (%d) on a vcpu thread\n",
+	         (int)SYS_openat);
+	cr_assert_str_eq(out, want);
+}
+
+Test(sandbox_trap, chosen_by_the_environment, .init = sb_init)
+{
+	struct sb_thread t = {.kind = VMM_THREAD_MAIN, .body = do_socket, .use_env = true};
+	char out[512], want[128];
+	int status = run_in_child(&t, true, out, sizeof(out));
+
+	cr_assert(WIFEXITED(status), "wait status %#x", status);
+	cr_assert_eq(WEXITSTATUS(status), VMM_SANDBOX_TRAP_EXIT, "exit %d, stderr: %s",
+	             WEXITSTATUS(status), out);
+	snprintf(want, sizeof(want),
+	         "vmm-ref: seccomp: forbidden system call socket (%d) on a main thread\n",
+	         (int)SYS_socket);
+	cr_assert_str_eq(out, want);
+}
+
+Test(sandbox_trap, kill_mode_dies_silently, .init = sb_init)
+{
+	struct sb_thread t = {.kind = VMM_THREAD_VCPU, .body = do_execve};
+	char out[512];
+	int status = run_in_child(&t, false, out, sizeof(out));
+
+	cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS, "wait status %#x", status);
+	cr_assert_str_eq(out, "");
+}
+
+/*
+ * The death tests above only see SIGSYS; here each of their forbidden calls runs in TRAP
+ * mode, and the line names it: the process dies of that call, not of an earlier one.
+ */
+Test(sandbox_trap, each_death_test_dies_of_its_own_call, .init = sb_init)
+{
+	static const struct {
+		enum vmm_thread_kind kind;
+		void (*body)(struct sb_thread *);
+		const char *name;
+	} cases[] = {
+	    {VMM_THREAD_VCPU, do_openat, "openat"},
+	    {VMM_THREAD_VCPU, do_execve, "execve"},
+	    {VMM_THREAD_VCPU, do_socket, "socket"},
+	    {VMM_THREAD_VCPU, do_tcgets, "ioctl"},
+	    {VMM_THREAD_VCPU, do_kvm_create_vcpu, "ioctl"},
+	    {VMM_THREAD_VCPU, do_mmap_exec, "mmap"},
+	    {VMM_THREAD_VCPU, do_mprotect_exec, "mprotect"},
+	    {VMM_THREAD_VCPU, do_epoll_pwait, "epoll_pwait"},
+	    {VMM_THREAD_VCPU, do_pwrite, "pwrite64"},
+	    {VMM_THREAD_MAIN, do_execve, "execve"},
+	    {VMM_THREAD_MAIN, do_openat, "openat"},
+	    {VMM_THREAD_MAIN, do_socket, "socket"},
+	    {VMM_THREAD_MAIN, do_kvm_run, "ioctl"},
+	    {VMM_THREAD_MAIN, do_mprotect_exec, "mprotect"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		void *page =
+		    mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		struct sb_thread t = {.kind = cases[i].kind,
+		                      .action = VMM_SANDBOX_TRAP,
+		                      .body = cases[i].body,
+		                      .arg = page,
+		                      .block_signals = true};
+		char out[512], want[128];
+		int status = run_in_child(&t, false, out, sizeof(out));
+
+		snprintf(want, sizeof(want), "forbidden system call %s (", cases[i].name);
+		cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == VMM_SANDBOX_TRAP_EXIT,
+		          "case %zu: wait status %#x", i, status);
+		cr_expect(strstr(out, want) != NULL, "case %zu (%s on a %s thread): %s", i,
+		          cases[i].name, vmm_sandbox_kind_name(cases[i].kind), out);
+		munmap(page, 4096);
+	}
+}
