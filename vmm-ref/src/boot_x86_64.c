@@ -6,6 +6,7 @@
 
 #include <elf.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -64,6 +65,40 @@ static const char *load_error(int err, const char *format)
 	}
 }
 
+/* The 64-bit boot protocol's state in RAM: identity page tables, a GDT with __BOOT_CS and
+   __BOOT_DS, and the ACPI tables that let the guest power off. *acpi_len: their size. */
+static int write_boot_state(const struct vmm_guest_ram *ram, int *acpi_len)
+{
+	uint8_t tables[VMM_X86_PAGE_TABLES_SIZE];
+	uint8_t acpi[VMM_X86_ACPI_MAX];
+	uint64_t gdt[VMM_X86_GDT_ENTRIES];
+	uint8_t gdt_bytes[sizeof(gdt)];
+	const struct vmm_x86_acpi_params ap = {
+	    .pm1_evt_port = VMM_X86_PM1_EVT_PORT,
+	    .pm1_cnt_port = VMM_X86_PM1_CNT_PORT,
+	    .sci_irq = VMM_X86_SCI_IRQ,
+	    .reset_port = VMM_X86_RESET_PORT,
+	    .reset_value = VMM_X86_RESET_VALUE,
+	};
+	int ret;
+
+	ret = vmm_x86_page_tables_build(tables, sizeof(tables), VMM_X86_PAGE_TABLES);
+	if (ret == 0)
+		ret = vmm_guest_ram_write(ram, VMM_X86_PAGE_TABLES, tables, sizeof(tables));
+	if (ret < 0)
+		return ret;
+	vmm_x86_gdt_build(gdt);
+	for (size_t i = 0; i < VMM_X86_GDT_ENTRIES; i++)
+		vmm_put_le64(gdt_bytes + 8 * i, gdt[i]);
+	ret = vmm_guest_ram_write(ram, VMM_X86_GDT, gdt_bytes, sizeof(gdt_bytes));
+	if (ret < 0)
+		return ret;
+	*acpi_len = vmm_x86_acpi_build(acpi, sizeof(acpi), VMM_X86_ACPI, &ap);
+	if (*acpi_len < 0)
+		return *acpi_len;
+	return vmm_guest_ram_write(ram, VMM_X86_ACPI, acpi, (size_t)*acpi_len);
+}
+
 int vmm_boot_prepare(const struct vmm_boot_request *req, struct vmm_boot_info *out, char *err,
                      size_t err_size)
 {
@@ -74,7 +109,9 @@ int vmm_boot_prepare(const struct vmm_boot_request *req, struct vmm_boot_info *o
 	struct vmm_e820_entry e820[VMM_E820_MAX];
 	uint8_t zp[VMM_ZERO_PAGE_SIZE];
 	uint64_t initrd_size = req->initrd ? req->initrd->size : 0;
-	size_t cmdline_len = strlen(req->cmdline);
+	char cmdline[VMM_X86_CMDLINE_MAX];
+	size_t cmdline_len;
+	int acpi_len = 0;
 	bool is_bz;
 	int ret, n;
 
@@ -100,6 +137,9 @@ int vmm_boot_prepare(const struct vmm_boot_request *req, struct vmm_boot_info *o
 		return -EINVAL;
 	}
 
+	/* The user's command line plus the virtio-mmio devices Linux cannot discover. */
+	ret = vmm_x86_cmdline_build(cmdline, sizeof(cmdline), req->cmdline, req->num_virtio);
+	cmdline_len = ret < 0 ? SIZE_MAX : (size_t)ret;
 	if (cmdline_len >= VMM_X86_CMDLINE_MAX || (is_bz && cmdline_len > bz.cmdline_size)) {
 		snprintf(err, err_size,
 		         "the command line is longer than this kernel accepts (%u bytes)",
@@ -107,9 +147,15 @@ int vmm_boot_prepare(const struct vmm_boot_request *req, struct vmm_boot_info *o
 		return -E2BIG;
 	}
 	out->cmdline_addr = VMM_X86_CMDLINE;
-	ret = vmm_guest_ram_write(ram, VMM_X86_CMDLINE, req->cmdline, cmdline_len + 1);
+	ret = vmm_guest_ram_write(ram, VMM_X86_CMDLINE, cmdline, cmdline_len + 1);
 	if (ret < 0) {
 		snprintf(err, err_size, "cannot copy the command line into guest RAM");
+		return ret;
+	}
+
+	ret = write_boot_state(ram, &acpi_len);
+	if (ret < 0) {
+		snprintf(err, err_size, "cannot write the boot page tables, GDT or ACPI tables");
 		return ret;
 	}
 
@@ -142,6 +188,7 @@ int vmm_boot_prepare(const struct vmm_boot_request *req, struct vmm_boot_info *o
 	    .initrd_size = out->initrd_size,
 	    .e820 = e820,
 	    .e820_count = (size_t)n,
+	    .acpi_rsdp_addr = acpi_len > 0 ? VMM_X86_ACPI : 0,
 	};
 	if (is_bz) {
 		size_t end = bz.header_end < VMM_BP_HDR_END ? bz.header_end : VMM_BP_HDR_END;

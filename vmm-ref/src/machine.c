@@ -36,7 +36,6 @@
 /* What an epoll event is about: the kind in the high half of data.u64, an index below. */
 enum ev_kind {
 	EV_SIGNAL = 1,
-	EV_VCPU,
 	EV_EXIT,
 	EV_RTC,
 	EV_STDIN,
@@ -59,7 +58,7 @@ struct vmm_machine {
 	struct vmm_arch_desc desc;
 	struct vmm_arch *arch;
 
-	int epfd, sigfd, vcpu_evfd, exit_evfd, rtc_tfd, space_evfd;
+	int epfd, sigfd, exit_evfd, rtc_tfd, space_evfd;
 	atomic_int exit_status; /* -1 until a status is requested */
 
 	struct vdev_uart *uart;
@@ -84,6 +83,9 @@ struct vmm_machine {
  * Logging and exit requests
  * ------------------------------------------------------------------------------------- */
 
+/* Whether stderr is a terminal, found once: a sandboxed vCPU thread may not ask. */
+static atomic_int stderr_tty = -1;
+
 static void vlog_line(const char *prefix, const char *fmt, va_list ap)
 {
 	char line[512];
@@ -95,7 +97,7 @@ static void vlog_line(const char *prefix, const char *fmt, va_list ap)
 	n = (int)strlen(line);
 	line[n++] = '\n';
 	/* One write, so lines from vCPU threads do not interleave; \r for a raw terminal. */
-	if (isatty(STDERR_FILENO) && n < (int)sizeof(line)) {
+	if (atomic_load(&stderr_tty) == 1 && n < (int)sizeof(line)) {
 		line[n - 1] = '\r';
 		line[n++] = '\n';
 	}
@@ -257,15 +259,17 @@ static void on_resumed(void *opaque, struct vcpu *v)
 	vmm_machine_log(&m->env, VMM_LOG_INFO, "vCPU %u: woke up from SYSTEM_SUSPEND", vcpu_id(v));
 }
 
+static int end_status(struct vmm_machine *m, struct vcpu *v, const struct vcpu_end *e);
+
+/* The end is judged here, from the end the loop hands over: the set records it only
+   after this handler returns, too late for the event loop to read it when woken. */
 static void on_stopped(void *opaque, struct vcpu *v, const struct vcpu_end *end)
 {
-	(void)v, (void)end;
 	struct vmm_machine *m = opaque;
-	uint64_t one = 1;
+	int st = end_status(m, v, end);
 
-	if (write(m->vcpu_evfd, &one, sizeof(one)) < 0) {
-		/* the loop is woken by the counter already */
-	}
+	if (st >= 0)
+		vmm_machine_request_exit(&m->env, st);
 }
 
 static int on_thread_started(void *opaque, struct vcpu *v)
@@ -558,16 +562,12 @@ static int create_loop(struct vmm_machine *m)
 	signal(SIGPIPE, SIG_IGN);
 	m->epfd = epoll_create1(EPOLL_CLOEXEC);
 	m->sigfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
-	m->vcpu_evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	m->exit_evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	m->space_evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	m->rtc_tfd = timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (m->epfd < 0 || m->sigfd < 0 || m->vcpu_evfd < 0 || m->exit_evfd < 0 ||
-	    m->space_evfd < 0 || m->rtc_tfd < 0)
+	if (m->epfd < 0 || m->sigfd < 0 || m->exit_evfd < 0 || m->space_evfd < 0 || m->rtc_tfd < 0)
 		return -errno;
 	int ret = epoll_add(m, m->sigfd, EV(EV_SIGNAL, 0));
-	if (ret == 0)
-		ret = epoll_add(m, m->vcpu_evfd, EV(EV_VCPU, 0));
 	if (ret == 0)
 		ret = epoll_add(m, m->exit_evfd, EV(EV_EXIT, 0));
 	if (ret == 0)
@@ -620,9 +620,9 @@ static int create_vcpu_set(struct vmm_machine *m)
  * ------------------------------------------------------------------------------------- */
 
 /* A vCPU's end as the process's status; -1 when it only stopped because we asked. */
-static int end_status(struct vmm_machine *m, struct vcpu *v)
+static int end_status(struct vmm_machine *m, struct vcpu *v, const struct vcpu_end *e)
 {
-	struct vcpu_end end = vcpu_get_end(v);
+	struct vcpu_end end = *e;
 
 	switch (end.reason) {
 	case VCPU_END_SHUTDOWN:
@@ -683,16 +683,6 @@ static int event_loop(struct vmm_machine *m)
 				vmm_machine_log(&m->env, VMM_LOG_WARN, "%s: stopping the VM",
 				                strsignal((int)si.ssi_signo));
 				return VMM_EXIT_SIGNAL;
-			}
-			case EV_VCPU: {
-				struct vcpu *who = NULL;
-				drain(m->vcpu_evfd);
-				if (vcpu_set_wait_any(m->env.vcpus, 0, &who) == 0 && who) {
-					int st = end_status(m, who);
-					if (st >= 0)
-						return st;
-				}
-				break;
 			}
 			case EV_EXIT:
 				drain(m->exit_evfd);
@@ -771,7 +761,6 @@ static void teardown(struct vmm_machine *m)
 		close_fd(m->out_fd);
 	close_fd(m->epfd);
 	close_fd(m->sigfd);
-	close_fd(m->vcpu_evfd);
 	close_fd(m->exit_evfd);
 	close_fd(m->space_evfd);
 	close_fd(m->rtc_tfd);
@@ -876,7 +865,14 @@ static int setup_and_run(struct vmm_machine *m, const struct vmm_file_buf *kerne
 	vmm_machine_log(&m->env, VMM_LOG_INFO,
 	                "%u vCPU(s), %u MiB, %u virtio device(s), suspend %s", cfg->vcpus,
 	                cfg->memory_mib, m->nslots, vmm_suspend_policy_name(cfg->suspend));
+	ret = vcpu_set_start(m->env.vcpus);
+	if (ret < 0) {
+		error_line("cannot start the vCPUs: %s", strerror(-ret));
+		return VMM_EXIT_RUNTIME;
+	}
 #ifdef VMM_REF_HAVE_SANDBOX
+	/* After the vCPU threads exist (they install their own filter, and creating a
+	   thread is not allowed once the main thread's filter is on). */
 	if (cfg->seccomp) {
 		ret = vmm_sandbox_install(VMM_THREAD_MAIN);
 		if (ret < 0) {
@@ -885,11 +881,6 @@ static int setup_and_run(struct vmm_machine *m, const struct vmm_file_buf *kerne
 		}
 	}
 #endif
-	ret = vcpu_set_start(m->env.vcpus);
-	if (ret < 0) {
-		error_line("cannot start the vCPUs: %s", strerror(-ret));
-		return VMM_EXIT_RUNTIME;
-	}
 	ret = event_loop(m);
 	vcpu_set_stop(m->env.vcpus);
 	vmm_machine_log(&m->env, VMM_LOG_INFO, "%u suspend(s), %u resume(s)",
@@ -910,9 +901,10 @@ int vmm_machine_run(const struct vmm_config *cfg)
 		return VMM_EXIT_RUNTIME;
 	}
 	m->env = (struct vmm_machine_env){.cfg = cfg, .mem_bytes = mem, .priv = m};
-	m->epfd = m->sigfd = m->vcpu_evfd = m->exit_evfd = m->rtc_tfd = m->space_evfd = -1;
+	m->epfd = m->sigfd = m->exit_evfd = m->rtc_tfd = m->space_evfd = -1;
 	m->out_fd = m->in_fd = -1;
 	atomic_init(&m->exit_status, -1);
+	atomic_store(&stderr_tty, isatty(STDERR_FILENO) ? 1 : 0);
 	vmm_arch_describe(&m->desc);
 
 	if (read_input("kernel", cfg->kernel, mem, &kernel) < 0)

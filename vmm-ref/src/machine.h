@@ -8,7 +8,8 @@
  *                      handlers, and runs the epoll event loop on the main thread: console
  *                      input (raw terminal, Ctrl-A x quits), the RTC's timerfd, virtio
  *                      queue notifications through ioeventfds, SIGTERM/SIGINT through a
- *                      signalfd, and vCPU events through an eventfd.
+ *                      signalfd, and the end of the VM (a vCPU whose loop ended asks for
+ *                      it through an eventfd: vmm_machine_request_exit()).
  *   machine_<arch>.c   the architecture: where devices sit and which interrupt lines they
  *                      use (struct vmm_arch_desc), the interrupt controller, how a line is
  *                      driven, the vCPUs' boot state, and any extra platform device.

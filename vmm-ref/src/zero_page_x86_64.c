@@ -5,6 +5,7 @@
 #include "loader.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #define TYPE_OF_LOADER_UNKNOWN 0xffu
@@ -77,6 +78,7 @@ int vmm_x86_zero_page_build(uint8_t *zp, const struct vmm_zero_page_params *p)
 		vmm_put_le32(zp + VMM_BP_RAMDISK_SIZE, (uint32_t)p->initrd_size);
 		vmm_put_le32(zp + VMM_BP_EXT_RAMDISK_SIZE, 0);
 	}
+	vmm_put_le64(zp + VMM_BP_ACPI_RSDP_ADDR, p->acpi_rsdp_addr);
 	zp[VMM_BP_E820_ENTRIES] = (uint8_t)p->e820_count;
 	for (size_t i = 0; i < p->e820_count; i++) {
 		uint8_t *e = zp + VMM_BP_E820_TABLE + i * VMM_BP_E820_ENTRY_SIZE;
@@ -103,4 +105,163 @@ int vmm_x86_place_initrd(uint64_t ram_end, uint64_t kernel_end, uint64_t initrd_
 		return -ENOSPC;
 	*initrd_addr = addr;
 	return 0;
+}
+
+void vmm_x86_gdt_build(uint64_t gdt[VMM_X86_GDT_ENTRIES])
+{
+	/* base 0, limit 0xfffff in 4 KiB units (G): code has L (64-bit), data has D/B. */
+	gdt[0] = 0;
+	gdt[1] = 0;
+	gdt[VMM_X86_BOOT_CS / 8] = 0x00af9b000000ffffull; /* present, DPL 0, code, exec/read */
+	gdt[VMM_X86_BOOT_DS / 8] = 0x00cf93000000ffffull; /* present, DPL 0, data, read/write */
+}
+
+#define PTE_PRESENT 0x1ull
+#define PTE_WRITE 0x2ull
+#define PTE_HUGE 0x80ull
+
+int vmm_x86_page_tables_build(uint8_t *buf, size_t size, uint64_t gpa)
+{
+	if (!buf || size < VMM_X86_PAGE_TABLES_SIZE || (gpa & 0xfff) ||
+	    gpa > VMM_X86_MMIO_GAP_END - VMM_X86_PAGE_TABLES_SIZE)
+		return -EINVAL;
+	memset(buf, 0, VMM_X86_PAGE_TABLES_SIZE);
+	vmm_put_le64(buf, (gpa + 0x1000) | PTE_PRESENT | PTE_WRITE);
+	for (uint64_t g = 0; g < 4; g++) {
+		/* PDPT entry g points at the page directory for [g GiB, g + 1 GiB). */
+		vmm_put_le64(buf + 0x1000 + g * 8, (gpa + 0x2000 + g * 0x1000) | PTE_PRESENT |
+		                                       PTE_WRITE);
+		for (uint64_t i = 0; i < 512; i++)
+			vmm_put_le64(buf + 0x2000 + g * 0x1000 + i * 8,
+			             (g << 30 | i << 21) | PTE_PRESENT | PTE_WRITE | PTE_HUGE);
+	}
+	return 0;
+}
+
+int vmm_x86_cmdline_build(char *out, size_t out_size, const char *base, uint32_t num_virtio)
+{
+	size_t len;
+	int n;
+
+	if (!out || !base || num_virtio > VMM_X86_VIRTIO_SLOTS)
+		return -EINVAL;
+	len = strlen(base);
+	if (len >= out_size)
+		return -E2BIG;
+	memcpy(out, base, len + 1);
+	for (uint32_t i = 0; i < num_virtio; i++) {
+		n = snprintf(out + len, out_size - len, "%svirtio_mmio.device=%llu@%#llx:%u",
+		             len ? " " : "", (unsigned long long)VMM_X86_VIRTIO_STRIDE,
+		             (unsigned long long)(VMM_X86_VIRTIO_BASE + i * VMM_X86_VIRTIO_STRIDE),
+		             vmm_x86_virtio_irq(i));
+		if (n < 0 || (size_t)n >= out_size - len)
+			return -E2BIG;
+		len += (size_t)n;
+	}
+	return (int)len;
+}
+
+/* ---- ACPI (ACPI 6.x, chapter 5) ---- */
+
+#define ACPI_HDR_SIZE 36u
+#define ACPI_RSDP_SIZE 36u
+#define ACPI_FADT_SIZE 276u
+#define ACPI_FACS_SIZE 64u
+#define ACPI_GAS_IO 1u
+/* Where each table goes, from the RSDP; the FACS needs 64-byte alignment. */
+#define OFF_XSDT 0x40u
+#define OFF_FADT 0x80u
+#define OFF_FACS 0x200u
+#define OFF_DSDT 0x240u
+
+/* DefName \_S5_ = Package (4) { 5, 0, 0, 0 }: SLP_TYP 5 for PM1a and PM1b. */
+static const uint8_t dsdt_aml[] = {0x08, '_',  'S', '5', '_', 0x12, 0x07,
+                                   0x04, 0x0a, 5,   0,   0,   0};
+
+static uint8_t acpi_sum(const uint8_t *p, size_t n)
+{
+	uint8_t s = 0;
+	for (size_t i = 0; i < n; i++)
+		s = (uint8_t)(s + p[i]);
+	return (uint8_t)-s;
+}
+
+static void acpi_header(uint8_t *t, const char sig[4], uint32_t len, uint8_t rev)
+{
+	memcpy(t, sig, 4);
+	vmm_put_le32(t + 4, len);
+	t[8] = rev;
+	memcpy(t + 10, "CVMM  ", 6);
+	memcpy(t + 16, "VMMREF  ", 8);
+	vmm_put_le32(t + 24, 1);
+	memcpy(t + 28, "CVMM", 4);
+	vmm_put_le32(t + 32, 1);
+}
+
+static void acpi_gas_io(uint8_t *g, uint8_t bits, uint64_t port)
+{
+	g[0] = ACPI_GAS_IO;
+	g[1] = bits;
+	g[2] = 0;
+	g[3] = bits == 8 ? 1 : bits == 16 ? 2 : 3; /* access size: byte, word, dword */
+	vmm_put_le64(g + 4, port);
+}
+
+int vmm_x86_acpi_build(uint8_t *buf, size_t size, uint64_t gpa,
+                       const struct vmm_x86_acpi_params *p)
+{
+	uint32_t dsdt_len = ACPI_HDR_SIZE + (uint32_t)sizeof(dsdt_aml);
+	size_t used = OFF_DSDT + dsdt_len;
+	uint8_t *rsdp = buf, *xsdt = buf + OFF_XSDT, *fadt = buf + OFF_FADT,
+	        *facs = buf + OFF_FACS, *dsdt = buf + OFF_DSDT;
+
+	if (!buf || !p || (gpa & 0x3f) || gpa > UINT32_MAX - used)
+		return -EINVAL;
+	if (size < used)
+		return -ENOSPC;
+	memset(buf, 0, used);
+
+	memcpy(rsdp, "RSD PTR ", 8);
+	memcpy(rsdp + 9, "CVMM  ", 6);
+	rsdp[15] = 2; /* ACPI 2.0+: the XSDT is used */
+	vmm_put_le32(rsdp + 20, ACPI_RSDP_SIZE);
+	vmm_put_le64(rsdp + 24, gpa + OFF_XSDT);
+	rsdp[8] = acpi_sum(rsdp, 20);
+	rsdp[32] = acpi_sum(rsdp, ACPI_RSDP_SIZE);
+
+	acpi_header(xsdt, "XSDT", ACPI_HDR_SIZE + 8, 1);
+	vmm_put_le64(xsdt + ACPI_HDR_SIZE, gpa + OFF_FADT);
+	xsdt[9] = acpi_sum(xsdt, ACPI_HDR_SIZE + 8);
+
+	acpi_header(fadt, "FACP", ACPI_FADT_SIZE, 6);
+	vmm_put_le32(fadt + 36, (uint32_t)(gpa + OFF_FACS));
+	vmm_put_le32(fadt + 40, (uint32_t)(gpa + OFF_DSDT));
+	vmm_put_le16(fadt + 46, p->sci_irq);
+	/* SMI_CMD (48) stays 0: no legacy/ACPI mode switch, always in ACPI mode. */
+	vmm_put_le32(fadt + 56, p->pm1_evt_port);
+	vmm_put_le32(fadt + 64, p->pm1_cnt_port);
+	fadt[88] = 4; /* PM1_EVT_LEN */
+	fadt[89] = 2; /* PM1_CNT_LEN */
+	vmm_put_le16(fadt + 96, 101);  /* P_LVL2_LAT > 100: no C2 */
+	vmm_put_le16(fadt + 98, 1001); /* P_LVL3_LAT > 1000: no C3 */
+	vmm_put_le16(fadt + 109, 1u << 1); /* IAPC_BOOT_ARCH: an 8042 is present */
+	/* Flags: WBINVD (0), PROC_C1 (2), RESET_REG_SUP (10). */
+	vmm_put_le32(fadt + 112, 1u << 0 | 1u << 2 | 1u << 10);
+	acpi_gas_io(fadt + 116, 8, p->reset_port);
+	fadt[128] = p->reset_value;
+	fadt[131] = 0; /* FADT minor version */
+	vmm_put_le64(fadt + 132, gpa + OFF_FACS);
+	vmm_put_le64(fadt + 140, gpa + OFF_DSDT);
+	acpi_gas_io(fadt + 148, 32, p->pm1_evt_port);
+	acpi_gas_io(fadt + 172, 16, p->pm1_cnt_port);
+	fadt[9] = acpi_sum(fadt, ACPI_FADT_SIZE);
+
+	memcpy(facs, "FACS", 4);
+	vmm_put_le32(facs + 4, ACPI_FACS_SIZE);
+	facs[32] = 2; /* version */
+
+	acpi_header(dsdt, "DSDT", dsdt_len, 2);
+	memcpy(dsdt + ACPI_HDR_SIZE, dsdt_aml, sizeof(dsdt_aml));
+	dsdt[9] = acpi_sum(dsdt, dsdt_len);
+	return (int)used;
 }

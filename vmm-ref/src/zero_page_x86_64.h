@@ -15,6 +15,7 @@
 #define VMM_E820_RESERVED 2u
 
 /* Offsets in struct boot_params that vmm-ref writes (and its tests read). */
+#define VMM_BP_ACPI_RSDP_ADDR 0x070
 #define VMM_BP_EXT_RAMDISK_IMAGE 0x0c0
 #define VMM_BP_EXT_RAMDISK_SIZE 0x0c4
 #define VMM_BP_EXT_CMD_LINE_PTR 0x0c8
@@ -58,6 +59,7 @@ struct vmm_zero_page_params {
 	uint64_t initrd_addr, initrd_size; /* size 0: none */
 	const struct vmm_e820_entry *e820;
 	size_t e820_count;
+	uint64_t acpi_rsdp_addr; /* 0: none (boot protocol 2.14 reads it) */
 };
 
 /*
@@ -75,5 +77,62 @@ int vmm_x86_zero_page_build(uint8_t *zp, const struct vmm_zero_page_params *p);
  */
 int vmm_x86_place_initrd(uint64_t ram_end, uint64_t kernel_end, uint64_t initrd_size,
                          uint32_t initrd_addr_max, uint64_t *initrd_addr);
+
+/* ---- The 64-bit boot state (boot.rst, "64-bit Boot Protocol") ---- */
+
+#define VMM_X86_GDT_ENTRIES 4u
+#define VMM_X86_BOOT_CS 0x10u /* __BOOT_CS: flat 64-bit code, execute/read */
+#define VMM_X86_BOOT_DS 0x18u /* __BOOT_DS: flat data, read/write */
+
+/* Fills gdt with null, null, __BOOT_CS and __BOOT_DS descriptors (flat 4 GiB). */
+void vmm_x86_gdt_build(uint64_t gdt[VMM_X86_GDT_ENTRIES]);
+
+#define VMM_X86_PAGE_TABLES_SIZE (6u * 4096u)
+
+/*
+ * Writes 4-level page tables identity-mapping the first 4 GiB with 2 MiB pages into buf
+ * (VMM_X86_PAGE_TABLES_SIZE bytes), which the guest sees at gpa: PML4 at gpa, PDPT at
+ * gpa + 4 KiB, four page directories after it. The kernel, the zero page, the command line
+ * and the initrd all lie in that range. Returns 0, -EINVAL (NULL buf, size too small, gpa
+ * not 4 KiB aligned or the tables not below 4 GiB).
+ */
+int vmm_x86_page_tables_build(uint8_t *buf, size_t size, uint64_t gpa);
+
+/*
+ * Appends to the kernel command line base one virtio_mmio.device=<size>@<addr>:<irq> per
+ * virtio-mmio slot 0..num_virtio-1 (layout_x86_64.h), since there is no device tree to
+ * name them. Writes a NUL-terminated string of at most out_size bytes. Returns its length,
+ * -EINVAL (NULL argument, too many slots), -E2BIG (out_size too small).
+ */
+int vmm_x86_cmdline_build(char *out, size_t out_size, const char *base, uint32_t num_virtio);
+
+/* ---- ACPI: just enough for power-off and reset ---- */
+
+struct vmm_x86_acpi_params {
+	uint16_t pm1_evt_port; /* PM1a event block: status, enable (2 bytes each) */
+	uint16_t pm1_cnt_port; /* PM1a control block (2 bytes) */
+	uint16_t sci_irq;
+	uint16_t reset_port; /* the FADT reset register (system IO, 1 byte) */
+	uint8_t reset_value;
+};
+
+/* The \_S5 sleep type vmm-ref's DSDT names: a PM1 control write of SLP_EN with this SLP_TYP
+   powers the machine off. */
+#define VMM_X86_ACPI_S5_TYP 5u
+#define VMM_X86_PM1_SLP_TYP_SHIFT 10
+#define VMM_X86_PM1_SLP_TYP_MASK (7u << 10)
+#define VMM_X86_PM1_SLP_EN (1u << 13)
+#define VMM_X86_PM1_SCI_EN (1u << 0)
+
+/*
+ * Writes ACPI tables into buf (size bytes), which the guest sees at gpa (16-byte aligned,
+ * below 4 GiB): the RSDP (revision 2) at gpa, an XSDT, a FADT (revision 6, not
+ * hardware-reduced: PM1a event and control blocks in IO space, SMI_CMD 0 so the machine is
+ * always in ACPI mode, the reset register, an 8042 present), a FACS and a DSDT whose only
+ * object is \_S5. Every table carries its checksum. Returns the bytes used, -EINVAL (NULL
+ * argument, gpa unaligned or too high), -ENOSPC (size too small).
+ */
+int vmm_x86_acpi_build(uint8_t *buf, size_t size, uint64_t gpa,
+                       const struct vmm_x86_acpi_params *p);
 
 #endif

@@ -4,40 +4,80 @@ VMM=/data/vmm-ref
 KERNEL=/data/guest-kernel
 INITRD=/data/guest-initramfs.cpio
 CONSOLE_ARGS="console=ttyS0 quiet"
+EOL="[[:space:]]*\$"
+cd /tmp || exit 1
 
 say() { echo "e2e: $*"; }
-fail() { echo "e2e: FAIL: $*"; exit 1; }
+# fail MESSAGE: prints it with the end of the current log, kills vmm-ref, exits 1.
+fail() {
+	echo "e2e: FAIL: $*"
+	[ -n "${LOG:-}" ] && [ -e "$LOG" ] && { echo "--- $LOG (last 30 lines)"; tail -n 30 "$LOG"; }
+	[ -n "${VMM_PID:-}" ] && kill -9 "$VMM_PID" 2>/dev/null
+	exit 1
+}
 
-# run_vmm LOG [vmm-ref args...]: runs vmm-ref in the background, its console in LOG.
-# Sets VMM_PID.
+# run_vmm LOG [vmm-ref args...]: runs vmm-ref in the background, console and stderr in
+# LOG. Sets VMM_PID and LOG.
 run_vmm() {
-	local log=$1; shift
-	"$VMM" "$@" </dev/null >"$log" 2>&1 &
+	LOG=$1; shift
+	"$VMM" "$@" </dev/null >"$LOG" 2>&1 &
 	VMM_PID=$!
 }
 
-# wait_for LOG PATTERN SECONDS: waits until LOG has a line matching PATTERN.
+# boot_guest LOG SCENARIO [extra kernel args] -- [vmm-ref args...]: run_vmm with the
+# standard kernel, initramfs and command line.
+boot_guest() {
+	local log=$1 scenario=$2 extra=""
+	shift 2
+	while [ $# -gt 0 ] && [ "$1" != "--" ]; do extra="$extra $1"; shift; done
+	[ $# -gt 0 ] && shift
+	run_vmm "$log" --kernel "$KERNEL" --initrd "$INITRD" \
+		--cmdline "$CONSOLE_ARGS cvmm.test=$scenario$extra" "$@"
+}
+
+# wait_for LOG PATTERN SECONDS: waits until LOG has a line matching PATTERN (the guest's
+# console lines end in \r\n: end a pattern with $EOL rather than $).
 wait_for() {
 	local i=0
 	while [ $i -lt $(($3 * 10)) ]; do
 		grep -q "$2" "$1" && return 0
-		kill -0 "$VMM_PID" 2>/dev/null || { grep -q "$2" "$1"; return; }
+		alive || { grep -q "$2" "$1"; return; }
 		sleep 0.1
 		i=$((i + 1))
 	done
 	return 1
 }
 
-# wait_exit SECONDS: waits for vmm-ref to end; prints its exit status (124 if it did not).
+# count LOG PATTERN: number of lines of LOG matching PATTERN.
+count() { grep -c "$2" "$1"; }
+
+# alive: whether vmm-ref still runs (a zombie, not yet reaped, has ended).
+alive() {
+	local st
+	st=$(awk '{ print $3 }' "/proc/$VMM_PID/stat" 2>/dev/null)
+	[ -n "$st" ] && [ "$st" != Z ]
+}
+
+# wait_exit SECONDS: waits for vmm-ref to end; sets RC to its exit status (124 if it did
+# not end in time: it is then killed). Not in a subshell: only this shell can reap it.
 wait_exit() {
 	local i=0
-	while kill -0 "$VMM_PID" 2>/dev/null; do
-		[ $i -ge $(($1 * 10)) ] && { kill -9 "$VMM_PID"; wait "$VMM_PID" 2>/dev/null; echo 124; return; }
+	while alive; do
+		if [ $i -ge $(($1 * 10)) ]; then
+			kill -9 "$VMM_PID"; wait "$VMM_PID" 2>/dev/null; RC=124; return
+		fi
 		sleep 0.1
 		i=$((i + 1))
 	done
 	wait "$VMM_PID"
-	echo $?
+	RC=$?
+}
+
+# expect_exit SECONDS STATUS: wait_exit, and fail unless vmm-ref ended with STATUS.
+expect_exit() {
+	wait_exit "$1"
+	[ "$RC" = "$2" ] || fail "vmm-ref exit status $RC, expected $2"
+	say "vmm-ref exited with status $RC"
 }
 
 # cpu_ticks PID: user+system clock ticks the process has used so far.

@@ -19,3 +19,8 @@ echo 3 >/proc/sys/vm/drop_caches
 [ "$(cat /mnt/data.txt)" = "$want" ] || fail "data changed across suspend"
 say "disk data $want"
 umount /mnt || fail "umount failed"
+if [ -b /dev/vdb ]; then
+	yes cvmm-raw-pattern | head -c 65536 | dd of=/dev/vdb bs=4096 conv=fsync 2>/dev/null ||
+		fail "cannot write the raw disk"
+	say "raw pattern written"
+fi
