@@ -67,21 +67,24 @@ static const char *load_error(int err, const char *format)
 
 /* The 64-bit boot protocol's state in RAM: identity page tables, a GDT with __BOOT_CS and
    __BOOT_DS, and the ACPI tables that let the guest power off. *acpi_len: their size. */
-static int write_boot_state(const struct vmm_guest_ram *ram, int *acpi_len)
+static int write_boot_state(const struct vmm_guest_ram *ram, uint32_t vcpus, int *acpi_len)
 {
 	uint8_t tables[VMM_X86_PAGE_TABLES_SIZE];
 	uint8_t acpi[VMM_X86_ACPI_MAX];
 	uint64_t gdt[VMM_X86_GDT_ENTRIES];
 	uint8_t gdt_bytes[sizeof(gdt)];
-	const struct vmm_x86_acpi_params ap = {
+	struct vmm_x86_acpi_params ap = {
 	    .pm1_evt_port = VMM_X86_PM1_EVT_PORT,
 	    .pm1_cnt_port = VMM_X86_PM1_CNT_PORT,
 	    .sci_irq = VMM_X86_SCI_IRQ,
 	    .reset_port = VMM_X86_RESET_PORT,
 	    .reset_value = VMM_X86_RESET_VALUE,
+	    .cpus = vcpus ? vcpus : 1,
 	};
 	int ret;
 
+	for (uint32_t i = 0; i < VMM_X86_VIRTIO_SLOTS; i++)
+		ap.level_irqs |= (uint16_t)(1u << vmm_x86_virtio_irq(i));
 	ret = vmm_x86_page_tables_build(tables, sizeof(tables), VMM_X86_PAGE_TABLES);
 	if (ret == 0)
 		ret = vmm_guest_ram_write(ram, VMM_X86_PAGE_TABLES, tables, sizeof(tables));
@@ -153,7 +156,7 @@ int vmm_boot_prepare(const struct vmm_boot_request *req, struct vmm_boot_info *o
 		return ret;
 	}
 
-	ret = write_boot_state(ram, &acpi_len);
+	ret = write_boot_state(ram, req->vcpus, &acpi_len);
 	if (ret < 0) {
 		snprintf(err, err_size, "cannot write the boot page tables, GDT or ACPI tables");
 		return ret;

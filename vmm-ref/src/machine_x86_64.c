@@ -1,9 +1,9 @@
 /*
  * The x86_64 machine (layout_x86_64.h): KVM's in-kernel PIC, IOAPIC, LAPIC and PIT, the
  * 16550 on COM1, the i8042 (reset), a CMOS RTC, the ACPI PM1 registers (power-off), and the
- * boot vCPU in the 64-bit boot protocol's state. Linux finds no MADT or MP table, so it runs
- * the legacy PIC through the LAPIC's virtual wire, on one CPU: other vCPUs are created
- * (KVM holds them waiting for INIT/SIPI) but never started by the guest.
+ * boot vCPU in the 64-bit boot protocol's state. The guest learns of its CPUs and the
+ * IOAPIC from the ACPI MADT (boot_x86_64.c) and starts the other vCPUs itself with
+ * INIT/SIPI: KVM holds every vCPU but 0 waiting for them.
  */
 #include "machine.h"
 
@@ -201,7 +201,8 @@ static int pm_write(void *ctx, uint64_t offset, const uint8_t *data, uint32_t si
 	pthread_mutex_lock(&a->pm_lock);
 	for (uint32_t i = 0; i < size; i++) {
 		uint64_t o = offset + i;
-		uint16_t v = (uint16_t)(data[i] << (8 * (o & 1))), m = (uint16_t)(0xff << (8 * (o & 1)));
+		uint16_t v = (uint16_t)(data[i] << (8 * (o & 1))),
+			 m = (uint16_t)(0xff << (8 * (o & 1)));
 		if (o < 2)
 			a->pm1_sts &= (uint16_t)~v; /* write one to clear */
 		else if (o < 4)
@@ -307,9 +308,13 @@ int vmm_arch_add_devices(struct vmm_arch *a, char *err, size_t err_size)
 {
 	struct vmm_machine_env *env = a->env;
 	const struct vdev_i8042_config ic = {
-	    .kbd_irq = {.assert_line = isa_assert, .deassert_line = isa_deassert, .ctx = a,
+	    .kbd_irq = {.assert_line = isa_assert,
+	                .deassert_line = isa_deassert,
+	                .ctx = a,
 	                .line = 1},
-	    .aux_irq = {.assert_line = isa_assert, .deassert_line = isa_deassert, .ctx = a,
+	    .aux_irq = {.assert_line = isa_assert,
+	                .deassert_line = isa_deassert,
+	                .ctx = a,
 	                .line = 12},
 	    .reset = i8042_reset,
 	    .reset_ctx = a,
@@ -378,9 +383,6 @@ int vmm_arch_create_vcpus(struct vmm_arch *a, const struct vmm_boot_info *boot, 
 			return ret;
 		}
 	}
-	if (n > 1)
-		vmm_machine_log(a->env, VMM_LOG_WARN,
-		                "x86_64: the guest is given no MP table or MADT and uses one vCPU");
 	return 0;
 }
 

@@ -129,8 +129,8 @@ int vmm_x86_page_tables_build(uint8_t *buf, size_t size, uint64_t gpa)
 	vmm_put_le64(buf, (gpa + 0x1000) | PTE_PRESENT | PTE_WRITE);
 	for (uint64_t g = 0; g < 4; g++) {
 		/* PDPT entry g points at the page directory for [g GiB, g + 1 GiB). */
-		vmm_put_le64(buf + 0x1000 + g * 8, (gpa + 0x2000 + g * 0x1000) | PTE_PRESENT |
-		                                       PTE_WRITE);
+		vmm_put_le64(buf + 0x1000 + g * 8,
+		             (gpa + 0x2000 + g * 0x1000) | PTE_PRESENT | PTE_WRITE);
 		for (uint64_t i = 0; i < 512; i++)
 			vmm_put_le64(buf + 0x2000 + g * 0x1000 + i * 8,
 			             (g << 30 | i << 21) | PTE_PRESENT | PTE_WRITE | PTE_HUGE);
@@ -173,10 +173,14 @@ int vmm_x86_cmdline_build(char *out, size_t out_size, const char *base, uint32_t
 #define OFF_FADT 0x80u
 #define OFF_FACS 0x200u
 #define OFF_DSDT 0x240u
+#define OFF_MADT 0x280u
+#define MADT_LAPIC_LEN 8u
+#define MADT_IOAPIC_LEN 12u
+#define MADT_OVERRIDE_LEN 10u
+#define MADT_LEVEL_HIGH 0x000du /* trigger mode level (3 << 2), polarity active high (1) */
 
 /* DefName \_S5_ = Package (4) { 5, 0, 0, 0 }: SLP_TYP 5 for PM1a and PM1b. */
-static const uint8_t dsdt_aml[] = {0x08, '_',  'S', '5', '_', 0x12, 0x07,
-                                   0x04, 0x0a, 5,   0,   0,   0};
+static const uint8_t dsdt_aml[] = {0x08, '_', 'S', '5', '_', 0x12, 0x07, 0x04, 0x0a, 5, 0, 0, 0};
 
 static uint8_t acpi_sum(const uint8_t *p, size_t n)
 {
@@ -207,15 +211,20 @@ static void acpi_gas_io(uint8_t *g, uint8_t bits, uint64_t port)
 	vmm_put_le64(g + 4, port);
 }
 
-int vmm_x86_acpi_build(uint8_t *buf, size_t size, uint64_t gpa,
-                       const struct vmm_x86_acpi_params *p)
+int vmm_x86_acpi_build(uint8_t *buf, size_t size, uint64_t gpa, const struct vmm_x86_acpi_params *p)
 {
 	uint32_t dsdt_len = ACPI_HDR_SIZE + (uint32_t)sizeof(dsdt_aml);
-	size_t used = OFF_DSDT + dsdt_len;
-	uint8_t *rsdp = buf, *xsdt = buf + OFF_XSDT, *fadt = buf + OFF_FADT,
-	        *facs = buf + OFF_FACS, *dsdt = buf + OFF_DSDT;
+	uint16_t level = p ? (uint16_t)(p->level_irqs | 1u << (p->sci_irq & 15)) : 0;
+	uint32_t n_over = (uint32_t)__builtin_popcount(level);
+	uint32_t madt_len = p ? ACPI_HDR_SIZE + 8 + p->cpus * MADT_LAPIC_LEN + MADT_IOAPIC_LEN +
+	                            n_over * MADT_OVERRIDE_LEN
+	                      : 0;
+	size_t used = OFF_MADT + madt_len;
+	uint8_t *rsdp = buf, *xsdt = buf + OFF_XSDT, *fadt = buf + OFF_FADT, *facs = buf + OFF_FACS,
+		*dsdt = buf + OFF_DSDT, *madt = buf + OFF_MADT, *e;
 
-	if (!buf || !p || (gpa & 0x3f) || gpa > UINT32_MAX - used)
+	if (!buf || !p || (gpa & 0x3f) || gpa > UINT32_MAX - 0x1000 || p->cpus == 0 ||
+	    p->cpus > 255 || p->sci_irq > 15)
 		return -EINVAL;
 	if (size < used)
 		return -ENOSPC;
@@ -229,9 +238,10 @@ int vmm_x86_acpi_build(uint8_t *buf, size_t size, uint64_t gpa,
 	rsdp[8] = acpi_sum(rsdp, 20);
 	rsdp[32] = acpi_sum(rsdp, ACPI_RSDP_SIZE);
 
-	acpi_header(xsdt, "XSDT", ACPI_HDR_SIZE + 8, 1);
+	acpi_header(xsdt, "XSDT", ACPI_HDR_SIZE + 16, 1);
 	vmm_put_le64(xsdt + ACPI_HDR_SIZE, gpa + OFF_FADT);
-	xsdt[9] = acpi_sum(xsdt, ACPI_HDR_SIZE + 8);
+	vmm_put_le64(xsdt + ACPI_HDR_SIZE + 8, gpa + OFF_MADT);
+	xsdt[9] = acpi_sum(xsdt, ACPI_HDR_SIZE + 16);
 
 	acpi_header(fadt, "FACP", ACPI_FADT_SIZE, 6);
 	vmm_put_le32(fadt + 36, (uint32_t)(gpa + OFF_FACS));
@@ -240,10 +250,10 @@ int vmm_x86_acpi_build(uint8_t *buf, size_t size, uint64_t gpa,
 	/* SMI_CMD (48) stays 0: no legacy/ACPI mode switch, always in ACPI mode. */
 	vmm_put_le32(fadt + 56, p->pm1_evt_port);
 	vmm_put_le32(fadt + 64, p->pm1_cnt_port);
-	fadt[88] = 4; /* PM1_EVT_LEN */
-	fadt[89] = 2; /* PM1_CNT_LEN */
-	vmm_put_le16(fadt + 96, 101);  /* P_LVL2_LAT > 100: no C2 */
-	vmm_put_le16(fadt + 98, 1001); /* P_LVL3_LAT > 1000: no C3 */
+	fadt[88] = 4;                      /* PM1_EVT_LEN */
+	fadt[89] = 2;                      /* PM1_CNT_LEN */
+	vmm_put_le16(fadt + 96, 101);      /* P_LVL2_LAT > 100: no C2 */
+	vmm_put_le16(fadt + 98, 1001);     /* P_LVL3_LAT > 1000: no C3 */
 	vmm_put_le16(fadt + 109, 1u << 1); /* IAPC_BOOT_ARCH: an 8042 is present */
 	/* Flags: WBINVD (0), PROC_C1 (2), RESET_REG_SUP (10). */
 	vmm_put_le32(fadt + 112, 1u << 0 | 1u << 2 | 1u << 10);
@@ -263,5 +273,35 @@ int vmm_x86_acpi_build(uint8_t *buf, size_t size, uint64_t gpa,
 	acpi_header(dsdt, "DSDT", dsdt_len, 2);
 	memcpy(dsdt + ACPI_HDR_SIZE, dsdt_aml, sizeof(dsdt_aml));
 	dsdt[9] = acpi_sum(dsdt, dsdt_len);
+
+	acpi_header(madt, "APIC", madt_len, 5);
+	vmm_put_le32(madt + ACPI_HDR_SIZE, VMM_X86_LAPIC_ADDR);
+	vmm_put_le32(madt + ACPI_HDR_SIZE + 4, 1); /* PCAT_COMPAT: there are 8259s to mask */
+	e = madt + ACPI_HDR_SIZE + 8;
+	for (uint32_t i = 0; i < p->cpus; i++, e += MADT_LAPIC_LEN) {
+		e[0] = 0; /* processor local APIC */
+		e[1] = MADT_LAPIC_LEN;
+		e[2] = (uint8_t)i;      /* processor UID */
+		e[3] = (uint8_t)i;      /* APIC ID = KVM vCPU id */
+		vmm_put_le32(e + 4, 1); /* enabled */
+	}
+	e[0] = 1; /* I/O APIC */
+	e[1] = MADT_IOAPIC_LEN;
+	e[2] = 0; /* its ID (the local APICs' and the IOAPIC's ID spaces are apart) */
+	vmm_put_le32(e + 4, VMM_X86_IOAPIC_ADDR);
+	vmm_put_le32(e + 8, 0); /* GSI base */
+	e += MADT_IOAPIC_LEN;
+	for (uint32_t irq = 0; irq < 16; irq++) {
+		if (!(level >> irq & 1))
+			continue;
+		e[0] = 2; /* interrupt source override */
+		e[1] = MADT_OVERRIDE_LEN;
+		e[2] = 0; /* ISA */
+		e[3] = (uint8_t)irq;
+		vmm_put_le32(e + 4, irq); /* same GSI: only the trigger and polarity change */
+		vmm_put_le16(e + 8, MADT_LEVEL_HIGH);
+		e += MADT_OVERRIDE_LEN;
+	}
+	madt[9] = acpi_sum(madt, madt_len);
 	return (int)used;
 }

@@ -114,7 +114,12 @@ struct vmm_x86_acpi_params {
 	uint16_t sci_irq;
 	uint16_t reset_port; /* the FADT reset register (system IO, 1 byte) */
 	uint8_t reset_value;
+	uint32_t cpus;       /* MADT: local APICs 0..cpus-1 (1 to 255) */
+	uint16_t level_irqs; /* MADT: ISA IRQs (bit n: IRQ n) that are level, active high */
 };
+
+#define VMM_X86_LAPIC_ADDR 0xfee00000u
+#define VMM_X86_IOAPIC_ADDR 0xfec00000u
 
 /* The \_S5 sleep type vmm-ref's DSDT names: a PM1 control write of SLP_EN with this SLP_TYP
    powers the machine off. */
@@ -128,9 +133,12 @@ struct vmm_x86_acpi_params {
  * Writes ACPI tables into buf (size bytes), which the guest sees at gpa (16-byte aligned,
  * below 4 GiB): the RSDP (revision 2) at gpa, an XSDT, a FADT (revision 6, not
  * hardware-reduced: PM1a event and control blocks in IO space, SMI_CMD 0 so the machine is
- * always in ACPI mode, the reset register, an 8042 present), a FACS and a DSDT whose only
- * object is \_S5. Every table carries its checksum. Returns the bytes used, -EINVAL (NULL
- * argument, gpa unaligned or too high), -ENOSPC (size too small).
+ * always in ACPI mode, the reset register, an 8042 present), a FACS, a DSDT whose only
+ * object is \_S5, and a MADT: one local APIC per CPU, the IOAPIC (GSI 0-23, ISA IRQs
+ * identity-mapped) and interrupt source overrides that make the SCI and level_irqs level
+ * triggered, active high (KVM_IRQ_LINE's level 1 is then "asserted"). Every table
+ * carries its checksum. Returns the bytes used, -EINVAL (NULL
+ * argument, gpa unaligned or too high, cpus out of range), -ENOSPC (size too small).
  */
 int vmm_x86_acpi_build(uint8_t *buf, size_t size, uint64_t gpa,
                        const struct vmm_x86_acpi_params *p);
