@@ -1,0 +1,95 @@
+# The VMM benchmarks, run by busybox sh inside the emulated arm64 host (one boot):
+#   sh bench-host.sh RUNS
+# /data holds bench_run, vmm-ref, the guest kernel and initramfs, and qemu-arm64.tar
+# (Debian's arm64 QEMU and its libraries, unpacked at /). Prints "BENCH NAME VALUE"
+# lines, one per measurement, which tests/bench/run-bench.sh turns into medians.
+RUNS=${1:-5}
+K=/data/guest-kernel
+I=/data/guest-initramfs.cpio
+T=/sys/kernel/tracing
+INIT="CVMM-GUEST init"
+cd /tmp || exit 1
+err() { echo "BENCH-ERROR $*"; }
+
+tar -xf /data/qemu-arm64.tar -C / && rm -f /data/qemu-arm64.tar || { err "cannot unpack QEMU"; exit 1; }
+QEMU="/usr/bin/qemu-system-aarch64 -M virt,gic-version=2 -enable-kvm -cpu host -m 256 -smp 1
+ -nographic -nodefaults -serial stdio -nic none -kernel $K -initrd $I -no-reboot"
+VMM="/data/vmm-ref --kernel $K --initrd $I --memory 256 --vcpus 1"
+echo "BENCH-INFO qemu $(/usr/bin/qemu-system-aarch64 --version | head -n1)"
+echo "BENCH-INFO host $(uname -r), $(grep -c ^processor /proc/cpuinfo) CPUs, $(sed -n 's/^MemTotal: *//p' /proc/meminfo)"
+
+# Start-up (exec to the first KVM_RUN) comes from the host kernel's own trace points,
+# which cost the traced VMM next to nothing: sched_process_exec and the ioctl system call
+# entry filtered on KVM_RUN (0xae80), on the CLOCK_MONOTONIC trace clock.
+trace=0
+mount -t tracefs nodev $T 2>/dev/null
+if echo mono >$T/trace_clock && echo 'cmd == 0xae80' >$T/events/syscalls/sys_enter_ioctl/filter &&
+	echo 1 >$T/events/syscalls/sys_enter_ioctl/enable &&
+	echo 1 >$T/events/sched/sched_process_exec/enable && echo 0 >$T/tracing_on; then
+	trace=1
+else
+	err "no kernel tracing: start-up not measured"
+fi
+# startup_ms PROGRAM-PATH: exec of PROGRAM to the first KVM_RUN in the trace, in ms.
+startup_ms() {
+	awk -v prog="$1" '
+		function ts(   i) { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\.[0-9]+:$/) return substr($i, 1, length($i) - 1) + 0; return -1 }
+		/sched_process_exec:/ && index($0, "filename=" prog " ") && t0 == "" { t0 = ts() }
+		/sys_ioctl\(/ && t0 != "" { printf "%.1f\n", (ts() - t0) * 1000; exit }' $T/trace
+}
+
+# boot NAME PROGRAM-PATH COMMAND...: one boot to the init marker.
+boot() {
+	local name=$1 prog=$2 out
+	shift 2
+	[ $trace = 1 ] && { echo >$T/trace; echo 1 >$T/tracing_on; }
+	out=$(/data/bench_run --log $name.log --timeout 120 --mark "$INIT" --smaps-at "$INIT" \
+		--stop-at "$INIT" -- "$@")
+	[ $trace = 1 ] && echo 0 >$T/tracing_on
+	local ms kib
+	ms=$(echo "$out" | awk '/^mark / { print $2; exit }')
+	kib=$(echo "$out" | sed -n 's/^smaps .*overhead_kib=\([0-9]*\).*/\1/p')
+	if [ -z "$ms" ] || [ -z "$kib" ]; then
+		err "$name: no init marker"; tail -n 20 $name.log; return 1
+	fi
+	echo "BENCH $name.boot_ms $ms"
+	echo "BENCH $name.overhead_kib $kib"
+	echo "BENCH $name.rss_kib $(echo "$out" | sed -n 's/^smaps rss_kib=\([0-9]*\).*/\1/p')"
+	if [ $trace = 1 ]; then
+		ms=$(startup_ms "$prog")
+		[ -n "$ms" ] && echo "BENCH $name.startup_ms $ms" || err "$name: no KVM_RUN in the trace"
+	fi
+}
+
+i=1
+while [ $i -le "$RUNS" ]; do
+	# Alternating, so that the machine's load drifts over both alike.
+	boot vmm-ref /data/vmm-ref $VMM --cmdline "console=ttyS0 quiet cvmm.test=boot"
+	boot qemu /usr/bin/qemu-system-aarch64 $QEMU -append "console=ttyAMA0 quiet cvmm.test=boot"
+	i=$((i + 1))
+done
+# Where vmm-ref's resident memory outside guest RAM is, from the last run.
+if [ -e vmm-ref.log.smaps ]; then
+	echo "BENCH-INFO vmm-ref's largest resident mappings besides guest RAM (kB, mapping):"
+	awk '/^[0-9a-f]+-[0-9a-f]+ / { m = $1 " " $6 } /^Size:/ { s = $2 } /^Rss:/ && s < 262144 { print "BENCH-INFO   " $2, m }' \
+		vmm-ref.log.smaps | sort -k2 -n -r | head -n 6
+fi
+
+# Suspend/resume: one guest, RUNS cycles of suspend-to-RAM and of suspend-to-idle, then a
+# long one of each, during which the VMM's CPU time is summed over 5 s.
+out=$(/data/bench_run --log suspend.log --timeout 400 --mark "CVMM-GUEST" --mark "SYSTEM_SUSPEND" \
+	--cpu-window "bench long mem" 1000 5000 --cpu-window "bench long freeze" 1000 5000 \
+	-- $VMM --log-level info --cmdline "console=ttyS0 quiet cvmm.test=bench-suspend cvmm.cycles=$RUNS")
+echo "$out" | awk '
+	/^mark / && / bench (start|long) / { t = $2; mode = $NF; long = / bench long / }
+	/^mark / && / bench resumed / && !long { printf "BENCH suspend-%s.ms %.1f\n", $NF, $2 - t }
+	/^mark / && /SYSTEM_SUSPEND .*honoured/ { h++ }
+	/^cpu_window / {
+		for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		printf "BENCH suspended-cpu-%s.permille %.2f\n", $4, v["cpu_ns"] * 1000 / v["wall_ns"]
+		if (v["lines"] != 0) printf "BENCH-ERROR the guest printed during the %s window\n", $4
+	}
+	/^mark .*CVMM-GUEST (pass|fail|error)/ { print "BENCH-INFO suspend scenario: " substr($0, index($0, "CVMM-GUEST")) }
+	END { print "BENCH-INFO SYSTEM_SUSPEND honoured " h " times" }'
+grep -q "CVMM-GUEST pass bench-suspend" suspend.log || { err "suspend scenario failed"; tail -n 20 suspend.log; }
+exit 0

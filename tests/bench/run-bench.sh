@@ -1,0 +1,136 @@
+#!/bin/bash
+# cvmm's benchmarks: vmm-ref against Debian's arm64 QEMU on real KVM inside the emulated
+# arm64 host, plus the vcpu and vm-memory libraries' own benchmark programs. Prints one
+# table of medians, each figure beside its baseline measured in the same run.
+#
+#   run-bench.sh --build DIR [--runs N] [--x86-build DIR] [--raw FILE] [--vmm FILE]
+#                [--bench-run FILE] [--vcpu-bench FILE] [--vmem-bench FILE]
+#     --build DIR      the aarch64 build (vmm-ref, bench_run, vcpu_bench, bench_vm_memory,
+#                      at their places in the tree unless given one by one)
+#     --runs N         repetitions of each figure (default 5, at least 5)
+#     --x86-build DIR  an x86_64 build whose vcpu_bench and bench_vm_memory also run on
+#                      this machine (default: build/x86_64 when built; "none" to skip)
+#     --raw FILE       also keep every measurement and the host's console there
+# Run by `cmake --build build/aarch64 --target bench`. Takes a few minutes: it boots
+# the emulated arm64 host once and the guest 2N+1 times inside it.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$here/../../scripts/common.sh"
+
+build="" runs=5 x86=auto raw="" vmm="" bench_run="" vcpu_bench="" vmem_bench=""
+while [ $# -gt 0 ]; do
+	case $1 in
+	--build) build=$2; shift 2 ;;
+	--runs) runs=$2; shift 2 ;;
+	--x86-build) x86=$2; shift 2 ;;
+	--raw) raw=$2; shift 2 ;;
+	--vmm) vmm=$2; shift 2 ;;
+	--bench-run) bench_run=$2; shift 2 ;;
+	--vcpu-bench) vcpu_bench=$2; shift 2 ;;
+	--vmem-bench) vmem_bench=$2; shift 2 ;;
+	*) die "run-bench.sh: unknown argument $1" ;;
+	esac
+done
+[ -n "$build" ] || die "run-bench.sh: --build DIR is required"
+[ "$runs" -ge 5 ] 2>/dev/null || die "run-bench.sh: --runs must be at least 5"
+[ "$x86" = auto ] && x86=$CVMM_ROOT/build/x86_64
+need() { [ -e "$1" ] || die "missing $1 (build the aarch64 tree first)"; echo "$1"; }
+vmm=$(need "${vmm:-$build/vmm-ref/vmm-ref}")
+bench_run=$(need "${bench_run:-$build/tests/bench/bench_run}")
+vcpu_bench=$(need "${vcpu_bench:-$build/tests/vcpu/vcpu_bench}")
+vmem_bench=$(need "${vmem_bench:-$build/tests/vm-memory/bench_vm_memory}")
+
+"$CVMM_ROOT/scripts/fetch-bench-peer.sh"
+work=$(mktemp -d "${TMPDIR:-/tmp}/cvmm-bench.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+# The guest: the end-to-end initramfs, plus a second newc archive with the benchmark's
+# scenarios (the kernel unpacks concatenated archives into one tree).
+"$CVMM_ROOT/tests/e2e/make-guest-initramfs.sh" aarch64 "$work/base.cpio"
+mkdir -p "$work/extra/scenarios"
+install -m 0755 "$here"/guest/*.sh "$work/extra/scenarios/"
+(cd "$work/extra" && find . | LC_ALL=C sort | "$CVMM_CACHE/busybox-x86_64" cpio -o -H newc 2>/dev/null) \
+	>"$work/extra.cpio"
+cat "$work/base.cpio" "$work/extra.cpio" >"$work/guest.cpio"
+
+# This machine's own x86_64 KVM: the libraries' benchmarks, when an x86_64 build has them.
+: >"$work/x86.log"
+if [ "$x86" != none ] && [ -x "$x86/tests/vcpu/vcpu_bench" ]; then
+	log "x86_64: vcpu_bench and bench_vm_memory on this machine"
+	"$x86/tests/vcpu/vcpu_bench" >>"$work/x86.log" 2>&1 || log "x86_64 vcpu_bench failed"
+	for i in $(seq "$runs"); do
+		"$x86/tests/vm-memory/bench_vm_memory" 0.05 >>"$work/x86.log" 2>&1 || log "x86_64 bench_vm_memory failed"
+	done
+fi
+
+log "booting the emulated arm64 host ($runs runs of each figure)"
+# Host RAM: the QEMU tree (55 MB) twice while unpacking, one 256 MiB guest at a time.
+"$CVMM_ROOT/tests/hosts/run-host.sh" --arch aarch64 --gic 2 --memory 1536 --timeout 1800 \
+	--file "$CVMM_CACHE/qemu-arm64/root.tar:/data/qemu-arm64.tar" \
+	--file "$CVMM_CACHE/kernel-arm64/kernel:/data/guest-kernel" \
+	--file "$work/guest.cpio:/data/guest-initramfs.cpio" \
+	--file "$vmm:/data/vmm-ref" --file "$bench_run:/data/bench_run" \
+	--file "$vcpu_bench:/data/vcpu_bench" --file "$vmem_bench:/data/bench_vm_memory" \
+	--file "$here/host/bench-host.sh:/data/bench-host.sh" \
+	--cmd "bench=sh /data/bench-host.sh $runs; /data/vcpu_bench; for i in \$(seq $runs); do /data/bench_vm_memory 0.05; done" \
+	>"$work/console.log" 2>&1 || log "the emulated host reported a failure (see below)"
+[ -z "$raw" ] || cat "$work/x86.log" "$work/console.log" >"$raw"
+grep -E '^BENCH-(ERROR|INFO)' "$work/console.log" | sed 's/^BENCH-//' >&2 || true
+grep -q '^CVMM-END bench ' "$work/console.log" || { tail -n 40 "$work/console.log" >&2; die "the benchmark did not finish"; }
+
+# Every measurement as "key value"; the vcpu_bench and bench_vm_memory figures get keys.
+libfig() { # PREFIX < benchmark output
+	awk -v p="$1" '
+		function us(   i) { for (i = 1; i < NF; i++) if ($(i + 1) == "us") return $i; return "" }
+		/bare KVM_RUN loop/ { print p "exit.bare", us() }
+		/vcpu exit loop/ { print p "exit.vcpu", us() }
+		/^(4 KiB|1 MiB) +(read|write) +none/ { print p "vmem." $1 $2 $3 ".memcpy", $5; print p "vmem." $1 $2 $3 ".vmem", $6 }
+		/^64 +[0-9.]+ +[0-9.]+ +[0-9.]+$/ { print p "vmem.translate64", $2 }'
+}
+{
+	sed -n 's/^BENCH \([^ ]*\) \(.*\)$/\1 \2/p' "$work/console.log"
+	sed -n '/^CVMM-BEGIN bench$/,/^CVMM-END bench /p' "$work/console.log" | libfig arm64.
+	libfig x86. <"$work/x86.log"
+} >"$work/figures"
+[ -z "$raw" ] || cat "$work/figures" >>"$raw"
+
+med() { # KEY: median of its values (mean of the middle two for an even count)
+	awk -v k="$1" '$1 == k { print $2 }' "$work/figures" | sort -g |
+		awk '{ v[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+cnt() { awk -v k="$1" '$1 == k' "$work/figures" | wc -l; }
+# row LABEL KEY BASELINE-LABEL BASELINE-KEY UNIT SCALE TARGET
+row() {
+	local a b n r
+	a=$(med "$2"); b=$(med "$4"); n=$(cnt "$2")
+	[ -n "$a" ] && [ -n "$b" ] || { printf '| %s | not measured | | | | %s |\n' "$1" "$7"; return; }
+	r=$(awk -v a="$a" -v b="$b" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }')
+	printf '| %s | %s %s | %s: %s %s | %s | %s | %s |\n' "$1" \
+		"$(awk -v v="$a" -v s="$6" 'BEGIN { printf "%.4g", v * s }')" "$5" "$3" \
+		"$(awk -v v="$b" -v s="$6" 'BEGIN { printf "%.4g", v * s }')" "$5" "$r" "$n" "$7"
+}
+echo
+echo "cvmm benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC'), medians of N runs"
+echo "machine: $(nproc)-core $(uname -m) ($(sed -n 's/^model name\t*: //p' /proc/cpuinfo | head -n1)); arm64 figures on real KVM inside the emulated arm64 host (QEMU TCG, cortex-a57, GICv2, 2 vCPUs, 1.5 GiB)"
+sed -n 's/^BENCH-INFO qemu /peer: /p' "$work/console.log" | head -n1
+echo
+echo "| figure | vmm-ref / cvmm | baseline (same run) | ratio | N | target |"
+echo "|---|---|---|---|---|---|"
+row "arm64 guest boot: VMM exec to \"CVMM-GUEST init\"" vmm-ref.boot_ms QEMU qemu.boot_ms ms 1 "<= 0.7x QEMU"
+row "arm64 VMM start-up: exec to first KVM_RUN" vmm-ref.startup_ms QEMU qemu.startup_ms ms 1 "fastest"
+row "arm64 memory overhead at init: Rss minus guest RAM" vmm-ref.overhead_kib QEMU qemu.overhead_kib MiB 0.0009765625 "<= 2 MiB"
+row "arm64 Linux suspend, start to resume marker (alarm +1 s)" suspend-mem.ms "suspend-to-idle" suspend-freeze.ms ms 1 "-"
+row "arm64 VMM CPU while the guest sleeps 5 s (mem)" suspended-cpu-mem.permille "suspend-to-idle" suspended-cpu-freeze.permille "% of a core" 0.1 "< 1%"
+row "arm64 MMIO exit round trip, vcpu loop + handler" arm64.exit.vcpu "bare KVM_RUN" arm64.exit.bare us 1 "<= 1.05x"
+row "x86_64 MMIO exit round trip, vcpu loop + handler" x86.exit.vcpu "bare KVM_RUN" x86.exit.bare us 1 "<= 1.05x"
+for p in x86 arm64; do
+	for c in "4 KiB read" "4 KiB write" "1 MiB read" "1 MiB write"; do
+		row "$p vm-memory copy, $c" "$p.vmem.${c// /}.vmem" memcpy "$p.vmem.${c// /}.memcpy" GB/s 1 ">= 0.9x"
+	done
+	a=$(med "$p.vmem.translate64")
+	printf '| %s vm-memory vmem_translate, 64 regions | %s ns | - | - | %s | <= 20 ns |\n' "$p" "${a:-not measured}" "$(cnt "$p.vmem.translate64")"
+done
+echo
+echo "N: measurements behind each median (vcpu_bench: rounds of its own, whose median it prints)."
+grep -q '^BENCH-ERROR' "$work/console.log" && die "some measurements failed (ERROR lines above)"
+exit 0
