@@ -232,46 +232,83 @@ static uint8_t bcd(int v)
 	return (uint8_t)((v / 10) << 4 | v % 10);
 }
 
+/* UTC calendar fields of t, computed here: glibc's gmtime_r() may open the time zone file
+   on first use, which the vCPU threads' seccomp filter forbids. */
+struct utc {
+	int sec, min, hour, wday, mday, mon, year; /* mon 1-12, year e.g. 2026 */
+};
+
+static struct utc utc_of(int64_t t)
+{
+	int64_t days = t / 86400, rem = t % 86400, era, doe, yoe, doy, mp;
+	struct utc u;
+
+	if (rem < 0) {
+		rem += 86400;
+		days--;
+	}
+	u.hour = (int)(rem / 3600);
+	u.min = (int)(rem / 60 % 60);
+	u.sec = (int)(rem % 60);
+	u.wday = (int)((days % 7 + 11) % 7); /* 1970-01-01 was a Thursday (4) */
+	/* Days to civil date (proleptic Gregorian), eras of 400 years from 0000-03-01. */
+	days += 719468;
+	era = (days >= 0 ? days : days - 146096) / 146097;
+	doe = days - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	u.mday = (int)(doy - (153 * mp + 2) / 5 + 1);
+	u.mon = (int)(mp < 10 ? mp + 3 : mp - 9);
+	u.year = (int)(yoe + era * 400 + (u.mon <= 2));
+	return u;
+}
+
 static uint8_t cmos_reg(struct vmm_arch *a, uint8_t idx)
 {
 	struct timespec ts;
-	struct tm tm;
+	struct utc u;
 
-	if (idx > 9) {
-		switch (idx) {
-		case 0x0a:
-			return 0x26; /* 32.768 kHz base, 1024 Hz rate; never "update in progress" */
-		case 0x0b:
-			return 0x02; /* 24-hour, BCD, no interrupts */
-		case 0x0d:
-			return 0x80; /* the battery is good */
-		case 0x32:
-			break; /* the century, below */
-		default:
-			return a->cmos[idx];
-		}
+	switch (idx) {
+	case 0x0a:
+		return 0x26; /* 32.768 kHz base, 1024 Hz rate; never "update in progress" */
+	case 0x0b:
+		return 0x02; /* 24-hour, BCD, no interrupts */
+	case 0x0c:
+		return 0; /* no interrupt flags */
+	case 0x0d:
+		return 0x80; /* the battery is good */
+	case 0x00:
+	case 0x02:
+	case 0x04:
+	case 0x06:
+	case 0x07:
+	case 0x08:
+	case 0x09:
+	case 0x32:
+		break;
+	default:
+		return a->cmos[idx]; /* alarm registers and CMOS RAM: stored, never fire */
 	}
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
+	u = utc_of(ts.tv_sec);
 	switch (idx) {
 	case 0x00:
-		return bcd(tm.tm_sec);
+		return bcd(u.sec);
 	case 0x02:
-		return bcd(tm.tm_min);
+		return bcd(u.min);
 	case 0x04:
-		return bcd(tm.tm_hour);
+		return bcd(u.hour);
 	case 0x06:
-		return bcd(tm.tm_wday + 1);
+		return bcd(u.wday + 1);
 	case 0x07:
-		return bcd(tm.tm_mday);
+		return bcd(u.mday);
 	case 0x08:
-		return bcd(tm.tm_mon + 1);
+		return bcd(u.mon);
 	case 0x09:
-		return bcd(tm.tm_year % 100);
-	case 0x32:
-		return bcd((tm.tm_year + 1900) / 100);
+		return bcd(u.year % 100);
 	default:
-		return a->cmos[idx]; /* alarm registers: stored, never fire */
+		return bcd(u.year / 100 % 100); /* 0x32, the century */
 	}
 }
 
@@ -296,8 +333,10 @@ static int cmos_write(void *ctx, uint64_t offset, const uint8_t *data, uint32_t 
 	pthread_mutex_lock(&a->cmos_lock);
 	if (offset == 0)
 		a->cmos_index = data[0] & 0x7f; /* bit 7 is the NMI mask */
-	else if (a->cmos_index >= 0x0e)
-		a->cmos[a->cmos_index] = data[0]; /* plain CMOS RAM; time and status are fixed */
+	else if (a->cmos_index != 0x0a && a->cmos_index != 0x0b && a->cmos_index != 0x0c &&
+	         a->cmos_index != 0x0d)
+		a->cmos[a->cmos_index] = data[0]; /* time writes are kept apart and unused:
+		                                     the clock is the host's */
 	pthread_mutex_unlock(&a->cmos_lock);
 	return 0;
 }
