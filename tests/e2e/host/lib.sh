@@ -84,3 +84,8 @@ expect_exit() {
 cpu_ticks() {
 	awk '{ print $14 + $15 }' "/proc/$1/stat"
 }
+
+# uptime_cs: the host's uptime in hundredths of a second.
+uptime_cs() {
+	awk '{ split($1, a, "."); print a[1] * 100 + a[2] }' /proc/uptime
+}

@@ -5,7 +5,7 @@
 # window in at least two cycles.
 . /data/e2e-lib.sh
 CYCLES=10
-boot_guest suspend.log suspend cvmm.cycles=$CYCLES -- --vcpus 2 --log-level info
+boot_guest suspend.log suspend cvmm.cycles=$CYCLES cvmm.wake=3 -- --vcpus 2 --log-level info
 wait_for suspend.log "CVMM-GUEST init cpus=2" 60 || fail "no init marker"
 wait_for suspend.log "CVMM-GUEST mem_sleep .*\[deep\]\|CVMM-GUEST mem_sleep .*deep" 20 ||
 	fail "the guest does not offer deep sleep"
@@ -18,16 +18,23 @@ for c in 1 2 3 4 5 6 7 8 9 10; do
 		sleep 0.02; i=$((i + 1))
 	done
 	[ "$(count suspend.log 'SYSTEM_SUSPEND.*honoured')" -ge $c ] || fail "cycle $c: no SYSTEM_SUSPEND"
-	# A window counts only if the guest stayed asleep through it (the alarm is 2 s after
-	# it was armed, and the guest's way into suspend takes part of that).
+	# A window counts only if the guest slept through it and for a while after it (the
+	# alarm is 3 s after it was armed; waking, with the vCPU's re-initialisation, costs
+	# CPU that must not fall into the window).
 	if [ $c -ge 2 ] && [ $measured -lt 3 ]; then
 		woke=$(count suspend.log 'woke up from SYSTEM_SUSPEND')
 		t0=$(cpu_ticks $VMM_PID)
 		sleep 0.5
 		t1=$(cpu_ticks $VMM_PID)
-		if [ "$(count suspend.log 'woke up from SYSTEM_SUSPEND')" = "$woke" ]; then
+		end=$(uptime_cs)
+		i=0
+		while [ "$(count suspend.log 'woke up from SYSTEM_SUSPEND')" = "$woke" ] && [ $i -lt 100 ]; do
+			sleep 0.05; i=$((i + 1))
+		done
+		gap=$(($(uptime_cs) - end))
+		if [ $gap -ge 100 ]; then
 			used=$((t1 - t0))
-			say "cycle $c: vmm-ref used $used clock ticks in 0.5 s while the guest was suspended"
+			say "cycle $c: vmm-ref used $used clock ticks in 0.5 s while the guest was suspended (woke ${gap}0 ms later)"
 			[ $used -le 2 ] || fail "cycle $c: vmm-ref used $used ticks while suspended"
 			measured=$((measured + 1))
 		fi

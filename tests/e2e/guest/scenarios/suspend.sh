@@ -1,11 +1,14 @@
 #!/bin/sh
 # Suspends to RAM (PSCI SYSTEM_SUSPEND through Linux's "deep" sleep) CVMM_CYCLES times
 # (cvmm.cycles=N on the command line, default 1), each woken by the PL031 alarm after
-# 2 s, and checks that every CPU that was online before is online after each resume.
+# cvmm.wake=S seconds (default 2), and checks that every CPU that was online before is online after each resume.
 . /scenarios/lib.sh
-cycles=1
+cycles=1 wake=2
 for arg in $(cat /proc/cmdline); do
-	case $arg in cvmm.cycles=*) cycles=${arg#cvmm.cycles=} ;; esac
+	case $arg in
+	cvmm.cycles=*) cycles=${arg#cvmm.cycles=} ;;
+	cvmm.wake=*) wake=${arg#cvmm.wake=} ;;
+	esac
 done
 modes=$(cat /sys/power/mem_sleep)
 say "mem_sleep $modes"
@@ -15,7 +18,7 @@ before=$(online_cpus)
 i=1
 while [ $i -le $cycles ]; do
 	say "suspend $i"
-	suspend_once 2 mem || fail "suspend $i failed"
+	suspend_once "$wake" mem || fail "suspend $i failed"
 	after=$(online_cpus)
 	say "resumed $i cpus $after"
 	[ "$after" = "$before" ] || fail "cpus $before before suspend, $after after"
