@@ -355,7 +355,8 @@ static void console_push(struct vmm_machine *m)
 static bool console_input(struct vmm_machine *m)
 {
 	uint8_t raw[INPUT_BUF];
-	ssize_t n = read(m->in_fd, raw, sizeof(raw));
+	/* One byte less than the buffer: a Ctrl-A held over from the last read may add one. */
+	ssize_t n = read(m->in_fd, raw, sizeof(raw) - 1);
 
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
 		/* end of input: the guest keeps running without it */

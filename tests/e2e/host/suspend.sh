@@ -14,8 +14,8 @@ for c in 1 2 3 4 5 6 7 8 9 10; do
 	wait_for suspend.log "CVMM-GUEST suspend $c$EOL" 30 || fail "cycle $c: no suspend marker"
 	# The VMM logs the honoured SYSTEM_SUSPEND; the alarm fires 2 s after it was armed.
 	i=0
-	while [ "$(count suspend.log 'SYSTEM_SUSPEND.*honoured')" -lt $c ] && [ $i -lt 100 ]; do
-		sleep 0.02; i=$((i + 1))
+	while [ "$(count suspend.log 'SYSTEM_SUSPEND.*honoured')" -lt $c ] && [ $i -lt 300 ]; do
+		sleep 0.05; i=$((i + 1))
 	done
 	[ "$(count suspend.log 'SYSTEM_SUSPEND.*honoured')" -ge $c ] || fail "cycle $c: no SYSTEM_SUSPEND"
 	# A window counts only if the guest slept through it and for a while after it (the
@@ -29,7 +29,7 @@ for c in 1 2 3 4 5 6 7 8 9 10; do
 		end=$(uptime_cs)
 		i=0
 		while [ "$(count suspend.log 'woke up from SYSTEM_SUSPEND')" = "$woke" ] && [ $i -lt 100 ]; do
-			sleep 0.05; i=$((i + 1))
+			sleep 0.1; i=$((i + 1))
 		done
 		gap=$(($(uptime_cs) - end))
 		if [ $gap -ge 100 ]; then
