@@ -26,5 +26,7 @@ dd if=disk.orig of=want.bin bs=512 skip=2 2>/dev/null
 dd if=disk.img of=got.bin bs=512 skip=2 2>/dev/null
 cmp want.bin got.bin || fail "sectors past 1 changed"
 say "vmm-ref refused every attack, stayed up and powered off with status 0"
+# hostile_log_ratelimit reads this log rather than running the payload again.
+cp vmm.err /tmp/hostile-info.log
 say "vmm-ref logged $(wc -l <vmm.err) line(s) at --log-level info:"
 sort vmm.err | sed 's/0x[0-9a-f]*/N/g' | uniq -c | sort -rn | head -n 15
