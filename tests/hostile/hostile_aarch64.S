@@ -247,14 +247,17 @@ mmio_attacks:
 	/* UART: its registers byte by byte, then the rest of its window */
 	sweep_range UART, 0x10, 1
 	sweep_range UART + 0x10, 0xff0, 0x40
-	/* RTC: its whole 4 KiB window */
-	sweep_range RTC, 0x1000, 4
+	/* RTC: its registers, its PrimeCell IDs, the rest of its 4 KiB window */
+	sweep_range RTC, 0x40, 4
+	sweep_range RTC + 0xfc0, 0x40, 4
+	sweep_range RTC + 0x40, 0xf80, 0x40
 	/* virtio-mmio: both devices' windows, then the unused slots */
 	sweep_range VIRTIO0, 0x200, 2
 	sweep_range VIRTIO1, 0x200, 2
-	sweep_range VIRTIO2, 0x3c00, 0x40
+	sweep_range VIRTIO2, 0x3c00, 0x80
 	/* GIC: distributor, CPU interface (GICv2) or redistributors (GICv3) */
-	sweep_range GICD, 0x10000, 0x40
+	sweep_range GICD, 0x10000, 0x100
+	sweep_range GICD + 0x6100, 0x100, 8	/* GICv3 IROUTER of the SPIs */
 	sweep_range GICD, 0x100, 1
 	sweep_range GICC, 0x2000, 0x40
 	sweep_range GICR, 0x40000, 0x400

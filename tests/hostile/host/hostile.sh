@@ -7,7 +7,7 @@ make_disk disk.img
 cp disk.img disk.orig
 SHOW="console.log vmm.err"
 t0=$(date +%s)
-run_payload 150 console.log vmm.err --kernel /data/hostile.img --memory 64 --vcpus 2 \
+run_payload 300 console.log vmm.err --kernel /data/hostile.img --memory 64 --vcpus 2 \
 	--disk disk.img --rng --log-level info
 say "vmm-ref ran for $(($(date +%s) - t0)) s"
 tr -d '\r' <console.log | grep '^HOSTILE ' | grep -v '^HOSTILE start'

@@ -9,7 +9,7 @@ if [ -s /tmp/hostile-info.log ]; then
 	cp /tmp/hostile-info.log vmm.err
 else
 	make_disk disk.img
-	run_payload 150 console.log vmm.err --kernel /data/hostile.img --memory 64 --vcpus 2 \
+	run_payload 300 console.log vmm.err --kernel /data/hostile.img --memory 64 --vcpus 2 \
 		--disk disk.img --rng --log-level info
 	[ "$RC" = 0 ] || fail "vmm-ref exit status $RC, expected 0"
 fi
