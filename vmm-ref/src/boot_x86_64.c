@@ -67,7 +67,8 @@ static const char *load_error(int err, const char *format)
 
 /* The 64-bit boot protocol's state in RAM: identity page tables, a GDT with __BOOT_CS and
    __BOOT_DS, and the ACPI tables that let the guest power off. *acpi_len: their size. */
-static int write_boot_state(const struct vmm_guest_ram *ram, uint32_t vcpus, int *acpi_len)
+static int write_boot_state(const struct vmm_guest_ram *ram, uint32_t vcpus, uint32_t num_virtio,
+                            int *acpi_len)
 {
 	uint8_t tables[VMM_X86_PAGE_TABLES_SIZE];
 	uint8_t acpi[VMM_X86_ACPI_MAX];
@@ -80,6 +81,7 @@ static int write_boot_state(const struct vmm_guest_ram *ram, uint32_t vcpus, int
 	    .reset_port = VMM_X86_RESET_PORT,
 	    .reset_value = VMM_X86_RESET_VALUE,
 	    .cpus = vcpus ? vcpus : 1,
+	    .virtio_count = num_virtio,
 	};
 	int ret;
 
@@ -112,7 +114,6 @@ int vmm_boot_prepare(const struct vmm_boot_request *req, struct vmm_boot_info *o
 	struct vmm_e820_entry e820[VMM_E820_MAX];
 	uint8_t zp[VMM_ZERO_PAGE_SIZE];
 	uint64_t initrd_size = req->initrd ? req->initrd->size : 0;
-	char cmdline[VMM_X86_CMDLINE_MAX];
 	size_t cmdline_len;
 	int acpi_len = 0;
 	bool is_bz;
@@ -140,9 +141,7 @@ int vmm_boot_prepare(const struct vmm_boot_request *req, struct vmm_boot_info *o
 		return -EINVAL;
 	}
 
-	/* The user's command line plus the virtio-mmio devices Linux cannot discover. */
-	ret = vmm_x86_cmdline_build(cmdline, sizeof(cmdline), req->cmdline, req->num_virtio);
-	cmdline_len = ret < 0 ? SIZE_MAX : (size_t)ret;
+	cmdline_len = strlen(req->cmdline);
 	if (cmdline_len >= VMM_X86_CMDLINE_MAX || (is_bz && cmdline_len > bz.cmdline_size)) {
 		snprintf(err, err_size,
 		         "the command line is longer than this kernel accepts (%u bytes)",
@@ -150,13 +149,13 @@ int vmm_boot_prepare(const struct vmm_boot_request *req, struct vmm_boot_info *o
 		return -E2BIG;
 	}
 	out->cmdline_addr = VMM_X86_CMDLINE;
-	ret = vmm_guest_ram_write(ram, VMM_X86_CMDLINE, cmdline, cmdline_len + 1);
+	ret = vmm_guest_ram_write(ram, VMM_X86_CMDLINE, req->cmdline, cmdline_len + 1);
 	if (ret < 0) {
 		snprintf(err, err_size, "cannot copy the command line into guest RAM");
 		return ret;
 	}
 
-	ret = write_boot_state(ram, req->vcpus, &acpi_len);
+	ret = write_boot_state(ram, req->vcpus, req->num_virtio, &acpi_len);
 	if (ret < 0) {
 		snprintf(err, err_size, "cannot write the boot page tables, GDT or ACPI tables");
 		return ret;

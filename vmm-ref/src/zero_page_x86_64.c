@@ -138,29 +138,6 @@ int vmm_x86_page_tables_build(uint8_t *buf, size_t size, uint64_t gpa)
 	return 0;
 }
 
-int vmm_x86_cmdline_build(char *out, size_t out_size, const char *base, uint32_t num_virtio)
-{
-	size_t len;
-	int n;
-
-	if (!out || !base || num_virtio > VMM_X86_VIRTIO_SLOTS)
-		return -EINVAL;
-	len = strlen(base);
-	if (len >= out_size)
-		return -E2BIG;
-	memcpy(out, base, len + 1);
-	for (uint32_t i = 0; i < num_virtio; i++) {
-		n = snprintf(out + len, out_size - len, "%svirtio_mmio.device=%llu@%#llx:%u",
-		             len ? " " : "", (unsigned long long)VMM_X86_VIRTIO_STRIDE,
-		             (unsigned long long)(VMM_X86_VIRTIO_BASE + i * VMM_X86_VIRTIO_STRIDE),
-		             vmm_x86_virtio_irq(i));
-		if (n < 0 || (size_t)n >= out_size - len)
-			return -E2BIG;
-		len += (size_t)n;
-	}
-	return (int)len;
-}
-
 /* ---- ACPI (ACPI 6.x, chapter 5) ---- */
 
 #define ACPI_HDR_SIZE 36u
@@ -171,9 +148,8 @@ int vmm_x86_cmdline_build(char *out, size_t out_size, const char *base, uint32_t
 /* Where each table goes, from the RSDP; the FACS needs 64-byte alignment. */
 #define OFF_XSDT 0x40u
 #define OFF_FADT 0x80u
-#define OFF_FACS 0x200u
-#define OFF_DSDT 0x240u
-#define OFF_MADT 0x280u
+#define OFF_FACS 0x1c0u
+#define OFF_DSDT 0x200u
 #define MADT_LAPIC_LEN 8u
 #define MADT_IOAPIC_LEN 12u
 #define MADT_OVERRIDE_LEN 10u
@@ -181,6 +157,50 @@ int vmm_x86_cmdline_build(char *out, size_t out_size, const char *base, uint32_t
 
 /* DefName \_S5_ = Package (4) { 5, 0, 0, 0 }: SLP_TYP 5 for PM1a and PM1b. */
 static const uint8_t dsdt_aml[] = {0x08, '_', 'S', '5', '_', 0x12, 0x07, 0x04, 0x0a, 5, 0, 0, 0};
+
+/* Scope (\_SB) { Device (Vnnn) { _HID "LNRO0005", _UID, _CRS { Memory32Fixed, Interrupt
+   (level, active high) } } ... }: the virtio-mmio binding Linux's virtio_mmio driver
+   matches over ACPI. */
+#define AML_DEVICE_LEN 61u
+#define AML_SCOPE_HEAD 8u /* ScopeOp, 2-byte PkgLength, \_SB_ */
+
+static uint8_t *aml_virtio_device(uint8_t *d, uint32_t i)
+{
+	uint64_t base = VMM_X86_VIRTIO_BASE + i * VMM_X86_VIRTIO_STRIDE;
+	uint8_t *p = d;
+
+	*p++ = 0x5b; /* DeviceOp */
+	*p++ = 0x82;
+	*p++ = AML_DEVICE_LEN - 2; /* PkgLength: itself and what follows */
+	*p++ = 'V';
+	*p++ = (uint8_t)('0' + i / 100 % 10);
+	*p++ = (uint8_t)('0' + i / 10 % 10);
+	*p++ = (uint8_t)('0' + i % 10);
+	memcpy(p, "\x08_HID\x0dLNRO0005", 15); /* Name (_HID, "LNRO0005") with its NUL */
+	p += 15;
+	memcpy(p, "\x08_UID\x0a", 6); /* Name (_UID, byte) */
+	p += 6;
+	*p++ = (uint8_t)i;
+	memcpy(p, "\x08_CRS\x11\x1a\x0a\x17", 9); /* Name (_CRS, Buffer (23) {...}) */
+	p += 9;
+	*p++ = 0x86; /* Memory32Fixed, read/write */
+	vmm_put_le16(p, 9);
+	p += 2;
+	*p++ = 1;
+	vmm_put_le32(p, (uint32_t)base);
+	vmm_put_le32(p + 4, (uint32_t)VMM_X86_VIRTIO_STRIDE);
+	p += 8;
+	*p++ = 0x89; /* Extended Interrupt: consumer, level, active high, exclusive */
+	vmm_put_le16(p, 6);
+	p += 2;
+	*p++ = 0x01;
+	*p++ = 1;
+	vmm_put_le32(p, vmm_x86_virtio_irq(i));
+	p += 4;
+	*p++ = 0x79; /* End Tag, checksum 0 */
+	*p++ = 0;
+	return p;
+}
 
 static uint8_t acpi_sum(const uint8_t *p, size_t n)
 {
@@ -213,18 +233,21 @@ static void acpi_gas_io(uint8_t *g, uint8_t bits, uint64_t port)
 
 int vmm_x86_acpi_build(uint8_t *buf, size_t size, uint64_t gpa, const struct vmm_x86_acpi_params *p)
 {
-	uint32_t dsdt_len = ACPI_HDR_SIZE + (uint32_t)sizeof(dsdt_aml);
+	uint32_t nv = p ? p->virtio_count : 0;
+	uint32_t scope_len = nv ? AML_SCOPE_HEAD + nv * AML_DEVICE_LEN : 0;
+	uint32_t dsdt_len = ACPI_HDR_SIZE + (uint32_t)sizeof(dsdt_aml) + scope_len;
+	uint32_t off_madt = (OFF_DSDT + dsdt_len + 15) & ~15u;
 	uint16_t level = p ? (uint16_t)(p->level_irqs | 1u << (p->sci_irq & 15)) : 0;
 	uint32_t n_over = (uint32_t)__builtin_popcount(level);
 	uint32_t madt_len = p ? ACPI_HDR_SIZE + 8 + p->cpus * MADT_LAPIC_LEN + MADT_IOAPIC_LEN +
 	                            n_over * MADT_OVERRIDE_LEN
 	                      : 0;
-	size_t used = OFF_MADT + madt_len;
+	size_t used = off_madt + madt_len;
 	uint8_t *rsdp = buf, *xsdt = buf + OFF_XSDT, *fadt = buf + OFF_FADT, *facs = buf + OFF_FACS,
-		*dsdt = buf + OFF_DSDT, *madt = buf + OFF_MADT, *e;
+		*dsdt = buf + OFF_DSDT, *madt = buf + off_madt, *e;
 
 	if (!buf || !p || (gpa & 0x3f) || gpa > UINT32_MAX - 0x1000 || p->cpus == 0 ||
-	    p->cpus > 255 || p->sci_irq > 15)
+	    p->cpus > 255 || p->sci_irq > 15 || nv > VMM_X86_VIRTIO_SLOTS)
 		return -EINVAL;
 	if (size < used)
 		return -ENOSPC;
@@ -240,7 +263,7 @@ int vmm_x86_acpi_build(uint8_t *buf, size_t size, uint64_t gpa, const struct vmm
 
 	acpi_header(xsdt, "XSDT", ACPI_HDR_SIZE + 16, 1);
 	vmm_put_le64(xsdt + ACPI_HDR_SIZE, gpa + OFF_FADT);
-	vmm_put_le64(xsdt + ACPI_HDR_SIZE + 8, gpa + OFF_MADT);
+	vmm_put_le64(xsdt + ACPI_HDR_SIZE + 8, gpa + off_madt);
 	xsdt[9] = acpi_sum(xsdt, ACPI_HDR_SIZE + 16);
 
 	acpi_header(fadt, "FACP", ACPI_FADT_SIZE, 6);
@@ -272,6 +295,17 @@ int vmm_x86_acpi_build(uint8_t *buf, size_t size, uint64_t gpa, const struct vmm
 
 	acpi_header(dsdt, "DSDT", dsdt_len, 2);
 	memcpy(dsdt + ACPI_HDR_SIZE, dsdt_aml, sizeof(dsdt_aml));
+	if (nv) {
+		uint8_t *a = dsdt + ACPI_HDR_SIZE + sizeof(dsdt_aml);
+		uint32_t pkg = scope_len - 1;         /* PkgLength counts itself, not ScopeOp */
+		a[0] = 0x10;                          /* ScopeOp */
+		a[1] = (uint8_t)(0x40 | (pkg & 0xf)); /* two-byte PkgLength */
+		a[2] = (uint8_t)(pkg >> 4);
+		memcpy(a + 3, "\\_SB_", 5);
+		a += AML_SCOPE_HEAD;
+		for (uint32_t i = 0; i < nv; i++)
+			a = aml_virtio_device(a, i);
+	}
 	dsdt[9] = acpi_sum(dsdt, dsdt_len);
 
 	acpi_header(madt, "APIC", madt_len, 5);

@@ -98,14 +98,6 @@ void vmm_x86_gdt_build(uint64_t gdt[VMM_X86_GDT_ENTRIES]);
  */
 int vmm_x86_page_tables_build(uint8_t *buf, size_t size, uint64_t gpa);
 
-/*
- * Appends to the kernel command line base one virtio_mmio.device=<size>@<addr>:<irq> per
- * virtio-mmio slot 0..num_virtio-1 (layout_x86_64.h), since there is no device tree to
- * name them. Writes a NUL-terminated string of at most out_size bytes. Returns its length,
- * -EINVAL (NULL argument, too many slots), -E2BIG (out_size too small).
- */
-int vmm_x86_cmdline_build(char *out, size_t out_size, const char *base, uint32_t num_virtio);
-
 /* ---- ACPI: just enough for power-off and reset ---- */
 
 struct vmm_x86_acpi_params {
@@ -114,8 +106,9 @@ struct vmm_x86_acpi_params {
 	uint16_t sci_irq;
 	uint16_t reset_port; /* the FADT reset register (system IO, 1 byte) */
 	uint8_t reset_value;
-	uint32_t cpus;       /* MADT: local APICs 0..cpus-1 (1 to 255) */
-	uint16_t level_irqs; /* MADT: ISA IRQs (bit n: IRQ n) that are level, active high */
+	uint32_t cpus;         /* MADT: local APICs 0..cpus-1 (1 to 255) */
+	uint16_t level_irqs;   /* MADT: ISA IRQs (bit n: IRQ n) that are level, active high */
+	uint32_t virtio_count; /* DSDT: virtio-mmio slots 0..virtio_count-1 (layout_x86_64.h) */
 };
 
 #define VMM_X86_LAPIC_ADDR 0xfee00000u
@@ -133,12 +126,15 @@ struct vmm_x86_acpi_params {
  * Writes ACPI tables into buf (size bytes), which the guest sees at gpa (16-byte aligned,
  * below 4 GiB): the RSDP (revision 2) at gpa, an XSDT, a FADT (revision 6, not
  * hardware-reduced: PM1a event and control blocks in IO space, SMI_CMD 0 so the machine is
- * always in ACPI mode, the reset register, an 8042 present), a FACS, a DSDT whose only
- * object is \_S5, and a MADT: one local APIC per CPU, the IOAPIC (GSI 0-23, ISA IRQs
+ * always in ACPI mode, the reset register, an 8042 present), a FACS, a DSDT with \_S5 and
+ * one LNRO0005 device per virtio-mmio slot (its MMIO window and level interrupt; Linux
+ * finds virtio-mmio devices on x86 only this way or on its command line, which Debian's
+ * kernel does not enable), and a MADT: one local APIC per CPU, the IOAPIC (GSI 0-23, ISA IRQs
  * identity-mapped) and interrupt source overrides that make the SCI and level_irqs level
  * triggered, active high (KVM_IRQ_LINE's level 1 is then "asserted"). Every table
  * carries its checksum. Returns the bytes used, -EINVAL (NULL
- * argument, gpa unaligned or too high, cpus out of range), -ENOSPC (size too small).
+ * argument, gpa unaligned or too high, cpus or virtio_count out of range), -ENOSPC (size too
+ * small).
  */
 int vmm_x86_acpi_build(uint8_t *buf, size_t size, uint64_t gpa,
                        const struct vmm_x86_acpi_params *p);
