@@ -18,7 +18,7 @@
  *                         time of all the command's threads (each /proc/PID/task/TID/schedstat)
  *                         over LEN_MS and print "cpu_window TEXT cpu_ns=C wall_ns=W lines=L",
  *                         L the lines the command printed during the window (up to
- *                         4 windows; the text is repeated first on the line)
+ *                         16 windows; the text is repeated first on the line)
  *     --stop-at TEXT      kill the command's process group (SIGKILL) once a line
  *                         containing TEXT has been seen and handled
  *
@@ -43,7 +43,7 @@
 #include <unistd.h>
 
 #define MAX_MARKS 16
-#define MAX_WINDOWS 4
+#define MAX_WINDOWS 16
 
 /* A --cpu-window: start and end are CLOCK_MONOTONIC ns (0: not yet). */
 struct window {

@@ -90,7 +90,7 @@ libfig() { # PREFIX < benchmark output
 {
 	sed -n 's/^BENCH \([^ ]*\) \(.*\)$/\1 \2/p' "$work/console.log"
 	sed -n '/^CVMM-BEGIN bench$/,/^CVMM-END bench /p' "$work/console.log" | libfig arm64.
-	libfig x86. <"$work/x86.log"
+	libfig x86_64. <"$work/x86.log"
 } >"$work/figures"
 [ -z "$raw" ] || cat "$work/figures" >>"$raw"
 
@@ -99,15 +99,17 @@ med() { # KEY: median of its values (mean of the middle two for an even count)
 		awk '{ v[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 cnt() { awk -v k="$1" '$1 == k' "$work/figures" | wc -l; }
+fmt() { # VALUE SCALE: three significant digits or more, no exponent
+	awk -v v="$1" -v s="$2" 'BEGIN { v *= s; if (v >= 100) printf "%.0f", v; else if (v >= 10) printf "%.1f", v; else printf "%.2f", v }'
+}
 # row LABEL KEY BASELINE-LABEL BASELINE-KEY UNIT SCALE TARGET
 row() {
 	local a b n r
 	a=$(med "$2"); b=$(med "$4"); n=$(cnt "$2")
 	[ -n "$a" ] && [ -n "$b" ] || { printf '| %s | not measured | | | | %s |\n' "$1" "$7"; return; }
 	r=$(awk -v a="$a" -v b="$b" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }')
-	printf '| %s | %s %s | %s: %s %s | %s | %s | %s |\n' "$1" \
-		"$(awk -v v="$a" -v s="$6" 'BEGIN { printf "%.4g", v * s }')" "$5" "$3" \
-		"$(awk -v v="$b" -v s="$6" 'BEGIN { printf "%.4g", v * s }')" "$5" "$r" "$n" "$7"
+	printf '| %s | %s %s | %s: %s %s | %s | %s | %s |\n' "$1" "$(fmt "$a" "$6")" "$5" "$3" \
+		"$(fmt "$b" "$6")" "$5" "$r" "$n" "$7"
 }
 echo
 echo "cvmm benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC'), medians of N runs"
@@ -120,17 +122,18 @@ row "arm64 guest boot: VMM exec to \"CVMM-GUEST init\"" vmm-ref.boot_ms QEMU qem
 row "arm64 VMM start-up: exec to first KVM_RUN" vmm-ref.startup_ms QEMU qemu.startup_ms ms 1 "fastest"
 row "arm64 memory overhead at init: Rss minus guest RAM" vmm-ref.overhead_kib QEMU qemu.overhead_kib MiB 0.0009765625 "<= 2 MiB"
 row "arm64 Linux suspend, start to resume marker (alarm +1 s)" suspend-mem.ms "suspend-to-idle" suspend-freeze.ms ms 1 "-"
-row "arm64 VMM CPU while the guest sleeps 5 s (mem)" suspended-cpu-mem.permille "suspend-to-idle" suspended-cpu-freeze.permille "% of a core" 0.1 "< 1%"
+row "arm64 VMM CPU while the guest sleeps (5 x 1 s windows)" suspended-cpu-mem.permille "suspend-to-idle" suspended-cpu-freeze.permille "% of a core" 0.1 "< 1%"
 row "arm64 MMIO exit round trip, vcpu loop + handler" arm64.exit.vcpu "bare KVM_RUN" arm64.exit.bare us 1 "<= 1.05x"
-row "x86_64 MMIO exit round trip, vcpu loop + handler" x86.exit.vcpu "bare KVM_RUN" x86.exit.bare us 1 "<= 1.05x"
-for p in x86 arm64; do
+row "x86_64 MMIO exit round trip, vcpu loop + handler" x86_64.exit.vcpu "bare KVM_RUN" x86_64.exit.bare us 1 "<= 1.05x"
+for p in x86_64 arm64; do
 	for c in "4 KiB read" "4 KiB write" "1 MiB read" "1 MiB write"; do
 		row "$p vm-memory copy, $c" "$p.vmem.${c// /}.vmem" memcpy "$p.vmem.${c// /}.memcpy" GB/s 1 ">= 0.9x"
 	done
 	a=$(med "$p.vmem.translate64")
-	printf '| %s vm-memory vmem_translate, 64 regions | %s ns | - | - | %s | <= 20 ns |\n' "$p" "${a:-not measured}" "$(cnt "$p.vmem.translate64")"
+	[ -n "$a" ] && a="$(fmt "$a" 1) ns"
+	printf '| %s vm-memory vmem_translate, 64 regions | %s | - | - | %s | <= 20 ns |\n' "$p" "${a:-not measured}" "$(cnt "$p.vmem.translate64")"
 done
 echo
-echo "N: measurements behind each median (vcpu_bench: rounds of its own, whose median it prints)."
+echo "N: measurements behind each median; the exit round trips are vcpu_bench's own medians of 5 rounds."
 grep -q '^BENCH-ERROR' "$work/console.log" && die "some measurements failed (ERROR lines above)"
 exit 0

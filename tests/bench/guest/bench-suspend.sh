@@ -2,9 +2,9 @@
 # Guest side of the suspend/resume benchmark (cvmm.test=bench-suspend; cvmm.cycles=N,
 # default 5). Each cycle starts right after the RTC's seconds counter ticks, so that the
 # alarm armed with "+1" fires one second later, not 0-1 s: the host times the lines
-# "bench start MODE" and "bench resumed MODE". Cycles alternate suspend-to-RAM (mem,
+# "bench start-MODE" and "bench resumed-MODE". Cycles alternate suspend-to-RAM (mem,
 # PSCI SYSTEM_SUSPEND) and suspend-to-idle (freeze), the baseline. Then one long cycle of
-# each ("bench long MODE", alarm at +7 s), during which the host measures the VMM's CPU time.
+# each ("bench long-MODE", alarm at +7 s), during which the host measures the VMM's CPU time.
 say() { echo "CVMM-GUEST $*"; }
 rtc=/sys/class/rtc/rtc0
 [ -e $rtc/wakealarm ] || { say "error: no RTC wake alarm"; exit 1; }
@@ -26,10 +26,10 @@ tick() {
 one() {
 	echo 0 >$rtc/wakealarm
 	tick
-	say "bench $1 $2"
+	say "bench $1-$2"
 	echo "+$3" >$rtc/wakealarm
 	echo "$2" >/sys/power/state || { say "error: $2 failed"; exit 1; }
-	say "bench resumed $2"
+	say "bench resumed-$2"
 }
 i=0
 while [ $i -lt "$cycles" ]; do

@@ -76,18 +76,24 @@ if [ -e vmm-ref.log.smaps ]; then
 fi
 
 # Suspend/resume: one guest, RUNS cycles of suspend-to-RAM and of suspend-to-idle, then a
-# long one of each, during which the VMM's CPU time is summed over 5 s.
+# long one of each (7 s), during which the VMM's CPU time is taken over five consecutive
+# 1 s windows, from 1 s to 6 s after the guest's "bench long-MODE" line.
+windows=""
+for mode in mem freeze; do
+	for d in 1000 2000 3000 4000 5000; do windows="$windows --cpu-window long-$mode $d 1000"; done
+done
 out=$(/data/bench_run --log suspend.log --timeout 400 --mark "CVMM-GUEST" --mark "SYSTEM_SUSPEND" \
-	--cpu-window "bench long mem" 1000 5000 --cpu-window "bench long freeze" 1000 5000 \
-	-- $VMM --log-level info --cmdline "console=ttyS0 quiet cvmm.test=bench-suspend cvmm.cycles=$RUNS")
+	$windows -- $VMM --log-level info --cmdline "console=ttyS0 quiet cvmm.test=bench-suspend cvmm.cycles=$RUNS")
 echo "$out" | awk '
-	/^mark / && / bench (start|long) / { t = $2; mode = $NF; long = / bench long / }
-	/^mark / && / bench resumed / && !long { printf "BENCH suspend-%s.ms %.1f\n", $NF, $2 - t }
+	/^mark / && / bench start-/ { t = $2 }
+	/^mark / && / bench long-/ { t = "" }
+	/^mark / && / bench resumed-/ && t != "" { printf "BENCH suspend-%s.ms %.1f\n", substr($NF, 9), $2 - t }
 	/^mark / && /SYSTEM_SUSPEND .*honoured/ { h++ }
 	/^cpu_window / {
 		for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-		printf "BENCH suspended-cpu-%s.permille %.2f\n", $4, v["cpu_ns"] * 1000 / v["wall_ns"]
-		if (v["lines"] != 0) printf "BENCH-ERROR the guest printed during the %s window\n", $4
+		m = substr($2, 6)  # long-MODE
+		printf "BENCH suspended-cpu-%s.permille %.3f\n", m, v["cpu_ns"] * 1000 / v["wall_ns"]
+		if (v["lines"] != 0) printf "BENCH-ERROR the guest printed during a %s window\n", m
 	}
 	/^mark .*CVMM-GUEST (pass|fail|error)/ { print "BENCH-INFO suspend scenario: " substr($0, index($0, "CVMM-GUEST")) }
 	END { print "BENCH-INFO SYSTEM_SUSPEND honoured " h " times" }'
