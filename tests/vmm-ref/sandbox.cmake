@@ -43,3 +43,12 @@ cvmm_add_kvm_test(NAME vmm_ref_sandbox_kvm_test HOSTS ${_sb_hosts}
           "${_sb_dir}/sandbox_guest_${CVMM_ARCH}.S" "${_sb_src}/sandbox.c"
   LIBS vmm_ref_sandbox_seccomp Threads::Threads)
 target_include_directories(vmm_ref_sandbox_kvm_test PRIVATE "${_sb_src}" "${_sb_dir}")
+
+# With the vcpu library, in vmm-ref's order (needs cvmm::vcpu: the top-level build).
+if(TARGET cvmm::vcpu)
+  cvmm_add_kvm_test(NAME vmm_ref_sandbox_vcpu_test HOSTS ${_sb_hosts}
+    SOURCES "${_sb_dir}/test_sandbox_vcpu.c" "${_sb_dir}/sandbox_loop_guest_${CVMM_ARCH}.S"
+            "${_sb_src}/sandbox.c"
+    LIBS cvmm::vcpu vmm_ref_sandbox_seccomp Threads::Threads)
+  target_include_directories(vmm_ref_sandbox_vcpu_test PRIVATE "${_sb_src}" "${_sb_dir}")
+endif()

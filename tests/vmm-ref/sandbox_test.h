@@ -23,7 +23,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#define SB_MAX_CHECKS 32
+#define SB_MAX_CHECKS 64
 
 struct sb_thread {
 	enum vmm_thread_kind kind;
