@@ -89,3 +89,10 @@ cpu_ticks() {
 uptime_cs() {
 	awk '{ split($1, a, "."); print a[1] * 100 + a[2] }' /proc/uptime
 }
+
+# thread_ticks: "TID TICKS" for each thread of vmm-ref.
+thread_ticks() {
+	for t in /proc/$VMM_PID/task/*; do
+		awk '{ print $1, $14 + $15 }' "$t/stat" 2>/dev/null
+	done
+}
