@@ -91,8 +91,8 @@ int vmm_boot_prepare(const struct vmm_boot_request *req, struct vmm_boot_info *o
 	fdt_cfg->initrd_size = out->initrd_size;
 	if (req->num_virtio > VMM_A64_VIRTIO_SLOTS || req->num_virtio > VMM_FDT_MAX_VIRTIO) {
 		ret = -EINVAL;
-		snprintf(err, err_size, "%u virtio devices are more than %u slots",
-		         req->num_virtio, VMM_A64_VIRTIO_SLOTS);
+		snprintf(err, err_size, "%u virtio devices are more than %u slots", req->num_virtio,
+		         VMM_A64_VIRTIO_SLOTS);
 		goto out;
 	}
 	fdt_cfg->num_virtio = req->num_virtio;
