@@ -32,9 +32,13 @@ passed=0 failed=0 skipped=0 status=0
 run_ctest() {
 	local name=$1; shift
 	log "running the $name tests"
+	local rc line total nfail nskip
+	# A failing ctest must not end this script (set -e): every run is reported.
+	set +e
 	ctest "$@" -j "$(nproc)" --output-on-failure 2>&1 | tee "$logs/$name.log"
-	[ "${PIPESTATUS[0]}" = 0 ] || status=1
-	local line total nfail nskip
+	rc=${PIPESTATUS[0]}
+	set -e
+	[ "$rc" = 0 ] || status=1
 	line=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$logs/$name.log" | tail -n1)
 	if [ -z "$line" ]; then
 		log "$name: ctest printed no result"
