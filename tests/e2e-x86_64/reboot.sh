@@ -4,4 +4,3 @@
 boot_guest reboot.log reboot
 wait_for reboot.log "CVMM-GUEST pass reboot" 90 || fail "scenario did not pass"
 expect_exit 30 3
-grep -q "i8042 reset" reboot.log || true
