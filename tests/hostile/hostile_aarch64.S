@@ -20,9 +20,9 @@
  *     secondary while the boot CPU runs and from the boot CPU while the secondary runs,
  *     SMC instead of HVC, HVC with a non-zero immediate.
  *
- * Faults the guest provokes on itself (alignment faults on device memory, aborts KVM
- * injects, address size faults past the IPA space, undefined instructions) are counted
- * and skipped by the exception vectors. Results go to the UART as lines starting
+ * Faults the guest provokes on itself (address size faults past the IPA space, aborts KVM
+ * injects, alignment faults where the CPU raises them, undefined instructions) are
+ * counted and skipped by the exception vectors. Results go to the UART as lines starting
  * "HOSTILE "; the last is "HOSTILE PASS" or "HOSTILE FAILED <count>", then PSCI
  * SYSTEM_OFF. Registers x27 and x28 belong to the exception handler, x26 counts failures.
  */
