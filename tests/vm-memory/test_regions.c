@@ -6,9 +6,9 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stdio.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -58,9 +58,9 @@ Test(region, anonymous_shared_is_seen_by_a_child)
 Test(region, memfd_backing)
 {
 	struct vmem_region_options o = {.size = 4 * PG,
-					.backing = VMEM_BACKING_MEMFD,
-					.flags = VMEM_REGION_SHARED,
-					.name = "test-guest"};
+	                                .backing = VMEM_BACKING_MEMFD,
+	                                .flags = VMEM_REGION_SHARED,
+	                                .name = "test-guest"};
 	struct vmem_region *r;
 	cr_assert_eq(vmem_region_create(&o, &r), 0);
 	int fd = vmem_region_fd(r);
@@ -90,11 +90,11 @@ Test(region, file_backed_shared_writes_through)
 	int fd = temp_file(8 * PG);
 	cr_assert_eq(pwrite(fd, "abc", 3, (off_t)(2 * PG)), 3);
 	struct vmem_region_options o = {.gpa = 0x4000000,
-					.size = 4 * PG,
-					.backing = VMEM_BACKING_FD,
-					.fd = fd,
-					.fd_offset = 2 * PG,
-					.flags = VMEM_REGION_SHARED};
+	                                .size = 4 * PG,
+	                                .backing = VMEM_BACKING_FD,
+	                                .fd = fd,
+	                                .fd_offset = 2 * PG,
+	                                .flags = VMEM_REGION_SHARED};
 	struct vmem_region *r;
 	cr_assert_eq(vmem_region_create(&o, &r), 0);
 	cr_assert_neq(vmem_region_fd(r), fd, "the region keeps its own descriptor");
@@ -133,7 +133,7 @@ Test(region, file_too_short_is_refused)
 	int fd = temp_file(2 * PG);
 	struct vmem_region *r = (void *)1;
 	struct vmem_region_options o = {
-		.size = 2 * PG, .backing = VMEM_BACKING_FD, .fd = fd, .fd_offset = PG};
+	    .size = 2 * PG, .backing = VMEM_BACKING_FD, .fd = fd, .fd_offset = PG};
 	cr_assert_eq(vmem_region_create(&o, &r), -EINVAL);
 	cr_assert_null(r);
 	o.fd_offset = 0;
@@ -181,12 +181,48 @@ Test(region, transparent_huge_pages_are_advisory)
 	vmem_region_destroy(r);
 }
 
+Test(region, large_regions_start_on_a_huge_page_boundary)
+{
+	/* KVM maps guest memory with block (huge) stage-2/EPT entries only where the host
+	   address and the guest address agree modulo the huge page size. */
+	size_t huge = vmem_huge_page_size();
+	for (int i = 0; i < 4; i++) {
+		struct vmem_region_options o = {.gpa = 0x80000000, .size = 3 * huge};
+		struct vmem_region *r;
+		cr_assert_eq(vmem_region_create(&o, &r), 0);
+		cr_assert_eq((uintptr_t)vmem_region_host(r) % huge, 0, "host %p not aligned to %zu",
+		             vmem_region_host(r), huge);
+		struct vmem_region_info ri;
+		vmem_region_get_info(r, &ri);
+		uint8_t *h = ri.host;
+		h[0] = 1;
+		h[3 * huge - 1] = 2;
+		vmem_region_destroy(r);
+	}
+	/* A small region keeps a page-aligned address and no slack. */
+	struct vmem_region_options o = {.size = 4 * PG};
+	struct vmem_region *r;
+	cr_assert_eq(vmem_region_create(&o, &r), 0);
+	cr_assert_eq((uintptr_t)vmem_region_host(r) % PG, 0);
+	vmem_region_destroy(r);
+}
+
+Test(guard, large_region_keeps_its_guards, .signal = SIGSEGV)
+{
+	size_t huge = vmem_huge_page_size();
+	struct vmem_region_options o = {.size = 2 * huge};
+	struct vmem_region *r;
+	cr_assert_eq(vmem_region_create(&o, &r), 0);
+	volatile uint8_t *h = vmem_region_host(r);
+	h[2 * huge] = 1; /* one past the end: the guard */
+}
+
 Test(region, readonly_region_maps_read_only)
 {
 	int fd = temp_file(PG);
 	cr_assert_eq(pwrite(fd, "rom", 3, 0), 3);
 	struct vmem_region_options o = {
-		.size = PG, .backing = VMEM_BACKING_FD, .fd = fd, .flags = VMEM_REGION_READONLY};
+	    .size = PG, .backing = VMEM_BACKING_FD, .fd = fd, .flags = VMEM_REGION_READONLY};
 	struct vmem_map *m;
 	cr_assert_eq(vmem_map_create(&m), 0);
 	cr_assert_eq(vmem_map_add(m, &o, NULL), 0);
@@ -221,8 +257,8 @@ Test(guard, write_past_the_end_faults, .signal = SIGSEGV)
 	struct vmem_slice s;
 	cr_assert_eq(vmem_slice(m, 3 * PG, PG, VMEM_ACCESS_WRITE, &s), 0);
 	volatile uint8_t *p = s.host;
-	p[PG - 1] = 1;  /* last byte: fine */
-	p[PG] = 1;      /* first byte of the guard page */
+	p[PG - 1] = 1; /* last byte: fine */
+	p[PG] = 1;     /* first byte of the guard page */
 	cr_assert_fail("the write past the end did not fault");
 }
 
@@ -257,7 +293,7 @@ Test(guard, file_backed_region_has_guards_too, .signal = SIGSEGV)
 {
 	int fd = temp_file(PG);
 	struct vmem_region_options o = {
-		.size = PG, .backing = VMEM_BACKING_FD, .fd = fd, .flags = VMEM_REGION_SHARED};
+	    .size = PG, .backing = VMEM_BACKING_FD, .fd = fd, .flags = VMEM_REGION_SHARED};
 	struct vmem_region *r;
 	cr_assert_eq(vmem_region_create(&o, &r), 0);
 	volatile uint8_t *p = vmem_region_host(r);
@@ -330,7 +366,8 @@ static int collect(struct vmem_region *r, void *opaque)
 
 Test(map, for_each_stops_on_non_zero)
 {
-	const uint64_t regs[][2] = {{0x3000000, PG}, {0x1000000, PG}, {0x5000000, PG}, {0x7000000, PG}};
+	const uint64_t regs[][2] = {
+	    {0x3000000, PG}, {0x1000000, PG}, {0x5000000, PG}, {0x7000000, PG}};
 	struct vmem_map *m = map_with(0, 4, regs);
 	uint64_t seen[4] = {0}, *p = seen;
 	cr_assert_eq(vmem_map_for_each(m, collect, &p), 7);

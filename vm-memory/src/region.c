@@ -66,8 +66,14 @@ int vmem_region_create(const struct vmem_region_options *o, struct vmem_region *
 	uint64_t last;
 	if (__builtin_add_overflow(o->gpa, o->size - 1, &last))
 		return -EINVAL;
+	/* A region of at least a huge page starts on a huge-page boundary of the host too, so
+	   that transparent huge pages and KVM's block mappings of guest memory can line up
+	   with the guest's own (a misaligned host address forces 4 KiB stage-2 pages). */
+	uint64_t host_align = align;
+	if (!huge && o->size >= vmem_huge_page_size())
+		host_align = vmem_huge_page_size();
 	/* The reservation must fit in the address space. */
-	if (o->size > (uint64_t)SIZE_MAX - 3 * align)
+	if (o->size > (uint64_t)SIZE_MAX - 2 * align - host_align)
 		return -ENOMEM;
 
 	struct vmem_region *r = calloc(1, sizeof(*r));
@@ -123,9 +129,9 @@ int vmem_region_create(const struct vmem_region_options *o, struct vmem_region *
 		break;
 	}
 
-	/* Reserve [guard | region | guard] (plus slack to align for huge pages), then map
-	   the region over the middle; the guards stay PROT_NONE. */
-	r->reservation_len = o->size + 2 * align + (huge ? align : 0);
+	/* Reserve [guard | region | guard] (plus slack to align the region), then map the
+	   region over the middle; the guards stay PROT_NONE. */
+	r->reservation_len = o->size + 2 * align + (host_align > vmem_page_size() ? host_align : 0);
 	r->reservation = mmap(NULL, r->reservation_len, PROT_NONE,
 	                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (r->reservation == MAP_FAILED) {
@@ -133,8 +139,8 @@ int vmem_region_create(const struct vmem_region_options *o, struct vmem_region *
 		rc = -errno;
 		goto fail;
 	}
-	uintptr_t base = ((uintptr_t)r->reservation + align - 1) & ~(uintptr_t)(align - 1);
-	r->host = (uint8_t *)(base + align);
+	r->host = (uint8_t *)(((uintptr_t)r->reservation + align + host_align - 1) &
+	                      ~(uintptr_t)(host_align - 1));
 
 	int prot = (o->flags & VMEM_REGION_READONLY) ? PROT_READ : PROT_READ | PROT_WRITE;
 	int mflags = MAP_FIXED | ((o->flags & VMEM_REGION_SHARED) ? MAP_SHARED : MAP_PRIVATE);
