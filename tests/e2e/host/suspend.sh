@@ -53,4 +53,4 @@ expect_exit 20 0
 [ "$(count suspend.log 'woke up from SYSTEM_SUSPEND')" -eq $CYCLES ] || fail "wake-ups != $CYCLES"
 grep -q "$CYCLES suspend(s), $CYCLES resume(s)" suspend.log || fail "vmm-ref's counts differ"
 [ $measured -ge 2 ] || fail "only $measured suspended windows could be measured"
-say "$CYCLES suspend/resume cycles with 2 vCPUs; CPU time measured in $measured suspended windows"
+say "$CYCLES suspend/resume cycles with 2 vCPUs; CPU time measured in $measured suspended windows; $(grep -o "in-kernel GICv[23]" suspend.log)"
