@@ -1,17 +1,22 @@
 #!/bin/bash
 # Configures and builds cvmm for one target into build/<target>:
-#   build.sh x86_64 | aarch64 | fuzz   [extra cmake arguments...]
-# fuzz is an x86_64 build with clang and the libFuzzer harnesses (CVMM_FUZZ).
+#   build.sh x86_64 | aarch64 | fuzz | asan   [extra cmake arguments...]
+# fuzz is an x86_64 build with clang and the libFuzzer harnesses (CVMM_FUZZ); asan an
+# x86_64 clang build with AddressSanitizer and UndefinedBehaviorSanitizer.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/common.sh"
 
-target=${1:?usage: build.sh x86_64|aarch64|fuzz [cmake args...]}; shift
+target=${1:?usage: build.sh x86_64|aarch64|fuzz|asan [cmake args...]}; shift
 dir=$CVMM_ROOT/build/$target
 args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCVMM_WERROR=ON)
 case $target in
 x86_64) export CC=gcc ;;
 fuzz) export CC=clang; args+=(-DCVMM_FUZZ=ON) ;;
+asan) export CC=clang
+	args=(-DCMAKE_BUILD_TYPE=Debug -DCVMM_WERROR=ON
+		"-DCMAKE_C_FLAGS=-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
+		"-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=address,undefined") ;;
 aarch64) args+=(-DCMAKE_TOOLCHAIN_FILE="$CVMM_ROOT/cmake/toolchain-aarch64.cmake") ;;
 *) die "build.sh: unknown target $target" ;;
 esac

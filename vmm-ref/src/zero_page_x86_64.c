@@ -243,14 +243,15 @@ int vmm_x86_acpi_build(uint8_t *buf, size_t size, uint64_t gpa, const struct vmm
 	                            n_over * MADT_OVERRIDE_LEN
 	                      : 0;
 	size_t used = off_madt + madt_len;
-	uint8_t *rsdp = buf, *xsdt = buf + OFF_XSDT, *fadt = buf + OFF_FADT, *facs = buf + OFF_FACS,
-		*dsdt = buf + OFF_DSDT, *madt = buf + off_madt, *e;
 
 	if (!buf || !p || (gpa & 0x3f) || gpa > UINT32_MAX - 0x1000 || p->cpus == 0 ||
 	    p->cpus > 255 || p->sci_irq > 15 || nv > VMM_X86_VIRTIO_SLOTS)
 		return -EINVAL;
 	if (size < used)
 		return -ENOSPC;
+	/* Only now that buf is known valid and large enough (offsets from NULL are UB). */
+	uint8_t *rsdp = buf, *xsdt = buf + OFF_XSDT, *fadt = buf + OFF_FADT, *facs = buf + OFF_FACS,
+		*dsdt = buf + OFF_DSDT, *madt = buf + off_madt, *e;
 	memset(buf, 0, used);
 
 	memcpy(rsdp, "RSD PTR ", 8);
