@@ -45,8 +45,16 @@ struct report {
 	uint64_t x0, pc, sctlr, daif, el, spsel;
 };
 
+/* A SYSTEM_SUSPEND refusal as the suspend_refused handler reported it. */
+struct refusal {
+	int32_t ret;
+	uint64_t entry, ctx;
+};
+
 struct t {
 	pthread_mutex_t lock;
+	struct refusal refused[MAX_CALLS];
+	int n_refused;
 	pthread_cond_t cond;
 	struct call script[MAX_CALLS];
 	int n_script, idx;
@@ -170,6 +178,16 @@ static bool on_policy(void *opaque, struct vcpu *vcpu, uint64_t entry, uint64_t 
 	return allow;
 }
 
+static void on_refused(void *opaque, struct vcpu *vcpu, int32_t ret, uint64_t entry, uint64_t ctx)
+{
+	struct t *t = opaque;
+	(void)vcpu;
+	pthread_mutex_lock(&t->lock);
+	if (t->n_refused < MAX_CALLS)
+		t->refused[t->n_refused++] = (struct refusal){ret, entry, ctx};
+	pthread_mutex_unlock(&t->lock);
+}
+
 static void on_suspended(void *opaque, struct vcpu *vcpu, uint64_t entry, uint64_t ctx)
 {
 	struct t *t = opaque;
@@ -283,6 +301,7 @@ static void setup(bool system_suspend, bool secondary)
 	    .mmio = on_mmio,
 	    .suspend_allowed = on_policy,
 	    .suspended = on_suspended,
+	    .suspend_refused = on_refused,
 	    .resumed = on_resumed,
 	};
 	fx_set(&T.fx, &h, system_suspend);
@@ -468,6 +487,11 @@ Test(vcpu_a64, denied_with_secondary_on_then_honoured_after_cpu_off)
 		fx_sleep_ms(5);
 	cr_assert(T.secondary_on);
 	cr_assert_eq(T.secondary_ctx, 0x77);
+	/* The suspend exit parked CPU 1 to read its MP state; it resumes when its thread
+	   next runs, which a loaded host may delay. */
+	t0 = fx_now_ms();
+	while (vcpu_get_state(T.v1) != VCPU_STATE_RUNNING && fx_now_ms() - t0 < 5000)
+		fx_sleep_ms(5);
 	cr_assert_eq(vcpu_get_state(T.v1), VCPU_STATE_RUNNING);
 	atomic_store(&T.secondary_off, 1);
 	cr_assert(wait_result(2, 20000), "CPU 1 never turned OFF");
@@ -497,6 +521,14 @@ Test(vcpu_a64, bad_entry_points_get_invalid_address)
 		cr_assert_eq((int32_t)T.results[k], CVMM_PSCI_RET_INVALID_ADDRESS, "call %d: %ld",
 		             k, (long)T.results[k]);
 	cr_assert_eq(T.suspended, 0);
+	/* The embedder hears of each refusal, with its code and arguments. */
+	cr_assert_eq(T.n_refused, 5);
+	for (int k = 0; k < 5; k++) {
+		cr_assert_eq(T.refused[k].ret, CVMM_PSCI_RET_INVALID_ADDRESS);
+		cr_assert_eq(T.refused[k].ctx, (uint64_t)k + 1);
+	}
+	cr_assert_eq(T.refused[0].entry, 0x1000);
+	cr_assert_eq(T.refused[4].entry, 0x1000, "SMC32: the low half of x1");
 }
 
 Test(vcpu_a64, policy_deny_gives_denied)
@@ -511,6 +543,10 @@ Test(vcpu_a64, policy_deny_gives_denied)
 	cr_assert_eq((int32_t)T.results[1], CVMM_PSCI_RET_DENIED);
 	cr_assert_eq(T.policy_calls, 2);
 	cr_assert_eq(T.suspended, 0);
+	cr_assert_eq(T.n_refused, 2);
+	cr_assert_eq(T.refused[0].ret, CVMM_PSCI_RET_DENIED);
+	cr_assert_eq(T.refused[1].ret, CVMM_PSCI_RET_DENIED);
+	cr_assert_eq(T.refused[1].entry, 0x1000);
 }
 
 static int count_fds(void)

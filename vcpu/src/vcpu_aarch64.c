@@ -104,10 +104,15 @@ static int vcpu_other_cores(struct vcpu *v, enum psci_core_state **cores, size_t
 	return 0;
 }
 
-static int vcpu_return_to_caller(struct vcpu *v, int32_t ret)
+/* Answers a refused SYSTEM_SUSPEND with ret in x0 and tells the embedder. */
+static int vcpu_refuse_suspend(struct vcpu *v, int32_t ret, uint64_t entry, uint64_t context_id)
 {
+	const struct vcpu_handlers *h = &v->set->h;
 	VCPU_COUNT(v, suspend_denied);
-	return kvmio_vcpu_set_reg(v->kv, KVMIO_ARM64_REG_X(0), psci_ret_to_reg(ret));
+	int r = kvmio_vcpu_set_reg(v->kv, KVMIO_ARM64_REG_X(0), psci_ret_to_reg(ret));
+	if (h->suspend_refused)
+		h->suspend_refused(h->opaque, v, ret, entry, context_id);
+	return r;
 }
 
 int vcpu_arch_suspend_exit(struct vcpu *v)
@@ -126,7 +131,7 @@ int vcpu_arch_suspend_exit(struct vcpu *v)
 		return r;
 	/* Registers come from the guest: a malformed call is answered, never trusted. */
 	if (!set->system_suspend || psci_system_suspend_args(x, &args) < 0)
-		return vcpu_return_to_caller(v, CVMM_PSCI_RET_NOT_SUPPORTED);
+		return vcpu_refuse_suspend(v, CVMM_PSCI_RET_NOT_SUPPORTED, x[1], x[2]);
 
 	vcpu_exclusive_enter(v);
 	r = vcpu_other_cores(v, &cores, &env.n_cores);
@@ -152,14 +157,16 @@ int vcpu_arch_suspend_exit(struct vcpu *v)
 	free(cores);
 	if (r < 0 || !d.honour) {
 		vcpu_exclusive_leave(v);
-		return vcpu_return_to_caller(v, r < 0 ? CVMM_PSCI_RET_INTERNAL_FAILURE : d.ret);
+		return vcpu_refuse_suspend(v, r < 0 ? CVMM_PSCI_RET_INTERNAL_FAILURE : d.ret,
+		                           args.entry, args.context_id);
 	}
 	r = psci_wake_state(&args, env.caller, sctlr, &v->arch.wake);
 	if (r == 0)
 		r = kvmio_vcpu_set_mp_state(v->kv, KVM_MP_STATE_SUSPENDED);
 	if (r < 0) {
 		vcpu_exclusive_leave(v);
-		return vcpu_return_to_caller(v, CVMM_PSCI_RET_INTERNAL_FAILURE);
+		return vcpu_refuse_suspend(v, CVMM_PSCI_RET_INTERNAL_FAILURE, args.entry,
+		                           args.context_id);
 	}
 	v->arch.entry = args.entry;
 	v->arch.context_id = args.context_id;

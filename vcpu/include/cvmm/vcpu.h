@@ -122,6 +122,16 @@ struct vcpu_handlers {
 	bool (*suspend_allowed)(void *opaque, struct vcpu *vcpu, uint64_t entry,
 	                        uint64_t context_id);
 
+	/*
+	 * aarch64: a SYSTEM_SUSPEND was refused; psci_ret is the code the guest gets in x0
+	 * (DENIED, INVALID_ADDRESS, NOT_SUPPORTED or INTERNAL_FAILURE), entry and
+	 * context_id the call's arguments as decoded (x1 and x2 as the guest left them
+	 * when the call could not be decoded). A guest can repeat refused calls at will:
+	 * an embedder that logs them should rate-limit.
+	 */
+	void (*suspend_refused)(void *opaque, struct vcpu *vcpu, int32_t psci_ret, uint64_t entry,
+	                        uint64_t context_id);
+
 	/* A SYSTEM_SUSPEND was honoured: the vCPU is about to wait for a wake-up. */
 	void (*suspended)(void *opaque, struct vcpu *vcpu, uint64_t entry, uint64_t context_id);
 
