@@ -53,6 +53,15 @@ struct vmm_slot {
 	int qfd[VDEV_VIRTIO_MAX_QUEUES];
 };
 
+/* How many lines of one guest-caused kind have been logged (see log_limited()). */
+struct vmm_log_limit {
+	atomic_uint seen;
+};
+
+/* At most this many log lines of one guest-caused kind, then one saying the rest are not
+   logged: the guest must not decide how long vmm-ref's log grows. */
+#define VMM_LOG_BURST 10
+
 struct vmm_machine {
 	struct vmm_machine_env env;
 	struct vmm_arch_desc desc;
@@ -76,7 +85,11 @@ struct vmm_machine {
 	   re-drives every asserted line (the vGIC loses a pending level across the guest's
 	   GIC restore: PLATFORM.md). */
 	atomic_bool replay_pending;
-	atomic_uint suspends, resumes;
+	atomic_uint suspends, resumes, suspends_refused;
+
+	/* Log lines a guest can cause at will are rate-limited (log_limited()). */
+	struct vmm_log_limit unmapped_log;
+	struct vmm_log_limit refused_log[3]; /* DENIED, INVALID_ADDRESS, any other code */
 };
 
 /* ---------------------------------------------------------------------------------------
@@ -201,6 +214,22 @@ static void replay_irqs(struct vmm_machine *m)
  * vCPU handlers (on the vCPU threads)
  * ------------------------------------------------------------------------------------- */
 
+/* Whether a line of the kind l counts may still be logged at level; the first refused one
+   logs that the kind (what) goes quiet from now on. Thread-safe. */
+static bool log_limited(struct vmm_machine *m, struct vmm_log_limit *l, enum vmm_log_level level,
+                        const char *what)
+{
+	if (level > m->env.cfg->log_level || atomic_load(&l->seen) > VMM_LOG_BURST)
+		return false;
+	unsigned int n = atomic_fetch_add(&l->seen, 1) + 1;
+	if (n <= VMM_LOG_BURST)
+		return true;
+	if (n == VMM_LOG_BURST + 1)
+		vmm_machine_log(&m->env, level, "%s: %u logged, further ones are not", what,
+		                VMM_LOG_BURST);
+	return false;
+}
+
 static int on_bus(struct vmm_machine *m, struct vdev_bus *bus, uint64_t addr, uint8_t *data,
                   uint32_t len, bool is_write)
 {
@@ -209,7 +238,8 @@ static int on_bus(struct vmm_machine *m, struct vdev_bus *bus, uint64_t addr, ui
 	if (atomic_exchange(&m->replay_pending, false))
 		replay_irqs(m);
 	ret = is_write ? vdev_bus_write(bus, addr, data, len) : vdev_bus_read(bus, addr, data, len);
-	if (ret < 0) /* no device there: reads give 0, writes are dropped, as on hardware */
+	/* No device there: reads give 0, writes are dropped, as on hardware. */
+	if (ret < 0 && log_limited(m, &m->unmapped_log, VMM_LOG_DEBUG, "accesses with no device"))
 		vmm_machine_log(&m->env, VMM_LOG_DEBUG, "%s of %u bytes at %#llx: no device",
 		                is_write ? "write" : "read", len, (unsigned long long)addr);
 	return 0;
@@ -231,23 +261,48 @@ static int on_pio(void *opaque, struct vcpu *v, uint16_t port, uint8_t *data, ui
 	return on_bus(m, m->env.pio, port, data, size, is_write);
 }
 
+/* The --suspend policy. The outcome is logged by on_suspended() or on_suspend_refused():
+   the vcpu library may still refuse an allowed call (a bad entry point). */
 static bool on_suspend_allowed(void *opaque, struct vcpu *v, uint64_t entry, uint64_t ctx_id)
 {
+	(void)v, (void)entry, (void)ctx_id;
 	struct vmm_machine *m = opaque;
-	bool ok = m->env.cfg->suspend == VMM_SUSPEND_HONOUR;
-
-	vmm_machine_log(&m->env, VMM_LOG_INFO,
-	                "vCPU %u: SYSTEM_SUSPEND (entry %#llx, context %#llx): %s", vcpu_id(v),
-	                (unsigned long long)entry, (unsigned long long)ctx_id,
-	                ok ? "honoured" : "denied (--suspend deny)");
-	return ok;
+	return m->env.cfg->suspend == VMM_SUSPEND_HONOUR;
 }
 
 static void on_suspended(void *opaque, struct vcpu *v, uint64_t entry, uint64_t ctx_id)
 {
-	(void)v, (void)entry, (void)ctx_id;
 	struct vmm_machine *m = opaque;
 	atomic_fetch_add(&m->suspends, 1);
+	/* One line per suspend: each needs a wake-up interrupt, so the guest cannot flood. */
+	vmm_machine_log(&m->env, VMM_LOG_INFO,
+	                "vCPU %u: SYSTEM_SUSPEND (entry %#llx, context %#llx): honoured",
+	                vcpu_id(v), (unsigned long long)entry, (unsigned long long)ctx_id);
+}
+
+static void on_suspend_refused(void *opaque, struct vcpu *v, int32_t psci_ret, uint64_t entry,
+                               uint64_t ctx_id)
+{
+	struct vmm_machine *m = opaque;
+	const char *why = psci_ret == CVMM_PSCI_RET_DENIED            ? "denied"
+	                  : psci_ret == CVMM_PSCI_RET_INVALID_ADDRESS ? "invalid entry address"
+	                                                              : "refused";
+	int kind = psci_ret == CVMM_PSCI_RET_DENIED            ? 0
+	           : psci_ret == CVMM_PSCI_RET_INVALID_ADDRESS ? 1
+	                                                       : 2;
+	static const char *const kinds[] = {"denied SYSTEM_SUSPEND calls",
+	                                    "SYSTEM_SUSPEND calls with a bad entry",
+	                                    "otherwise refused SYSTEM_SUSPEND calls"};
+	atomic_fetch_add(&m->suspends_refused, 1);
+	if (log_limited(m, &m->refused_log[kind], VMM_LOG_INFO, kinds[kind]))
+		vmm_machine_log(&m->env, VMM_LOG_INFO,
+		                "vCPU %u: SYSTEM_SUSPEND (entry %#llx, context %#llx): %s (%s)%s",
+		                vcpu_id(v), (unsigned long long)entry, (unsigned long long)ctx_id,
+		                why, psci_ret_name(psci_ret),
+		                psci_ret == CVMM_PSCI_RET_DENIED &&
+		                        m->env.cfg->suspend != VMM_SUSPEND_HONOUR
+		                    ? ", --suspend deny"
+		                    : "");
 }
 
 static void on_resumed(void *opaque, struct vcpu *v)
@@ -602,6 +657,7 @@ static int create_vcpu_set(struct vmm_machine *m)
 		    .pio = on_pio,
 		    .suspend_allowed = on_suspend_allowed,
 		    .suspended = on_suspended,
+		    .suspend_refused = on_suspend_refused,
 		    .resumed = on_resumed,
 		    .stopped = on_stopped,
 		    .thread_started = on_thread_started,
@@ -884,8 +940,9 @@ static int setup_and_run(struct vmm_machine *m, const struct vmm_file_buf *kerne
 #endif
 	ret = event_loop(m);
 	vcpu_set_stop(m->env.vcpus);
-	vmm_machine_log(&m->env, VMM_LOG_INFO, "%u suspend(s), %u resume(s)",
-	                atomic_load(&m->suspends), atomic_load(&m->resumes));
+	vmm_machine_log(&m->env, VMM_LOG_INFO, "%u suspend(s), %u resume(s), %u refused",
+	                atomic_load(&m->suspends), atomic_load(&m->resumes),
+	                atomic_load(&m->suspends_refused));
 	return ret;
 }
 
