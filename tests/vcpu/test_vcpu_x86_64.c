@@ -40,7 +40,8 @@ struct rec {
 	_Atomic uint64_t count[4]; /* port 0x20 writes, per vCPU id */
 	_Atomic uint64_t last[4];  /* last value written to port 0x20 */
 	_Atomic int stopped_calls;
-	bool stop_all_on_end; /* the stopped handler stops the whole set */
+	_Atomic int end_not_recorded; /* stopped handler calls that vcpu_get_end() disagreed with */
+	bool stop_all_on_end;         /* the stopped handler stops the whole set */
 	struct vcpu_set *set;
 	int join_self;                 /* vcpu_join() of itself from the stopped handler */
 	int started_result;            /* what the thread_started handler returns */
@@ -97,7 +98,9 @@ static int on_mmio(void *opaque, struct vcpu *vcpu, uint64_t addr, uint8_t *data
 static void on_stopped(void *opaque, struct vcpu *vcpu, const struct vcpu_end *end)
 {
 	struct rec *r = opaque;
-	(void)end;
+	struct vcpu_end seen = vcpu_get_end(vcpu);
+	if (seen.reason != end->reason || seen.error != end->error)
+		atomic_fetch_add(&r->end_not_recorded, 1);
 	atomic_fetch_add(&r->stopped_calls, 1);
 	if (r->stop_all_on_end) {
 		r->join_self = vcpu_join(vcpu, NULL);
@@ -177,6 +180,8 @@ Test(vcpu_x86, dispatches_pio_and_mmio_then_ends_on_hlt)
 	cr_assert_eq(end.exit_reason, KVM_EXIT_HLT);
 	cr_assert_eq(vcpu_get_state(v), VCPU_STATE_STOPPED);
 	cr_assert_eq(atomic_load(&g_rec.stopped_calls), 1);
+	cr_assert_eq(atomic_load(&g_rec.end_not_recorded), 0,
+	             "vcpu_get_end() in the stopped handler did not report the end");
 
 	const struct access want[] = {
 	    {'p', true, 0x10, 1, 0x42},       {'p', true, 0x12, 2, 0x1234},

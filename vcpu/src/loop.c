@@ -227,10 +227,14 @@ void *vcpu_thread_main(void *arg)
 	}
 
 ended:
+	/* Recorded before the stopped handler runs, so that whoever the handler wakes finds
+	   the end with vcpu_get_end(). */
+	pthread_mutex_lock(&set->lock);
+	v->end = end;
+	pthread_mutex_unlock(&set->lock);
 	if (set->h.stopped)
 		set->h.stopped(set->h.opaque, v, &end);
 	pthread_mutex_lock(&set->lock);
-	v->end = end;
 	v->state = VCPU_STATE_STOPPED;
 	v->thread_alive = false;
 	pthread_cond_broadcast(&set->cond);

@@ -138,7 +138,9 @@ struct vcpu_handlers {
 	/* The vCPU woke up and resumes at the entry point of its SYSTEM_SUSPEND. */
 	void (*resumed)(void *opaque, struct vcpu *vcpu);
 
-	/* The vCPU's loop has ended (called once, on its thread, just before it exits). */
+	/* The vCPU's loop has ended (called once, on its thread, just before it exits).
+	   vcpu_get_end() already reports this end, to this handler and to any thread it
+	   wakes. */
 	void (*stopped)(void *opaque, struct vcpu *vcpu, const struct vcpu_end *end);
 
 	/*
