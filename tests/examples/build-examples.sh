@@ -13,14 +13,24 @@ cmake --install "$build" --prefix "$prefix" >"$work/install.log"
 
 example=$src/examples/tiny-vmm
 args=(-DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_COMPILER="$cc")
-[ -z "$toolchain" ] || args+=(-DCMAKE_TOOLCHAIN_FILE="$toolchain")
+if [ -n "$toolchain" ]; then
+	# A cross toolchain confines find_package to its sysroot: name each package's
+	# folder in the install instead.
+	args+=(-DCMAKE_TOOLCHAIN_FILE="$toolchain")
+	for cfg in "$prefix"/lib*/cmake/cvmm_*/cvmm_*Config.cmake "$prefix"/lib/*/cmake/cvmm_*/cvmm_*Config.cmake; do
+		[ -e "$cfg" ] || continue
+		pkg=$(basename "$cfg" Config.cmake)
+		args+=(-D"${pkg}_DIR=$(dirname "$cfg")")
+	done
+fi
 cmake -S "$example" -B "$work/cmake-build" "${args[@]}" >"$work/configure.log"
 cmake --build "$work/cmake-build" >"$work/build.log"
 echo "built with find_package: $work/cmake-build/tiny-vmm"
 
 arch=$("$cc" -dumpmachine)
 case $arch in aarch64*) guest=guest_aarch64.S ;; *) guest=guest_x86_64.S ;; esac
-flags=$(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" PKG_CONFIG_LIBDIR="$prefix/lib/pkgconfig" \
+pcdir=$(dirname "$(find "$prefix" -name cvmm-vcpu.pc | head -n1)")
+flags=$(PKG_CONFIG_PATH="$pcdir" PKG_CONFIG_LIBDIR="$pcdir" PKG_CONFIG_SYSROOT_DIR= \
 	pkg-config --cflags --libs cvmm-vcpu cvmm-vm-memory)
 echo "pkg-config: $flags"
 # shellcheck disable=SC2086

@@ -35,9 +35,11 @@ static int on_thread_started(void *opaque, struct vcpu *v)
 	struct ctx *c = opaque;
 
 	(void)v;
-	atomic_store(&c->vcpu_tid, gettid());
+	pid_t tid = gettid(); /* asked before the filter, which forbids gettid */
 	int r = vmm_sandbox_install(VMM_THREAD_VCPU);
 	atomic_store(&c->install_rc, r);
+	/* Published last: the test reads the thread's status once this is set. */
+	atomic_store(&c->vcpu_tid, tid);
 	return r;
 }
 
@@ -172,8 +174,9 @@ Test(sandbox_vcpu, library_runs_a_guest_with_both_filters)
 	}
 	cr_assert_eq(t->install_rc, 0, "main install: %s", strerror(-t->install_rc));
 	/* The vCPU thread has installed its filter before its first KVM_RUN. */
-	for (int i = 0; i < 1000 && atomic_load(&c.vcpu_tid) == 0; i++)
+	for (int i = 0; i < 10000 && atomic_load(&c.vcpu_tid) == 0; i++)
 		usleep(1000);
+	cr_assert_neq(atomic_load(&c.vcpu_tid), 0, "the vCPU thread never started");
 	cr_assert_eq(atomic_load(&c.install_rc), 0, "vCPU install: %d", atomic_load(&c.install_rc));
 	cr_assert_eq(sb_proc_status(atomic_load(&c.vcpu_tid), "Seccomp"), 2);
 	cr_assert_eq(sb_proc_status(k.tid, "Seccomp"), 2);
