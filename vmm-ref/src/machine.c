@@ -823,8 +823,8 @@ static void teardown(struct vmm_machine *m)
 	close_fd(m->rtc_tfd);
 }
 
-static int setup_and_run(struct vmm_machine *m, const struct vmm_file_buf *kernel,
-                         const struct vmm_file_buf *initrd)
+static int setup_and_run(struct vmm_machine *m, struct vmm_file_buf *kernel,
+                         struct vmm_file_buf *initrd)
 {
 	const struct vmm_config *cfg = m->env.cfg;
 	struct vmm_guest_ram ram;
@@ -919,6 +919,10 @@ static int setup_and_run(struct vmm_machine *m, const struct vmm_file_buf *kerne
 		error_line("%s", err);
 		return VMM_EXIT_RUNTIME;
 	}
+	/* The kernel and initrd are in guest RAM now: their file copies (tens of MiB) would
+	   otherwise stay resident for the VM's whole life. */
+	vmm_file_free(kernel);
+	vmm_file_free(initrd);
 	vmm_machine_log(&m->env, VMM_LOG_INFO,
 	                "%u vCPU(s), %u MiB, %u virtio device(s), suspend %s", cfg->vcpus,
 	                cfg->memory_mib, m->nslots, vmm_suspend_policy_name(cfg->suspend));
