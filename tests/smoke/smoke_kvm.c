@@ -35,8 +35,8 @@ Test(smoke, tiny_guest_runs_to_its_end)
 	int vm = ioctl(kvm, KVM_CREATE_VM, 0);
 	cr_assert_geq(vm, 0, "KVM_CREATE_VM: %s", strerror(errno));
 
-	void *ram = mmap(NULL, SMOKE_RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			 -1, 0);
+	void *ram =
+	    mmap(NULL, SMOKE_RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	cr_assert_neq(ram, MAP_FAILED);
 	size_t len = (size_t)(smoke_guest_end - smoke_guest_start);
 	cr_assert_leq(len, SMOKE_RAM_SIZE / 2);
@@ -49,13 +49,14 @@ Test(smoke, tiny_guest_runs_to_its_end)
 	    .userspace_addr = (uintptr_t)ram,
 	};
 	cr_assert_eq(ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region), 0,
-		     "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+	             "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
 
 	int vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
 	cr_assert_geq(vcpu, 0, "KVM_CREATE_VCPU: %s", strerror(errno));
 	int map_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
 	cr_assert_geq(map_size, (int)sizeof(struct kvm_run));
-	struct kvm_run *run = mmap(NULL, (size_t)map_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
+	struct kvm_run *run =
+	    mmap(NULL, (size_t)map_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
 	cr_assert_neq(run, MAP_FAILED);
 
 	smoke_arch_setup_vcpu(vm, vcpu);

@@ -26,16 +26,17 @@ void smoke_arch_setup_vcpu(int vm_fd, int vcpu_fd)
 {
 	struct kvm_vcpu_init init;
 	cr_assert_eq(ioctl(vm_fd, KVM_ARM_PREFERRED_TARGET, &init), 0, "PREFERRED_TARGET: %s",
-		     strerror(errno));
+	             strerror(errno));
 	init.features[0] |= 1u << KVM_ARM_VCPU_PSCI_0_2;
 	cr_assert_eq(ioctl(vcpu_fd, KVM_ARM_VCPU_INIT, &init), 0, "VCPU_INIT: %s", strerror(errno));
 	uint64_t pc = smoke_guest_load_gpa;
 	struct kvm_one_reg reg = {
 	    .id = KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE |
-		  (offsetof(struct kvm_regs, regs.pc) / sizeof(__u32)),
+	          (offsetof(struct kvm_regs, regs.pc) / sizeof(__u32)),
 	    .addr = (uintptr_t)&pc,
 	};
-	cr_assert_eq(ioctl(vcpu_fd, KVM_SET_ONE_REG, &reg), 0, "SET_ONE_REG pc: %s", strerror(errno));
+	cr_assert_eq(ioctl(vcpu_fd, KVM_SET_ONE_REG, &reg), 0, "SET_ONE_REG pc: %s",
+	             strerror(errno));
 }
 
 void smoke_arch_run_and_check(int vm_fd, int vcpu_fd, struct kvm_run *run)
@@ -43,5 +44,5 @@ void smoke_arch_run_and_check(int vm_fd, int vcpu_fd, struct kvm_run *run)
 	cr_assert_eq(ioctl(vcpu_fd, KVM_RUN, 0), 0, "KVM_RUN: %s", strerror(errno));
 	cr_assert_eq(run->exit_reason, KVM_EXIT_SYSTEM_EVENT, "exit reason %u", run->exit_reason);
 	cr_assert_eq(run->system_event.type, KVM_SYSTEM_EVENT_SHUTDOWN, "event type %u",
-		     run->system_event.type);
+	             run->system_event.type);
 }

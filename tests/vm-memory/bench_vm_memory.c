@@ -93,8 +93,7 @@ static double copy_round(enum kind k, const struct copy_case *c, unsigned long i
 /* Best time per copy of kinds a and b, measured in alternating short rounds (shorter
    than a scheduler time slice, so that on a busy machine some rounds run undisturbed)
    over the time budget. */
-static void time_pair(enum kind a, enum kind b, const struct copy_case *c, double *ta,
-		      double *tb)
+static void time_pair(enum kind a, enum kind b, const struct copy_case *c, double *ta, double *tb)
 {
 	unsigned long iters = 1;
 	while (copy_round(a, c, iters) < 50e-6 && iters < (1ul << 30))
@@ -120,9 +119,9 @@ static void bench_copies(void)
 		size_t span;
 		const char *name;
 	} sizes[] = {
-		{64, 16 << 10, "64 B"},
-		{4096, 64 << 10, "4 KiB"},
-		{1 << 20, 4 << 20, "1 MiB"},
+	    {64, 16 << 10, "64 B"},
+	    {4096, 64 << 10, "4 KiB"},
+	    {1 << 20, 4 << 20, "1 MiB"},
 	};
 	printf("Bulk copies (GB/s = 1e9 bytes/s; ratio = vmem / memcpy, same buffers, same run)\n");
 	printf("%-7s %-6s %-9s %10s %10s %7s\n", "size", "dir", "tracking", "memcpy", "vmem",
@@ -147,11 +146,11 @@ static void bench_copies(void)
 				if (tracked && !dir)
 					continue;
 				struct copy_case c = {.m = m,
-						      .gpa = gpa,
-						      .guest = guest,
-						      .buf = buf,
-						      .size = sizes[s].size,
-						      .steps = sizes[s].span / sizes[s].size};
+				                      .gpa = gpa,
+				                      .guest = guest,
+				                      .buf = buf,
+				                      .size = sizes[s].size,
+				                      .steps = sizes[s].span / sizes[s].size};
 				double tm, tv;
 				time_pair(mk, vk, &c, &tm, &tv);
 				printf("%-7s %-6s %-9s %10.2f %10.2f %7.3f\n", sizes[s].name,

@@ -16,7 +16,7 @@ static inline struct vmem_map *map_with(uint32_t flags, size_t n, const uint64_t
 	cr_assert_eq(vmem_map_create(&m), 0);
 	for (size_t i = 0; i < n; i++)
 		cr_assert_eq(vmem_map_add_anon(m, regs[i][0], regs[i][1], flags), 0,
-			     "region %zu at %#llx", i, (unsigned long long)regs[i][0]);
+		             "region %zu at %#llx", i, (unsigned long long)regs[i][0]);
 	return m;
 }
 

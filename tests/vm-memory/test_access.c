@@ -113,7 +113,7 @@ Test(access, address_plus_length_overflow)
 	cr_assert_eq(vmem_write_u64_le(m, UINT64_MAX - 3, 0), -EOVERFLOW);
 	cr_assert_eq(vmem_read(m, 0x10, buf, SIZE_MAX), -EOVERFLOW, "wraps to a mapped address");
 	cr_assert_eq(vmem_read(m, 1, buf, SIZE_MAX), -EFAULT,
-		     "[1, 2^64) does not wrap, but crosses gaps");
+	             "[1, 2^64) does not wrap, but crosses gaps");
 	cr_assert_eq(vmem_read(m, 0, buf, SIZE_MAX), -EFAULT, "[0, 2^64 - 1): gaps");
 	cr_assert_eq(vmem_check_range(m, UINT64_MAX, 2, false), -EOVERFLOW);
 	cr_assert_eq(vmem_fill(m, UINT64_MAX, 0, 2), -EOVERFLOW);
@@ -260,7 +260,8 @@ Test(access, fill)
 Test(access, slices)
 {
 	struct vmem_slice s, t;
-	cr_assert_eq(vmem_slice(m, 16 * P + 100, 2 * P, VMEM_ACCESS_READ | VMEM_ACCESS_WRITE, &s), 0);
+	cr_assert_eq(vmem_slice(m, 16 * P + 100, 2 * P, VMEM_ACCESS_READ | VMEM_ACCESS_WRITE, &s),
+	             0);
 	cr_assert_eq(s.len, 2 * P);
 	cr_assert_eq(s.gpa, 16 * P + 100);
 	cr_assert_eq(s.region, vmem_map_find(m, 16 * P));

@@ -126,8 +126,8 @@ static void *add_and_cas(void *arg)
 		w->errors += rc != 1;
 		uint8_t c8;
 		w->errors += vmem_atomic_load_u8(m, 0x118, &c8, VMEM_RELAXED) != 0;
-		while ((rc = vmem_atomic_cmpxchg_u8(m, 0x118, &c8, (uint8_t)(c8 + 1), VMEM_SEQ_CST)) ==
-		       0)
+		while ((rc = vmem_atomic_cmpxchg_u8(m, 0x118, &c8, (uint8_t)(c8 + 1),
+		                                    VMEM_SEQ_CST)) == 0)
 			;
 		w->errors += rc != 1;
 		/* Each thread owns one u16 lane in a shared u64 and flips it with cmpxchg; the
@@ -137,7 +137,7 @@ static void *add_and_cas(void *arg)
 		for (;;) {
 			uint64_t lane = (word >> (16 * w->id)) & 0xffff;
 			uint64_t next = (word & ~(0xffffull << (16 * w->id))) |
-					(((lane + 1) & 0xffff) << (16 * w->id));
+			                (((lane + 1) & 0xffff) << (16 * w->id));
 			rc = vmem_atomic_cmpxchg_u64(m, 0x120, &word, next, VMEM_ACQ_REL);
 			if (rc != 0)
 				break;
@@ -192,8 +192,10 @@ static void *producer(void *arg)
 		/* wait until both consumers have consumed up to i - RING */
 		uint32_t done_a, done_b;
 		do {
-			w->errors += vmem_atomic_load_u32(m, idx_gpa + 8, &done_a, VMEM_ACQUIRE) != 0;
-			w->errors += vmem_atomic_load_u32(m, idx_gpa + 12, &done_b, VMEM_ACQUIRE) != 0;
+			w->errors +=
+			    vmem_atomic_load_u32(m, idx_gpa + 8, &done_a, VMEM_ACQUIRE) != 0;
+			w->errors +=
+			    vmem_atomic_load_u32(m, idx_gpa + 12, &done_b, VMEM_ACQUIRE) != 0;
 			if (i - done_a > RING - 1 || i - done_b > RING - 1)
 				sched_yield(); /* 2 cores, 3 threads: let the consumers run */
 			else
@@ -214,14 +216,14 @@ static void *consumer(void *arg)
 		w->errors += vmem_atomic_load_u32(m, idx_gpa, &idx, VMEM_ACQUIRE) != 0;
 		if (idx == seen)
 			sched_yield();
-		for (; seen < idx; ) {
+		for (; seen < idx;) {
 			uint32_t i = seen + 1, v;
 			w->errors += vmem_read_u32_le(m, ring_gpa + (i % RING) * 4, &v) != 0;
 			w->errors += v != i * 2654435761u;
 			seen = i;
 		}
 		w->errors += vmem_atomic_store_u32(m, idx_gpa + 8 + 4 * (uint64_t)w->id, seen,
-						   VMEM_RELEASE) != 0;
+		                                   VMEM_RELEASE) != 0;
 	}
 	return NULL;
 }

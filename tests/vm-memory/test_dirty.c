@@ -19,7 +19,8 @@ static struct vmem_region *r0, *r1, *ru;
 static void setup(void)
 {
 	cr_assert_eq(vmem_map_create(&m), 0);
-	struct vmem_region_options o = {.gpa = 0, .size = 130 * P, .flags = VMEM_REGION_TRACK_DIRTY};
+	struct vmem_region_options o = {
+	    .gpa = 0, .size = 130 * P, .flags = VMEM_REGION_TRACK_DIRTY};
 	cr_assert_eq(vmem_map_add(m, &o, &r0), 0);
 	o.gpa = 130 * P;
 	cr_assert_eq(vmem_map_add(m, &o, &r1), 0);
@@ -41,7 +42,7 @@ static void expect_dirty(uint64_t first, uint64_t last, const char *what)
 	for (uint64_t p = 0; p < 260; p++) {
 		bool want = p >= first && p <= last;
 		cr_assert_eq(vmem_dirty_test(m, p * P), want, "%s: page %llu", what,
-			     (unsigned long long)p);
+		             (unsigned long long)p);
 	}
 	size_t want_n = first > last ? 0 : (size_t)(last - first + 1);
 	cr_assert_eq(vmem_dirty_count(r0) + vmem_dirty_count(r1), want_n, "%s: count", what);
@@ -170,7 +171,7 @@ Test(dirty, fd_reads_mark_what_they_read)
 	expect_dirty(20, 21, "pread");
 	/* Short read at end of file: only the bytes read are marked. */
 	cr_assert_eq(vmem_read_from_fd(m, 30 * P, fd, (off_t)(2 * P + 10), 5 * P),
-		     (ssize_t)(P - 10));
+	             (ssize_t)(P - 10));
 	expect_dirty(30, 30, "short pread");
 	struct vmem_range rs[] = {{40 * P, 10}, {129 * P + 5, P}, {250 * P, 100}};
 	cr_assert_eq(vmem_readv_from_fd(m, rs, 3, fd, 0), (ssize_t)(P + 110));
@@ -218,9 +219,9 @@ Test(dirty, get_and_reset)
 
 Test(dirty, merge_kvm_bitmap)
 {
-	cr_assert_eq(vmem_write_u8(m, 2 * P, 1), 0); /* the VMM dirtied page 2 */
+	cr_assert_eq(vmem_write_u8(m, 2 * P, 1), 0);                  /* the VMM dirtied page 2 */
 	uint64_t kvm[3] = {1ull << 9 | 1ull << 2, 1ull << 63, ~0ull}; /* the guest: 2, 9, 127,
-									   128..129 (+ junk) */
+	                                                                   128..129 (+ junk) */
 	cr_assert_eq(vmem_dirty_merge(r0, kvm, 2), -EINVAL);
 	cr_assert_eq(vmem_dirty_merge(r0, kvm, 3), 0);
 	cr_assert_eq(vmem_dirty_count(r0), 5, "bits past the last page are dropped");

@@ -48,4 +48,3 @@ Test(hugetlb, anonymous_and_memfd)
 	memset(vmem_region_host(r), 4, hp);
 	vmem_region_destroy(r);
 }
-

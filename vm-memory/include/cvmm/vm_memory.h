@@ -64,7 +64,7 @@ enum vmem_backing {
 	VMEM_BACKING_ANON = 0, /* anonymous memory (MAP_ANONYMOUS | MAP_NORESERVE) */
 	VMEM_BACKING_MEMFD,    /* a new memfd of the region's size, created and owned by it */
 	VMEM_BACKING_FD,       /* the caller's file (options.fd at options.fd_offset); the region
-				  keeps its own dup() of the descriptor */
+	                          keeps its own dup() of the descriptor */
 };
 
 /* Region flags (struct vmem_region_options.flags, vmem_region_flags()). */
@@ -95,7 +95,7 @@ struct vmem_region_options {
 	uint32_t flags;            /* VMEM_REGION_* */
 	enum vmem_backing backing; /* default VMEM_BACKING_ANON */
 	int fd;                    /* VMEM_BACKING_FD: the file (regular files must be at
-				      least fd_offset + size long); else ignored */
+	                              least fd_offset + size long); else ignored */
 	uint64_t fd_offset;        /* VMEM_BACKING_FD: page-aligned offset in the file */
 	const char *name;          /* VMEM_BACKING_MEMFD: memfd name (NULL: "cvmm-guest-mem") */
 };
@@ -156,7 +156,7 @@ int vmem_map_remove(struct vmem_map *m, uint64_t gpa, struct vmem_region **out);
 /* vmem_region_create + vmem_map_insert. If out is not NULL it receives the region, which
    the map owns. On failure nothing is left behind. */
 int vmem_map_add(struct vmem_map *m, const struct vmem_region_options *opts,
-		 struct vmem_region **out);
+                 struct vmem_region **out);
 /* Shorthand: vmem_map_add of anonymous memory with the given flags. */
 int vmem_map_add_anon(struct vmem_map *m, uint64_t gpa, uint64_t size, uint32_t flags);
 
@@ -171,8 +171,8 @@ size_t vmem_map_region_count(const struct vmem_map *m);
 struct vmem_region *vmem_map_region_at(const struct vmem_map *m, size_t i);
 /* Calls fn for each region in ascending GPA order; stops at and returns the first
    non-zero value fn returns; 0 when all returned 0. */
-int vmem_map_for_each(const struct vmem_map *m,
-		      int (*fn)(struct vmem_region *r, void *opaque), void *opaque);
+int vmem_map_for_each(const struct vmem_map *m, int (*fn)(struct vmem_region *r, void *opaque),
+                      void *opaque);
 /* The region holding gpa, or NULL. O(log n). */
 struct vmem_region *vmem_map_find(const struct vmem_map *m, uint64_t gpa);
 /* One past the highest mapped GPA (0 for an empty map; 0 also if a region ends at 2^64,
@@ -207,7 +207,7 @@ void *vmem_translate(const struct vmem_map *m, uint64_t gpa, size_t len);
    Writing through slice.host does NOT mark pages dirty: call vmem_slice_mark_dirty()
    after writing, or use vmem_slice_write(). */
 int vmem_slice(const struct vmem_map *m, uint64_t gpa, size_t len, unsigned access,
-	       struct vmem_slice *out);
+               struct vmem_slice *out);
 /* A sub-slice [off, off + len) of s. Errors: -EFAULT when it does not fit in s,
    -EOVERFLOW when off + len wraps. */
 int vmem_slice_sub(const struct vmem_slice *s, size_t off, size_t len, struct vmem_slice *out);
@@ -309,12 +309,9 @@ enum vmem_order {
    failure order is the strongest valid one not stronger than order). Stores, and
    compare-exchanges that succeed, mark the page dirty. */
 int vmem_atomic_load_u8(const struct vmem_map *m, uint64_t gpa, uint8_t *out, enum vmem_order o);
-int vmem_atomic_load_u16(const struct vmem_map *m, uint64_t gpa, uint16_t *out,
-			 enum vmem_order o);
-int vmem_atomic_load_u32(const struct vmem_map *m, uint64_t gpa, uint32_t *out,
-			 enum vmem_order o);
-int vmem_atomic_load_u64(const struct vmem_map *m, uint64_t gpa, uint64_t *out,
-			 enum vmem_order o);
+int vmem_atomic_load_u16(const struct vmem_map *m, uint64_t gpa, uint16_t *out, enum vmem_order o);
+int vmem_atomic_load_u32(const struct vmem_map *m, uint64_t gpa, uint32_t *out, enum vmem_order o);
+int vmem_atomic_load_u64(const struct vmem_map *m, uint64_t gpa, uint64_t *out, enum vmem_order o);
 int vmem_atomic_store_u8(const struct vmem_map *m, uint64_t gpa, uint8_t v, enum vmem_order o);
 int vmem_atomic_store_u16(const struct vmem_map *m, uint64_t gpa, uint16_t v, enum vmem_order o);
 int vmem_atomic_store_u32(const struct vmem_map *m, uint64_t gpa, uint32_t v, enum vmem_order o);
@@ -322,21 +319,21 @@ int vmem_atomic_store_u64(const struct vmem_map *m, uint64_t gpa, uint64_t v, en
 /* If the value at gpa equals *expected, stores desired and returns 1; else writes the
    current value to *expected and returns 0. Negative errno on error. */
 int vmem_atomic_cmpxchg_u8(const struct vmem_map *m, uint64_t gpa, uint8_t *expected,
-			   uint8_t desired, enum vmem_order o);
+                           uint8_t desired, enum vmem_order o);
 int vmem_atomic_cmpxchg_u16(const struct vmem_map *m, uint64_t gpa, uint16_t *expected,
-			    uint16_t desired, enum vmem_order o);
+                            uint16_t desired, enum vmem_order o);
 int vmem_atomic_cmpxchg_u32(const struct vmem_map *m, uint64_t gpa, uint32_t *expected,
-			    uint32_t desired, enum vmem_order o);
+                            uint32_t desired, enum vmem_order o);
 int vmem_atomic_cmpxchg_u64(const struct vmem_map *m, uint64_t gpa, uint64_t *expected,
-			    uint64_t desired, enum vmem_order o);
+                            uint64_t desired, enum vmem_order o);
 /* Atomically adds v to the value at gpa; *old (if not NULL) receives the previous value.
    Marks dirty. */
 int vmem_atomic_fetch_add_u16(const struct vmem_map *m, uint64_t gpa, uint16_t v, uint16_t *old,
-			      enum vmem_order o);
+                              enum vmem_order o);
 int vmem_atomic_fetch_add_u32(const struct vmem_map *m, uint64_t gpa, uint32_t v, uint32_t *old,
-			      enum vmem_order o);
+                              enum vmem_order o);
 int vmem_atomic_fetch_add_u64(const struct vmem_map *m, uint64_t gpa, uint64_t v, uint64_t *old,
-			      enum vmem_order o);
+                              enum vmem_order o);
 /* A memory fence of the given order (atomic_thread_fence), e.g. the full barrier a virtio
    device needs between publishing used->idx and reading avail_event. */
 void vmem_fence(enum vmem_order o);
@@ -358,21 +355,20 @@ struct vmem_range {
 /* fd -> guest: reads up to len bytes from fd into [gpa, gpa + len), marking the bytes
    read dirty. guest -> fd: writes [gpa, gpa + len) to fd. offset is a file offset, or
    VMEM_FD_CUR. The guest range is checked whole before any I/O (it may span touching
-   regions; -EFAULT, -EOVERFLOW, and -EACCES when reading into read-only memory). The call retries EINTR and short transfers until len bytes moved, end of
-   file (reads), or an error; it returns the bytes moved, or -errno when the error came
-   before any byte moved (so 0 only at end of file or for len 0). */
-ssize_t vmem_read_from_fd(const struct vmem_map *m, uint64_t gpa, int fd, off_t offset,
-			  size_t len);
-ssize_t vmem_write_to_fd(const struct vmem_map *m, uint64_t gpa, int fd, off_t offset,
-			 size_t len);
+   regions; -EFAULT, -EOVERFLOW, and -EACCES when reading into read-only memory). The call retries
+   EINTR and short transfers until len bytes moved, end of file (reads), or an error; it returns the
+   bytes moved, or -errno when the error came before any byte moved (so 0 only at end of file or for
+   len 0). */
+ssize_t vmem_read_from_fd(const struct vmem_map *m, uint64_t gpa, int fd, off_t offset, size_t len);
+ssize_t vmem_write_to_fd(const struct vmem_map *m, uint64_t gpa, int fd, off_t offset, size_t len);
 /* The same over a list of guest ranges, in order, as one vectored transfer (readv/writev
    or preadv/pwritev at offset): a virtio-blk request's data descriptors. All ranges are
    checked before any I/O (-EFAULT, -EOVERFLOW, -EACCES for reads into read-only
    memory). Returns the total bytes moved, or -errno as above. */
 ssize_t vmem_readv_from_fd(const struct vmem_map *m, const struct vmem_range *ranges,
-			   size_t nranges, int fd, off_t offset);
-ssize_t vmem_writev_to_fd(const struct vmem_map *m, const struct vmem_range *ranges,
-			  size_t nranges, int fd, off_t offset);
+                           size_t nranges, int fd, off_t offset);
+ssize_t vmem_writev_to_fd(const struct vmem_map *m, const struct vmem_range *ranges, size_t nranges,
+                          int fd, off_t offset);
 
 /* ------------------------------------------------------------------------------------- */
 /* Dirty-page tracking                                                                    */
