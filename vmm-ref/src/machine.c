@@ -44,7 +44,12 @@ enum ev_kind {
 };
 #define EV(kind, idx) (((uint64_t)(kind) << 32) | (uint32_t)(idx))
 
+struct vmm_machine;
+
 struct vmm_slot {
+	struct vmm_machine *m;
+	uint32_t index;
+	atomic_bool reset_logged; /* its first DEVICE_NEEDS_RESET was logged */
 	struct vdev_virtio_mmio *t;
 	struct vdev_virtio_blk *blk;
 	struct vdev_virtio_rng *rng;
@@ -86,10 +91,12 @@ struct vmm_machine {
 	   GIC restore: PLATFORM.md). */
 	atomic_bool replay_pending;
 	atomic_uint suspends, resumes, suspends_refused;
+	atomic_uint needs_reset; /* virtio devices that gave up (DEVICE_NEEDS_RESET) */
 
 	/* Log lines a guest can cause at will are rate-limited (log_limited()). */
 	struct vmm_log_limit unmapped_log;
 	struct vmm_log_limit refused_log[3]; /* DENIED, INVALID_ADDRESS, any other code */
+	struct vmm_log_limit needs_reset_log;
 };
 
 /* ---------------------------------------------------------------------------------------
@@ -314,6 +321,35 @@ static void on_resumed(void *opaque, struct vcpu *v)
 	vmm_machine_log(&m->env, VMM_LOG_INFO, "vCPU %u: woke up from SYSTEM_SUSPEND", vcpu_id(v));
 }
 
+/* A virtio device set DEVICE_NEEDS_RESET (a virtqueue or request it refused). Called with
+   the transport's lock held, on a vCPU thread or the main thread. A guest can repeat it
+   at will (reset, break the queue again), so each device's first is logged, the others
+   counted (the exit summary gives the count). */
+static void on_needs_reset(void *ctx, int queue, const char *reason)
+{
+	struct vmm_slot *s = ctx;
+	struct vmm_machine *m = s->m;
+
+	atomic_fetch_add(&m->needs_reset, 1);
+	if (atomic_exchange(&s->reset_logged, true))
+		return;
+	if (!log_limited(m, &m->needs_reset_log, VMM_LOG_INFO, "DEVICE_NEEDS_RESET lines"))
+		return;
+	char q[24] = "";
+	if (queue >= 0)
+		snprintf(q, sizeof(q), " queue %d", queue);
+	vmm_machine_log(
+	    &m->env, VMM_LOG_INFO,
+	    "virtio device %u (%s at %#llx)%s: %s: DEVICE_NEEDS_RESET (logged once "
+	    "per device)",
+	    s->index,
+	    s->blk   ? "blk"
+	    : s->rng ? "rng"
+		     : "?",
+	    (unsigned long long)(m->desc.virtio_base + s->index * m->desc.virtio_stride), q,
+	    reason);
+}
+
 static int end_status(struct vmm_machine *m, struct vcpu *v, const struct vcpu_end *e);
 
 /* The end is judged here, from the end the loop hands over: the set records it only
@@ -481,8 +517,13 @@ static struct vmem_map *create_ram(const struct vmm_config *cfg, uint64_t mem)
 		return NULL;
 	}
 	ret = vmem_map_create(&map);
+	/* Transparent huge pages, asked for (the host's default THP defrag setting compacts
+	   memory only for regions that ask): the kernel and initrd copied in at start-up, and
+	   later the guest, fault in 2 MiB at a time, and KVM can map guest RAM with stage-2
+	   or EPT block entries. Where none are free, the fall-back to 4 KiB pages cost 0.5 to
+	   1.5 s of start-up in the emulated arm64 host. */
 	for (int i = 0; ret == 0 && i < n; i++)
-		ret = vmem_map_add_anon(map, regions[i].gpa, regions[i].size, 0);
+		ret = vmem_map_add_anon(map, regions[i].gpa, regions[i].size, VMEM_REGION_THP);
 	if (ret < 0) {
 		error_line("cannot allocate %u MiB of guest RAM: %s", cfg->memory_mib,
 		           strerror(-ret));
@@ -519,8 +560,17 @@ static int add_slot(struct vmm_machine *m, const struct vdev_virtio_device *dev,
 	struct vmm_slot *s = &m->slots[i];
 	uint64_t base = m->desc.virtio_base + i * m->desc.virtio_stride;
 	struct vdev_virtio_mmio_config tc = {
-	    .mem = m->env.mem, .irq = make_irq(m, m->desc.virtio_irq + i), .device = *dev};
-	int ret = vdev_virtio_mmio_create(&tc, &s->t);
+	    .mem = m->env.mem,
+	    .irq = make_irq(m, m->desc.virtio_irq + i),
+	    .device = *dev,
+	    .needs_reset = on_needs_reset,
+	    .needs_reset_ctx = s,
+	};
+	int ret;
+
+	s->m = m;
+	s->index = i;
+	ret = vdev_virtio_mmio_create(&tc, &s->t);
 
 	if (ret == 0)
 		ret = vdev_bus_insert(m->env.mmio, base, VDEV_VIRTIO_MMIO_SIZE,
@@ -947,6 +997,9 @@ static int setup_and_run(struct vmm_machine *m, struct vmm_file_buf *kernel,
 	vmm_machine_log(&m->env, VMM_LOG_INFO, "%u suspend(s), %u resume(s), %u refused",
 	                atomic_load(&m->suspends), atomic_load(&m->resumes),
 	                atomic_load(&m->suspends_refused));
+	if (atomic_load(&m->needs_reset))
+		vmm_machine_log(&m->env, VMM_LOG_INFO, "virtio: DEVICE_NEEDS_RESET set %u time(s)",
+		                atomic_load(&m->needs_reset));
 	return ret;
 }
 

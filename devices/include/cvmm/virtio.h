@@ -258,6 +258,13 @@ const struct vmem_map *vdev_virtq_mem(const struct vdev_virtq *q);
 uint16_t vdev_virtq_last_avail(const struct vdev_virtq *q);
 uint16_t vdev_virtq_next_used(const struct vdev_virtq *q);
 
+/*
+ * vdev_virtq_error: why the last vdev_virtq_pop() refused the driver's ring (-EBADMSG or
+ * -EFAULT), as a short static string ("descriptor loop", "buffer outside guest RAM"...);
+ * NULL when it did not (or for NULL). Cleared by the next pop, enable and disable.
+ */
+const char *vdev_virtq_error(const struct vdev_virtq *q);
+
 /* ---------------------------------------------------------------------------------------
  * Device models
  * ------------------------------------------------------------------------------------- */
@@ -305,16 +312,31 @@ struct vdev_virtio_mmio;
 
 /*
  * Configuration of a transport.
- *   mem     guest memory (outlives the transport).
- *   irq     the device's interrupt line: asserted while InterruptStatus is non-zero,
- *           deasserted when the driver acknowledges the last bit (level-triggered, as
- *           the virtio-mmio binding of Linux expects).
- *   device  the device model.
+ *   mem          guest memory (outlives the transport).
+ *   irq          the device's interrupt line: asserted while InterruptStatus is non-zero,
+ *                deasserted when the driver acknowledges the last bit (level-triggered,
+ *                as the virtio-mmio binding of Linux expects).
+ *   device       the device model.
+ *   needs_reset  optional: called when the transport sets DEVICE_NEEDS_RESET (VIRTIO 1.2
+ *                2.1.2: the device gave up until the driver resets it), once per time it
+ *                is set (a reset clears it, a new refusal calls again). queue is the
+ *                queue index concerned, or -1 when none (activation failed); reason is
+ *                a short static string: "queue refused at QueueReady", a virtqueue
+ *                error (vdev_virtq_error(), e.g. "descriptor loop"), "malformed request"
+ *                (a chain the device model refused), "device error" (a host failure),
+ *                "activation failed". Called with the transport's lock held, on the
+ *                thread that caused it (a vCPU thread, or the one calling
+ *                vdev_virtio_mmio_process_queue()): it must not call back into the
+ *                transport, and should be quick (a guest can cause it at will: rate-limit
+ *                any logging).
+ *   needs_reset_ctx  passed to needs_reset.
  */
 struct vdev_virtio_mmio_config {
 	const struct vmem_map *mem;
 	struct vdev_irq irq;
 	struct vdev_virtio_device device;
+	void (*needs_reset)(void *ctx, int queue, const char *reason);
+	void *needs_reset_ctx;
 };
 
 /* vdev_virtio_mmio_create: a transport in its reset state. Returns 0 and *out; -EINVAL

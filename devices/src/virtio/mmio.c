@@ -27,6 +27,8 @@ struct vdev_virtio_mmio {
 	const struct vmem_map *mem;
 	struct vdev_irq irq;
 	struct vdev_virtio_device dev;
+	void (*needs_reset)(void *ctx, int queue, const char *reason);
+	void *needs_reset_ctx;
 	uint64_t offered;
 	uint64_t driver_features;
 	uint32_t device_features_sel;
@@ -69,6 +71,8 @@ int vdev_virtio_mmio_create(const struct vdev_virtio_mmio_config *cfg,
 	t->mem = cfg->mem;
 	t->irq = cfg->irq;
 	t->dev = *d;
+	t->needs_reset = cfg->needs_reset;
+	t->needs_reset_ctx = cfg->needs_reset_ctx;
 	t->offered =
 	    d->features | (1ull << VDEV_VIRTIO_F_VERSION_1) | (1ull << VDEV_VIRTIO_F_INDIRECT_DESC);
 	/* EVENT_IDX is not implemented: never offer it, even if the device asked. */
@@ -111,7 +115,8 @@ static void update_line(struct vdev_virtio_mmio *t)
 	}
 }
 
-static void set_needs_reset(struct vdev_virtio_mmio *t)
+/* queue: the queue concerned, or -1; why: a static string for the embedder. */
+static void set_needs_reset(struct vdev_virtio_mmio *t, int queue, const char *why)
 {
 	if (t->status & VDEV_VIRTIO_STATUS_NEEDS_RESET)
 		return;
@@ -119,6 +124,8 @@ static void set_needs_reset(struct vdev_virtio_mmio *t)
 	/* The spec asks for a configuration change notification once DRIVER_OK is set. */
 	if (t->status & VDEV_VIRTIO_STATUS_DRIVER_OK)
 		raise_int(t, VDEV_VIRTIO_INT_CONFIG);
+	if (t->needs_reset)
+		t->needs_reset(t->needs_reset_ctx, queue, why);
 }
 
 static void reset_locked(struct vdev_virtio_mmio *t)
@@ -158,8 +165,14 @@ static int process_locked(struct vdev_virtio_mmio *t, uint32_t index)
 	/* Buffers completed before an error still get their notification. */
 	if (vdev_virtq_should_notify(qr->q))
 		raise_int(t, VDEV_VIRTIO_INT_VRING);
-	if (ret < 0)
-		set_needs_reset(t);
+	if (ret < 0) {
+		/* The queue's own refusal says most; a device's -EBADMSG without one is a
+		   request it could not parse. */
+		const char *why = vdev_virtq_error(qr->q);
+		if (!why)
+			why = ret == -EBADMSG ? "malformed request" : "device error";
+		set_needs_reset(t, (int)index, why);
+	}
 	return ret;
 }
 
@@ -195,7 +208,7 @@ static void write_status(struct vdev_virtio_mmio *t, uint32_t val)
 		now |= VDEV_VIRTIO_STATUS_DRIVER_OK;
 		t->status = (t->status & ~DRIVER_STATUS_BITS) | now;
 		if (t->dev.activate && t->dev.activate(t->dev.ctx, t->driver_features) < 0)
-			set_needs_reset(t);
+			set_needs_reset(t, -1, "activation failed");
 		return;
 	}
 	t->status = (t->status & ~DRIVER_STATUS_BITS) | now;
@@ -214,7 +227,7 @@ static void queue_ready(struct vdev_virtio_mmio *t, struct queue_regs *qr, uint3
 	    .size = qr->num, .desc = qr->desc, .avail = qr->driver, .used = qr->device};
 	if (vdev_virtq_enable(qr->q, &l, t->driver_features) < 0) {
 		/* A queue the device cannot use: refuse it and say so. */
-		set_needs_reset(t);
+		set_needs_reset(t, (int)(qr - t->queues), "queue refused at QueueReady");
 		return;
 	}
 	qr->ready = true;

@@ -22,6 +22,7 @@ struct vdev_virtq {
 	uint16_t next_used;
 	uint32_t seg_cap;
 	struct vdev_virtq_seg *segs;
+	const char *error; /* why the last vdev_virtq_pop() refused, or NULL */
 };
 
 struct desc {
@@ -105,6 +106,7 @@ int vdev_virtq_enable(struct vdev_virtq *q, const struct vdev_virtq_layout *layo
 	q->last_avail = 0;
 	q->next_used = 0;
 	q->pushed = false;
+	q->error = NULL;
 	q->enabled = true;
 	return 0;
 }
@@ -115,6 +117,7 @@ void vdev_virtq_disable(struct vdev_virtq *q)
 		return;
 	q->enabled = false;
 	q->pushed = false;
+	q->error = NULL;
 	q->last_avail = 0;
 	q->next_used = 0;
 	q->layout = (struct vdev_virtq_layout){0};
@@ -145,6 +148,11 @@ uint16_t vdev_virtq_next_used(const struct vdev_virtq *q)
 	return q ? q->next_used : 0;
 }
 
+const char *vdev_virtq_error(const struct vdev_virtq *q)
+{
+	return q ? q->error : NULL;
+}
+
 static int read_desc(const struct vdev_virtq *q, uint64_t table, uint32_t idx, struct desc *d)
 {
 	uint8_t raw[DESC_SIZE];
@@ -159,6 +167,13 @@ static int read_desc(const struct vdev_virtq *q, uint64_t table, uint32_t idx, s
 	d->flags = vmem_ld_le16(raw + 12);
 	d->next = vmem_ld_le16(raw + 14);
 	return 0;
+}
+
+/* Records why the driver's ring was refused (a static string). Returns -EBADMSG. */
+static int refuse(struct vdev_virtq *q, const char *why)
+{
+	q->error = why;
+	return -EBADMSG;
 }
 
 /* Walks the chain starting at head into q->segs. -EBADMSG for any rule the driver broke. */
@@ -177,21 +192,25 @@ static int walk_chain(struct vdev_virtq *q, uint16_t head, struct vdev_virtq_cha
 	*c = (struct vdev_virtq_chain){.head = head, .segs = q->segs};
 	for (;;) {
 		if (idx >= table_n)
-			return -EBADMSG;
+			return refuse(q, "descriptor index out of range");
 		/* A chain visiting more descriptors than its table holds has a loop. */
 		if (++visited > table_n)
-			return -EBADMSG;
+			return refuse(q, "descriptor loop");
 		ret = read_desc(q, table, idx, &d);
+		if (ret == -EFAULT || ret == -EOVERFLOW)
+			return refuse(q, "descriptor table outside guest RAM");
 		if (ret < 0)
-			return ret == -EFAULT || ret == -EOVERFLOW ? -EBADMSG : ret;
+			return ret;
 
 		if (d.flags & VDEV_VIRTQ_DESC_F_INDIRECT) {
-			if (!q->indirect || in_indirect || (d.flags & VDEV_VIRTQ_DESC_F_NEXT))
-				return -EBADMSG;
+			if (!q->indirect)
+				return refuse(q, "indirect descriptor not negotiated");
+			if (in_indirect || (d.flags & VDEV_VIRTQ_DESC_F_NEXT))
+				return refuse(q, "nested or chained indirect descriptor");
 			if (d.len == 0 || d.len % DESC_SIZE || d.len / DESC_SIZE > limit)
-				return -EBADMSG;
+				return refuse(q, "bad indirect table length");
 			if (vmem_check_range(q->mem, d.addr, d.len, false) < 0)
-				return -EBADMSG;
+				return refuse(q, "indirect table outside guest RAM");
 			in_indirect = true;
 			table = d.addr;
 			table_n = d.len / DESC_SIZE;
@@ -201,12 +220,12 @@ static int walk_chain(struct vdev_virtq *q, uint16_t head, struct vdev_virtq_cha
 		}
 
 		if (c->nsegs >= limit)
-			return -EBADMSG;
+			return refuse(q, "descriptor chain too long");
 		bool write = d.flags & VDEV_VIRTQ_DESC_F_WRITE;
 		if (!write && seen_write)
-			return -EBADMSG;
+			return refuse(q, "readable descriptor after a writable one");
 		if (vmem_check_range(q->mem, d.addr, d.len, write) < 0)
-			return -EBADMSG;
+			return refuse(q, "buffer outside guest RAM");
 		q->segs[c->nsegs++] =
 		    (struct vdev_virtq_seg){.gpa = d.addr, .len = d.len, .write = write};
 		if (write) {
@@ -229,22 +248,27 @@ int vdev_virtq_pop(struct vdev_virtq *q, struct vdev_virtq_chain *chain)
 
 	if (!q || !chain || !q->enabled)
 		return -EINVAL;
+	q->error = NULL;
 	/* Acquire: the ring entries and descriptors the driver wrote before publishing
 	   avail->idx are visible once we see the new index. */
 	ret = vmem_atomic_load_u16(q->mem, q->layout.avail + 2, &avail_idx, VMEM_ACQUIRE);
-	if (ret < 0)
+	if (ret < 0) {
+		q->error = "available ring not readable";
 		return -EFAULT;
+	}
 	pending = (uint16_t)(avail_idx - q->last_avail);
 	if (pending == 0)
 		return 0;
 	if (pending > q->layout.size)
-		return -EBADMSG;
+		return refuse(q, "available index too far ahead");
 	ret = vmem_read_u16_le(
 	    q->mem, q->layout.avail + 4 + 2 * (uint64_t)(q->last_avail % q->layout.size), &head);
-	if (ret < 0)
+	if (ret < 0) {
+		q->error = "available ring not readable";
 		return -EFAULT;
+	}
 	if (head >= q->layout.size)
-		return -EBADMSG;
+		return refuse(q, "descriptor index out of range");
 	ret = walk_chain(q, head, chain);
 	if (ret < 0) {
 		*chain = (struct vdev_virtq_chain){0};

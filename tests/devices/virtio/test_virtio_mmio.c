@@ -21,6 +21,11 @@ struct fake {
 	uint8_t config[16];
 	uint32_t last_config_write_off;
 	uint32_t last_config_write;
+	bool fail_activate;
+	/* What the transport's needs_reset hook reported. */
+	int needs_reset_calls;
+	int needs_reset_queue;
+	const char *needs_reset_reason;
 };
 
 static int fake_config_read(void *ctx, uint32_t off, uint8_t *data, uint32_t size)
@@ -43,7 +48,15 @@ static int fake_activate(void *ctx, uint64_t features)
 	struct fake *f = ctx;
 	f->activations++;
 	f->activated_features = features;
-	return 0;
+	return f->fail_activate ? -EIO : 0;
+}
+
+static void fake_needs_reset(void *ctx, int queue, const char *reason)
+{
+	struct fake *f = ctx;
+	f->needs_reset_calls++;
+	f->needs_reset_queue = queue;
+	f->needs_reset_reason = reason;
 }
 
 static void fake_reset(void *ctx)
@@ -96,6 +109,8 @@ static void setup(void)
 	               .activate = fake_activate,
 	               .reset = fake_reset,
 	               .process = fake_process},
+	    .needs_reset = fake_needs_reset,
+	    .needs_reset_ctx = &fk,
 	};
 	cr_assert_eq(vdev_virtio_mmio_create(&cfg, &m), 0);
 	tq_init(&t, mem, 16);
@@ -276,6 +291,9 @@ static void expect_queue_refused(void)
 	cr_expect_eq(t_rd(m, VDEV_VIRTIO_MMIO_QUEUE_READY), 0);
 	cr_expect(t_rd(m, VDEV_VIRTIO_MMIO_STATUS) & VDEV_VIRTIO_STATUS_NEEDS_RESET);
 	cr_expect_eq(irq.asserts, 0, "no interrupt before DRIVER_OK");
+	cr_expect_eq(fk.needs_reset_calls, 1);
+	cr_expect_eq(fk.needs_reset_queue, 0);
+	cr_expect_str_eq(fk.needs_reset_reason, "queue refused at QueueReady");
 }
 
 Test(virtio_mmio, queue_too_big_is_refused)
@@ -487,4 +505,89 @@ Test(virtio_mmio, through_a_bus)
 	cr_expect_eq(vdev_bus_write(bus, 0xa000000 + VDEV_VIRTIO_MMIO_STATUS, d, 4), 0);
 	cr_expect_eq(vdev_virtio_mmio_status(m), 1);
 	vdev_bus_destroy(bus);
+}
+
+/* The needs_reset hook: once per DEVICE_NEEDS_RESET, with the queue and a reason. */
+Test(virtio_mmio, needs_reset_hook_once_per_refusal)
+{
+	bring_up(V1, 0);
+	cr_expect_eq(fk.needs_reset_calls, 0, "a healthy bring-up reports nothing");
+	tq_desc(&t, 0, T_BUF, 8, VDEV_VIRTQ_DESC_F_NEXT, 0); /* a loop */
+	tq_publish(&t, 0);
+	t_wr(m, VDEV_VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	cr_expect_eq(fk.needs_reset_calls, 1);
+	cr_expect_eq(fk.needs_reset_queue, 0);
+	cr_expect_str_eq(fk.needs_reset_reason, "descriptor loop");
+	/* More notifications of the refused queue: NEEDS_RESET is already set, no call. */
+	for (int i = 0; i < 5; i++) {
+		t_wr(m, VDEV_VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+		vdev_virtio_mmio_process_queue(m, 0);
+	}
+	cr_expect_eq(fk.needs_reset_calls, 1);
+	/* A reset clears it; the next refusal is reported again, with its own reason. */
+	t_wr(m, VDEV_VIRTIO_MMIO_STATUS, 0);
+	tq_init(&t, mem, 16);
+	bring_up(V1, 0);
+	tq_desc(&t, 0, 0xfffffffffffff000ull, 4096, VDEV_VIRTQ_DESC_F_WRITE, 0);
+	tq_publish(&t, 0);
+	t_wr(m, VDEV_VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	cr_expect_eq(fk.needs_reset_calls, 2);
+	cr_expect_str_eq(fk.needs_reset_reason, "buffer outside guest RAM");
+}
+
+Test(virtio_mmio, needs_reset_hook_reasons)
+{
+	/* The avail index more than a queue ahead. */
+	bring_up(V1, 0);
+	tq_set_avail_idx(&t, 17);
+	t_wr(m, VDEV_VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	cr_expect_eq(fk.needs_reset_calls, 1);
+	cr_expect_str_eq(fk.needs_reset_reason, "available index too far ahead");
+
+	/* An indirect descriptor the driver did not negotiate. */
+	t_wr(m, VDEV_VIRTIO_MMIO_STATUS, 0);
+	tq_init(&t, mem, 16);
+	t_desc_at(mem, T_INDIRECT, 0, T_BUF, 8, VDEV_VIRTQ_DESC_F_WRITE, 0);
+	tq_desc(&t, 0, T_INDIRECT, 16, VDEV_VIRTQ_DESC_F_INDIRECT, 0);
+	tq_publish(&t, 0);
+	bring_up(V1, 0);
+	t_wr(m, VDEV_VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	cr_expect_eq(fk.needs_reset_calls, 2);
+	cr_expect_str_eq(fk.needs_reset_reason, "indirect descriptor not negotiated");
+
+	/* A well-formed chain the device model refuses (queue 1 of the fake). */
+	t_wr(m, VDEV_VIRTIO_MMIO_STATUS, 0);
+	tq_init(&t, mem, 16);
+	bring_up(V1, 1);
+	tq_desc(&t, 0, T_BUF, 8, VDEV_VIRTQ_DESC_F_WRITE, 0);
+	tq_publish(&t, 0);
+	cr_expect_eq(vdev_virtio_mmio_process_queue(m, 1), -EBADMSG);
+	cr_expect_eq(fk.needs_reset_calls, 3);
+	cr_expect_eq(fk.needs_reset_queue, 1);
+	cr_expect_str_eq(fk.needs_reset_reason, "malformed request");
+
+	/* Activation refused by the device: no queue concerned. */
+	t_wr(m, VDEV_VIRTIO_MMIO_STATUS, 0);
+	fk.fail_activate = true;
+	cr_assert(t_negotiate(m, V1) & VDEV_VIRTIO_STATUS_FEATURES_OK);
+	t_driver_ok(m);
+	cr_expect(vdev_virtio_mmio_status(m) & VDEV_VIRTIO_STATUS_NEEDS_RESET);
+	cr_expect_eq(fk.needs_reset_calls, 4);
+	cr_expect_eq(fk.needs_reset_queue, -1);
+	cr_expect_str_eq(fk.needs_reset_reason, "activation failed");
+}
+
+/* Without a hook the transport behaves the same (NULL is allowed). */
+Test(virtio_mmio, needs_reset_without_hook)
+{
+	struct vdev_virtio_mmio *x;
+	struct vdev_virtio_mmio_config cfg = {
+	    .mem = mem, .device = {.num_queues = 1, .queue_max_size = 16, .process = fake_process}};
+	cr_assert_eq(vdev_virtio_mmio_create(&cfg, &x), 0);
+	cr_assert(t_negotiate(x, V1) & VDEV_VIRTIO_STATUS_FEATURES_OK);
+	t.size = 10;
+	t_setup_queue(x, 0, &t);
+	cr_expect(vdev_virtio_mmio_status(x) & VDEV_VIRTIO_STATUS_NEEDS_RESET);
+	cr_expect_eq(fk.needs_reset_calls, 0);
+	vdev_virtio_mmio_destroy(x);
 }

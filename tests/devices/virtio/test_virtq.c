@@ -171,12 +171,14 @@ static void expect_bad(uint16_t head)
 Test(virtq, head_out_of_range)
 {
 	expect_bad(16);
+	cr_expect_str_eq(vdev_virtq_error(q), "descriptor index out of range");
 }
 
 Test(virtq, next_out_of_range)
 {
 	tq_desc(&t, 0, T_BUF, 8, VDEV_VIRTQ_DESC_F_NEXT, 200);
 	expect_bad(0);
+	cr_expect_str_eq(vdev_virtq_error(q), "descriptor index out of range");
 }
 
 Test(virtq, loop_is_refused)
@@ -185,6 +187,7 @@ Test(virtq, loop_is_refused)
 	tq_desc(&t, 1, T_BUF, 8, VDEV_VIRTQ_DESC_F_NEXT, 2);
 	tq_desc(&t, 2, T_BUF, 8, VDEV_VIRTQ_DESC_F_NEXT, 0);
 	expect_bad(0);
+	cr_expect_str_eq(vdev_virtq_error(q), "descriptor loop");
 }
 
 Test(virtq, self_loop_is_refused)
@@ -207,6 +210,7 @@ Test(virtq, buffer_outside_ram)
 {
 	tq_desc(&t, 0, T_MEM_BASE + T_MEM_SIZE - 4, 8, 0, 0);
 	expect_bad(0);
+	cr_expect_str_eq(vdev_virtq_error(q), "buffer outside guest RAM");
 }
 
 Test(virtq, buffer_before_ram)
@@ -228,6 +232,7 @@ Test(virtq, readable_after_writable)
 	tq_desc(&t, 0, T_BUF, 8, VDEV_VIRTQ_DESC_F_WRITE | VDEV_VIRTQ_DESC_F_NEXT, 1);
 	tq_desc(&t, 1, T_BUF, 8, 0, 0);
 	expect_bad(0);
+	cr_expect_str_eq(vdev_virtq_error(q), "readable descriptor after a writable one");
 }
 
 Test(virtq, avail_index_runs_ahead)
@@ -236,8 +241,11 @@ Test(virtq, avail_index_runs_ahead)
 	tq_desc(&t, 0, T_BUF, 8, 0, 0);
 	tq_set_avail_idx(&t, 17);
 	cr_expect_eq(vdev_virtq_pop(q, &c), -EBADMSG);
+	cr_expect_str_eq(vdev_virtq_error(q), "available index too far ahead");
 	tq_set_avail_idx(&t, 16);
 	cr_expect_eq(vdev_virtq_pop(q, &c), 1, "exactly a full ring is fine");
+	cr_expect_null(vdev_virtq_error(q), "a good pop clears the reason");
+	cr_expect_null(vdev_virtq_error(NULL));
 }
 
 Test(virtq, writable_buffer_in_readonly_memory)
@@ -288,6 +296,7 @@ Test(virtq, indirect_without_feature)
 	t_desc_at(mem, T_INDIRECT, 0, T_BUF, 16, 0, 0);
 	tq_desc(&t, 0, T_INDIRECT, 16, VDEV_VIRTQ_DESC_F_INDIRECT, 0);
 	expect_bad(0);
+	cr_expect_str_eq(vdev_virtq_error(q), "indirect descriptor not negotiated");
 }
 
 Test(virtq, indirect_with_next)
@@ -296,6 +305,7 @@ Test(virtq, indirect_with_next)
 	tq_desc(&t, 0, T_INDIRECT, 16, VDEV_VIRTQ_DESC_F_INDIRECT | VDEV_VIRTQ_DESC_F_NEXT, 1);
 	tq_desc(&t, 1, T_BUF, 16, 0, 0);
 	expect_bad(0);
+	cr_expect_str_eq(vdev_virtq_error(q), "nested or chained indirect descriptor");
 }
 
 Test(virtq, nested_indirect)
@@ -304,6 +314,7 @@ Test(virtq, nested_indirect)
 	t_desc_at(mem, T_INDIRECT + 0x100, 0, T_BUF, 16, 0, 0);
 	tq_desc(&t, 0, T_INDIRECT, 16, VDEV_VIRTQ_DESC_F_INDIRECT, 0);
 	expect_bad(0);
+	cr_expect_str_eq(vdev_virtq_error(q), "nested or chained indirect descriptor");
 }
 
 Test(virtq, indirect_bad_length)
@@ -324,6 +335,7 @@ Test(virtq, indirect_table_outside_ram)
 	expect_bad(0);
 	tq_desc(&t, 0, UINT64_MAX - 15, 32, VDEV_VIRTQ_DESC_F_INDIRECT, 0);
 	expect_bad(0);
+	cr_expect_str_eq(vdev_virtq_error(q), "indirect table outside guest RAM");
 }
 
 Test(virtq, indirect_loop_and_next_out_of_table)

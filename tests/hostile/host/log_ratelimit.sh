@@ -20,6 +20,13 @@ grep -q "SYSTEM_SUSPEND.*\(invalid\|INVALID\)" vmm.err ||
 	say "no log line names a suspend refused for a bad entry point"
 grep -q "SYSTEM_SUSPEND.*\(denied\|DENIED\)" vmm.err ||
 	say "no log line names a suspend denied while another vCPU runs"
+grep -q "DEVICE_NEEDS_RESET" vmm.err ||
+	fail "no log line names a virtqueue refused with DEVICE_NEEDS_RESET"
+for d in blk rng; do
+	n=$(grep -c "virtio device [0-9]* ($d .*DEVICE_NEEDS_RESET" vmm.err)
+	[ "$n" = 1 ] || fail "the $d device's DEVICE_NEEDS_RESET logged $n times, expected once"
+done
+say "each virtio device's DEVICE_NEEDS_RESET logged once: $(grep -c 'DEVICE_NEEDS_RESET (' vmm.err) line(s)"
 grep -q "honoured" vmm.err && grep -q " 0 suspend(s)" vmm.err &&
 	say "suspends logged as honoured although none was (0 suspend(s))"
 worst=$(sed 's/0x[0-9a-f]*/N/g; s/[0-9][0-9]*/N/g' vmm.err | sort | uniq -c | sort -rn |
