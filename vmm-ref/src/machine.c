@@ -873,6 +873,15 @@ static void teardown(struct vmm_machine *m)
 	close_fd(m->rtc_tfd);
 }
 
+/* Field by field: memcmp() would also compare the structs' padding, which is never
+   initialised (valgrind reports the uninitialised read). */
+static bool boot_request_differs(const struct vmm_boot_request *a, const struct vmm_boot_request *b)
+{
+	return a->ram != b->ram || a->mem_bytes != b->mem_bytes || a->kernel != b->kernel ||
+	       a->initrd != b->initrd || a->cmdline != b->cmdline || a->vcpus != b->vcpus ||
+	       a->gic_version != b->gic_version || a->num_virtio != b->num_virtio;
+}
+
 static int setup_and_run(struct vmm_machine *m, struct vmm_file_buf *kernel,
                          struct vmm_file_buf *initrd)
 {
@@ -932,7 +941,7 @@ static int setup_and_run(struct vmm_machine *m, struct vmm_file_buf *kernel,
 	}
 	struct vmm_boot_request arch_req = req;
 	vmm_arch_boot_request(m->arch, &arch_req);
-	if (memcmp(&arch_req, &req, sizeof(req)) != 0 &&
+	if (boot_request_differs(&arch_req, &req) &&
 	    vmm_boot_prepare(&arch_req, &info, err, sizeof(err)) < 0) {
 		error_line("cannot boot '%s': %s", cfg->kernel, err);
 		return VMM_EXIT_RUNTIME;
