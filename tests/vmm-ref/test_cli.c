@@ -44,6 +44,7 @@ Test(cli, defaults_with_kernel_only)
 	cr_assert_eq(cfg.suspend, VMM_SUSPEND_HONOUR);
 	cr_assert(cfg.seccomp);
 	cr_assert_eq(cfg.log_level, VMM_LOG_WARN);
+	cr_assert(!cfg.reboot);
 	cr_assert_eq(err[0], '\0');
 }
 
@@ -70,7 +71,8 @@ Test(cli, every_option)
 	                "deny",
 	                "--no-seccomp",
 	                "--log-level",
-	                "debug"};
+	                "debug",
+	                "--reboot"};
 	char *copy[ARGC(argv)];
 	memcpy(copy, argv, sizeof(argv));
 	cr_assert_eq(vmm_cli_parse(ARGC(argv), argv, &cfg, err, sizeof(err)), VMM_CLI_RUN, "%s",
@@ -91,6 +93,7 @@ Test(cli, every_option)
 	cr_assert_eq(cfg.suspend, VMM_SUSPEND_DENY);
 	cr_assert(!cfg.seccomp);
 	cr_assert_eq(cfg.log_level, VMM_LOG_DEBUG);
+	cr_assert(cfg.reboot);
 	/* The caller's argv is left in its order. */
 	cr_assert_eq(memcmp(copy, argv, sizeof(argv)), 0);
 }
@@ -116,6 +119,31 @@ Test(cli, console_none_and_suspend_honour)
 	cr_assert_eq(vmm_cli_parse(ARGC(argv), argv, &cfg, err, sizeof(err)), VMM_CLI_RUN);
 	cr_assert_eq(cfg.console, VMM_CONSOLE_NONE);
 	cr_assert_eq(cfg.suspend, VMM_SUSPEND_HONOUR);
+}
+
+Test(cli, reboot)
+{
+	char *argv[] = {"vmm-ref", "--reboot", "--kernel", "k"};
+	cr_assert_eq(vmm_cli_parse(ARGC(argv), argv, &cfg, err, sizeof(err)), VMM_CLI_RUN, "%s",
+	             err);
+	cr_assert(cfg.reboot);
+	/* Nothing else changes with it. */
+	cr_assert_eq(cfg.console, VMM_CONSOLE_STDIO);
+	cr_assert(cfg.seccomp);
+	release();
+	/* A unique prefix is enough, as for every long option. */
+	char *prefix[] = {"vmm-ref", "--kernel", "k", "--reb"};
+	cr_assert_eq(vmm_cli_parse(ARGC(prefix), prefix, &cfg, err, sizeof(err)), VMM_CLI_RUN, "%s",
+	             err);
+	cr_assert(cfg.reboot);
+	release();
+	/* A reset no longer ends vmm-ref: --reboot is in --help. */
+	cr_assert_not_null(strstr(vmm_cli_usage(), "--reboot"));
+	char *value[] = {"vmm-ref", "--kernel", "k", "--reboot=3"};
+	expect_usage_error(ARGC(value), value, "'--reboot' takes no value");
+	char *twice[] = {"vmm-ref", "--kernel", "k", "--reboot", "--reboot"};
+	expect_usage_error(ARGC(twice), twice, "'--reboot' given twice");
+	cr_assert(!cfg.reboot);
 }
 
 Test(cli, help_and_version)

@@ -19,6 +19,7 @@ enum {
 	OPT_SUSPEND,
 	OPT_NO_SECCOMP,
 	OPT_LOG_LEVEL,
+	OPT_REBOOT,
 	OPT_HELP = 'h',
 	OPT_VERSION = 'V',
 };
@@ -35,6 +36,7 @@ static const struct option long_options[] = {
     {"suspend", required_argument, NULL, OPT_SUSPEND},
     {"no-seccomp", no_argument, NULL, OPT_NO_SECCOMP},
     {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+    {"reboot", no_argument, NULL, OPT_REBOOT},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -55,10 +57,13 @@ static const char usage_text[] =
     "  --suspend POLICY       guest suspend-to-RAM: honour (default) or deny\n"
     "  --no-seccomp           run without the seccomp sandbox (debugging only)\n"
     "  --log-level LEVEL      error, warn (default), info or debug\n"
+    "  --reboot               a guest reset starts the VM again (at most 10 restarts in\n"
+    "                         60 s) instead of ending vmm-ref with status 3\n"
     "  -h, --help             show this help and exit\n"
     "  -V, --version          show the version and exit\n"
     "\n"
-    "Exit status: 0 guest powered off, 1 runtime failure, 2 usage error.\n";
+    "Exit status: 0 guest powered off (or stopped by SIGTERM, SIGINT or Ctrl-A x),\n"
+    "1 runtime failure, 2 usage error, 3 guest reset (without --reboot, or too many).\n";
 
 const char *vmm_cli_usage(void)
 {
@@ -326,6 +331,9 @@ static int apply(struct parser *p, int opt, const char *arg, struct vmm_config *
 		return 0;
 	case OPT_LOG_LEVEL:
 		return parse_log_level(p, arg, cfg);
+	case OPT_REBOOT:
+		cfg->reboot = true;
+		return 0;
 	default:
 		return fail(p, "internal error: option %s", quote(q, sizeof(q), option_name(opt)));
 	}

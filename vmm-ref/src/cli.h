@@ -58,6 +58,7 @@ struct vmm_config {
 	enum vmm_suspend_policy suspend;
 	bool seccomp;
 	enum vmm_log_level log_level;
+	bool reboot; /* --reboot: a guest reset runs the VM again (supervisor.h) */
 };
 
 enum vmm_cli_action {

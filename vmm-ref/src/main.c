@@ -1,9 +1,12 @@
 /*
- * vmm-ref: parses the command line and runs the VM (machine.h). Every failure ends with
- * one line on stderr and exit status 2 (usage) or 1 (runtime); machine.h lists the others.
+ * vmm-ref: parses the command line and runs the VM (machine.h), in this process, or with
+ * --reboot in a child process per run that a supervisor starts again after a guest reset
+ * (supervisor.h). Every failure ends with one line on stderr and exit status 2 (usage) or
+ * 1 (runtime); machine.h lists the others.
  */
 #include "cli.h"
 #include "machine.h"
+#include "supervisor.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -26,6 +29,8 @@ int main(int argc, char **argv)
 	} else if (ret == VMM_CLI_VERSION) {
 		printf("vmm-ref %s (cvmm)\n", VMM_REF_VERSION);
 		status = EXIT_SUCCESS;
+	} else if (cfg.reboot) {
+		status = vmm_supervise(&cfg);
 	} else {
 		status = vmm_machine_run(&cfg);
 	}

@@ -17,11 +17,34 @@ fail() {
 }
 
 # run_vmm LOG [vmm-ref args...]: runs vmm-ref in the background, console and stderr in
-# LOG. Sets VMM_PID and LOG.
+# LOG, stdin from $VMM_STDIN (/dev/null by default; a FIFO feeds console input: see
+# open_input). Sets VMM_PID and LOG.
 run_vmm() {
 	LOG=$1; shift
-	"$VMM" "$@" </dev/null >"$LOG" 2>&1 &
+	"$VMM" "$@" <"${VMM_STDIN:-/dev/null}" >"$LOG" 2>&1 &
 	VMM_PID=$!
+}
+
+# open_input FIFO: after run_vmm with VMM_STDIN=FIFO (made with mkfifo), opens the FIFO's
+# writing end as fd 3 of this shell (vmm-ref's open of its reading end waits for it);
+# `printf ... >&3` is then console input. `exec 3>&-` ends the input.
+open_input() {
+	exec 3>"$1"
+}
+
+# children PID: the PIDs of PID's child processes.
+children() {
+	local s
+	for s in /proc/[0-9]*/stat; do
+		awk -v p="$1" '$4 == p { print $1 }' "$s" 2>/dev/null
+	done
+}
+
+# gone PID: whether process PID has ended (no longer exists, or is a zombie).
+gone() {
+	local st
+	st=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)
+	[ -z "$st" ] || [ "$st" = Z ]
 }
 
 # boot_guest LOG SCENARIO [extra kernel args] -- [vmm-ref args...]: run_vmm with the
