@@ -1,10 +1,16 @@
-/* vmm_boot_prepare() on x86_64: Debian's bzImage, an initrd and the zero page in guest RAM. */
+/*
+ * vmm_boot_prepare() on x86_64: Debian's bzImage, an initrd and the zero page in guest RAM;
+ * Debian's vmlinux (taken out of the bzImage) booted through its PVH note, with the PVH
+ * start info and entry state; hostile ELF notes.
+ */
 #include "boot.h"
 #include "helpers.h"
 #include "layout_x86_64.h"
 #include "lz4_legacy.h"
+#include "pvh_x86_64.h"
 #include "zero_page_x86_64.h"
 
+#include <elf.h>
 #include <errno.h>
 
 static struct test_ram t;
@@ -104,7 +110,7 @@ Test(boot, errors)
 
 	/* Not an x86 kernel at all. */
 	uint8_t junk[4096] = "MZ this is not a kernel";
-	struct vmm_file_buf j = {junk, sizeof(junk)};
+	struct vmm_file_buf j = {.data = junk, .size = sizeof(junk), .mapped = 0};
 	req.kernel = &j;
 	req.initrd = NULL;
 	cr_assert_eq(vmm_boot_prepare(&req, &info, err, sizeof(err)), -ENOEXEC);
@@ -126,36 +132,464 @@ Test(boot, ram_regions)
 	cr_assert_eq(vmm_boot_ram_regions(MIB, r), -EINVAL);
 }
 
-Test(boot, debian_vmlinux_elf_with_initrd)
+/* Debian's vmlinux, or a skip when the cache or its LZ4 payload is not there. */
+static uint8_t *debian_vmlinux(size_t *len)
+{
+	read_kernel_or_skip(VMM_TEST_KERNEL_X86_64, &kernel);
+	uint8_t *v = lz4_vmlinux_from_bzimage(kernel.data, kernel.size, len);
+	if (!v)
+		cr_skip_test("this bzImage's payload is not LZ4-compressed");
+	return v;
+}
+
+/* The type field of the first XEN_ELFNOTE_PHYS32_ENTRY note of a well-formed ELF. */
+static uint8_t *pvh_note_type(uint8_t *v, size_t len)
+{
+	uint64_t phoff = vmm_le64(v + offsetof(Elf64_Ehdr, e_phoff));
+	unsigned phnum = vmm_le16(v + offsetof(Elf64_Ehdr, e_phnum));
+
+	for (unsigned i = 0; i < phnum; i++) {
+		const uint8_t *ph = v + phoff + i * sizeof(Elf64_Phdr);
+		if (vmm_le32(ph) != PT_NOTE)
+			continue;
+		uint64_t off = vmm_le64(ph + offsetof(Elf64_Phdr, p_offset));
+		uint64_t end = off + vmm_le64(ph + offsetof(Elf64_Phdr, p_filesz));
+		cr_assert_leq(end, len);
+		while (off + 12 <= end) {
+			uint8_t *n = v + off;
+			uint32_t namesz = vmm_le32(n), descsz = vmm_le32(n + 4);
+			if (vmm_le32(n + 8) == 18 && namesz == 4 && memcmp(n + 12, "Xen", 4) == 0)
+				return n + 8;
+			off += 12 + ((namesz + 3) & ~3u) + ((descsz + 3) & ~3u);
+		}
+	}
+	return NULL;
+}
+
+Test(boot, debian_vmlinux_pvh_with_initrd)
 {
 	struct vmm_boot_info info;
 	char err[256] = "";
-
-	read_kernel_or_skip(VMM_TEST_KERNEL_X86_64, &kernel);
 	size_t len;
-	uint8_t *v = lz4_vmlinux_from_bzimage(kernel.data, kernel.size, &len);
-	if (!v)
-		cr_skip_test("this bzImage's payload is not LZ4-compressed");
-	struct vmm_file_buf elf = {v, len};
+	uint8_t *v = debian_vmlinux(&len);
+	struct vmm_file_buf elf = {.data = v, .size = len};
+
 	setup_ram(1024 * MIB);
 	make_initrd(MIB);
 	struct vmm_boot_request req = {.ram = &t.ram,
 	                               .mem_bytes = 1024 * MIB,
 	                               .kernel = &elf,
 	                               .initrd = &initrd,
-	                               .cmdline = "console=ttyS0",
-	                               .vcpus = 1};
+	                               .cmdline = "console=ttyS0 quiet",
+	                               .vcpus = 2};
 	cr_assert_eq(vmm_boot_prepare(&req, &info, err, sizeof(err)), 0, "%s", err);
 	cr_assert_str_eq(info.format, "ELF vmlinux");
-	cr_assert_eq(info.kernel.entry, 0x1000000);
-	cr_assert(info.has_pvh);
-	/* No setup header: the initrd stays below the legacy 0x38000000 limit. */
+	cr_assert(info.has_pvh, "Debian's kernel has CONFIG_PVH=y");
+	cr_assert_gt(info.pvh_entry, 0x1000000);
+	cr_assert_eq(info.kernel.entry, info.pvh_entry, "the vCPU starts at the PVH entry");
+	cr_assert_eq(info.boot_data_addr, VMM_X86_PVH_INFO);
+	cr_assert_eq(info.boot_data_size, vmm_x86_pvh_info_size(2));
 	cr_assert_leq(info.initrd_addr + initrd.size, 0x38000000);
 	cr_assert_geq(info.initrd_addr, info.kernel.end);
+	cr_assert_eq(memcmp(test_ram_at(&t, info.initrd_addr), initrd.data, initrd.size), 0);
+
+	const uint8_t *si = test_ram_at(&t, VMM_X86_PVH_INFO);
+	cr_assert_eq(vmm_le32(si + VMM_PVH_SI_MAGIC), 0x336ec578);
+	cr_assert_eq(vmm_le32(si + VMM_PVH_SI_VERSION), 1);
+	cr_assert_eq(vmm_le32(si + VMM_PVH_SI_FLAGS), 0);
+	uint64_t cmd = vmm_le64(si + VMM_PVH_SI_CMDLINE);
+	cr_assert_str_eq((const char *)test_ram_at(&t, cmd), "console=ttyS0 quiet");
+	/* The initrd is the first (only) module. */
+	cr_assert_eq(vmm_le32(si + VMM_PVH_SI_NR_MODULES), 1);
+	const uint8_t *mod = test_ram_at(&t, vmm_le64(si + VMM_PVH_SI_MODLIST));
+	cr_assert_eq(vmm_le64(mod), info.initrd_addr);
+	cr_assert_eq(vmm_le64(mod + 8), initrd.size);
+	cr_assert_eq(vmm_le64(mod + 16), 0, "no module command line");
+	/* The RSDP of the ACPI tables vmm-ref built. */
+	uint64_t rsdp = vmm_le64(si + VMM_PVH_SI_RSDP);
+	cr_assert_eq(rsdp, VMM_X86_ACPI);
+	cr_assert_eq(memcmp(test_ram_at(&t, rsdp), "RSD PTR ", 8), 0);
+	/* The memory map: the e820 map, E820 types, low RAM and RAM from 1 MiB. */
+	cr_assert_eq(vmm_le32(si + VMM_PVH_SI_MEMMAP_ENTRIES), 2);
+	uint64_t mm = vmm_le64(si + VMM_PVH_SI_MEMMAP);
+	cr_assert_lt(mm, 1024 * MIB);
+	const uint8_t *e = test_ram_at(&t, mm);
+	cr_assert_eq(vmm_le64(e), 0);
+	cr_assert_eq(vmm_le64(e + 8), VMM_X86_EBDA_START);
+	cr_assert_eq(vmm_le32(e + 16), VMM_E820_RAM);
+	cr_assert_eq(vmm_le64(e + 24), VMM_X86_HIGH_RAM);
+	cr_assert_eq(vmm_le64(e + 32), 1024 * MIB - VMM_X86_HIGH_RAM);
+	cr_assert_eq(vmm_le32(e + 40), VMM_E820_RAM);
+	/* Everything the guest reads before paging is on lies below 4 GiB, and the zero page
+	   is not written: PVH does not use it. */
+	cr_assert_lt(VMM_X86_PVH_INFO + info.boot_data_size, 0x100000000ull);
+	cr_assert(all_bytes(test_ram_at(&t, VMM_X86_ZERO_PAGE), VMM_ZERO_PAGE_SIZE, FILL));
+	/* The PVH GDT is in RAM. */
+	uint64_t gdt[VMM_X86_PVH_GDT_ENTRIES];
+	vmm_x86_pvh_gdt_build(gdt);
+	for (size_t i = 0; i < VMM_X86_PVH_GDT_ENTRIES; i++)
+		cr_assert_eq(vmm_le64(test_ram_at(&t, VMM_X86_PVH_GDT + 8 * i)), gdt[i]);
+	free(v);
+}
+
+Test(boot, debian_vmlinux_pvh_without_initrd)
+{
+	struct vmm_boot_info info;
+	char err[256] = "";
+	size_t len;
+	uint8_t *v = debian_vmlinux(&len);
+	struct vmm_file_buf elf = {.data = v, .size = len};
+
+	setup_ram(256 * MIB);
+	struct vmm_boot_request req = {
+	    .ram = &t.ram, .mem_bytes = 256 * MIB, .kernel = &elf, .cmdline = "", .vcpus = 1};
+	cr_assert_eq(vmm_boot_prepare(&req, &info, err, sizeof(err)), 0, "%s", err);
+	const uint8_t *si = test_ram_at(&t, VMM_X86_PVH_INFO);
+	cr_assert_eq(vmm_le32(si + VMM_PVH_SI_NR_MODULES), 0);
+	cr_assert_eq(vmm_le64(si + VMM_PVH_SI_MODLIST), 0, "0: no module list");
+	cr_assert_eq(*test_ram_at(&t, vmm_le64(si + VMM_PVH_SI_CMDLINE)), '\0');
+
+	/* Linux's COMMAND_LINE_SIZE: 2047 characters fit, 2048 do not. */
+	static char line[2049];
+	memset(line, 'x', 2047);
+	req.cmdline = line;
+	cr_assert_eq(vmm_boot_prepare(&req, &info, err, sizeof(err)), 0, "%s", err);
+	line[2047] = 'x';
+	cr_assert_eq(vmm_boot_prepare(&req, &info, err, sizeof(err)), -E2BIG);
+	cr_assert_not_null(strstr(err, "2047 bytes"), "%s", err);
+	free(v);
+}
+
+/* Without the PVH note an ELF keeps the 64-bit boot protocol: startup_64 and the zero
+   page. */
+Test(boot, vmlinux_without_pvh_note_uses_64bit_entry)
+{
+	struct vmm_boot_info info;
+	char err[256] = "";
+	size_t len;
+	uint8_t *v = debian_vmlinux(&len);
+	struct vmm_file_buf elf = {.data = v, .size = len};
+	uint8_t *type = pvh_note_type(v, len);
+
+	cr_assert_not_null(type, "Debian's vmlinux has the note");
+	vmm_put_le32(type, 0x7fff); /* a note type nobody reads */
+	setup_ram(256 * MIB);
+	struct vmm_boot_request req = {
+	    .ram = &t.ram, .mem_bytes = 256 * MIB, .kernel = &elf, .cmdline = "quiet", .vcpus = 1};
+	cr_assert_eq(vmm_boot_prepare(&req, &info, err, sizeof(err)), 0, "%s", err);
+	cr_assert_not(info.has_pvh);
+	cr_assert_eq(info.kernel.entry, 0x1000000, "phys_startup_64");
+	cr_assert_eq(info.boot_data_addr, VMM_X86_ZERO_PAGE);
 	const uint8_t *zp = test_ram_at(&t, VMM_X86_ZERO_PAGE);
 	cr_assert_eq(vmm_le16(zp + VMM_BP_BOOT_FLAG), 0xaa55);
 	cr_assert_eq(vmm_le32(zp + VMM_BP_HEADER), 0x53726448);
-	cr_assert_eq(vmm_le32(zp + VMM_BP_RAMDISK_IMAGE), info.initrd_addr);
-	cr_assert_eq(zp[VMM_BP_E820_ENTRIES], 2);
+	cr_assert_eq(vmm_le32(zp + VMM_BP_CMD_LINE_PTR), VMM_X86_CMDLINE);
+	cr_assert(all_bytes(test_ram_at(&t, VMM_X86_PVH_INFO), VMM_X86_PVH_INFO_MAX, FILL),
+	          "no start info");
 	free(v);
+}
+
+/* ---- Crafted ELF kernels with hostile notes ---- */
+
+#define CR_LEN 0x3000
+#define CR_NOTE 0x2000 /* file offset of the note segment */
+#define CR_PH(i) (64 + (i)*56)
+
+static void cr_phdr(uint8_t *e, int i, uint32_t type, uint64_t off, uint64_t paddr, uint64_t sz)
+{
+	uint8_t *p = e + CR_PH(i);
+	vmm_put_le32(p + offsetof(Elf64_Phdr, p_type), type);
+	vmm_put_le64(p + offsetof(Elf64_Phdr, p_offset), off);
+	vmm_put_le64(p + offsetof(Elf64_Phdr, p_paddr), paddr);
+	vmm_put_le64(p + offsetof(Elf64_Phdr, p_filesz), sz);
+	vmm_put_le64(p + offsetof(Elf64_Phdr, p_memsz), sz);
+}
+
+/* One PT_LOAD of 4 KiB at 16 MiB (e_entry at its start), then a PT_NOTE holding one Xen
+   PHYS32_ENTRY note whose 4-byte desc is pvh_entry. */
+static uint8_t *craft(uint32_t pvh_entry)
+{
+	uint8_t *e = calloc(1, CR_LEN);
+	cr_assert_not_null(e);
+	memcpy(e, ELFMAG, SELFMAG);
+	e[EI_CLASS] = ELFCLASS64;
+	e[EI_DATA] = ELFDATA2LSB;
+	e[EI_VERSION] = EV_CURRENT;
+	vmm_put_le16(e + offsetof(Elf64_Ehdr, e_type), ET_EXEC);
+	vmm_put_le16(e + offsetof(Elf64_Ehdr, e_machine), EM_X86_64);
+	vmm_put_le64(e + offsetof(Elf64_Ehdr, e_entry), 0x1000000);
+	vmm_put_le64(e + offsetof(Elf64_Ehdr, e_phoff), 64);
+	vmm_put_le16(e + offsetof(Elf64_Ehdr, e_phentsize), 56);
+	vmm_put_le16(e + offsetof(Elf64_Ehdr, e_phnum), 2);
+	cr_phdr(e, 0, PT_LOAD, 0x1000, 0x1000000, 0x1000);
+	uint8_t *n = e + CR_NOTE;
+	vmm_put_le32(n, 4);
+	vmm_put_le32(n + 4, 4);
+	vmm_put_le32(n + 8, 18); /* XEN_ELFNOTE_PHYS32_ENTRY */
+	memcpy(n + 12, "Xen", 4);
+	vmm_put_le32(n + 16, pvh_entry);
+	cr_phdr(e, 1, PT_NOTE, CR_NOTE, 0, 20);
+	return e;
+}
+
+Test(boot, hostile_pvh_notes_are_refused)
+{
+	struct vmm_boot_info info;
+	char err[256];
+	uint8_t *e = craft(0x1000010);
+	struct vmm_file_buf k = {.data = e, .size = CR_LEN};
+
+	setup_ram(64 * MIB);
+	struct vmm_boot_request req = {
+	    .ram = &t.ram, .mem_bytes = 64 * MIB, .kernel = &k, .cmdline = "", .vcpus = 1};
+	/* The well-formed one boots through its note. */
+	cr_assert_eq(vmm_boot_prepare(&req, &info, err, sizeof(err)), 0, "%s", err);
+	cr_assert(info.has_pvh);
+	cr_assert_eq(info.kernel.entry, 0x1000010);
+	free(e);
+	test_ram_free(&t);
+
+	/* Each damage, by index in the switch below. */
+	const struct {
+		const char *what;
+		size_t len; /* file length given to the loader */
+	} bad[] = {
+	    {"entry outside every segment", CR_LEN},
+	    {"desc of 2 bytes", CR_LEN},
+	    {"desc past the note segment", CR_LEN},
+	    {"note segment shorter than a note header", CR_LEN},
+	    {"name size that wraps when aligned", CR_LEN},
+	    {"note segment past the end of the file", CR_NOTE + 16},
+	    {"8-byte entry beyond 32 bits", CR_LEN},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		e = craft(0x1000010);
+		uint8_t *n = e + CR_NOTE;
+		switch (i) {
+		case 0:
+			vmm_put_le32(n + 16, 0x2000000);
+			break;
+		case 1:
+			vmm_put_le32(n + 4, 2);
+			break;
+		case 2:
+			vmm_put_le32(n + 4, 64);
+			break;
+		case 3:
+			cr_phdr(e, 1, PT_NOTE, CR_NOTE, 0, 8);
+			break;
+		case 4:
+			vmm_put_le32(n, 0xfffffffe);
+			break;
+		case 5:
+			break; /* the file is cut inside the note */
+		case 6:
+			vmm_put_le32(n + 4, 8);
+			vmm_put_le64(n + 16, 0x100001000ull);
+			cr_phdr(e, 1, PT_NOTE, CR_NOTE, 0, 24);
+			break;
+		}
+		k = (struct vmm_file_buf){.data = e, .size = bad[i].len};
+		setup_ram(64 * MIB);
+		err[0] = '\0';
+		int ret = vmm_boot_prepare(&req, &info, err, sizeof(err));
+		cr_assert_eq(ret, -EINVAL, "%s: %d", bad[i].what, ret);
+		cr_assert_str_eq(
+		    err,
+		    "the kernel has a malformed ELF header, program headers or notes (or "
+		    "a PVH entry outside its segments)",
+		    "%s", bad[i].what);
+		cr_assert(all_bytes(t.buf.host, t.buf.size, FILL), "%s: nothing written",
+		          bad[i].what);
+		test_ram_free(&t);
+		free(e);
+	}
+}
+
+/* ---- The PVH start info builder ---- */
+
+static const struct vmm_e820_entry map2[] = {{0, 0x9fc00, VMM_E820_RAM},
+                                             {0x100000, 255 * MIB, VMM_E820_RAM}};
+
+static struct vmm_pvh_params good_params(void)
+{
+	return (struct vmm_pvh_params){.ram_end = 256 * MIB,
+	                               .cmdline_addr = 0x20000,
+	                               .cmdline_len = 5,
+	                               .initrd_addr = 200 * MIB,
+	                               .initrd_size = MIB,
+	                               .memmap = map2,
+	                               .memmap_count = 2,
+	                               .rsdp_addr = 0xe0000};
+}
+
+Test(pvh, start_info_layout)
+{
+	uint8_t buf[4096];
+	struct vmm_pvh_params p = good_params();
+
+	memset(buf, FILL, sizeof(buf));
+	cr_assert_eq(vmm_x86_pvh_info_build(buf, sizeof(buf), 0x6000, &p), 0x80 + 2 * 24);
+	cr_assert_eq(vmm_le32(buf), 0x336ec578);
+	cr_assert_eq(vmm_le32(buf + 4), 1);
+	cr_assert_eq(vmm_le32(buf + 8), 0);
+	cr_assert_eq(vmm_le32(buf + 12), 1);
+	cr_assert_eq(vmm_le64(buf + 16), 0x6040);
+	cr_assert_eq(vmm_le64(buf + 24), 0x20000);
+	cr_assert_eq(vmm_le64(buf + 32), 0xe0000);
+	cr_assert_eq(vmm_le64(buf + 40), 0x6080);
+	cr_assert_eq(vmm_le32(buf + 48), 2);
+	cr_assert_eq(vmm_le32(buf + 52), 0, "reserved");
+	cr_assert_eq(vmm_le64(buf + 0x40), 200 * MIB);
+	cr_assert_eq(vmm_le64(buf + 0x48), MIB);
+	cr_assert(all_bytes(buf + 0x50, 16, 0), "module cmdline_paddr and reserved");
+	cr_assert_eq(vmm_le64(buf + 0x80 + 24), 0x100000);
+	cr_assert_eq(vmm_le64(buf + 0x80 + 32), 255 * MIB);
+	cr_assert_eq(vmm_le32(buf + 0x80 + 40), 1);
+	cr_assert_eq(vmm_le32(buf + 0x80 + 44), 0, "reserved");
+	cr_assert(all_bytes(buf + 0x80 + 48, sizeof(buf) - 0x80 - 48, FILL), "nothing past");
+
+	/* Absent parts are 0. */
+	p.initrd_size = 0;
+	p.cmdline_addr = 0;
+	p.cmdline_len = 0;
+	p.memmap_count = 0;
+	p.rsdp_addr = 0;
+	cr_assert_eq(vmm_x86_pvh_info_build(buf, sizeof(buf), 0x6000, &p), 0x80);
+	cr_assert_eq(vmm_le32(buf + 12), 0);
+	cr_assert(all_bytes(buf + 16, 40, 0));
+}
+
+Test(pvh, start_info_bounds)
+{
+	uint8_t buf[4096];
+	struct vmm_pvh_params p;
+#define EXPECT(err, what, gpa, size, stmt)                                                         \
+	do {                                                                                       \
+		p = good_params();                                                                 \
+		stmt;                                                                              \
+		memset(buf, FILL, sizeof(buf));                                                    \
+		cr_assert_eq(vmm_x86_pvh_info_build(buf, size, gpa, &p), err, what);               \
+		cr_assert(all_bytes(buf, sizeof(buf), FILL), "%s: nothing written", what);         \
+	} while (0)
+	EXPECT(-EINVAL, "gpa 0 reads as absent", 0, sizeof(buf), (void)0);
+	EXPECT(-EINVAL, "unaligned", 0x6004, sizeof(buf), (void)0);
+	EXPECT(-ENOSPC, "buffer too small for the map", 0x6000, 0x80 + 24, (void)0);
+	EXPECT(-EINVAL, "more map entries than Linux's table", 0x6000, sizeof(buf),
+	       p.memmap_count = VMM_E820_MAX + 1);
+	EXPECT(-EINVAL, "map NULL with a count", 0x6000, sizeof(buf), p.memmap = NULL);
+	EXPECT(-EINVAL, "start info past RAM", 256 * MIB - 0x80, sizeof(buf), (void)0);
+	EXPECT(-EINVAL, "start info above 4 GiB", 0x100000000ull, sizeof(buf),
+	       p.ram_end = 8192 * MIB);
+	EXPECT(-EINVAL, "command line past RAM", 0x6000, sizeof(buf),
+	       p.cmdline_addr = 256 * MIB - 5);
+	EXPECT(-EINVAL, "command line across 4 GiB", 0x6000, sizeof(buf), {
+		p.ram_end = 8192 * MIB;
+		p.cmdline_addr = 0xfffffffc;
+	});
+	EXPECT(-EINVAL, "command line address wraps", 0x6000, sizeof(buf),
+	       p.cmdline_addr = UINT64_MAX - 2);
+	EXPECT(-EINVAL, "command line over the start info", 0x6000, sizeof(buf),
+	       p.cmdline_addr = 0x6040);
+	EXPECT(-EINVAL, "a length without a command line", 0x6000, sizeof(buf), p.cmdline_addr = 0);
+	EXPECT(-E2BIG, "command line longer than Linux takes", 0x6000, sizeof(buf),
+	       p.cmdline_len = 2048);
+	EXPECT(-EINVAL, "initrd past RAM", 0x6000, sizeof(buf), p.initrd_addr = 256 * MIB - 4096);
+	EXPECT(-EINVAL, "initrd at 0", 0x6000, sizeof(buf), p.initrd_addr = 0);
+	EXPECT(-EINVAL, "initrd size wraps", 0x6000, sizeof(buf), p.initrd_size = UINT64_MAX);
+	EXPECT(-EINVAL, "initrd over the command line", 0x6000, sizeof(buf),
+	       p.initrd_addr = 0x1f000);
+	EXPECT(-EINVAL, "initrd over the start info", 0x6000, sizeof(buf), p.initrd_addr = 0x5000);
+	EXPECT(-EINVAL, "initrd across 4 GiB", 0x6000, sizeof(buf), {
+		p.ram_end = 8192 * MIB;
+		p.initrd_addr = 0xfff00000;
+		p.initrd_size = 2 * MIB;
+	});
+	static struct vmm_e820_entry wrap[] = {{UINT64_MAX - 10, 100, VMM_E820_RAM}};
+	EXPECT(-EINVAL, "map entry wraps", 0x6000, sizeof(buf), p.memmap = wrap;
+	       p.memmap_count = 1);
+	static struct vmm_e820_entry empty[] = {{0x100000, 0, VMM_E820_RAM}};
+	EXPECT(-EINVAL, "empty map entry", 0x6000, sizeof(buf), p.memmap = empty;
+	       p.memmap_count = 1);
+#undef EXPECT
+	cr_assert_eq(vmm_x86_pvh_info_build(NULL, sizeof(buf), 0x6000, &p), -EINVAL);
+	cr_assert_eq(vmm_x86_pvh_info_build(buf, sizeof(buf), 0x6000, NULL), -EINVAL);
+	/* The largest map fits the layout's page. */
+	static struct vmm_e820_entry big[VMM_E820_MAX];
+	for (size_t i = 0; i < VMM_E820_MAX; i++)
+		big[i] = (struct vmm_e820_entry){i * 2 * MIB, MIB, VMM_E820_RAM};
+	p = good_params();
+	p.memmap = big;
+	p.memmap_count = VMM_E820_MAX;
+	cr_assert_leq(vmm_x86_pvh_info_size(VMM_E820_MAX), VMM_X86_PVH_INFO_MAX);
+	cr_assert_eq(vmm_x86_pvh_info_build(buf, sizeof(buf), 0x6000, &p),
+	             (int)vmm_x86_pvh_info_size(VMM_E820_MAX));
+}
+
+/* ---- The entry state ---- */
+
+/* The segment cache a descriptor of the GDT loads: what the CPU would hold had the guest
+   loaded the selector itself. */
+static void check_matches_gdt(const struct kvm_segment *s, uint64_t d, const char *what)
+{
+	uint64_t base = (d >> 16 & 0xffffff) | (d >> 56 & 0xff) << 24;
+	uint64_t limit = (d & 0xffff) | (d >> 48 & 0xf) << 16;
+	bool g = d >> 55 & 1;
+
+	if (g)
+		limit = limit << 12 | 0xfff;
+	cr_assert_eq(s->base, base, "%s base", what);
+	cr_assert_eq(s->limit, limit, "%s limit", what);
+	cr_assert_eq(s->type, d >> 40 & 0xf, "%s type", what);
+	cr_assert_eq(s->s, d >> 44 & 1, "%s S", what);
+	cr_assert_eq(s->dpl, d >> 45 & 3, "%s DPL", what);
+	cr_assert_eq(s->present, d >> 47 & 1, "%s P", what);
+	cr_assert_eq(s->l, d >> 53 & 1, "%s L", what);
+	cr_assert_eq(s->db, d >> 54 & 1, "%s D/B", what);
+	cr_assert_eq(s->g, g, "%s G", what);
+}
+
+Test(pvh, vcpu_state)
+{
+	struct kvm_sregs s;
+	struct kvm_regs r;
+	uint64_t gdt[VMM_X86_PVH_GDT_ENTRIES];
+
+	memset(&s, 0x5a, sizeof(s));
+	memset(&r, 0x5a, sizeof(r));
+	s.apic_base = 0xfee00900;
+	cr_assert_eq(vmm_x86_pvh_vcpu_state(0x1000850, 0x6000, VMM_X86_PVH_GDT, &r, &s), 0);
+	cr_assert_eq(r.rip, 0x1000850);
+	cr_assert_eq(r.rbx, 0x6000, "EBX = the start info");
+	cr_assert_eq(r.rflags, 0x2, "IF, TF and VM clear");
+	cr_assert_eq(r.rax | r.rcx | r.rdx | r.rsi | r.rdi | r.rsp | r.rbp | r.r8 | r.r15, 0);
+	cr_assert_eq(s.cr0, 0x11, "PE (and the hard-wired ET), nothing else");
+	cr_assert_eq(s.cr3, 0);
+	cr_assert_eq(s.cr4, 0);
+	cr_assert_eq(s.efer, 0, "no long mode");
+	cr_assert_eq(s.apic_base, 0xfee00900, "what KVM gave is kept");
+	cr_assert_eq(s.gdt.base, VMM_X86_PVH_GDT);
+	cr_assert_eq(s.gdt.limit, 31);
+
+	vmm_x86_pvh_gdt_build(gdt);
+	cr_assert_eq(gdt[0], 0);
+	cr_assert_eq(s.cs.selector, VMM_X86_PVH_CS);
+	check_matches_gdt(&s.cs, gdt[VMM_X86_PVH_CS / 8], "CS");
+	cr_assert_eq(s.cs.limit, 0xffffffff);
+	cr_assert_eq(s.cs.db, 1, "32-bit code");
+	cr_assert_eq(s.cs.type & 0xa, 0xa, "execute/read");
+	const struct kvm_segment *data[] = {&s.ds, &s.es, &s.fs, &s.gs, &s.ss};
+	for (size_t i = 0; i < 5; i++) {
+		cr_assert_eq(data[i]->selector, VMM_X86_PVH_DS);
+		check_matches_gdt(data[i], gdt[VMM_X86_PVH_DS / 8], "data");
+		cr_assert_eq(data[i]->type & 0xa, 0x2, "read/write data");
+	}
+	cr_assert_eq(s.tr.selector, VMM_X86_PVH_TSS);
+	check_matches_gdt(&s.tr, gdt[VMM_X86_PVH_TSS / 8], "TR");
+	cr_assert_eq(s.tr.base, 0);
+	cr_assert_eq(s.tr.limit, 0x67);
+	cr_assert_eq(s.tr.type, 0xb, "busy 32-bit TSS");
+
+	cr_assert_eq(vmm_x86_pvh_vcpu_state(0, 0, 0, NULL, &s), -EINVAL);
+	cr_assert_eq(vmm_x86_pvh_vcpu_state(0, 0, 0, &r, NULL), -EINVAL);
 }

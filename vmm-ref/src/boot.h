@@ -25,11 +25,14 @@ struct vmm_boot_request {
 };
 
 struct vmm_boot_info {
-	const char *format; /* "arm64 Image", "bzImage", "ELF vmlinux" */
-	struct vmm_kernel_load kernel;
+	const char *format;            /* "arm64 Image", "bzImage", "ELF vmlinux" */
+	struct vmm_kernel_load kernel; /* kernel.entry: where the boot vCPU starts */
 	uint64_t initrd_addr, initrd_size;
-	uint64_t boot_data_addr, boot_data_size; /* arm64: the FDT; x86_64: the zero page */
-	uint64_t cmdline_addr;                   /* x86_64 */
+	/* arm64: the FDT; x86_64: the zero page, or the PVH start info when has_pvh */
+	uint64_t boot_data_addr, boot_data_size;
+	uint64_t cmdline_addr; /* x86_64 */
+	/* x86_64: an ELF with the PVH note, booted through it: the vCPU starts in 32-bit
+	   protected mode at kernel.entry (= pvh_entry) with EBX = boot_data_addr. */
 	bool has_pvh;
 	uint32_t pvh_entry;
 };
@@ -52,7 +55,9 @@ struct vmm_ram_region {
 int vmm_boot_ram_regions(uint64_t mem_bytes, struct vmm_ram_region out[VMM_RAM_REGIONS_MAX]);
 
 /*
- * Recognises and loads the kernel, places the initrd and writes the boot data.
+ * Recognises and loads the kernel, places the initrd and writes the boot data (x86_64: a
+ * bzImage or an ELF without the PVH note gets the zero page of the 64-bit boot protocol,
+ * an ELF with it the PVH start info).
  * Returns 0, or a negative errno with one line in err naming what is wrong: the loaders'
  * errors (loader.h), -E2BIG (command line too long for this kernel), -ENOSPC.
  */

@@ -1,7 +1,13 @@
-/* x86_64: a bzImage (or an ELF vmlinux) in high RAM, zero page and command line low. */
+/*
+ * x86_64: a bzImage (or an ELF vmlinux) in high RAM, its boot data and command line low.
+ * A bzImage, and an ELF without a PVH note, start at their 64-bit entry with the zero page
+ * (the 64-bit boot protocol); an ELF with the PVH note starts at its PVH entry with the
+ * PVH start info (pvh_x86_64.h).
+ */
 #include "boot.h"
 
 #include "layout_x86_64.h"
+#include "pvh_x86_64.h"
 #include "zero_page_x86_64.h"
 
 #include <elf.h>
@@ -44,7 +50,8 @@ static const char *load_error(int err, const char *format)
 	    "is neither a bzImage nor an ELF vmlinux",
 	    "has a malformed bzImage header",
 	    "is a bzImage this VMM cannot boot (boot protocol older than 2.06 or no 64-bit entry)",
-	    "has a malformed ELF header or program headers",
+	    "has a malformed ELF header, program headers or notes (or a PVH entry outside its "
+	    "segments)",
 	    "is an ELF file but not a 64-bit x86_64 executable",
 	    "does not fit in guest RAM",
 	    "could not be copied into guest RAM",
@@ -65,15 +72,25 @@ static const char *load_error(int err, const char *format)
 	}
 }
 
-/* The 64-bit boot protocol's state in RAM: identity page tables, a GDT with __BOOT_CS and
-   __BOOT_DS, and the ACPI tables that let the guest power off. *acpi_len: their size. */
+static int write_gdt(const struct vmm_guest_ram *ram, uint64_t gpa, const uint64_t *gdt, size_t n)
+{
+	uint8_t bytes[8 * 8];
+
+	for (size_t i = 0; i < n; i++)
+		vmm_put_le64(bytes + 8 * i, gdt[i]);
+	return vmm_guest_ram_write(ram, gpa, bytes, 8 * n);
+}
+
+/* The boot state in RAM: the 64-bit protocol's identity page tables and GDT (__BOOT_CS,
+   __BOOT_DS), the PVH GDT, and the ACPI tables that let the guest power off. Both GDTs
+   are written whatever the entry: they are small and sit apart. *acpi_len: ACPI's size. */
 static int write_boot_state(const struct vmm_guest_ram *ram, uint32_t vcpus, uint32_t num_virtio,
                             int *acpi_len)
 {
 	uint8_t tables[VMM_X86_PAGE_TABLES_SIZE];
 	uint8_t acpi[VMM_X86_ACPI_MAX];
 	uint64_t gdt[VMM_X86_GDT_ENTRIES];
-	uint8_t gdt_bytes[sizeof(gdt)];
+	uint64_t pvh_gdt[VMM_X86_PVH_GDT_ENTRIES];
 	struct vmm_x86_acpi_params ap = {
 	    .pm1_evt_port = VMM_X86_PM1_EVT_PORT,
 	    .pm1_cnt_port = VMM_X86_PM1_CNT_PORT,
@@ -93,15 +110,80 @@ static int write_boot_state(const struct vmm_guest_ram *ram, uint32_t vcpus, uin
 	if (ret < 0)
 		return ret;
 	vmm_x86_gdt_build(gdt);
-	for (size_t i = 0; i < VMM_X86_GDT_ENTRIES; i++)
-		vmm_put_le64(gdt_bytes + 8 * i, gdt[i]);
-	ret = vmm_guest_ram_write(ram, VMM_X86_GDT, gdt_bytes, sizeof(gdt_bytes));
+	vmm_x86_pvh_gdt_build(pvh_gdt);
+	ret = write_gdt(ram, VMM_X86_GDT, gdt, VMM_X86_GDT_ENTRIES);
+	if (ret == 0)
+		ret = write_gdt(ram, VMM_X86_PVH_GDT, pvh_gdt, VMM_X86_PVH_GDT_ENTRIES);
 	if (ret < 0)
 		return ret;
 	*acpi_len = vmm_x86_acpi_build(acpi, sizeof(acpi), VMM_X86_ACPI, &ap);
 	if (*acpi_len < 0)
 		return *acpi_len;
 	return vmm_guest_ram_write(ram, VMM_X86_ACPI, acpi, (size_t)*acpi_len);
+}
+
+/* The PVH start info: the command line, the initrd as the first module, the e820 map and
+   the RSDP. */
+static int write_pvh_info(const struct vmm_boot_request *req, struct vmm_boot_info *out,
+                          const struct vmm_e820_entry *e820, size_t n, int acpi_len,
+                          uint32_t cmdline_len)
+{
+	uint8_t info[VMM_X86_PVH_INFO_MAX];
+	const struct vmm_pvh_params pp = {
+	    .ram_end = req->ram->base + req->ram->size,
+	    .cmdline_addr = VMM_X86_CMDLINE,
+	    .cmdline_len = cmdline_len,
+	    .initrd_addr = out->initrd_addr,
+	    .initrd_size = out->initrd_size,
+	    .memmap = e820,
+	    .memmap_count = n,
+	    .rsdp_addr = acpi_len > 0 ? VMM_X86_ACPI : 0,
+	};
+	int used = vmm_x86_pvh_info_build(info, sizeof(info), VMM_X86_PVH_INFO, &pp);
+	int ret;
+
+	if (used < 0)
+		return used;
+	ret = vmm_guest_ram_write(req->ram, VMM_X86_PVH_INFO, info, (size_t)used);
+	if (ret < 0)
+		return ret;
+	out->boot_data_addr = VMM_X86_PVH_INFO;
+	out->boot_data_size = (uint64_t)used;
+	return 0;
+}
+
+/* The zero page of the 64-bit boot protocol: the bzImage's own setup header (or a
+   minimal one for an ELF), the command line, the initrd, the e820 map and the RSDP. */
+static int write_zero_page(const struct vmm_boot_request *req, struct vmm_boot_info *out,
+                           const struct vmm_bzimage_info *bz, const struct vmm_e820_entry *e820,
+                           size_t n, int acpi_len, uint32_t cmdline_len)
+{
+	uint8_t zp[VMM_ZERO_PAGE_SIZE];
+	struct vmm_zero_page_params zpp = {
+	    .setup_header = bz ? req->kernel->data + VMM_BP_HDR : NULL,
+	    .setup_header_len = 0,
+	    .cmdline_addr = VMM_X86_CMDLINE,
+	    .cmdline_len = cmdline_len,
+	    .initrd_addr = out->initrd_addr,
+	    .initrd_size = out->initrd_size,
+	    .e820 = e820,
+	    .e820_count = n,
+	    .acpi_rsdp_addr = acpi_len > 0 ? VMM_X86_ACPI : 0,
+	};
+	int ret;
+
+	if (bz) {
+		size_t end = bz->header_end < VMM_BP_HDR_END ? bz->header_end : VMM_BP_HDR_END;
+		zpp.setup_header_len = end - VMM_BP_HDR;
+	}
+	ret = vmm_x86_zero_page_build(zp, &zpp);
+	if (ret == 0)
+		ret = vmm_guest_ram_write(req->ram, VMM_X86_ZERO_PAGE, zp, sizeof(zp));
+	if (ret < 0)
+		return ret;
+	out->boot_data_addr = VMM_X86_ZERO_PAGE;
+	out->boot_data_size = sizeof(zp);
+	return 0;
 }
 
 int vmm_boot_prepare(const struct vmm_boot_request *req, struct vmm_boot_info *out, char *err,
@@ -112,8 +194,8 @@ int vmm_boot_prepare(const struct vmm_boot_request *req, struct vmm_boot_info *o
 	struct vmm_bzimage_info bz;
 	struct vmm_elf_info elf;
 	struct vmm_e820_entry e820[VMM_E820_MAX];
-	uint8_t zp[VMM_ZERO_PAGE_SIZE];
 	uint64_t initrd_size = req->initrd ? req->initrd->size : 0;
+	uint32_t cmdline_max;
 	size_t cmdline_len;
 	int acpi_len = 0;
 	bool is_bz;
@@ -125,27 +207,35 @@ int vmm_boot_prepare(const struct vmm_boot_request *req, struct vmm_boot_info *o
 	if (!is_bz) {
 		out->format = "ELF vmlinux";
 		ret = vmm_elf_load(ram, k->data, k->size, EM_X86_64, &elf, &out->kernel);
-		if (ret == 0) {
-			out->has_pvh = elf.has_pvh;
+		if (ret == 0 && elf.has_pvh) {
+			/* PVH is the entry Linux documents for a vmlinux; its 64-bit e_entry
+			   (startup_64) works only as long as head_64.S accepts the decompressor's
+			   hand-over state, so the PVH entry wins when there is one. */
+			out->has_pvh = true;
 			out->pvh_entry = elf.pvh_entry;
+			out->kernel.entry = elf.pvh_entry;
 		}
 	}
 	if (ret < 0) {
 		snprintf(err, err_size, "the kernel %s", load_error(ret, out->format));
 		return ret;
 	}
-	/* Below 1 MiB it would overlap the zero page, the command line and the page tables. */
+	/* Below 1 MiB it would overlap the boot data, the command line and the page tables. */
 	if (out->kernel.load_addr < VMM_X86_HIGH_RAM) {
 		snprintf(err, err_size, "the kernel wants to load at %#llx, below 1 MiB",
 		         (unsigned long long)out->kernel.load_addr);
 		return -EINVAL;
 	}
 
+	/* A bzImage states its limit; Linux takes at most COMMAND_LINE_SIZE - 1 otherwise. */
+	cmdline_max = is_bz ? bz.cmdline_size : VMM_PVH_CMDLINE_MAX;
+	if (cmdline_max > VMM_X86_CMDLINE_MAX - 1)
+		cmdline_max = VMM_X86_CMDLINE_MAX - 1;
 	cmdline_len = strlen(req->cmdline);
-	if (cmdline_len >= VMM_X86_CMDLINE_MAX || (is_bz && cmdline_len > bz.cmdline_size)) {
+	if (cmdline_len > cmdline_max) {
 		snprintf(err, err_size,
 		         "the command line is longer than this kernel accepts (%u bytes)",
-		         is_bz ? bz.cmdline_size : (unsigned)VMM_X86_CMDLINE_MAX - 1);
+		         cmdline_max);
 		return -E2BIG;
 	}
 	out->cmdline_addr = VMM_X86_CMDLINE;
@@ -181,29 +271,19 @@ int vmm_boot_prepare(const struct vmm_boot_request *req, struct vmm_boot_info *o
 		snprintf(err, err_size, "cannot build the e820 memory map");
 		return n;
 	}
-	struct vmm_zero_page_params zpp = {
-	    .setup_header = is_bz ? k->data + VMM_BP_HDR : NULL,
-	    .setup_header_len = 0,
-	    .cmdline_addr = VMM_X86_CMDLINE,
-	    .cmdline_len = (uint32_t)cmdline_len,
-	    .initrd_addr = out->initrd_addr,
-	    .initrd_size = out->initrd_size,
-	    .e820 = e820,
-	    .e820_count = (size_t)n,
-	    .acpi_rsdp_addr = acpi_len > 0 ? VMM_X86_ACPI : 0,
-	};
-	if (is_bz) {
-		size_t end = bz.header_end < VMM_BP_HDR_END ? bz.header_end : VMM_BP_HDR_END;
-		zpp.setup_header_len = end - VMM_BP_HDR;
+	if (out->has_pvh) {
+		ret = write_pvh_info(req, out, e820, (size_t)n, acpi_len, (uint32_t)cmdline_len);
+		if (ret < 0) {
+			snprintf(err, err_size, "cannot write the PVH start info");
+			return ret;
+		}
+		return 0;
 	}
-	ret = vmm_x86_zero_page_build(zp, &zpp);
-	if (ret == 0)
-		ret = vmm_guest_ram_write(ram, VMM_X86_ZERO_PAGE, zp, sizeof(zp));
+	ret = write_zero_page(req, out, is_bz ? &bz : NULL, e820, (size_t)n, acpi_len,
+	                      (uint32_t)cmdline_len);
 	if (ret < 0) {
 		snprintf(err, err_size, "cannot write the zero page");
 		return ret;
 	}
-	out->boot_data_addr = VMM_X86_ZERO_PAGE;
-	out->boot_data_size = sizeof(zp);
 	return 0;
 }

@@ -2,7 +2,9 @@
  * vmm-ref's x86_64 guest physical memory map, port map and interrupt lines.
  *
  *   0x0000_0500  boot GDT (null, null, __BOOT_CS 0x10, __BOOT_DS 0x18)
- *   0x0000_7000  zero page (struct boot_params, 4 KiB)
+ *   0x0000_0520  PVH GDT (null, 32-bit code 0x08, data 0x10, TSS 0x18)
+ *   0x0000_6000  PVH start info, module list and memory map (PVH boot only, 4 KiB)
+ *   0x0000_7000  zero page (struct boot_params, 4 KiB; 64-bit boot protocol only)
  *   0x0000_9000  boot page tables (PML4, PDPT, 4 PDs: the first 4 GiB identity-mapped)
  *   0x0002_0000  kernel command line
  *   0x0009_fc00  end of low RAM (EBDA and legacy holes above, left out of the e820 map)
@@ -24,6 +26,9 @@
 #include <stdint.h>
 
 #define VMM_X86_GDT 0x500ull
+#define VMM_X86_PVH_GDT 0x520ull
+#define VMM_X86_PVH_INFO 0x6000ull
+#define VMM_X86_PVH_INFO_MAX 0x1000ull
 #define VMM_X86_ZERO_PAGE 0x7000ull
 #define VMM_X86_PAGE_TABLES 0x9000ull
 #define VMM_X86_CMDLINE 0x20000ull

@@ -94,6 +94,18 @@ static void read_phdr(const uint8_t *p, const struct elf_hdr *h, unsigned idx, s
 	ph->memsz = vmm_le64(q + offsetof(Elf64_Phdr, p_memsz));
 }
 
+/* Whether addr lies in the memory of a PT_LOAD segment (already checked not to wrap). */
+static bool in_load_segment(const uint8_t *p, const struct elf_hdr *h, uint64_t addr)
+{
+	for (unsigned n = 0; n < h->phnum; n++) {
+		struct elf_phdr ph;
+		read_phdr(p, h, n, &ph);
+		if (ph.type == PT_LOAD && addr >= ph.paddr && addr - ph.paddr < ph.memsz)
+			return true;
+	}
+	return false;
+}
+
 int vmm_elf_parse(const void *img, size_t len, uint16_t machine, struct vmm_elf_info *info)
 {
 	const uint8_t *p = img;
@@ -133,6 +145,10 @@ int vmm_elf_parse(const void *img, size_t len, uint16_t machine, struct vmm_elf_
 			entry_ok = true;
 	}
 	if (i.num_load == 0 || !entry_ok)
+		return -EINVAL;
+	/* The notes may come before the segments: the PVH entry is checked once all are
+	   known, and must be code the loader puts in RAM, as e_entry must. */
+	if (i.has_pvh && !in_load_segment(p, &h, i.pvh_entry))
 		return -EINVAL;
 	*info = i;
 	return 0;

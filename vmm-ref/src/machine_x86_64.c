@@ -1,13 +1,15 @@
 /*
  * The x86_64 machine (layout_x86_64.h): KVM's in-kernel PIC, IOAPIC, LAPIC and PIT, the
  * 16550 on COM1, the i8042 (reset), a CMOS RTC, the ACPI PM1 registers (power-off), and the
- * boot vCPU in the 64-bit boot protocol's state. The guest learns of its CPUs and the
- * IOAPIC from the ACPI MADT (boot_x86_64.c) and starts the other vCPUs itself with
- * INIT/SIPI: KVM holds every vCPU but 0 waiting for them.
+ * boot vCPU in the 64-bit boot protocol's state (or, for an ELF with the PVH note, in the
+ * PVH entry state). The guest learns of its CPUs and the IOAPIC from the ACPI MADT
+ * (boot_x86_64.c) and starts the other vCPUs itself with INIT/SIPI: KVM holds every vCPU
+ * but 0 waiting for them.
  */
 #include "machine.h"
 
 #include "layout_x86_64.h"
+#include "pvh_x86_64.h"
 #include "zero_page_x86_64.h"
 
 #include <errno.h>
@@ -396,15 +398,37 @@ static int set_boot_segments(struct vcpu *v)
 	return kvmio_vcpu_set_sregs(kv, &s);
 }
 
+/* The PVH entry state (pvh_x86_64.h): 32-bit protected mode, paging off, EBX = the start
+   info. The vcpu library knows real and long mode only; this replaces what it set. */
+static int set_pvh_state(struct vcpu *v, const struct vmm_boot_info *boot)
+{
+	struct kvmio_vcpu *kv = vcpu_kvm(v);
+	struct kvm_sregs s;
+	struct kvm_regs r;
+	int ret = kvmio_vcpu_get_sregs(kv, &s);
+
+	if (ret == 0)
+		ret = vmm_x86_pvh_vcpu_state(boot->pvh_entry, (uint32_t)boot->boot_data_addr,
+		                             VMM_X86_PVH_GDT, &r, &s);
+	if (ret == 0)
+		ret = kvmio_vcpu_set_sregs(kv, &s);
+	if (ret == 0)
+		ret = kvmio_vcpu_set_regs(kv, &r);
+	return ret;
+}
+
 int vmm_arch_create_vcpus(struct vmm_arch *a, const struct vmm_boot_info *boot, char *err,
                           size_t err_size)
 {
 	uint32_t n = a->env->cfg->vcpus;
 
+	if (boot->has_pvh)
+		vmm_machine_log(a->env, VMM_LOG_INFO, "PVH entry %#x, start info at %#llx",
+		                boot->pvh_entry, (unsigned long long)boot->boot_data_addr);
 	for (uint32_t i = 0; i < n; i++) {
 		/* boot.rst: 64-bit mode, the kernel's range identity-mapped, rsi = the zero
-		   page. KVM keeps vCPUs other than 0 waiting for INIT/SIPI whatever their
-		   registers say. */
+		   page; or the PVH state. KVM keeps vCPUs other than 0 waiting for INIT/SIPI
+		   whatever their registers say. */
 		struct vcpu_config vc = {
 		    .id = i,
 		    .entry = boot->kernel.entry,
@@ -416,7 +440,7 @@ int vmm_arch_create_vcpus(struct vmm_arch *a, const struct vmm_boot_info *boot, 
 		int ret = vcpu_create(a->env->vcpus, &vc, &v);
 
 		if (ret == 0)
-			ret = set_boot_segments(v);
+			ret = boot->has_pvh ? set_pvh_state(v, boot) : set_boot_segments(v);
 		if (ret < 0) {
 			snprintf(err, err_size, "cannot create vCPU %u: %s", i, strerror(-ret));
 			return ret;
