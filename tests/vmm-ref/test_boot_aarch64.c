@@ -103,7 +103,7 @@ Test(boot, errors)
 	cr_assert_not_null(strstr(err, "initrd"), "%s", err);
 
 	uint8_t junk[4096] = "MZ this is not a kernel";
-	struct vmm_file_buf j = {junk, sizeof(junk)};
+	struct vmm_file_buf j = {junk, sizeof(junk), 0};
 	req.kernel = &j;
 	req.initrd = NULL;
 	cr_assert_eq(vmm_boot_prepare(&req, &info, err, sizeof(err)), -ENOEXEC);

@@ -11,11 +11,16 @@
 struct vmm_file_buf {
 	uint8_t *data;
 	size_t size;
+	/* Bytes mapped at data when vmm_file_read mapped the buffer (munmap), or 0 when data
+	   came from malloc (free): a caller may fill a zeroed buffer with malloc'd data. */
+	size_t mapped;
 };
 
 /*
- * Reads the regular file at path into a new buffer. Returns 0, -EFBIG (larger than max
- * bytes), -EINVAL (not a regular file or empty), or the errno of open/fstat/read.
+ * Reads the regular file at path into a new buffer. A large file goes into anonymous
+ * memory aligned to 2 MiB and advised for transparent huge pages: tens of MiB of kernel
+ * faulted in 4 KiB at a time cost hundreds of ms in a nested or emulated host. Returns 0, -EFBIG
+ * (larger than max bytes), -EINVAL (not a regular file or empty), or the errno of open/fstat/read.
  */
 int vmm_file_read(const char *path, size_t max, struct vmm_file_buf *out);
 
