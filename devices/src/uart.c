@@ -33,7 +33,9 @@ struct vdev_uart {
 	uint8_t msr;     /* lines (bits 4-7) and deltas (bits 0-3) */
 	bool thre_pending;
 	bool irq_level;
+	bool out_limit_hit;
 	uint64_t tx_dropped;
+	uint64_t tx_written;
 };
 
 static bool fifo_enabled(const struct vdev_uart *u)
@@ -170,11 +172,22 @@ static void transmit(struct vdev_uart *u, uint8_t b)
 	}
 	if (u->cfg.out_fd < 0)
 		return;
+	if (u->cfg.out_limit && u->tx_written >= u->cfg.out_limit) {
+		u->tx_dropped++;
+		if (!u->out_limit_hit) {
+			u->out_limit_hit = true;
+			if (u->cfg.out_limit_reached)
+				u->cfg.out_limit_reached(u->cfg.cb_ctx);
+		}
+		return;
+	}
 	do {
 		n = write(u->cfg.out_fd, &b, 1);
 	} while (n < 0 && errno == EINTR);
 	if (n != 1)
 		u->tx_dropped++;
+	else
+		u->tx_written++;
 }
 
 int vdev_uart_create(const struct vdev_uart_config *cfg, struct vdev_uart **out)
@@ -453,6 +466,18 @@ uint64_t vdev_uart_tx_dropped(struct vdev_uart *uart)
 		return 0;
 	pthread_mutex_lock(&uart->lock);
 	n = uart->tx_dropped;
+	pthread_mutex_unlock(&uart->lock);
+	return n;
+}
+
+uint64_t vdev_uart_tx_written(struct vdev_uart *uart)
+{
+	uint64_t n;
+
+	if (!uart)
+		return 0;
+	pthread_mutex_lock(&uart->lock);
+	n = uart->tx_written;
 	pthread_mutex_unlock(&uart->lock);
 	return n;
 }

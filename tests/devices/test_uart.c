@@ -522,3 +522,64 @@ Test(uart_threads, back_pressure_across_threads, .timeout = 60)
 	cr_assert_gt(f.wakeups, 0);
 	vdev_uart_destroy(f.uart);
 }
+
+static int limit_calls;
+
+static void limit_cb(void *ctx)
+{
+	(void)ctx;
+	limit_calls++;
+}
+
+/* out_limit: the first bytes reach the fd, the rest are dropped and counted, and the
+   embedder is told once. */
+Test(uart, output_limit)
+{
+	struct vdev_uart *u;
+	struct irq_recorder irq;
+	int p[2];
+	char out[64] = {0};
+	struct vdev_uart_config cfg = {0};
+
+	cr_assert_eq(pipe2(p, O_NONBLOCK), 0);
+	cfg.out_fd = p[1];
+	cfg.irq = irq_rec_init(&irq, 4);
+	cfg.out_limit = 5;
+	cfg.out_limit_reached = limit_cb;
+	limit_calls = 0;
+	cr_assert_eq(vdev_uart_create(&cfg, &u), 0);
+	const char *msg = "hello, world";
+	for (size_t i = 0; i < strlen(msg); i++) {
+		uint8_t b = (uint8_t)msg[i];
+		cr_assert_eq(vdev_uart_write(u, THR, &b, 1), 0);
+		uint8_t lsr = 0;
+		vdev_uart_read(u, LSR, &lsr, 1);
+		cr_assert_eq(lsr & 0x60, 0x60, "the guest still sees an idle transmitter");
+	}
+	cr_expect_eq(read(p[0], out, sizeof(out)), 5);
+	cr_expect_str_eq(out, "hello");
+	cr_expect_eq(vdev_uart_tx_written(u), 5);
+	cr_expect_eq(vdev_uart_tx_dropped(u), strlen(msg) - 5);
+	cr_expect_eq(limit_calls, 1, "the limit is reported once");
+	/* Loopback still works past the limit: it never reaches the fd. */
+	uint8_t b = 0x51;
+	uint8_t loop = 0x10;
+	vdev_uart_write(u, MCR, &loop, 1);
+	vdev_uart_write(u, THR, &b, 1);
+	uint8_t got = 0;
+	vdev_uart_read(u, RBR, &got, 1);
+	cr_expect_eq(got, b);
+	cr_expect_eq(limit_calls, 1);
+	vdev_uart_destroy(u);
+	close(p[0]);
+	close(p[1]);
+}
+
+Test(uart, no_output_limit_by_default)
+{
+	for (int i = 0; i < 100; i++)
+		wr(THR, 'z');
+	cr_expect_eq(vdev_uart_tx_written(fx.uart), 100);
+	cr_expect_eq(vdev_uart_tx_dropped(fx.uart), 0);
+	cr_expect_eq(vdev_uart_tx_written(NULL), 0);
+}

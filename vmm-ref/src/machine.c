@@ -209,6 +209,18 @@ static void uart_input_space(void *ctx)
 	}
 }
 
+/* The console file reached VMM_CONSOLE_FILE_MAX (called once, under the UART's lock, on
+   the vCPU thread whose THR write was the first dropped). */
+static void console_full(void *ctx)
+{
+	struct vmm_machine *m = ctx;
+
+	vmm_machine_log(&m->env, VMM_LOG_WARN,
+	                "console file '%s' reached its limit of %llu bytes: further guest output "
+	                "is dropped",
+	                m->env.cfg->console_path, (unsigned long long)VMM_CONSOLE_FILE_MAX);
+}
+
 static void replay_irqs(struct vmm_machine *m)
 {
 	vdev_uart_irq_replay(m->uart);
@@ -599,6 +611,9 @@ static int create_devices(struct vmm_machine *m)
 	    .reg_shift = m->desc.uart_shift,
 	    .input_space = uart_input_space,
 	    .cb_ctx = m,
+	    /* A terminal or pipe is the user's to drain; a file would grow without end. */
+	    .out_limit = cfg->console == VMM_CONSOLE_FILE ? VMM_CONSOLE_FILE_MAX : 0,
+	    .out_limit_reached = console_full,
 	};
 	int ret = vdev_uart_create(&uc, &m->uart);
 
@@ -1006,6 +1021,10 @@ static int setup_and_run(struct vmm_machine *m, struct vmm_file_buf *kernel,
 	vmm_machine_log(&m->env, VMM_LOG_INFO, "%u suspend(s), %u resume(s), %u refused",
 	                atomic_load(&m->suspends), atomic_load(&m->resumes),
 	                atomic_load(&m->suspends_refused));
+	if (vdev_uart_tx_dropped(m->uart))
+		vmm_machine_log(&m->env, VMM_LOG_INFO,
+		                "console: %llu byte(s) of guest output dropped",
+		                (unsigned long long)vdev_uart_tx_dropped(m->uart));
 	if (atomic_load(&m->needs_reset))
 		vmm_machine_log(&m->env, VMM_LOG_INFO, "virtio: DEVICE_NEEDS_RESET set %u time(s)",
 		                atomic_load(&m->needs_reset));

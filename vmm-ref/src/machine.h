@@ -60,6 +60,18 @@
 #define VMM_EXIT_SIGNAL 0
 
 /*
+ * --console file:PATH: the most bytes of guest output the file receives. The guest decides
+ * how much it prints, so without a bound it could fill the host's file system; output past
+ * the bound is dropped, with one warning line on stderr when the first byte is dropped,
+ * and the exit summary (--log-level info) counts the dropped bytes. The file is truncated
+ * when vmm-ref opens it, so the bound is per run. A build may define a smaller value
+ * (tests/hostile builds vmm-ref with 64 KiB to test it quickly).
+ */
+#ifndef VMM_CONSOLE_FILE_MAX
+#define VMM_CONSOLE_FILE_MAX (64ull * 1024 * 1024)
+#endif
+
+/*
  * Runs the VM cfg describes until it ends. Prints one line on stderr for a failure.
  * Returns a VMM_EXIT_* status for the process.
  */

@@ -171,7 +171,13 @@ struct vdev_uart;
  *   input_space  optional: called (without the UART's lock) when the UART goes from being
  *                unable to accept input to being able to (the guest drained its receive
  *                FIFO or left loopback), so the embedder can resume reading its input fd.
- *   cb_ctx       passed to input_space.
+ *   cb_ctx       passed to input_space and out_limit_reached.
+ *   out_limit    most bytes ever written to out_fd (0: no limit). A guest decides how much
+ *                it transmits; with a limit, the bytes past it are dropped and counted in
+ *                vdev_uart_tx_dropped() (e.g. to bound a console file's size).
+ *   out_limit_reached  optional: called once, for the first byte dropped for out_limit,
+ *                with the UART's lock held (on the thread of the guest's THR write): it
+ *                must not call back into the UART.
  */
 struct vdev_uart_config {
 	int out_fd;
@@ -179,6 +185,8 @@ struct vdev_uart_config {
 	unsigned int reg_shift;
 	void (*input_space)(void *cb_ctx);
 	void *cb_ctx;
+	uint64_t out_limit;
+	void (*out_limit_reached)(void *cb_ctx);
 };
 
 /* vdev_uart_create: a 16550A in its reset state. Returns 0 and *out; -EINVAL (NULL
@@ -223,8 +231,12 @@ int vdev_uart_read_input(struct vdev_uart *uart, int fd);
  * uart is NULL). "Can accept input" is vdev_uart_input_space() > 0. */
 size_t vdev_uart_input_space(struct vdev_uart *uart);
 
-/* vdev_uart_tx_dropped: how many transmitted bytes could not be written to out_fd. */
+/* vdev_uart_tx_dropped: how many transmitted bytes could not be written to out_fd (a full
+ * or failing fd, or past out_limit). */
 uint64_t vdev_uart_tx_dropped(struct vdev_uart *uart);
+
+/* vdev_uart_tx_written: how many transmitted bytes were written to out_fd. */
+uint64_t vdev_uart_tx_written(struct vdev_uart *uart);
 
 /* vdev_uart_irq_replay: if the interrupt line is asserted now, deassert and assert it
  * again, for interrupt controllers that lose a pending level across a guest suspend.
