@@ -8,6 +8,8 @@ echo "$want" | dd of=disk.img conv=notrunc 2>/dev/null || fail "cannot write the
 boot_guest disk.log x86-disk -- --disk /tmp/disk.img
 wait_for disk.log "CVMM-GUEST pass x86-disk" 120 || fail "scenario did not pass"
 grep -q "CVMM-GUEST read $want" disk.log || fail "the guest did not read the host's pattern"
+grep -q "CVMM-GUEST boot loader type 0xff" disk.log ||
+	fail "the bzImage did not boot with vmm-ref's zero page (loader type 0xff)"
 expect_exit 30 0
 wrote=$(sed -n 's/^CVMM-GUEST wrote \(cvmm-guest-wrote [0-9a-f-]*\).*/\1/p' disk.log)
 [ -n "$wrote" ] || fail "no pattern reported by the guest"

@@ -1,8 +1,12 @@
 #!/bin/sh
 # x86_64 virtio-blk scenario (cvmm.test=x86-disk): loads the virtio modules (virtio_mmio
 # finds the device in the ACPI DSDT), reads the host's pattern from the start of /dev/vda
-# and writes its own at 64 KiB.
+# and writes its own at 64 KiB. It also reports how the kernel was booted.
 . /scenarios/lib.sh
+# boot_params.hdr.type_of_loader: 0xff from vmm-ref's zero page, another value when the
+# kernel built boot_params itself from a PVH start info (pvh.sh checks which).
+[ -r /sys/kernel/boot_params/data ] &&
+	say "boot loader type 0x$(od -An -tx1 -j 528 -N 1 /sys/kernel/boot_params/data | tr -d ' ')"
 insmod /modules/virtio_ring.ko || fail "cannot load virtio_ring"
 insmod /modules/virtio.ko || fail "cannot load virtio"
 insmod /modules/virtio_mmio.ko || fail "cannot load virtio_mmio"
