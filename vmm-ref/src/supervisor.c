@@ -73,12 +73,13 @@ static void child_run(const struct vmm_config *cfg, unsigned int run, pid_t supe
 	exit(vmm_machine_run(&copy));
 }
 
-/* Takes a stop signal that arrived after the child ended; returns whether there was one. */
-static bool stop_pending(const sigset_t *stop_sigs)
+/* Takes a stop signal that arrived after the child ended: its number, or 0. */
+static int stop_pending(const sigset_t *stop_sigs)
 {
 	struct timespec zero = {0, 0};
+	int sig = sigtimedwait(stop_sigs, NULL, &zero);
 
-	return sigtimedwait(stop_sigs, NULL, &zero) > 0;
+	return sig > 0 ? sig : 0;
 }
 
 /* Whether another restart fits in the limit; records it if so. */
@@ -161,8 +162,13 @@ int vmm_supervise(const struct vmm_config *cfg)
 		if (status != VMM_EXIT_RESET)
 			return status;
 		/* A reset that crossed a stop request: the stop wins. */
-		if (stop || stop_pending(&stop_sigs))
+		if (!stop)
+			stop = stop_pending(&stop_sigs);
+		if (stop) {
+			if (cfg->log_level >= VMM_LOG_WARN)
+				line("warn: ", "%s: not starting the VM again", strsignal(stop));
 			return VMM_EXIT_SIGNAL;
+		}
 		if (!restart_allowed(ring, &restarts)) {
 			line("",
 			     "the guest reset more than %u times within %u s: not starting it "

@@ -15,7 +15,11 @@ check 2 --kernel "$KERNEL" --vcpus 0
 check 2 --kernel "$KERNEL" --suspend maybe
 check 2 --initrd "$INITRD"
 check 2 --kernel "$KERNEL" stray
+check 2 --kernel "$KERNEL" --reboot=yes
 check 1 --kernel /nonexistent
 check 1 --kernel "$INITRD"
 check 1 --kernel "$KERNEL" --disk /nonexistent.img
 check 1 --kernel "$KERNEL" --memory 16
+# With --reboot the run's own process fails; the supervisor adds nothing and restarts nothing.
+check 1 --reboot --kernel /nonexistent
+check 1 --reboot --kernel "$KERNEL" --disk /nonexistent.img
