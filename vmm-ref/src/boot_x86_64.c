@@ -50,8 +50,8 @@ static const char *load_error(int err, const char *format)
 	    "is neither a bzImage nor an ELF vmlinux",
 	    "has a malformed bzImage header",
 	    "is a bzImage this VMM cannot boot (boot protocol older than 2.06 or no 64-bit entry)",
-	    "has a malformed ELF header, program headers or notes (or a PVH entry outside its "
-	    "segments)",
+	    ("has a malformed ELF header, program headers or notes (or a PVH entry outside its "
+	     "segments)"),
 	    "is an ELF file but not a 64-bit x86_64 executable",
 	    "does not fit in guest RAM",
 	    "could not be copied into guest RAM",
