@@ -4,12 +4,13 @@
 # off: status 0). Runs on this machine's /dev/kvm (x86_64) with the bare-metal guest
 # hostile_console_flood_x86_64.S, which prints "FLOOD-START", 80 KiB of lines, then
 # "FLOOD-END" (81,942 bytes in all).
-#   console_flood.sh VMM-REF-64K VMM-REF PAYLOAD WORKDIR
+#   console_flood.sh VMM-REF-64K VMM-REF PAYLOAD WORKDIR [VMM-REF OPTION...]
 # VMM-REF-64K is vmm-ref built with VMM_CONSOLE_FILE_MAX = 65536 (the same code with a
 # bound small enough to reach in a second); VMM-REF is the real build, whose 64 MiB bound
 # must leave this output whole. Exit status: 0 pass, 1 fail, 77 skip (no /dev/kvm).
 set -u
 SMALL=$1 VMM=$2 PAYLOAD=$3 WORK=$4
+shift 4 # the rest: extra vmm-ref options (--no-seccomp in sanitizer builds)
 LIMIT=65536
 TOTAL=81942
 
@@ -28,7 +29,7 @@ fail() {
 size() { wc -c <"$1" | tr -d ' '; }
 
 timeout -s KILL 120 "$SMALL" --kernel "$PAYLOAD" --memory 32 --console file:small.con \
-	--log-level info </dev/null 2>small.err
+	--log-level info "$@" </dev/null 2>small.err
 rc=$?
 if grep -q "cannot open /dev/kvm\|cannot create a KVM VM" small.err; then
 	echo "SKIP: KVM cannot be used here"
@@ -46,7 +47,7 @@ grep -q "ACPI power-off" small.err || fail "the guest did not run to its power-o
 grep "limit\|dropped" small.err
 
 timeout -s KILL 120 "$VMM" --kernel "$PAYLOAD" --memory 32 --console file:full.con \
-	--log-level info </dev/null 2>full.err
+	--log-level info "$@" </dev/null 2>full.err
 rc=$?
 [ "$rc" = 0 ] || fail "vmm-ref exit status $rc, expected 0"
 [ "$(size full.con)" = $TOTAL ] || fail "the real build kept $(size full.con) of $TOTAL bytes"
