@@ -5,8 +5,10 @@
 #
 #   run-bench.sh --build DIR [--runs N] [--x86-build DIR] [--raw FILE] [--vmm FILE]
 #                [--bench-run FILE] [--vcpu-bench FILE] [--vmem-bench FILE]
+#                [--suspend-img FILE]
 #     --build DIR      the aarch64 build (vmm-ref, bench_run, vcpu_bench, bench_vm_memory,
-#                      at their places in the tree unless given one by one)
+#                      the suspend latency payload, at their places in the tree unless
+#                      given one by one)
 #     --runs N         repetitions of each figure (default 5, at least 5)
 #     --x86-build DIR  an x86_64 build whose vcpu_bench and bench_vm_memory also run on
 #                      this machine (default: build/x86_64 when built; "none" to skip)
@@ -17,7 +19,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/../../scripts/common.sh"
 
-build="" runs=5 x86=auto raw="" vmm="" bench_run="" vcpu_bench="" vmem_bench=""
+build="" runs=5 x86=auto raw="" vmm="" bench_run="" vcpu_bench="" vmem_bench="" suspend_img=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build) build=$2; shift 2 ;;
@@ -28,6 +30,7 @@ while [ $# -gt 0 ]; do
 	--bench-run) bench_run=$2; shift 2 ;;
 	--vcpu-bench) vcpu_bench=$2; shift 2 ;;
 	--vmem-bench) vmem_bench=$2; shift 2 ;;
+	--suspend-img) suspend_img=$2; shift 2 ;;
 	*) die "run-bench.sh: unknown argument $1" ;;
 	esac
 done
@@ -39,6 +42,7 @@ vmm=$(need "${vmm:-$build/vmm-ref/vmm-ref}")
 bench_run=$(need "${bench_run:-$build/tests/bench/bench_run}")
 vcpu_bench=$(need "${vcpu_bench:-$build/tests/vcpu/vcpu_bench}")
 vmem_bench=$(need "${vmem_bench:-$build/tests/vm-memory/bench_vm_memory}")
+suspend_img=$(need "${suspend_img:-$build/tests/bench/suspend_latency_aarch64.img}")
 
 "$CVMM_ROOT/scripts/fetch-bench-peer.sh"
 work=$(mktemp -d "${TMPDIR:-/tmp}/cvmm-bench.XXXXXX")
@@ -70,6 +74,7 @@ log "booting the emulated arm64 host ($runs runs of each figure)"
 	--file "$CVMM_CACHE/kernel-arm64/kernel:/data/guest-kernel" \
 	--file "$work/guest.cpio:/data/guest-initramfs.cpio" \
 	--file "$vmm:/data/vmm-ref" --file "$bench_run:/data/bench_run" \
+	--file "$suspend_img:/data/suspend-latency.img" \
 	--file "$vcpu_bench:/data/vcpu_bench" --file "$vmem_bench:/data/bench_vm_memory" \
 	--file "$here/host/bench-host.sh:/data/bench-host.sh" \
 	--cmd "bench=sh /data/bench-host.sh $runs; /data/vcpu_bench; for i in \$(seq $runs); do /data/bench_vm_memory 0.05; done" \
@@ -82,10 +87,12 @@ grep -q '^CVMM-END bench ' "$work/console.log" || { tail -n 40 "$work/console.lo
 libfig() { # PREFIX < benchmark output
 	awk -v p="$1" '
 		function us(   i) { for (i = 1; i < NF; i++) if ($(i + 1) == "us") return $i; return "" }
-		/bare KVM_RUN loop/ { print p "exit.bare", us() }
-		/vcpu exit loop/ { print p "exit.vcpu", us() }
+		/exit round trip/ { kind = tolower($3) }
+		/bare KVM_RUN loop/ { print p "exit." kind ".bare", us() }
+		/vcpu exit loop/ { print p "exit." kind ".vcpu", us() }
 		/^(4 KiB|1 MiB) +(read|write) +none/ { print p "vmem." $1 $2 $3 ".memcpy", $5; print p "vmem." $1 $2 $3 ".vmem", $6 }
-		/^64 +[0-9.]+ +[0-9.]+ +[0-9.]+$/ { print p "vmem.translate64", $2 }'
+		/^64 +[0-9.]+ +[0-9.]+ +[0-9.]+$/ { print p "vmem.translate64", $2 }
+		/^1 +[0-9.]+ +[0-9.]+ +[0-9.]+$/ { print p "vmem.translate1", $2 }'
 }
 {
 	sed -n 's/^BENCH \([^ ]*\) \(.*\)$/\1 \2/p' "$work/console.log"
@@ -123,15 +130,19 @@ row "arm64 VMM start-up: exec to first KVM_RUN" vmm-ref.startup_ms QEMU qemu.sta
 row "arm64 memory overhead at init: Rss minus guest RAM" vmm-ref.overhead_kib QEMU qemu.overhead_kib MiB 0.0009765625 "<= 2 MiB"
 row "arm64 Linux suspend, start to resume marker (alarm +1 s)" suspend-mem.ms "suspend-to-idle" suspend-freeze.ms ms 1 "-"
 row "arm64 VMM CPU while the guest sleeps (5 x 1 s windows)" suspended-cpu-mem.permille "suspend-to-idle" suspended-cpu-freeze.permille "% of a core" 0.1 "< 1%"
-row "arm64 MMIO exit round trip, vcpu loop + handler" arm64.exit.vcpu "bare KVM_RUN" arm64.exit.bare us 1 "<= 1.05x"
-row "x86_64 MMIO exit round trip, vcpu loop + handler" x86_64.exit.vcpu "bare KVM_RUN" x86_64.exit.bare us 1 "<= 1.05x"
+row "arm64 bare-metal SYSTEM_SUSPEND: wake interrupt due to entry point" bare-suspend.ns "WFI: due to next instruction" bare-wfi.ns us 0.001 "-"
+row "arm64 MMIO exit round trip, vcpu loop + bus + device" arm64.exit.mmio.vcpu "bare KVM_RUN" arm64.exit.mmio.bare us 1 "<= 1.05x"
+row "x86_64 MMIO exit round trip, vcpu loop + bus + device" x86_64.exit.mmio.vcpu "bare KVM_RUN" x86_64.exit.mmio.bare us 1 "<= 1.05x"
+row "x86_64 PIO exit round trip, vcpu loop + bus + device" x86_64.exit.pio.vcpu "bare KVM_RUN" x86_64.exit.pio.bare us 1 "<= 1.05x"
 for p in x86_64 arm64; do
 	for c in "4 KiB read" "4 KiB write" "1 MiB read" "1 MiB write"; do
 		row "$p vm-memory copy, $c" "$p.vmem.${c// /}.vmem" memcpy "$p.vmem.${c// /}.memcpy" GB/s 1 ">= 0.9x"
 	done
-	a=$(med "$p.vmem.translate64")
-	[ -n "$a" ] && a="$(fmt "$a" 1) ns"
-	printf '| %s vm-memory vmem_translate, 64 regions | %s | - | - | %s | <= 20 ns |\n' "$p" "${a:-not measured}" "$(cnt "$p.vmem.translate64")"
+	# The 20 ns target is for a native host; the arm64 figures run under TCG, several times
+	# slower than hardware, where the ratio to a one-region map is the figure to read.
+	target="<= 20 ns"
+	[ "$p" = arm64 ] && target="- (TCG)"
+	row "$p vm-memory vmem_translate, 64 regions" "$p.vmem.translate64" "1 region" "$p.vmem.translate1" ns 1 "$target"
 done
 echo
 echo "N: measurements behind each median; the exit round trips are vcpu_bench's own medians of 5 rounds."

@@ -8,15 +8,26 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Where the MMIO payload lives and how a vCPU starts it. */
+/* Guest RAM of the benchmark VM: every payload is loaded into it. */
+extern const uint64_t bench_ram_gpa;
+extern const size_t bench_ram_size;
+
+/*
+ * One kind of exit to measure: a payload at load_gpa that loops on one access forever,
+ * the exit KVM reports for it (KVM_EXIT_MMIO or KVM_EXIT_IO) and the address it hits
+ * (an MMIO address or an I/O port), where the benchmark puts a device on a bus.
+ */
 struct bench_layout {
-	uint64_t ram_gpa;
-	size_t ram_size;
+	const char *name; /* "MMIO" or "PIO" */
+	uint32_t exit_reason;
+	uint64_t addr;
 	uint64_t load_gpa;
 	const uint8_t *start, *end;
 };
 
-extern const struct bench_layout bench_mmio_layout;
+/* The kinds of exit this architecture measures. */
+extern const struct bench_layout bench_layouts[];
+extern const size_t bench_nlayouts;
 
 /* Exits per round by default (an exit costs about 10 us on x86 here, 1 ms on emulated arm64). */
 extern const unsigned int bench_default_exits;

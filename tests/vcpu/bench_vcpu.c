@@ -1,8 +1,9 @@
 /*
  * vcpu benchmark: prints measured figures, each against its raw baseline measured in
  * the same run.
- *   - An MMIO exit round trip through the vcpu exit loop and an embedder handler,
- *     against a bare KVM_RUN loop on the same VM (target: at most 1.05x).
+ *   - An MMIO exit round trip (and on x86_64 a PIO one) through the vcpu exit loop, a
+ *     handler and a devices-library bus to a device, as in a VMM, against a bare
+ *     KVM_RUN loop on the same VM (target: at most 1.05x).
  *   - aarch64: the time the VMM spends handling one SYSTEM_SUSPEND exit and one
  *     WAKEUP exit, against the bare ioctl sequence each needs (bench_vcpu_aarch64.c).
  * Usage: vcpu_bench [exits per round] [rounds]; the Criterion options the test
@@ -11,6 +12,8 @@
  * harness reports as a skip) and exits 0.
  */
 #include "bench.h"
+
+#include <cvmm/devices.h>
 
 #include <errno.h>
 #include <pthread.h>
@@ -65,8 +68,37 @@ void bench_fail(const char *what, int err)
 	exit(1);
 }
 
-/* The handler's measurement window: exits [warmup, warmup + n) are timed. */
+/*
+ * The device every measured exit reaches, as in a VMM: a register that keeps the last
+ * byte written.
+ */
+struct sink {
+	uint8_t last;
+};
+
+static int sink_read(void *ctx, uint64_t offset, uint8_t *data, uint32_t size)
+{
+	struct sink *d = ctx;
+	(void)offset;
+	memset(data, 0, size);
+	data[0] = d->last;
+	return 0;
+}
+
+static int sink_write(void *ctx, uint64_t offset, const uint8_t *data, uint32_t size)
+{
+	struct sink *d = ctx;
+	(void)offset;
+	(void)size;
+	d->last = data[0];
+	return 0;
+}
+
+static const struct vdev_ops sink_ops = {.read = sink_read, .write = sink_write};
+
+/* The handlers' state: the buses and the measurement window, exits [warmup, warmup + n). */
 struct window {
+	struct vdev_bus *mmio, *pio;
 	unsigned int warmup, n;
 	_Atomic unsigned int seen;
 	atomic_bool done;
@@ -75,16 +107,9 @@ struct window {
 	pthread_cond_t cond;
 };
 
-static int on_mmio(void *opaque, struct vcpu *vcpu, uint64_t addr, uint8_t *data, uint32_t len,
-                   bool is_write)
+static int count_exit(struct window *w, int r)
 {
-	struct window *w = opaque;
-	(void)vcpu;
 	unsigned int k = atomic_fetch_add_explicit(&w->seen, 1, memory_order_relaxed);
-	(void)addr;
-	(void)data;
-	(void)len;
-	(void)is_write;
 	if (k == w->warmup)
 		w->t_first = bench_now_ns();
 	else if (k == w->warmup + w->n) {
@@ -94,11 +119,32 @@ static int on_mmio(void *opaque, struct vcpu *vcpu, uint64_t addr, uint8_t *data
 		pthread_cond_signal(&w->cond);
 		pthread_mutex_unlock(&w->lock);
 	}
-	return 0;
+	return r;
+}
+
+static int on_mmio(void *opaque, struct vcpu *vcpu, uint64_t addr, uint8_t *data, uint32_t len,
+                   bool is_write)
+{
+	struct window *w = opaque;
+	(void)vcpu;
+	int r = is_write ? vdev_bus_write(w->mmio, addr, data, len)
+	                 : vdev_bus_read(w->mmio, addr, data, len);
+	return count_exit(w, r);
+}
+
+static int on_pio(void *opaque, struct vcpu *vcpu, uint16_t port, uint8_t *data, uint32_t size,
+                  bool is_write)
+{
+	struct window *w = opaque;
+	(void)vcpu;
+	int r = is_write ? vdev_bus_write(w->pio, port, data, size)
+	                 : vdev_bus_read(w->pio, port, data, size);
+	return count_exit(w, r);
 }
 
 /* Bare loop: KVM_RUN and a look at the exit reason, nothing else. ns per exit. */
-static uint64_t raw_round(struct kvmio_vcpu *kv, unsigned int warmup, unsigned int n)
+static uint64_t raw_round(struct kvmio_vcpu *kv, uint32_t reason, unsigned int warmup,
+                          unsigned int n)
 {
 	int fd = kvmio_vcpu_fd(kv);
 	struct kvm_run *run = kvmio_vcpu_kvm_run(kv);
@@ -109,7 +155,7 @@ static uint64_t raw_round(struct kvmio_vcpu *kv, unsigned int warmup, unsigned i
 			t0 = bench_now_ns();
 		if (ioctl(fd, KVM_RUN, 0) < 0)
 			bench_fail("raw KVM_RUN", errno);
-		if (run->exit_reason != KVM_EXIT_MMIO) {
+		if (run->exit_reason != reason) {
 			fprintf(stderr, "vcpu_bench: raw loop: exit reason %u\n", run->exit_reason);
 			exit(1);
 		}
@@ -117,9 +163,58 @@ static uint64_t raw_round(struct kvmio_vcpu *kv, unsigned int warmup, unsigned i
 	return (bench_now_ns() - t0) / n;
 }
 
+/*
+ * One kind of exit: rounds alternate so that drift hits both sides alike, the bare loop on
+ * one vCPU from this thread, then the vcpu loop on another, paused between its rounds.
+ */
+static void measure(struct vcpu_set *set, struct window *w, const struct bench_layout *l,
+                    uint32_t first_id, unsigned int n, unsigned int rounds)
+{
+	unsigned int warmup = 200;
+	uint64_t raw[64], lib[64];
+	struct vcpu *vraw, *vlib;
+	struct vcpu_config cfg;
+	int r;
+
+	bench_vcpu_config(l, first_id, &cfg);
+	if ((r = vcpu_create(set, &cfg, &vraw)) < 0)
+		bench_fail("vcpu_create", r);
+	bench_vcpu_config(l, first_id + 1, &cfg);
+	if ((r = vcpu_create(set, &cfg, &vlib)) < 0)
+		bench_fail("vcpu_create", r);
+	vcpu_pause(vlib);
+	if ((r = vcpu_start(vlib)) < 0)
+		bench_fail("vcpu_start", r);
+	for (unsigned int i = 0; i < rounds; i++) {
+		raw[i] = raw_round(vcpu_kvm(vraw), l->exit_reason, warmup, n);
+		w->warmup = warmup;
+		w->n = n;
+		atomic_store(&w->done, false);
+		atomic_store(&w->seen, 0);
+		vcpu_resume(vlib);
+		/* Sleep until the handler says so: polling here would disturb the vCPU. */
+		pthread_mutex_lock(&w->lock);
+		while (!atomic_load(&w->done))
+			pthread_cond_wait(&w->cond, &w->lock);
+		pthread_mutex_unlock(&w->lock);
+		vcpu_pause(vlib);
+		lib[i] = (w->t_last - w->t_first) / n;
+	}
+	vcpu_stop(vlib);
+	vcpu_join(vlib, NULL);
+
+	char title[128];
+	snprintf(title, sizeof(title),
+	         "vcpu benchmark: %s exit round trip (%u exits per round, %u rounds)", l->name, n,
+	         rounds);
+	bench_header(title);
+	bench_row("bare KVM_RUN loop", raw, rounds);
+	bench_row("vcpu exit loop + bus + device", lib, rounds);
+	bench_ratio("ratio (target <= 1.05x)", lib, rounds, raw, rounds);
+}
+
 int main(int argc, char **argv)
 {
-	const struct bench_layout *l = &bench_mmio_layout;
 	unsigned int n = bench_default_exits, rounds = 5, npos = 0;
 	/* Positional numbers only: ctest passes Criterion's options (--jobs 1), ignored. */
 	for (int i = 1; i < argc; i++) {
@@ -135,12 +230,11 @@ int main(int argc, char **argv)
 		else
 			rounds = v;
 	}
-	unsigned int warmup = 200;
 	struct kvmio_system *sys;
 	struct kvmio_vm *vm;
 	struct vcpu_set *set;
+	struct sink sink = {0};
 	struct window w = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
-	uint64_t raw[64], lib[64];
 	int r;
 
 	if (n == 0 || rounds == 0 || rounds > 64) {
@@ -155,60 +249,35 @@ int main(int argc, char **argv)
 	if ((r = kvmio_system_create_vm(sys, 0, &vm)) < 0)
 		bench_fail("create VM", r);
 	void *ram =
-	    mmap(NULL, l->ram_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	    mmap(NULL, bench_ram_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (ram == MAP_FAILED)
 		bench_fail("mmap", errno);
-	memcpy((uint8_t *)ram + (l->load_gpa - l->ram_gpa), l->start, (size_t)(l->end - l->start));
-	if ((r = kvmio_vm_set_user_memory_region(vm, 0, 0, l->ram_gpa, l->ram_size, ram)) < 0)
+	if ((r = vdev_bus_create(&w.mmio)) < 0 || (r = vdev_bus_create(&w.pio)) < 0)
+		bench_fail("vdev_bus_create", r);
+	for (size_t k = 0; k < bench_nlayouts; k++) {
+		const struct bench_layout *l = &bench_layouts[k];
+		memcpy((uint8_t *)ram + (l->load_gpa - bench_ram_gpa), l->start,
+		       (size_t)(l->end - l->start));
+		r = vdev_bus_insert(l->exit_reason == KVM_EXIT_IO ? w.pio : w.mmio, l->addr, 8,
+		                    &sink_ops, &sink);
+		if (r < 0)
+			bench_fail("vdev_bus_insert", r);
+	}
+	r = kvmio_vm_set_user_memory_region(vm, 0, 0, bench_ram_gpa, bench_ram_size, ram);
+	if (r < 0)
 		bench_fail("memory region", r);
-	struct vcpu_set_config sc = {.handlers = {.opaque = &w, .mmio = on_mmio}};
+	struct vcpu_set_config sc = {.handlers = {.opaque = &w, .mmio = on_mmio, .pio = on_pio}};
 	if ((r = vcpu_set_create(sys, vm, &sc, &set)) < 0)
 		bench_fail("vcpu_set_create", r);
-
-	/*
-	 * Rounds alternate so that drift hits both sides alike: the bare loop on vCPU 0 from
-	 * this thread, then the vcpu loop on vCPU 1, which is paused between its rounds.
-	 */
-	struct vcpu *vraw, *vlib;
-	struct vcpu_config cfg;
-	bench_vcpu_config(l, 0, &cfg);
-	if ((r = vcpu_create(set, &cfg, &vraw)) < 0)
-		bench_fail("vcpu_create", r);
-	bench_vcpu_config(l, 1, &cfg);
-	if ((r = vcpu_create(set, &cfg, &vlib)) < 0)
-		bench_fail("vcpu_create", r);
-	vcpu_pause(vlib);
-	if ((r = vcpu_start(vlib)) < 0)
-		bench_fail("vcpu_start", r);
-	for (unsigned int i = 0; i < rounds; i++) {
-		raw[i] = raw_round(vcpu_kvm(vraw), warmup, n);
-		w.warmup = warmup;
-		w.n = n;
-		atomic_store(&w.done, false);
-		atomic_store(&w.seen, 0);
-		vcpu_resume(vlib);
-		/* Sleep until the handler says so: polling here would disturb the vCPU. */
-		pthread_mutex_lock(&w.lock);
-		while (!atomic_load(&w.done))
-			pthread_cond_wait(&w.cond, &w.lock);
-		pthread_mutex_unlock(&w.lock);
-		vcpu_pause(vlib);
-		lib[i] = (w.t_last - w.t_first) / n;
-	}
-	vcpu_stop(vlib);
-	vcpu_join(vlib, NULL);
-	char title[128];
-	snprintf(title, sizeof(title),
-	         "vcpu benchmark: MMIO exit round trip (%u exits per round, %u rounds)", n, rounds);
-	bench_header(title);
-	bench_row("bare KVM_RUN loop", raw, rounds);
-	bench_row("vcpu exit loop + embedder MMIO handler", lib, rounds);
-	bench_ratio("ratio (target <= 1.05x)", lib, rounds, raw, rounds);
+	for (size_t k = 0; k < bench_nlayouts; k++)
+		measure(set, &w, &bench_layouts[k], (uint32_t)(2 * k), n, rounds);
 
 	r = bench_arch_extra(sys);
 	vcpu_set_destroy(set);
+	vdev_bus_destroy(w.mmio);
+	vdev_bus_destroy(w.pio);
 	kvmio_vm_destroy(vm);
 	kvmio_system_destroy(sys);
-	munmap(ram, l->ram_size);
+	munmap(ram, bench_ram_size);
 	return r < 0 ? 1 : 0;
 }

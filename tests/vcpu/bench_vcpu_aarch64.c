@@ -21,11 +21,16 @@ extern const uint8_t vb_suspend_start[], vb_suspend_end[];
 #define RAM_SIZE 0x100000ull
 #define CYCLES 31
 
-const struct bench_layout bench_mmio_layout = {.ram_gpa = RAM_GPA,
-                                               .ram_size = RAM_SIZE,
-                                               .load_gpa = RAM_GPA,
-                                               .start = vb_mmio_start,
-                                               .end = vb_mmio_end};
+const uint64_t bench_ram_gpa = RAM_GPA;
+const size_t bench_ram_size = RAM_SIZE;
+
+const struct bench_layout bench_layouts[] = {{.name = "MMIO",
+                                              .exit_reason = KVM_EXIT_MMIO,
+                                              .addr = 0x0a000000,
+                                              .load_gpa = RAM_GPA,
+                                              .start = vb_mmio_start,
+                                              .end = vb_mmio_end}};
+const size_t bench_nlayouts = 1;
 
 const unsigned int bench_default_exits = 2000;
 

@@ -98,4 +98,18 @@ echo "$out" | awk '
 	/^mark .*CVMM-GUEST (pass|fail|error)/ { print "BENCH-INFO suspend scenario: " substr($0, index($0, "CVMM-GUEST")) }
 	END { print "BENCH-INFO SYSTEM_SUSPEND honoured " h " times" }'
 grep -q "CVMM-GUEST pass bench-suspend" suspend.log || { err "suspend scenario failed"; tail -n 20 suspend.log; }
+
+# Bare-metal SYSTEM_SUSPEND wake-up latency, from the guest's virtual counter: RUNS runs of
+# the payload (tests/bench/suspend_latency_aarch64.S), each 10 WFI and 10 suspend cycles,
+# every figure the time from the timer's deadline to the first instruction after it.
+i=1
+while [ $i -le "$RUNS" ]; do
+	/data/vmm-ref --kernel /data/suspend-latency.img --memory 64 --vcpus 1 >lat.log 2>&1 ||
+		err "suspend latency payload: vmm-ref exited $?"
+	grep -q '^SUSPEND-LAT done' lat.log || { err "suspend latency payload did not finish"; tail -n 5 lat.log; }
+	grep '^SUSPEND-LAT \(wfi\|suspend\) ' lat.log | while read -r _ kind ticks _ freq; do
+		echo "BENCH bare-$kind.ns $(( ticks * 1000000000 / freq ))"
+	done
+	i=$((i + 1))
+done
 exit 0
