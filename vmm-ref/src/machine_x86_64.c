@@ -1,19 +1,24 @@
 /*
  * The x86_64 machine (layout_x86_64.h): KVM's in-kernel PIC, IOAPIC, LAPIC and PIT, the
- * 16550 on COM1, the i8042 (reset), a CMOS RTC, the ACPI PM1 registers (power-off), and the
- * boot vCPU in the 64-bit boot protocol's state (or, for an ELF with the PVH note, in the
- * PVH entry state). The guest learns of its CPUs and the IOAPIC from the ACPI MADT
- * (boot_x86_64.c) and starts the other vCPUs itself with INIT/SIPI: KVM holds every vCPU
- * but 0 waiting for them.
+ * 16550 on COM1, the i8042 (reset), a CMOS RTC with its alarm, the ACPI PM1 registers
+ * (power-off), and the boot vCPU in the 64-bit boot protocol's state (or, for an ELF with
+ * the PVH note, in the PVH entry state). The guest learns of its CPUs and the IOAPIC from
+ * the ACPI MADT (boot_x86_64.c) and starts the other vCPUs itself with INIT/SIPI: KVM
+ * holds every vCPU but 0 waiting for them.
  */
 #include "machine.h"
 
+#include "cmos_x86_64.h"
 #include "layout_x86_64.h"
 #include "pvh_x86_64.h"
 #include "zero_page_x86_64.h"
+#ifdef VMM_REF_HAVE_SANDBOX
+#include "sandbox.h"
+#endif
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,18 +29,19 @@
 #define TSS_ADDR 0xfffbd000ull
 #define IDENTITY_MAP_ADDR 0xfffbc000ull
 
-#define CMOS_REGS 128u
-
 struct vmm_arch {
 	struct vmm_machine_env *env;
 	struct vdev_i8042 *i8042;
 	/* Lines share IRQs (layout_x86_64.h): an IRQ is high while any of its lines is. */
 	pthread_mutex_t irq_lock;
 	uint32_t line_levels; /* bit n: line n asserted */
-	/* CMOS: the index register and the battery-backed bytes; time is read live. */
+	/* CMOS RTC (cmos_x86_64.h) and the thread that raises its alarm: cmos_cond wakes
+	   it when the alarm may have moved (cmos_rearm) or the VM ends (cmos_stop). */
 	pthread_mutex_t cmos_lock;
-	uint8_t cmos_index;
-	uint8_t cmos[CMOS_REGS];
+	pthread_cond_t cmos_cond;
+	struct vmm_cmos cmos;
+	bool cmos_rearm, cmos_stop, alarm_started;
+	pthread_t alarm_thread;
 	/* ACPI PM1 status, enable and control registers. */
 	pthread_mutex_t pm_lock;
 	uint16_t pm1_sts, pm1_en, pm1_cnt;
@@ -75,6 +81,8 @@ int vmm_arch_create(struct vmm_machine_env *env, struct vmm_arch **out, char *er
 	a->env = env;
 	pthread_mutex_init(&a->irq_lock, NULL);
 	pthread_mutex_init(&a->cmos_lock, NULL);
+	pthread_cond_init(&a->cmos_cond, NULL);
+	vmm_cmos_init(&a->cmos);
 	pthread_mutex_init(&a->pm_lock, NULL);
 	a->locks_ready = true;
 	a->pm1_cnt = VMM_X86_PM1_SCI_EN;
@@ -227,101 +235,33 @@ static int pm_write(void *ctx, uint64_t offset, const uint8_t *data, uint32_t si
 
 static const struct vdev_ops pm_ops = {.read = pm_read, .write = pm_write};
 
-/* ---- CMOS: the MC146818 RTC's registers, time in BCD, 24-hour mode ---- */
+/* ---- CMOS: the MC146818 RTC (cmos_x86_64.h) and its alarm ---- */
 
-static uint8_t bcd(int v)
-{
-	return (uint8_t)((v / 10) << 4 | v % 10);
-}
-
-/* UTC calendar fields of t, computed here: glibc's gmtime_r() may open the time zone file
-   on first use, which the vCPU threads' seccomp filter forbids. */
-struct utc {
-	int sec, min, hour, wday, mday, mon, year; /* mon 1-12, year e.g. 2026 */
-};
-
-static struct utc utc_of(int64_t t)
-{
-	int64_t days = t / 86400, rem = t % 86400, era, doe, yoe, doy, mp;
-	struct utc u;
-
-	if (rem < 0) {
-		rem += 86400;
-		days--;
-	}
-	u.hour = (int)(rem / 3600);
-	u.min = (int)(rem / 60 % 60);
-	u.sec = (int)(rem % 60);
-	u.wday = (int)((days % 7 + 11) % 7); /* 1970-01-01 was a Thursday (4) */
-	/* Days to civil date (proleptic Gregorian), eras of 400 years from 0000-03-01. */
-	days += 719468;
-	era = (days >= 0 ? days : days - 146096) / 146097;
-	doe = days - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	u.mday = (int)(doy - (153 * mp + 2) / 5 + 1);
-	u.mon = (int)(mp < 10 ? mp + 3 : mp - 9);
-	u.year = (int)(yoe + era * 400 + (u.mon <= 2));
-	return u;
-}
-
-static uint8_t cmos_reg(struct vmm_arch *a, uint8_t idx)
+static int64_t now_s(void)
 {
 	struct timespec ts;
-	struct utc u;
 
-	switch (idx) {
-	case 0x0a:
-		return 0x26; /* 32.768 kHz base, 1024 Hz rate; never "update in progress" */
-	case 0x0b:
-		return 0x02; /* 24-hour, BCD, no interrupts */
-	case 0x0c:
-		return 0; /* no interrupt flags */
-	case 0x0d:
-		return 0x80; /* the battery is good */
-	case 0x00:
-	case 0x02:
-	case 0x04:
-	case 0x06:
-	case 0x07:
-	case 0x08:
-	case 0x09:
-	case 0x32:
-		break;
-	default:
-		return a->cmos[idx]; /* alarm registers and CMOS RAM: stored, never fire */
-	}
 	clock_gettime(CLOCK_REALTIME, &ts);
-	u = utc_of(ts.tv_sec);
-	switch (idx) {
-	case 0x00:
-		return bcd(u.sec);
-	case 0x02:
-		return bcd(u.min);
-	case 0x04:
-		return bcd(u.hour);
-	case 0x06:
-		return bcd(u.wday + 1);
-	case 0x07:
-		return bcd(u.mday);
-	case 0x08:
-		return bcd(u.mon);
-	case 0x09:
-		return bcd(u.year % 100);
-	default:
-		return bcd(u.year / 100 % 100); /* 0x32, the century */
-	}
+	return ts.tv_sec;
+}
+
+/* Called with cmos_lock held: the line follows IRQF (lock order cmos_lock, irq_lock). */
+static void cmos_irq(struct vmm_arch *a, int level)
+{
+	if (level >= 0)
+		vmm_arch_set_irq(a, VMM_CMOS_IRQ, level);
 }
 
 static int cmos_read(void *ctx, uint64_t offset, uint8_t *data, uint32_t size)
 {
 	struct vmm_arch *a = ctx;
+	int irq = -1;
 
 	if (size != 1)
 		return 0; /* data stays zero */
 	pthread_mutex_lock(&a->cmos_lock);
-	data[0] = offset == 0 ? a->cmos_index : cmos_reg(a, a->cmos_index);
+	data[0] = vmm_cmos_read(&a->cmos, (uint32_t)offset, now_s(), &irq);
+	cmos_irq(a, irq);
 	pthread_mutex_unlock(&a->cmos_lock);
 	return 0;
 }
@@ -329,18 +269,91 @@ static int cmos_read(void *ctx, uint64_t offset, uint8_t *data, uint32_t size)
 static int cmos_write(void *ctx, uint64_t offset, const uint8_t *data, uint32_t size)
 {
 	struct vmm_arch *a = ctx;
+	int irq = -1;
 
 	if (size != 1)
 		return 0;
 	pthread_mutex_lock(&a->cmos_lock);
-	if (offset == 0)
-		a->cmos_index = data[0] & 0x7f; /* bit 7 is the NMI mask */
-	else if (a->cmos_index != 0x0a && a->cmos_index != 0x0b && a->cmos_index != 0x0c &&
-	         a->cmos_index != 0x0d)
-		a->cmos[a->cmos_index] = data[0]; /* time writes are kept apart and unused:
-		                                     the clock is the host's */
+	if (vmm_cmos_write(&a->cmos, (uint32_t)offset, data[0], &irq)) {
+		a->cmos_rearm = true;
+		pthread_cond_signal(&a->cmos_cond);
+	}
+	cmos_irq(a, irq);
 	pthread_mutex_unlock(&a->cmos_lock);
 	return 0;
+}
+
+/*
+ * The alarm's timer: sleeps until the next second the alarm registers match (CLOCK_REALTIME,
+ * the clock the RTC shows), or until the guest changes them, then raises the alarm. A
+ * thread of its own because the CMOS lives in this arch part, which has no access to the
+ * main loop's timerfds; it runs under the vCPU threads' seccomp filter, whose list covers
+ * all it does (futex waits, clock_gettime, KVM_IRQ_LINE).
+ */
+static void *alarm_main(void *arg)
+{
+	struct vmm_arch *a = arg;
+
+#ifdef VMM_REF_HAVE_SANDBOX
+	if (a->env->cfg->seccomp) {
+		int ret = vmm_sandbox_install(VMM_THREAD_VCPU);
+		if (ret < 0) {
+			vmm_machine_log(a->env, VMM_LOG_ERROR,
+			                "cannot confine the CMOS alarm thread: %s", strerror(-ret));
+			vmm_machine_request_exit(a->env, VMM_EXIT_RUNTIME);
+			return NULL;
+		}
+	}
+#endif
+	pthread_mutex_lock(&a->cmos_lock);
+	while (!a->cmos_stop) {
+		int64_t due = vmm_cmos_next_alarm(&a->cmos, now_s());
+		struct timespec until = {.tv_sec = due};
+		int r = 0, irq = -1;
+
+		a->cmos_rearm = false;
+		while (!a->cmos_stop && !a->cmos_rearm && r != ETIMEDOUT) {
+			if (due < 0)
+				r = pthread_cond_wait(&a->cmos_cond, &a->cmos_lock);
+			else
+				r = pthread_cond_timedwait(&a->cmos_cond, &a->cmos_lock, &until);
+		}
+		if (a->cmos_stop || a->cmos_rearm || due < 0)
+			continue;
+		if (vmm_cmos_alarm_due(&a->cmos, due, now_s(), &irq))
+			vmm_machine_log(a->env, VMM_LOG_DEBUG, "CMOS alarm");
+		cmos_irq(a, irq);
+	}
+	pthread_mutex_unlock(&a->cmos_lock);
+	return NULL;
+}
+
+/* Starts the alarm thread with every signal blocked: process-directed signals are the
+   main loop's (signalfd), and the vCPU kick signal is for vCPU threads. */
+static int start_alarm_thread(struct vmm_arch *a)
+{
+	sigset_t all, old;
+	int ret;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	ret = -pthread_create(&a->alarm_thread, NULL, alarm_main, a);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (ret == 0)
+		a->alarm_started = true;
+	return ret;
+}
+
+static void stop_alarm_thread(struct vmm_arch *a)
+{
+	if (!a->alarm_started)
+		return;
+	pthread_mutex_lock(&a->cmos_lock);
+	a->cmos_stop = true;
+	pthread_cond_signal(&a->cmos_cond);
+	pthread_mutex_unlock(&a->cmos_lock);
+	pthread_join(a->alarm_thread, NULL);
+	a->alarm_started = false;
 }
 
 static const struct vdev_ops cmos_ops = {.read = cmos_read, .write = cmos_write};
@@ -372,6 +385,8 @@ int vmm_arch_add_devices(struct vmm_arch *a, char *err, size_t err_size)
 		ret = vdev_bus_insert(env->pio, VMM_X86_CMOS_PORT, 2, &cmos_ops, a);
 	if (ret == 0)
 		ret = vdev_bus_insert(env->pio, VMM_X86_PM1_EVT_PORT, 6, &pm_ops, a);
+	if (ret == 0)
+		ret = start_alarm_thread(a);
 	if (ret < 0)
 		snprintf(err, err_size, "cannot add the i8042, CMOS or ACPI PM devices: %s",
 		         strerror(-ret));
@@ -453,10 +468,13 @@ void vmm_arch_destroy(struct vmm_arch *a)
 {
 	if (!a)
 		return;
+	if (a->locks_ready)
+		stop_alarm_thread(a);
 	vdev_i8042_destroy(a->i8042);
 	if (a->locks_ready) {
 		pthread_mutex_destroy(&a->irq_lock);
 		pthread_mutex_destroy(&a->cmos_lock);
+		pthread_cond_destroy(&a->cmos_cond);
 		pthread_mutex_destroy(&a->pm_lock);
 	}
 	free(a);
