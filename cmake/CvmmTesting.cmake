@@ -16,6 +16,12 @@
 #   in the same boot as the KVM test programs. FILES are copied to /data/<basename> first
 #   (generator expressions such as $<TARGET_FILE:vmm-ref> work). Exit status 77 is a skip.
 #
+# cvmm_add_arm64_image_payload(NAME n SOURCE file.S [OUTPUT_VARIABLE var])
+#   A bare-metal arm64 guest for vmm-ref (aarch64 builds): the assembly source, which
+#   begins with an arm64 Image header with text_offset 0, is linked at the start of
+#   vmm-ref's RAM (0x8000_0000, where its Image loader puts such an Image) and made a flat
+#   binary <build dir>/<n>.img, built by the target n. var gets the image's path.
+#
 # A Criterion program one of whose tests calls cr_skip_test() (and none fails) is
 # reported by ctest as skipped, with the [SKIP] lines in its output.
 include_guard(GLOBAL)
@@ -85,6 +91,23 @@ function(cvmm_add_kvm_test)
   endif()
   if("emulated" IN_LIST A_HOSTS)
     set_property(GLOBAL APPEND PROPERTY CVMM_EMULATED_HOST_TESTS ${A_NAME})
+  endif()
+endfunction()
+
+function(cvmm_add_arm64_image_payload)
+  cmake_parse_arguments(P "" "NAME;SOURCE;OUTPUT_VARIABLE" "" ${ARGN})
+  get_filename_component(src "${P_SOURCE}" ABSOLUTE)
+  set(elf "${CMAKE_CURRENT_BINARY_DIR}/${P_NAME}.elf")
+  set(img "${CMAKE_CURRENT_BINARY_DIR}/${P_NAME}.img")
+  add_custom_command(OUTPUT "${img}"
+    COMMAND "${CMAKE_C_COMPILER}" -nostdlib -nostartfiles -static -Wl,-Ttext=0x80000000
+            -Wl,--build-id=none -o "${elf}" "${src}"
+    COMMAND "${CMAKE_OBJCOPY}" -O binary "${elf}" "${img}"
+    DEPENDS "${src}"
+    COMMENT "arm64 Image payload ${P_NAME}" VERBATIM)
+  add_custom_target(${P_NAME} ALL DEPENDS "${img}")
+  if(P_OUTPUT_VARIABLE)
+    set(${P_OUTPUT_VARIABLE} "${img}" PARENT_SCOPE)
   endif()
 endfunction()
 
