@@ -32,6 +32,12 @@ if dd if=/dev/zero of=/dev/vda bs=4096 seek=135 count=1 conv=fsync 2>/tmp/dd.err
 	fail "a write with fsync into the failing range succeeded"
 fi
 say "write in the failing range: $(tail -n 1 /tmp/dd.err)"
+# Linux negotiates VIRTIO_BLK_F_FLUSH: the write itself lands in the host's page cache and
+# the error comes at the flush (the host's fdatasync fails with EIO): an I/O error of a
+# WRITE request (the flush) in the kernel log.
+dmesg | grep "I/O error, dev vda, sector [0-9]* op 0x1:(WRITE)" | tail -n 1
+dmesg | grep -q "I/O error, dev vda, sector [0-9]* op 0x1:(WRITE)" ||
+	fail "the kernel logged no I/O error (VIRTIO_BLK_S_IOERR) for the write or its flush"
 
 yes CVMM-DM-GOOD-WRITE | head -c 4096 | dd of=/dev/vda bs=4096 seek=200 count=1 conv=fsync \
 	2>/tmp/dd.err || fail "a write after the failing range failed: $(tail -n 1 /tmp/dd.err)"
