@@ -348,16 +348,14 @@ static void on_needs_reset(void *ctx, int queue, const char *reason)
 	if (!log_limited(m, &m->needs_reset_log, VMM_LOG_INFO, "DEVICE_NEEDS_RESET lines"))
 		return;
 	char q[24] = "";
+	const char *kind = s->blk ? "blk" : s->rng ? "rng" : "?";
 	if (queue >= 0)
 		snprintf(q, sizeof(q), " queue %d", queue);
 	vmm_machine_log(
 	    &m->env, VMM_LOG_INFO,
 	    "virtio device %u (%s at %#llx)%s: %s: DEVICE_NEEDS_RESET (logged once "
 	    "per device)",
-	    s->index,
-	    s->blk   ? "blk"
-	    : s->rng ? "rng"
-		     : "?",
+	    s->index, kind,
 	    (unsigned long long)(m->desc.virtio_base + s->index * m->desc.virtio_stride), q,
 	    reason);
 }
