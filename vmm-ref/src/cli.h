@@ -59,6 +59,9 @@ struct vmm_config {
 	bool seccomp;
 	enum vmm_log_level log_level;
 	bool reboot; /* --reboot: a guest reset runs the VM again (supervisor.h) */
+	/* Not an option: set by the supervisor for the runs after the first, so that a
+	   console file keeps every boot (appended to, within one VMM_CONSOLE_FILE_MAX). */
+	bool console_append;
 };
 
 enum vmm_cli_action {

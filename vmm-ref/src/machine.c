@@ -23,6 +23,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <termios.h>
 #include <time.h>
@@ -82,6 +83,7 @@ struct vmm_machine {
 
 	int out_fd, in_fd; /* console; -1 when none */
 	bool out_owned, in_watched, tty_raw, escape;
+	uint64_t console_room; /* bytes a console file may still take (VMM_CONSOLE_FILE_MAX) */
 	struct termios saved_tty;
 	uint8_t in_buf[INPUT_BUF];
 	size_t in_len, in_off;
@@ -405,13 +407,19 @@ static int console_open(struct vmm_machine *m)
 
 	m->out_fd = m->in_fd = -1;
 	if (cfg->console == VMM_CONSOLE_FILE) {
-		m->out_fd = open(cfg->console_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (m->out_fd < 0) {
+		int mode = cfg->console_append ? O_APPEND : O_TRUNC;
+		struct stat st;
+		m->out_fd = open(cfg->console_path, O_WRONLY | O_CREAT | mode | O_CLOEXEC, 0644);
+		if (m->out_fd < 0 || fstat(m->out_fd, &st) < 0) {
 			error_line("cannot open console file '%s': %s", cfg->console_path,
 			           strerror(errno));
 			return -1;
 		}
 		m->out_owned = true;
+		/* The bound is the file's: what earlier runs appended counts against it. */
+		m->console_room = (uint64_t)st.st_size < VMM_CONSOLE_FILE_MAX
+		                      ? VMM_CONSOLE_FILE_MAX - (uint64_t)st.st_size
+		                      : 0;
 	} else if (cfg->console == VMM_CONSOLE_STDIO) {
 		m->out_fd = STDOUT_FILENO;
 		m->in_fd = STDIN_FILENO;
@@ -603,17 +611,22 @@ static int add_slot(struct vmm_machine *m, const struct vdev_virtio_device *dev,
 static int create_devices(struct vmm_machine *m)
 {
 	const struct vmm_config *cfg = m->env.cfg;
+	bool file = cfg->console == VMM_CONSOLE_FILE;
 	struct vdev_uart_config uc = {
-	    .out_fd = m->out_fd,
+	    /* A console file already full: the UART discards (out_limit 0 is no limit). */
+	    .out_fd = file && m->console_room == 0 ? -1 : m->out_fd,
 	    .irq = make_irq(m, m->desc.uart_irq),
 	    .reg_shift = m->desc.uart_shift,
 	    .input_space = uart_input_space,
 	    .cb_ctx = m,
 	    /* A terminal or pipe is the user's to drain; a file would grow without end. */
-	    .out_limit = cfg->console == VMM_CONSOLE_FILE ? VMM_CONSOLE_FILE_MAX : 0,
+	    .out_limit = file ? m->console_room : 0,
 	    .out_limit_reached = console_full,
 	};
 	int ret = vdev_uart_create(&uc, &m->uart);
+
+	if (ret == 0 && file && m->console_room == 0)
+		console_full(m);
 
 	if (ret < 0) {
 		error_line("cannot create the console UART: %s", strerror(-ret));

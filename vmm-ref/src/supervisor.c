@@ -3,7 +3,6 @@
 #include "machine.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -35,27 +34,6 @@ __attribute__((format(printf, 2, 3))) static void line(const char *prefix, const
 	}
 }
 
-/*
- * A later run with --console file:PATH: the machine would create the file afresh and lose
- * the earlier boots, so the child appends to it through its stdout instead, with stdin on
- * /dev/null (a file console reads no input). Returns 0, or -1 after printing the line the
- * machine would have printed.
- */
-static int console_file_append(struct vmm_config *run)
-{
-	int out = open(run->console_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-	int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
-
-	if (out < 0 || in < 0 || dup2(out, STDOUT_FILENO) < 0 || dup2(in, STDIN_FILENO) < 0) {
-		line("", "cannot open console file '%s': %s", run->console_path, strerror(errno));
-		return -1;
-	}
-	close(out);
-	close(in);
-	run->console = VMM_CONSOLE_STDIO;
-	return 0;
-}
-
 /* The child: one run of the VM, as vmm-ref without --reboot. Never returns. */
 static void child_run(const struct vmm_config *cfg, unsigned int run, pid_t supervisor,
                       const sigset_t *child_mask)
@@ -67,8 +45,8 @@ static void child_run(const struct vmm_config *cfg, unsigned int run, pid_t supe
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != supervisor)
 		_exit(VMM_EXIT_RUNTIME); /* it died before the request took effect */
 	sigprocmask(SIG_SETMASK, child_mask, NULL);
-	if (run > 1 && copy.console == VMM_CONSOLE_FILE && console_file_append(&copy) < 0)
-		_exit(VMM_EXIT_RUNTIME);
+	/* A console file keeps the earlier boots. */
+	copy.console_append = run > 1;
 	/* exit(), not _exit(): the same way out as vmm-ref's main() (stdio flushed). */
 	exit(vmm_machine_run(&copy));
 }
