@@ -21,6 +21,19 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+/* Whether this is an AddressSanitizer build (gcc defines the macro; clang answers
+   __has_feature), whose runtime makes system calls of its own. */
+#if defined(__SANITIZE_ADDRESS__)
+#define VMM_SANDBOX_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define VMM_SANDBOX_ASAN 1
+#endif
+#endif
+#ifndef VMM_SANDBOX_ASAN
+#define VMM_SANDBOX_ASAN 0
+#endif
+
 /* Which lists an entry belongs to. */
 #define SB_MAIN (1u << VMM_THREAD_MAIN)
 #define SB_VCPU (1u << VMM_THREAD_VCPU)
@@ -80,6 +93,11 @@ static const struct sb_syscall sb_syscalls[] = {
        also how the TRAP mode's SIGSYS handler leaves). */
     {"exit", SB_BOTH, SB_ANY},
     {"exit_group", SB_BOTH, SB_ANY},
+#if VMM_SANDBOX_ASAN
+    /* AddressSanitizer builds only: its runtime sets and clears an alternate signal
+       stack on each thread's start and end. */
+    {"sigaltstack", SB_BOTH, SB_ANY},
+#endif
 
     /* Main thread only. */
     /* The event loop (aarch64 has only epoll_pwait; glibc's epoll_wait uses it). */
