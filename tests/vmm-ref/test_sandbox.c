@@ -205,6 +205,12 @@ static void do_pwrite(struct sb_thread *t)
 	sb_check(t, "pwrite64 survived", sb_rc(syscall(SYS_pwrite64, -1, "x", 1, 0)), 1);
 }
 
+static void do_tgkill_other_process(struct sb_thread *t)
+{
+	/* Process 1 (never this one); signal 0 only checks, harmless if it got through. */
+	sb_check(t, "tgkill to another process survived", sb_rc(syscall(SYS_tgkill, 1, 1, 0)), 1);
+}
+
 /* Runs body on a thread with kind's filter: it must not come back. */
 static void expect_death(enum vmm_thread_kind kind, void (*body)(struct sb_thread *))
 {
@@ -233,6 +239,8 @@ DEATH(vcpu_mmap_exec, VMM_THREAD_VCPU, do_mmap_exec)
 DEATH(vcpu_mprotect_exec, VMM_THREAD_VCPU, do_mprotect_exec)
 DEATH(vcpu_epoll_pwait, VMM_THREAD_VCPU, do_epoll_pwait)
 DEATH(vcpu_disk_write, VMM_THREAD_VCPU, do_pwrite)
+DEATH(vcpu_tgkill_other_process, VMM_THREAD_VCPU, do_tgkill_other_process)
+DEATH(main_tgkill_other_process, VMM_THREAD_MAIN, do_tgkill_other_process)
 DEATH(main_execve, VMM_THREAD_MAIN, do_execve)
 DEATH(main_openat, VMM_THREAD_MAIN, do_openat)
 DEATH(main_socket, VMM_THREAD_MAIN, do_socket)
@@ -359,6 +367,8 @@ Test(sandbox_trap, each_death_test_dies_of_its_own_call, .init = sb_init)
 	    {VMM_THREAD_VCPU, do_mprotect_exec, "mprotect"},
 	    {VMM_THREAD_VCPU, do_epoll_pwait, "epoll_pwait"},
 	    {VMM_THREAD_VCPU, do_pwrite, "pwrite64"},
+	    {VMM_THREAD_VCPU, do_tgkill_other_process, "tgkill"},
+	    {VMM_THREAD_MAIN, do_tgkill_other_process, "tgkill"},
 	    {VMM_THREAD_MAIN, do_execve, "execve"},
 	    {VMM_THREAD_MAIN, do_openat, "openat"},
 	    {VMM_THREAD_MAIN, do_socket, "socket"},

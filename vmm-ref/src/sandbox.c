@@ -41,9 +41,10 @@
 
 /* How an entry's arguments are checked. */
 enum sb_args {
-	SB_ANY,     /* any arguments */
-	SB_IOCTL,   /* request number (arg 1) in the kind's ioctl list */
-	SB_NO_EXEC, /* prot (arg 2) without PROT_EXEC: no new executable memory */
+	SB_ANY,      /* any arguments */
+	SB_IOCTL,    /* request number (arg 1) in the kind's ioctl list */
+	SB_NO_EXEC,  /* prot (arg 2) without PROT_EXEC: no new executable memory */
+	SB_OWN_TGID, /* thread group (arg 0) is this process: signals to its own threads only */
 };
 
 struct sb_syscall {
@@ -74,7 +75,7 @@ static const struct sb_syscall sb_syscalls[] = {
     {"timerfd_settime", SB_BOTH, SB_ANY},
     /* pthread_kill() = tgkill(getpid(), tid, sig): kicking or pausing vCPU threads out
        of KVM_RUN (the main thread; a vCPU pausing the others around SYSTEM_SUSPEND). */
-    {"tgkill", SB_BOTH, SB_ANY},
+    {"tgkill", SB_BOTH, SB_OWN_TGID},
     {"getpid", SB_BOTH, SB_ANY},
     /* pthread_sigmask(), and glibc blocking signals around thread exit. */
     {"rt_sigprocmask", SB_BOTH, SB_ANY},
@@ -302,6 +303,13 @@ static int sb_build(enum vmm_thread_kind kind, enum vmm_sandbox_action action, s
 		case SB_NO_EXEC:
 			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
 			                     SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+			break;
+		case SB_OWN_TGID:
+			/* The process the filter is built in: vmm-ref installs it on its own
+			   threads, so a compromised VM process cannot signal another one (such
+			   as the --reboot supervisor). */
+			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+			                     SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));
 			break;
 		case SB_IOCTL:
 			r = sb_add_ioctls(ctx, nr, bit);
