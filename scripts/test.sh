@@ -6,7 +6,8 @@
 #   - the x86_64 KVM tests in the emulated x86_64 host,
 #   - the aarch64 unit tests under qemu-user,
 #   - the aarch64 KVM tests and end-to-end guest tests in the emulated arm64 host,
-#   - each libFuzzer harness for CVMM_FUZZ_SECONDS (default 20) from its seed corpus,
+#   - each libFuzzer harness for CVMM_FUZZ_SECONDS (default 60) from its seed corpus,
+#     then a report of each one's executions, coverage and corpus,
 #   - the unit suites again under AddressSanitizer and UndefinedBehaviorSanitizer
 #     (the vcpu threading races run under ThreadSanitizer in the x86_64 run: tsan_vcpu).
 # Exits non-zero when any test fails.
@@ -17,7 +18,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 "$here/setup.sh"
 "$here/build.sh" x86_64
 "$here/build.sh" aarch64
-"$here/build.sh" fuzz -DCVMM_FUZZ_SECONDS="${CVMM_FUZZ_SECONDS:-20}"
+"$here/build.sh" fuzz -DCVMM_FUZZ_SECONDS="${CVMM_FUZZ_SECONDS:-60}"
 "$here/build.sh" asan
 
 # vm-memory's huge-page test needs a few reserved huge pages; lend them for the run.
@@ -58,7 +59,10 @@ run_ctest() {
 
 run_ctest x86_64 --test-dir "$CVMM_ROOT/build/x86_64" --timeout 900
 run_ctest aarch64 --test-dir "$CVMM_ROOT/build/aarch64" --timeout 900
+rm -f "$CVMM_ROOT"/build/fuzz/fuzz-reports/*.txt
 run_ctest fuzz --test-dir "$CVMM_ROOT/build/fuzz" -L fuzz
+log "fuzzing report (libFuzzer's final statistics; cov: edges of the code under test reached)"
+cat "$CVMM_ROOT"/build/fuzz/fuzz-reports/*.txt 2>/dev/null | tee "$logs/fuzz-report.txt" || true
 # The unit suites again under ASan and UBSan. vm-memory's guard-page death tests need the
 # SIGSEGV itself, not ASan's report of it.
 ASAN_OPTIONS=handle_segv=0:handle_sigbus=0 UBSAN_OPTIONS=print_stacktrace=1 \

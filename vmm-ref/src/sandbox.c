@@ -309,7 +309,7 @@ static int sb_build(enum vmm_thread_kind kind, enum vmm_sandbox_action action, s
 			   threads, so a compromised VM process cannot signal another one (such
 			   as the --reboot supervisor). */
 			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-			                     SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));
+			                     SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid(), 0));
 			break;
 		case SB_IOCTL:
 			r = sb_add_ioctls(ctx, nr, bit);
