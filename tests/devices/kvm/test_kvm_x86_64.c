@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include "../irq_recorder.h"
+#include "x86_real_mode_vcpu.h"
 
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -77,24 +78,10 @@ Test(devices_kvm, x86_real_mode_guest)
 	cr_assert_eq(ioctl(vm, KVM_CREATE_IRQCHIP, 0), 0, "KVM_CREATE_IRQCHIP: %s",
 	             strerror(errno));
 
-	int vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
-	cr_assert_geq(vcpu, 0);
-	int run_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
-	cr_assert_gt(run_size, 0);
-	struct kvm_run *run =
-	    mmap(NULL, (size_t)run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
-	cr_assert_neq(run, MAP_FAILED);
-	struct kvm_sregs sregs;
-	cr_assert_eq(ioctl(vcpu, KVM_GET_SREGS, &sregs), 0);
-	struct kvm_segment *segs[] = {&sregs.cs, &sregs.ds, &sregs.es,
-	                              &sregs.fs, &sregs.gs, &sregs.ss};
-	for (size_t i = 0; i < sizeof(segs) / sizeof(segs[0]); i++) {
-		segs[i]->base = 0;
-		segs[i]->selector = 0;
-	}
-	cr_assert_eq(ioctl(vcpu, KVM_SET_SREGS, &sregs), 0);
-	struct kvm_regs regs = {.rip = ENTRY, .rflags = 2, .rsp = 0x8000};
-	cr_assert_eq(ioctl(vcpu, KVM_SET_REGS, &regs), 0);
+	struct x86_real_mode_vcpu v = x86_real_mode_vcpu_create(kvm, vm, ENTRY);
+	int vcpu = v.fd;
+	struct kvm_run *run = v.run;
+	size_t run_size = v.run_size;
 
 	/* The devices and their buses. */
 	int out[2];
@@ -156,6 +143,7 @@ Test(devices_kvm, x86_real_mode_guest)
 	char text[64] = {0};
 	cr_assert_eq(read(out[0], text, sizeof(text) - 1), 21);
 	cr_assert_str_eq(text, "hello from the guest\n");
+	struct kvm_regs regs;
 	cr_assert_eq(ioctl(vcpu, KVM_GET_REGS, &regs), 0);
 	cr_assert_eq(regs.rbx & 0xff, 0x60, "LSR: THRE and TEMT");
 	cr_assert_eq((regs.rbx >> 8) & 0xff, 0x14, "i8042 status: not inhibited, system flag");
@@ -176,7 +164,7 @@ Test(devices_kvm, x86_real_mode_guest)
 	vdev_rtc_destroy(rtc);
 	close(out[0]);
 	close(out[1]);
-	munmap(run, (size_t)run_size);
+	munmap(run, run_size);
 	munmap(mem, MEM_SIZE);
 	close(vcpu);
 	close(vm);

@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include "virtio_kvm.h"
+#include "x86_real_mode_vcpu.h"
 
 #include <sys/mman.h>
 
@@ -31,24 +32,10 @@ static void run_guest(bool use_ioeventfd)
 	if (use_ioeventfd)
 		vk_start_ioeventfd(&e);
 
-	int vcpu = ioctl(e.vm, KVM_CREATE_VCPU, 0);
-	cr_assert_geq(vcpu, 0);
-	int run_size = ioctl(e.kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
-	cr_assert_gt(run_size, 0);
-	struct kvm_run *run =
-	    mmap(NULL, (size_t)run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
-	cr_assert_neq(run, MAP_FAILED);
-	struct kvm_sregs sregs;
-	cr_assert_eq(ioctl(vcpu, KVM_GET_SREGS, &sregs), 0);
-	struct kvm_segment *segs[] = {&sregs.cs, &sregs.ds, &sregs.es,
-	                              &sregs.fs, &sregs.gs, &sregs.ss};
-	for (size_t i = 0; i < sizeof(segs) / sizeof(segs[0]); i++) {
-		segs[i]->base = 0;
-		segs[i]->selector = 0;
-	}
-	cr_assert_eq(ioctl(vcpu, KVM_SET_SREGS, &sregs), 0);
-	struct kvm_regs regs = {.rip = ENTRY, .rflags = 2, .rsp = 0x8000};
-	cr_assert_eq(ioctl(vcpu, KVM_SET_REGS, &regs), 0);
+	struct x86_real_mode_vcpu v = x86_real_mode_vcpu_create(e.kvm, e.vm, ENTRY);
+	int vcpu = v.fd;
+	struct kvm_run *run = v.run;
+	size_t run_size = v.run_size;
 
 	for (;;) {
 		cr_assert_eq(ioctl(vcpu, KVM_RUN, 0), 0, "KVM_RUN: %s", strerror(errno));
@@ -58,7 +45,7 @@ static void run_guest(bool use_ioeventfd)
 		             run->exit_reason);
 		vk_mmio(&e, run->mmio.phys_addr, run->mmio.data, run->mmio.len, run->mmio.is_write);
 	}
-	munmap(run, (size_t)run_size);
+	munmap(run, run_size);
 	close(vcpu);
 	vk_check_and_teardown(&e);
 }
