@@ -2,6 +2,7 @@
 #ifndef VMM_TEST_HELPERS_H
 #define VMM_TEST_HELPERS_H
 
+#include "boot.h"
 #include "guest_ram.h"
 #include "kernel_file.h"
 
@@ -27,6 +28,24 @@ static inline void test_ram_init(struct test_ram *t, uint64_t base, uint64_t siz
 	cr_assert_not_null(t->buf.host);
 	memset(t->buf.host, FILL, size);
 	cr_assert_eq(vmm_guest_ram_init_buffer(&t->ram, &t->buf), 0);
+}
+
+/* The guest RAM vmm_boot_prepare() sees for mem bytes (vmm_boot_ram_range()). */
+static inline void test_ram_init_boot(struct test_ram *t, uint64_t mem)
+{
+	uint64_t base, size;
+	cr_assert_eq(vmm_boot_ram_range(mem, &base, &size), 0);
+	test_ram_init(t, base, size);
+}
+
+/* A malloc'd initrd of size bytes with a recognisable pattern (freed by vmm_file_free). */
+static inline void test_make_initrd(struct vmm_file_buf *initrd, size_t size)
+{
+	initrd->data = malloc(size);
+	initrd->size = size;
+	cr_assert_not_null(initrd->data);
+	for (size_t i = 0; i < size; i++)
+		initrd->data[i] = (uint8_t)(i * 31 + 5);
 }
 
 static inline void test_ram_free(struct test_ram *t)

@@ -20,19 +20,8 @@ TestSuite(boot, .fini = fini);
 
 static void setup_ram(uint64_t mem)
 {
-	uint64_t base, size;
-	cr_assert_eq(vmm_boot_ram_range(mem, &base, &size), 0);
-	cr_assert_eq(base, VMM_A64_RAM_BASE);
-	test_ram_init(&t, base, size);
-}
-
-static void make_initrd(size_t size)
-{
-	initrd.data = malloc(size);
-	initrd.size = size;
-	cr_assert_not_null(initrd.data);
-	for (size_t i = 0; i < size; i++)
-		initrd.data[i] = (uint8_t)(i * 31 + 5);
+	test_ram_init_boot(&t, mem);
+	cr_assert_eq(t.buf.base, VMM_A64_RAM_BASE);
 }
 
 static uint64_t prop_u64(const void *fdt, const char *path, const char *name)
@@ -51,7 +40,7 @@ Test(boot, debian_image_with_initrd)
 
 	read_kernel_or_skip(VMM_TEST_KERNEL_ARM64, &kernel);
 	setup_ram(256 * MIB);
-	make_initrd(3 * MIB + 17);
+	test_make_initrd(&initrd, 3 * MIB + 17);
 	struct vmm_boot_request req = {.ram = &t.ram,
 	                               .mem_bytes = 256 * MIB,
 	                               .kernel = &kernel,
@@ -97,7 +86,7 @@ Test(boot, errors)
 	cr_assert_not_null(strstr(err, "GICv2"), "%s", err);
 
 	req.vcpus = 1;
-	make_initrd(240 * MIB);
+	test_make_initrd(&initrd, 240 * MIB);
 	req.initrd = &initrd;
 	cr_assert_eq(vmm_boot_prepare(&req, &info, err, sizeof(err)), -ENOSPC);
 	cr_assert_not_null(strstr(err, "initrd"), "%s", err);

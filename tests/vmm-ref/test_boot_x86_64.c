@@ -25,22 +25,6 @@ static void fini(void)
 
 TestSuite(boot, .fini = fini);
 
-static void setup_ram(uint64_t mem)
-{
-	uint64_t base, size;
-	cr_assert_eq(vmm_boot_ram_range(mem, &base, &size), 0);
-	test_ram_init(&t, base, size);
-}
-
-static void make_initrd(size_t size)
-{
-	initrd.data = malloc(size);
-	initrd.size = size;
-	cr_assert_not_null(initrd.data);
-	for (size_t i = 0; i < size; i++)
-		initrd.data[i] = (uint8_t)(i * 31 + 5);
-}
-
 Test(boot, ram_range)
 {
 	uint64_t base, size;
@@ -58,8 +42,8 @@ Test(boot, debian_bzimage_with_initrd)
 	char err[256] = "";
 
 	read_kernel_or_skip(VMM_TEST_KERNEL_X86_64, &kernel);
-	setup_ram(256 * MIB);
-	make_initrd(3 * MIB + 17);
+	test_ram_init_boot(&t, 256 * MIB);
+	test_make_initrd(&initrd, 3 * MIB + 17);
 	struct vmm_boot_request req = {.ram = &t.ram,
 	                               .mem_bytes = 256 * MIB,
 	                               .kernel = &kernel,
@@ -95,7 +79,7 @@ Test(boot, errors)
 	static char long_cmdline[2049];
 
 	read_kernel_or_skip(VMM_TEST_KERNEL_X86_64, &kernel);
-	setup_ram(256 * MIB);
+	test_ram_init_boot(&t, 256 * MIB);
 	memset(long_cmdline, 'x', 2048);
 	struct vmm_boot_request req = {
 	    .ram = &t.ram, .mem_bytes = 256 * MIB, .kernel = &kernel, .cmdline = long_cmdline};
@@ -103,7 +87,7 @@ Test(boot, errors)
 	cr_assert_not_null(strstr(err, "command line"), "%s", err);
 
 	req.cmdline = "";
-	make_initrd(240 * MIB);
+	test_make_initrd(&initrd, 240 * MIB);
 	req.initrd = &initrd;
 	cr_assert_eq(vmm_boot_prepare(&req, &info, err, sizeof(err)), -ENOSPC);
 	cr_assert_not_null(strstr(err, "initrd"), "%s", err);
@@ -174,8 +158,8 @@ Test(boot, debian_vmlinux_pvh_with_initrd)
 	uint8_t *v = debian_vmlinux(&len);
 	struct vmm_file_buf elf = {.data = v, .size = len};
 
-	setup_ram(1024 * MIB);
-	make_initrd(MIB);
+	test_ram_init_boot(&t, 1024 * MIB);
+	test_make_initrd(&initrd, MIB);
 	struct vmm_boot_request req = {.ram = &t.ram,
 	                               .mem_bytes = 1024 * MIB,
 	                               .kernel = &elf,
@@ -240,7 +224,7 @@ Test(boot, debian_vmlinux_pvh_without_initrd)
 	uint8_t *v = debian_vmlinux(&len);
 	struct vmm_file_buf elf = {.data = v, .size = len};
 
-	setup_ram(256 * MIB);
+	test_ram_init_boot(&t, 256 * MIB);
 	struct vmm_boot_request req = {
 	    .ram = &t.ram, .mem_bytes = 256 * MIB, .kernel = &elf, .cmdline = "", .vcpus = 1};
 	cr_assert_eq(vmm_boot_prepare(&req, &info, err, sizeof(err)), 0, "%s", err);
@@ -273,7 +257,7 @@ Test(boot, vmlinux_without_pvh_note_uses_64bit_entry)
 
 	cr_assert_not_null(type, "Debian's vmlinux has the note");
 	vmm_put_le32(type, 0x7fff); /* a note type nobody reads */
-	setup_ram(256 * MIB);
+	test_ram_init_boot(&t, 256 * MIB);
 	struct vmm_boot_request req = {
 	    .ram = &t.ram, .mem_bytes = 256 * MIB, .kernel = &elf, .cmdline = "quiet", .vcpus = 1};
 	cr_assert_eq(vmm_boot_prepare(&req, &info, err, sizeof(err)), 0, "%s", err);
@@ -339,7 +323,7 @@ Test(boot, hostile_pvh_notes_are_refused)
 	uint8_t *e = craft(0x1000010);
 	struct vmm_file_buf k = {.data = e, .size = CR_LEN};
 
-	setup_ram(64 * MIB);
+	test_ram_init_boot(&t, 64 * MIB);
 	struct vmm_boot_request req = {
 	    .ram = &t.ram, .mem_bytes = 64 * MIB, .kernel = &k, .cmdline = "", .vcpus = 1};
 	/* The well-formed one boots through its note. */
@@ -390,7 +374,7 @@ Test(boot, hostile_pvh_notes_are_refused)
 			break;
 		}
 		k = (struct vmm_file_buf){.data = e, .size = bad[i].len};
-		setup_ram(64 * MIB);
+		test_ram_init_boot(&t, 64 * MIB);
 		err[0] = '\0';
 		int ret = vmm_boot_prepare(&req, &info, err, sizeof(err));
 		cr_assert_eq(ret, -EINVAL, "%s: %d", bad[i].what, ret);
