@@ -1,16 +1,19 @@
-# Helpers for the end-to-end scripts that run inside the emulated host (sourced).
-# /data holds vmm-ref, the guest kernel (Image or bzImage) and the guest initramfs.
+# Helpers for the end-to-end scripts that run inside the emulated host (sourced); also the
+# base of tests/faults/host/lib.sh. /data holds vmm-ref, the guest kernel (Image or
+# bzImage) and the guest initramfs. A script that sources it may set TAG (the prefix of
+# its lines, default e2e) and INITRD beforehand.
 VMM=/data/vmm-ref
 KERNEL=/data/guest-kernel
-INITRD=/data/guest-initramfs.cpio
+INITRD=${INITRD:-/data/guest-initramfs.cpio}
+TAG=${TAG:-e2e}
 CONSOLE_ARGS="console=ttyS0 quiet"
 EOL="[[:space:]]*\$"
 cd /tmp || exit 1
 
-say() { echo "e2e: $*"; }
+say() { echo "$TAG: $*"; }
 # fail MESSAGE: prints it with the end of the current log, kills vmm-ref, exits 1.
 fail() {
-	echo "e2e: FAIL: $*"
+	echo "$TAG: FAIL: $*"
 	[ -n "${LOG:-}" ] && [ -e "$LOG" ] && { echo "--- $LOG (last 30 lines)"; tail -n 30 "$LOG"; }
 	[ -n "${VMM_PID:-}" ] && kill -9 "$VMM_PID" 2>/dev/null
 	exit 1

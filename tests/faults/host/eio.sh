@@ -5,7 +5,7 @@
 dd if=/dev/zero of=disk.img bs=4096 count=256 2>/dev/null
 printf 'CVMM-FAULTS-DISK' | dd of=disk.img conv=notrunc 2>/dev/null
 boot eio.log faults_eio --disk disk.img
-wait_for "CVMM-GUEST eio ready" 120 || fail "no ready marker"
+wait_for "$LOG" "CVMM-GUEST eio ready" 120 || fail "no ready marker"
 truncate -s 65536 disk.img || fail "truncate"
 say "image truncated to 64 KiB under the running guest"
 wait_exit 120

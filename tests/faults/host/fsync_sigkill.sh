@@ -5,7 +5,7 @@
 dd if=/dev/zero of=raw.img bs=4096 count=64 2>/dev/null
 boot fsync.log faults_fsync --disk raw.img
 # The whole line, token included: the console shows it byte by byte.
-wait_for "CVMM-GUEST fsynced cvmm-fsync [0-9a-f-]\{36\}" 120 || fail "no fsynced marker"
+wait_for "$LOG" "CVMM-GUEST fsynced cvmm-fsync [0-9a-f-]\{36\}" 120 || fail "no fsynced marker"
 kill -9 "$VMM_PID"
 wait "$VMM_PID" 2>/dev/null
 say "vmm-ref killed with SIGKILL after the guest's fsync returned"
