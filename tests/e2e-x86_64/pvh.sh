@@ -1,7 +1,8 @@
 # vmm-ref boots Debian's cloud amd64 kernel as an ELF vmlinux (taken out of the bzImage at
 # build time) through its PVH entry: the guest reaches /init, reports a PVH boot (the
 # kernel's own boot_params carry the PVH loader type, not vmm-ref's 0xff of the 64-bit
-# protocol), does the virtio-blk read and write of disk.sh, and powers off (status 0).
+# protocol), does the virtio-blk read and write of disk.sh, and powers off (status 0);
+# then it boots with two vCPUs, both online.
 . /data/e2e-lib.sh
 KERNEL=/data/guest-vmlinux
 want="cvmm-host-wrote pvh-$$-$(date +%s)"
@@ -22,3 +23,11 @@ wrote=$(sed -n 's/^CVMM-GUEST wrote \(cvmm-guest-wrote [0-9a-f-]*\).*/\1/p' pvh.
 got=$(dd if=pvh-disk.img bs=4096 skip=16 count=1 2>/dev/null | head -n 1)
 [ "$got" = "$wrote" ] || fail "image holds '$got', the guest wrote '$wrote'"
 say "the image holds the guest's '$wrote'"
+
+# Two vCPUs through PVH: vCPU 0 runs from the PVH entry; the kernel starts the second
+# one itself with INIT/SIPI, as after a bzImage boot.
+boot_guest pvh-smp.log boot -- --vcpus 2
+wait_for pvh-smp.log "CVMM-GUEST init cpus=2 scenario=boot" 120 || fail "no init marker with 2 CPUs"
+wait_for pvh-smp.log "CVMM-GUEST online cpus 0-1" 30 || fail "CPU 1 is not online"
+expect_exit 30 0
+say "two vCPUs through PVH: both online"
