@@ -39,6 +39,7 @@ enum ev_kind {
 	EV_SIGNAL = 1,
 	EV_EXIT,
 	EV_RTC,
+	EV_ARCH_TIMER,
 	EV_STDIN,
 	EV_INPUT_SPACE,
 	EV_VIRTIO,
@@ -73,7 +74,7 @@ struct vmm_machine {
 	struct vmm_arch_desc desc;
 	struct vmm_arch *arch;
 
-	int epfd, sigfd, exit_evfd, rtc_tfd, space_evfd;
+	int epfd, sigfd, exit_evfd, rtc_tfd, arch_tfd, space_evfd;
 	atomic_int exit_status; /* -1 until a status is requested */
 
 	struct vdev_uart *uart;
@@ -185,11 +186,9 @@ static struct vdev_irq make_irq(struct vmm_machine *m, uint32_t line)
 	    .assert_line = irq_assert, .deassert_line = irq_deassert, .ctx = m, .line = line};
 }
 
-/* The RTC's deadline (CLOCK_REALTIME ns, or -1) to the timerfd. Called with the RTC's
-   lock held, from whichever thread touched the RTC. */
-static void rtc_timer_changed(void *ctx, int64_t deadline_ns)
+/* Arms a CLOCK_REALTIME timerfd for deadline_ns (absolute), or disarms it (-1). */
+static void timer_set(int tfd, int64_t deadline_ns)
 {
-	struct vmm_machine *m = ctx;
 	struct itimerspec its = {0};
 
 	if (deadline_ns >= 0) {
@@ -198,7 +197,21 @@ static void rtc_timer_changed(void *ctx, int64_t deadline_ns)
 		if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
 			its.it_value.tv_nsec = 1; /* zero would disarm */
 	}
-	timerfd_settime(m->rtc_tfd, TFD_TIMER_ABSTIME, &its, NULL);
+	timerfd_settime(tfd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+/* The RTC's deadline (CLOCK_REALTIME ns, or -1) to the timerfd. Called with the RTC's
+   lock held, from whichever thread touched the RTC. */
+static void rtc_timer_changed(void *ctx, int64_t deadline_ns)
+{
+	struct vmm_machine *m = ctx;
+
+	timer_set(m->rtc_tfd, deadline_ns);
+}
+
+void vmm_machine_arch_timer_set(struct vmm_machine_env *env, int64_t deadline_ns)
+{
+	timer_set(env->priv->arch_tfd, deadline_ns);
 }
 
 static void uart_input_space(void *ctx)
@@ -697,7 +710,9 @@ static int create_loop(struct vmm_machine *m)
 	m->exit_evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	m->space_evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	m->rtc_tfd = timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (m->epfd < 0 || m->sigfd < 0 || m->exit_evfd < 0 || m->space_evfd < 0 || m->rtc_tfd < 0)
+	m->arch_tfd = timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (m->epfd < 0 || m->sigfd < 0 || m->exit_evfd < 0 || m->space_evfd < 0 ||
+	    m->rtc_tfd < 0 || m->arch_tfd < 0)
 		return -errno;
 	int ret = epoll_add(m, m->sigfd, EV(EV_SIGNAL, 0));
 	if (ret == 0)
@@ -706,6 +721,8 @@ static int create_loop(struct vmm_machine *m)
 		ret = epoll_add(m, m->space_evfd, EV(EV_INPUT_SPACE, 0));
 	if (ret == 0)
 		ret = epoll_add(m, m->rtc_tfd, EV(EV_RTC, 0));
+	if (ret == 0)
+		ret = epoll_add(m, m->arch_tfd, EV(EV_ARCH_TIMER, 0));
 	if (ret == 0 && m->in_fd >= 0) {
 		ret = epoll_add(m, m->in_fd, EV(EV_STDIN, 0));
 		if (ret == -EPERM) /* a regular file as stdin: no input */
@@ -844,6 +861,10 @@ static int event_loop(struct vmm_machine *m)
 				drain(m->rtc_tfd);
 				vdev_rtc_timer_expired(m->rtc);
 				break;
+			case EV_ARCH_TIMER:
+				drain(m->arch_tfd);
+				vmm_arch_timer_expired(m->arch);
+				break;
 			case EV_STDIN:
 				if (console_input(m)) {
 					vmm_machine_log(&m->env, VMM_LOG_WARN,
@@ -915,6 +936,7 @@ static void teardown(struct vmm_machine *m)
 	close_fd(m->exit_evfd);
 	close_fd(m->space_evfd);
 	close_fd(m->rtc_tfd);
+	close_fd(m->arch_tfd);
 }
 
 /* Field by field: memcmp() would also compare the structs' padding, which is never
@@ -1082,7 +1104,7 @@ int vmm_machine_run(const struct vmm_config *cfg)
 		return VMM_EXIT_RUNTIME;
 	}
 	m->env = (struct vmm_machine_env){.cfg = cfg, .mem_bytes = mem, .priv = m};
-	m->epfd = m->sigfd = m->exit_evfd = m->rtc_tfd = m->space_evfd = -1;
+	m->epfd = m->sigfd = m->exit_evfd = m->rtc_tfd = m->arch_tfd = m->space_evfd = -1;
 	m->out_fd = m->in_fd = -1;
 	atomic_init(&m->exit_status, -1);
 	atomic_store(&stderr_tty, isatty(STDERR_FILENO) ? 1 : 0);

@@ -105,6 +105,14 @@ struct vmm_machine_env {
  */
 void vmm_machine_request_exit(struct vmm_machine_env *env, int status);
 
+/*
+ * The event loop's timer for the arch part's own devices (the x86 CMOS alarm): arms it
+ * for deadline_ns (CLOCK_REALTIME nanoseconds, absolute), or disarms it with -1. When it
+ * expires the loop calls vmm_arch_timer_expired() on the main thread. Thread-safe (a
+ * device write on a vCPU thread may re-arm it); usable once vmm_arch_add_devices() runs.
+ */
+void vmm_machine_arch_timer_set(struct vmm_machine_env *env, int64_t deadline_ns);
+
 /* A log line on stderr at level (shown when cfg->log_level allows it). Thread-safe. */
 void vmm_machine_log(const struct vmm_machine_env *env, enum vmm_log_level level, const char *fmt,
                      ...) __attribute__((format(printf, 3, 4)));
@@ -172,6 +180,9 @@ int vmm_arch_create_vcpus(struct vmm_arch *arch, const struct vmm_boot_info *boo
 int vmm_arch_set_irq(struct vmm_arch *arch, uint32_t line, bool level);
 
 /* Frees the arch state (NULL accepted); called after the vCPU set is destroyed. */
+/* The timer of vmm_machine_arch_timer_set() expired. Main thread. */
+void vmm_arch_timer_expired(struct vmm_arch *arch);
+
 void vmm_arch_destroy(struct vmm_arch *arch);
 
 #endif

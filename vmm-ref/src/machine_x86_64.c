@@ -12,13 +12,9 @@
 #include "layout_x86_64.h"
 #include "pvh_x86_64.h"
 #include "zero_page_x86_64.h"
-#ifdef VMM_REF_HAVE_SANDBOX
-#include "sandbox.h"
-#endif
 
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,13 +31,11 @@ struct vmm_arch {
 	/* Lines share IRQs (layout_x86_64.h): an IRQ is high while any of its lines is. */
 	pthread_mutex_t irq_lock;
 	uint32_t line_levels; /* bit n: line n asserted */
-	/* CMOS RTC (cmos_x86_64.h) and the thread that raises its alarm: cmos_cond wakes
-	   it when the alarm may have moved (cmos_rearm) or the VM ends (cmos_stop). */
+	/* CMOS RTC (cmos_x86_64.h); its alarm runs on the event loop's arch timer, armed
+	   for cmos_due (seconds since the epoch, -1 when disarmed). */
 	pthread_mutex_t cmos_lock;
-	pthread_cond_t cmos_cond;
 	struct vmm_cmos cmos;
-	bool cmos_rearm, cmos_stop, alarm_started;
-	pthread_t alarm_thread;
+	int64_t cmos_due;
 	/* ACPI PM1 status, enable and control registers. */
 	pthread_mutex_t pm_lock;
 	uint16_t pm1_sts, pm1_en, pm1_cnt;
@@ -81,8 +75,8 @@ int vmm_arch_create(struct vmm_machine_env *env, struct vmm_arch **out, char *er
 	a->env = env;
 	pthread_mutex_init(&a->irq_lock, NULL);
 	pthread_mutex_init(&a->cmos_lock, NULL);
-	pthread_cond_init(&a->cmos_cond, NULL);
 	vmm_cmos_init(&a->cmos);
+	a->cmos_due = -1;
 	pthread_mutex_init(&a->pm_lock, NULL);
 	a->locks_ready = true;
 	a->pm1_cnt = VMM_X86_PM1_SCI_EN;
@@ -252,6 +246,13 @@ static void cmos_irq(struct vmm_arch *a, int level)
 		vmm_arch_set_irq(a, VMM_CMOS_IRQ, level);
 }
 
+/* Called with cmos_lock held: the loop's arch timer for the alarm's next second. */
+static void cmos_arm(struct vmm_arch *a)
+{
+	a->cmos_due = vmm_cmos_next_alarm(&a->cmos, now_s());
+	vmm_machine_arch_timer_set(a->env, a->cmos_due < 0 ? -1 : a->cmos_due * 1000000000);
+}
+
 static int cmos_read(void *ctx, uint64_t offset, uint8_t *data, uint32_t size)
 {
 	struct vmm_arch *a = ctx;
@@ -274,86 +275,25 @@ static int cmos_write(void *ctx, uint64_t offset, const uint8_t *data, uint32_t 
 	if (size != 1)
 		return 0;
 	pthread_mutex_lock(&a->cmos_lock);
-	if (vmm_cmos_write(&a->cmos, (uint32_t)offset, data[0], &irq)) {
-		a->cmos_rearm = true;
-		pthread_cond_signal(&a->cmos_cond);
-	}
+	if (vmm_cmos_write(&a->cmos, (uint32_t)offset, data[0], &irq))
+		cmos_arm(a);
 	cmos_irq(a, irq);
 	pthread_mutex_unlock(&a->cmos_lock);
 	return 0;
 }
 
-/*
- * The alarm's timer: sleeps until the next second the alarm registers match (CLOCK_REALTIME,
- * the clock the RTC shows), or until the guest changes them, then raises the alarm. A
- * thread of its own because the CMOS lives in this arch part, which has no access to the
- * main loop's timerfds; it runs under the vCPU threads' seccomp filter, whose list covers
- * all it does (futex waits, clock_gettime, KVM_IRQ_LINE).
- */
-static void *alarm_main(void *arg)
+/* The alarm's second came (main thread): raise it, unless the guest moved the alarm
+   meanwhile, then arm the timer for the next match. */
+void vmm_arch_timer_expired(struct vmm_arch *a)
 {
-	struct vmm_arch *a = arg;
+	int irq = -1;
 
-#ifdef VMM_REF_HAVE_SANDBOX
-	if (a->env->cfg->seccomp) {
-		int ret = vmm_sandbox_install(VMM_THREAD_VCPU);
-		if (ret < 0) {
-			vmm_machine_log(a->env, VMM_LOG_ERROR,
-			                "cannot confine the CMOS alarm thread: %s", strerror(-ret));
-			vmm_machine_request_exit(a->env, VMM_EXIT_RUNTIME);
-			return NULL;
-		}
-	}
-#endif
 	pthread_mutex_lock(&a->cmos_lock);
-	while (!a->cmos_stop) {
-		int64_t due = vmm_cmos_next_alarm(&a->cmos, now_s());
-		struct timespec until = {.tv_sec = due};
-		int r = 0, irq = -1;
-
-		a->cmos_rearm = false;
-		while (!a->cmos_stop && !a->cmos_rearm && r != ETIMEDOUT) {
-			if (due < 0)
-				r = pthread_cond_wait(&a->cmos_cond, &a->cmos_lock);
-			else
-				r = pthread_cond_timedwait(&a->cmos_cond, &a->cmos_lock, &until);
-		}
-		if (a->cmos_stop || a->cmos_rearm || due < 0)
-			continue;
-		if (vmm_cmos_alarm_due(&a->cmos, due, now_s(), &irq))
-			vmm_machine_log(a->env, VMM_LOG_DEBUG, "CMOS alarm");
-		cmos_irq(a, irq);
-	}
+	if (a->cmos_due >= 0 && vmm_cmos_alarm_due(&a->cmos, a->cmos_due, now_s(), &irq))
+		vmm_machine_log(a->env, VMM_LOG_DEBUG, "CMOS alarm");
+	cmos_irq(a, irq);
+	cmos_arm(a);
 	pthread_mutex_unlock(&a->cmos_lock);
-	return NULL;
-}
-
-/* Starts the alarm thread with every signal blocked: process-directed signals are the
-   main loop's (signalfd), and the vCPU kick signal is for vCPU threads. */
-static int start_alarm_thread(struct vmm_arch *a)
-{
-	sigset_t all, old;
-	int ret;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	ret = -pthread_create(&a->alarm_thread, NULL, alarm_main, a);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (ret == 0)
-		a->alarm_started = true;
-	return ret;
-}
-
-static void stop_alarm_thread(struct vmm_arch *a)
-{
-	if (!a->alarm_started)
-		return;
-	pthread_mutex_lock(&a->cmos_lock);
-	a->cmos_stop = true;
-	pthread_cond_signal(&a->cmos_cond);
-	pthread_mutex_unlock(&a->cmos_lock);
-	pthread_join(a->alarm_thread, NULL);
-	a->alarm_started = false;
 }
 
 static const struct vdev_ops cmos_ops = {.read = cmos_read, .write = cmos_write};
@@ -385,8 +325,6 @@ int vmm_arch_add_devices(struct vmm_arch *a, char *err, size_t err_size)
 		ret = vdev_bus_insert(env->pio, VMM_X86_CMOS_PORT, 2, &cmos_ops, a);
 	if (ret == 0)
 		ret = vdev_bus_insert(env->pio, VMM_X86_PM1_EVT_PORT, 6, &pm_ops, a);
-	if (ret == 0)
-		ret = start_alarm_thread(a);
 	if (ret < 0)
 		snprintf(err, err_size, "cannot add the i8042, CMOS or ACPI PM devices: %s",
 		         strerror(-ret));
@@ -468,13 +406,10 @@ void vmm_arch_destroy(struct vmm_arch *a)
 {
 	if (!a)
 		return;
-	if (a->locks_ready)
-		stop_alarm_thread(a);
 	vdev_i8042_destroy(a->i8042);
 	if (a->locks_ready) {
 		pthread_mutex_destroy(&a->irq_lock);
 		pthread_mutex_destroy(&a->cmos_lock);
-		pthread_cond_destroy(&a->cmos_cond);
 		pthread_mutex_destroy(&a->pm_lock);
 	}
 	free(a);
