@@ -6,7 +6,7 @@
 #   - the x86_64 KVM tests in the emulated x86_64 host,
 #   - the aarch64 unit tests under qemu-user,
 #   - the aarch64 KVM tests and end-to-end guest tests in the emulated arm64 host,
-#   - each libFuzzer harness for CVMM_FUZZ_SECONDS (default 60) from its seed corpus,
+#   - each libFuzzer harness for CVMM_FUZZ_SECONDS (default 45) from its seed corpus,
 #     then a report of each one's executions, coverage and corpus,
 #   - the unit suites again under AddressSanitizer and UndefinedBehaviorSanitizer
 #     (the vcpu threading races run under ThreadSanitizer in the x86_64 run: tsan_vcpu).
@@ -18,7 +18,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 "$here/setup.sh"
 "$here/build.sh" x86_64
 "$here/build.sh" aarch64
-"$here/build.sh" fuzz -DCVMM_FUZZ_SECONDS="${CVMM_FUZZ_SECONDS:-60}"
+"$here/build.sh" fuzz -DCVMM_FUZZ_SECONDS="${CVMM_FUZZ_SECONDS:-45}"
 "$here/build.sh" asan
 
 # vm-memory's huge-page test needs a few reserved huge pages; lend them for the run.
