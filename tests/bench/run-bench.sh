@@ -69,7 +69,7 @@ fi
 
 log "booting the emulated arm64 host ($runs runs of each figure)"
 # Host RAM: the QEMU tree (55 MB) twice while unpacking, one 256 MiB guest at a time.
-"$CVMM_ROOT/tests/hosts/run-host.sh" --arch aarch64 --gic 2 --memory 1536 --timeout 1800 \
+"$CVMM_ROOT/tests/hosts/run-host.sh" --arch aarch64 --gic 2 --memory 1536 --prealloc --timeout 1800 \
 	--file "$CVMM_CACHE/qemu-arm64/root.tar:/data/qemu-arm64.tar" \
 	--file "$CVMM_CACHE/kernel-arm64/kernel:/data/guest-kernel" \
 	--file "$work/guest.cpio:/data/guest-initramfs.cpio" \

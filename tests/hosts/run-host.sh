@@ -7,6 +7,9 @@
 #     --gic 2|3            arm64 host: GICv2 on cortex-a57 (default) or GICv3 on max
 #     --machine NAME       x86_64 host: microvm (default) or q35
 #     --memory MIB         host RAM (default 1024)
+#     --prealloc           allocate and touch all host RAM before it boots (-mem-prealloc):
+#                          the first touch of a page by the emulated host then costs the
+#                          same in every run, which benchmarks need
 #     --timeout SECONDS    hard limit for the whole boot (default 300)
 #     --file SRC[:DST]     copy a file into the host (DST relative to /, default /data/NAME)
 #     --cmd NAME=COMMAND   also run a shell command, reported as NAME
@@ -31,6 +34,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/../../scripts/common.sh"
 
 criterion=0 status_of=all arch="" gic=2 machine=microvm memory=1024 timeout=300 results="" keep=0
+prealloc=0
 files=() programs=() cmds=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -38,6 +42,7 @@ while [ $# -gt 0 ]; do
 	--gic) gic=$2; shift 2 ;;
 	--machine) machine=$2; shift 2 ;;
 	--memory) memory=$2; shift 2 ;;
+	--prealloc) prealloc=1; shift ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--file) files+=("$2"); shift 2 ;;
 	--cmd) cmds+=("$2"); shift 2 ;;
@@ -156,6 +161,7 @@ x86_64)
 		-append "console=ttyS0 panic=-1 reboot=t tsc_early_khz=2000000 tsc=reliable ${CVMM_HOST_KERNEL_ARGS:-quiet loglevel=3} rdinit=/init") ;;
 esac
 qemu+=(-smp 2 -m "$memory" -nographic -no-reboot -kernel "$kdir/kernel" -initrd "$work/initrd.cpio")
+[ "$prealloc" = 0 ] || qemu+=(-mem-prealloc)
 
 rc=0
 timeout -k 5 "$timeout" "${qemu[@]}" </dev/null 2>&1 | tr -d '\r' | tee "$console" || rc=$?

@@ -10,8 +10,10 @@
 
 #define HUGE_SIZE (2u << 20)
 
-/* An anonymous mapping of at least size bytes starting on a 2 MiB boundary, advised for
-   huge pages; *mapped gets its length. NULL when mmap fails. */
+/* An anonymous mapping of at least size bytes starting on a 2 MiB boundary, where the
+   host's transparent huge pages (when enabled) can back it; *mapped gets its length. NULL
+   when mmap fails. Not advised with MADV_HUGEPAGE: that would make faults wait for memory
+   compaction once host memory is fragmented. */
 static uint8_t *map_huge(size_t size, size_t *mapped)
 {
 	size_t len = (size + HUGE_SIZE - 1) & ~(size_t)(HUGE_SIZE - 1);
@@ -26,8 +28,6 @@ static uint8_t *map_huge(size_t size, size_t *mapped)
 		munmap(res, head);
 	if (tail)
 		munmap(p + len, tail);
-	/* Only advice: without THP the buffer still works, in 4 KiB pages. */
-	(void)madvise(p, len, MADV_HUGEPAGE);
 	*mapped = len;
 	return p;
 }

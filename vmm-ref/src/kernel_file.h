@@ -18,9 +18,10 @@ struct vmm_file_buf {
 
 /*
  * Reads the regular file at path into a new buffer. A large file goes into anonymous
- * memory aligned to 2 MiB and advised for transparent huge pages: tens of MiB of kernel
- * faulted in 4 KiB at a time cost hundreds of ms in a nested or emulated host. Returns 0, -EFBIG
- * (larger than max bytes), -EINVAL (not a regular file or empty), or the errno of open/fstat/read.
+ * memory aligned to 2 MiB, which the host's transparent huge pages can back: tens of MiB
+ * of kernel faulted in 4 KiB at a time cost hundreds of ms in a nested or emulated host. Returns 0,
+ * -EFBIG (larger than max bytes), -EINVAL (not a regular file or empty), or the errno of
+ * open/fstat/read.
  */
 int vmm_file_read(const char *path, size_t max, struct vmm_file_buf *out);
 
