@@ -22,6 +22,12 @@
 #   vmm-ref's RAM (0x8000_0000, where its Image loader puts such an Image) and made a flat
 #   binary <build dir>/<n>.img, built by the target n. var gets the image's path.
 #
+# cvmm_add_x86_64_elf_payload(NAME n SOURCE file.S [OUTPUT_VARIABLE var])
+#   A bare-metal x86_64 guest for vmm-ref (native x86_64 builds): the assembly source,
+#   whose _start runs in 64-bit mode, linked at 1 MiB by tests/common/x86_64_payload.ld
+#   into the ELF <build dir>/<n>.elf, which vmm-ref loads as an ELF vmlinux. Built by the
+#   target n; var gets the ELF's path.
+#
 # A Criterion program one of whose tests calls cr_skip_test() (and none fails) is
 # reported by ctest as skipped, with the [SKIP] lines in its output.
 include_guard(GLOBAL)
@@ -108,6 +114,22 @@ function(cvmm_add_arm64_image_payload)
   add_custom_target(${P_NAME} ALL DEPENDS "${img}")
   if(P_OUTPUT_VARIABLE)
     set(${P_OUTPUT_VARIABLE} "${img}" PARENT_SCOPE)
+  endif()
+endfunction()
+
+function(cvmm_add_x86_64_elf_payload)
+  cmake_parse_arguments(P "" "NAME;SOURCE;OUTPUT_VARIABLE" "" ${ARGN})
+  get_filename_component(src "${P_SOURCE}" ABSOLUTE)
+  set(ld "${CVMM_SOURCE_ROOT}/tests/common/x86_64_payload.ld")
+  set(elf "${CMAKE_CURRENT_BINARY_DIR}/${P_NAME}.elf")
+  add_custom_command(OUTPUT "${elf}"
+    COMMAND "${CMAKE_C_COMPILER}" -nostdlib -nostartfiles -static -no-pie
+            -Wl,--build-id=none "-Wl,-T,${ld}" -o "${elf}" "${src}"
+    DEPENDS "${src}" "${ld}"
+    COMMENT "x86_64 ELF payload ${P_NAME}" VERBATIM)
+  add_custom_target(${P_NAME} ALL DEPENDS "${elf}")
+  if(P_OUTPUT_VARIABLE)
+    set(${P_OUTPUT_VARIABLE} "${elf}" PARENT_SCOPE)
   endif()
 endfunction()
 
