@@ -20,7 +20,8 @@
 #   A bare-metal arm64 guest for vmm-ref (aarch64 builds): the assembly source, which
 #   begins with an arm64 Image header with text_offset 0, is linked at the start of
 #   vmm-ref's RAM (0x8000_0000, where its Image loader puts such an Image) and made a flat
-#   binary <build dir>/<n>.img, built by the target n. var gets the image's path.
+#   binary <build dir>/<n>.img, built by the target n. var gets the image's path. The
+#   source may #include "baremetal_uart_aarch64.inc" (tests/common: puts, puthex).
 #
 # cvmm_add_x86_64_elf_payload(NAME n SOURCE file.S [OUTPUT_VARIABLE var])
 #   A bare-metal x86_64 guest for vmm-ref (native x86_64 builds): the assembly source,
@@ -107,9 +108,9 @@ function(cvmm_add_arm64_image_payload)
   set(img "${CMAKE_CURRENT_BINARY_DIR}/${P_NAME}.img")
   add_custom_command(OUTPUT "${img}"
     COMMAND "${CMAKE_C_COMPILER}" -nostdlib -nostartfiles -static -Wl,-Ttext=0x80000000
-            -Wl,--build-id=none -o "${elf}" "${src}"
+            -Wl,--build-id=none "-I${CVMM_SOURCE_ROOT}/tests/common" -o "${elf}" "${src}"
     COMMAND "${CMAKE_OBJCOPY}" -O binary "${elf}" "${img}"
-    DEPENDS "${src}"
+    DEPENDS "${src}" "${CVMM_SOURCE_ROOT}/tests/common/baremetal_uart_aarch64.inc"
     COMMENT "arm64 Image payload ${P_NAME}" VERBATIM)
   add_custom_target(${P_NAME} ALL DEPENDS "${img}")
   if(P_OUTPUT_VARIABLE)

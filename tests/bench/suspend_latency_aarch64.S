@@ -143,38 +143,12 @@ off:
 	hvc	#0
 	b	.
 
-/* puts(x0): a NUL-terminated string. Leaf: clobbers x0-x2. */
-puts:
-	ldr	x1, =UART
-1:	ldrb	w2, [x0], #1
-	cbz	w2, 2f
-	strb	w2, [x1]
-	b	1b
-2:	ret
+#include "baremetal_uart_aarch64.inc"
 
 newline:
 	ldr	x1, =UART
 	mov	w2, #'\n'
 	strb	w2, [x1]
-	ret
-
-/* puthex(x0): 0x and 16 hex digits. Leaf: clobbers x0-x3. */
-puthex:
-	ldr	x1, =UART
-	mov	w2, #'0'
-	strb	w2, [x1]
-	mov	w2, #'x'
-	strb	w2, [x1]
-	mov	x3, #60
-1:	lsr	x2, x0, x3
-	and	x2, x2, #0xf
-	cmp	x2, #10
-	add	x2, x2, #'0'
-	b.lo	2f
-	add	x2, x2, #('a' - '0' - 10)
-2:	strb	w2, [x1]
-	subs	x3, x3, #4
-	b.ge	1b
 	ret
 
 	.ltorg

@@ -162,33 +162,7 @@ start:
 4:	wfi
 	b	4b
 
-/* puts(x0): writes a NUL-terminated string to the UART. */
-puts:
-	movq	x1, UART
-1:	ldrb	w2, [x0], #1
-	cbz	w2, 2f
-	strb	w2, [x1]
-	b	1b
-2:	ret
-
-/* puthex(x0): writes 0x and 16 hex digits. */
-puthex:
-	movq	x1, UART
-	mov	w2, #'0'
-	strb	w2, [x1]
-	mov	w2, #'x'
-	strb	w2, [x1]
-	mov	x3, #60
-1:	lsr	x2, x0, x3
-	and	x2, x2, #0xf
-	cmp	x2, #10
-	b.lo	2f
-	add	x2, x2, #('a' - 10 - '0')
-2:	add	x2, x2, #'0'
-	strb	w2, [x1]
-	subs	x3, x3, #4
-	b.ge	1b
-	ret
+#include "baremetal_uart_aarch64.inc"
 
 /* uart_restore: 8N1, no DLAB, no interrupts, after the UART was attacked. */
 uart_restore:
