@@ -27,7 +27,8 @@
 #   A bare-metal x86_64 guest for vmm-ref (native x86_64 builds): the assembly source,
 #   whose _start runs in 64-bit mode, linked at 1 MiB by tests/common/x86_64_payload.ld
 #   into the ELF <build dir>/<n>.elf, which vmm-ref loads as an ELF vmlinux. Built by the
-#   target n; var gets the ELF's path.
+#   target n; var gets the ELF's path. The source may #include "baremetal_x86_64.inc"
+#   (tests/common: COM1, ACPI power-off, puts).
 #
 # A Criterion program one of whose tests calls cr_skip_test() (and none fails) is
 # reported by ctest as skipped, with the [SKIP] lines in its output.
@@ -125,8 +126,9 @@ function(cvmm_add_x86_64_elf_payload)
   set(elf "${CMAKE_CURRENT_BINARY_DIR}/${P_NAME}.elf")
   add_custom_command(OUTPUT "${elf}"
     COMMAND "${CMAKE_C_COMPILER}" -nostdlib -nostartfiles -static -no-pie
-            -Wl,--build-id=none "-Wl,-T,${ld}" -o "${elf}" "${src}"
-    DEPENDS "${src}" "${ld}"
+            -Wl,--build-id=none "-Wl,-T,${ld}" "-I${CVMM_SOURCE_ROOT}/tests/common" -o "${elf}"
+            "${src}"
+    DEPENDS "${src}" "${ld}" "${CVMM_SOURCE_ROOT}/tests/common/baremetal_x86_64.inc"
     COMMENT "x86_64 ELF payload ${P_NAME}" VERBATIM)
   add_custom_target(${P_NAME} ALL DEPENDS "${elf}")
   if(P_OUTPUT_VARIABLE)

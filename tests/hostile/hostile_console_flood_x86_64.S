@@ -4,9 +4,7 @@
  * 4 KiB at a time), then "FLOOD-END", and powers off through the ACPI PM1 control
  * register. vmm-ref loads it as an ELF vmlinux at 1 MiB and enters it in 64-bit mode.
  */
-#define COM1 0x3f8
-#define PM1_CNT 0x604
-#define S5_POWEROFF ((5 << 10) | (1 << 13))
+#include "baremetal_x86_64.inc"
 #define LINES 0x200000 /* 4 KiB of lines, built here */
 #define FLOOD_KIB 80
 
@@ -45,16 +43,7 @@ _start:
 4:	hlt
 	jmp	4b
 
-/* puts: writes the NUL-terminated string at rsi to COM1. */
-puts:
-	mov	$COM1, %dx
-1:	movb	(%rsi), %al
-	test	%al, %al
-	jz	2f
-	out	%al, %dx
-	inc	%rsi
-	jmp	1b
-2:	ret
+	baremetal_puts
 
 	.section .rodata
 msg_start:	.asciz "FLOOD-START\n"

@@ -13,10 +13,8 @@
  * powers off either way. Run with --memory 32 --disk IMG --rng, IMG's sector 0 starting
  * with "CVMM-VAL".
  */
-#define COM1 0x3f8
-#define PM1_CNT 0x604
-#define S5_POWEROFF ((5 << 10) | (1 << 13))
 
+#include "baremetal_x86_64.inc"
 #define VIRTIO_SLOT0 0xd0000000
 #define VIRTIO_SLOT1 0xd0000200
 
@@ -170,16 +168,7 @@ poweroff:
 1:	hlt
 	jmp	1b
 
-/* puts: writes the NUL-terminated string at rsi to COM1. Clobbers rax, rdx, rsi. */
-puts:
-	mov	$COM1, %dx
-1:	movb	(%rsi), %al
-	test	%al, %al
-	jz	2f
-	out	%al, %dx
-	inc	%rsi
-	jmp	1b
-2:	ret
+	baremetal_puts
 
 /* device_up: brings up the virtio-mmio device at rbx (expected id in edi) with queue 0
    of QSIZE entries in the area at r12, feature VERSION_1 only, up to DRIVER_OK. */
