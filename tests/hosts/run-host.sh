@@ -164,7 +164,8 @@ qemu+=(-smp 2 -m "$memory" -nographic -no-reboot -kernel "$kdir/kernel" -initrd 
 [ "$prealloc" = 0 ] || qemu+=(-mem-prealloc)
 
 rc=0
-timeout -k 5 "$timeout" "${qemu[@]}" </dev/null 2>&1 | tr -d '\r' | tee "$console" || rc=$?
+# Line-buffered: a host that hangs leaves its console up to the hang in the log.
+timeout -k 5 "$timeout" "${qemu[@]}" </dev/null 2>&1 | stdbuf -oL tr -d '\r' | tee "$console" || rc=$?
 status=0
 if ! grep -q '^CVMM-HOST-DONE' "$console"; then
 	log "the emulated $arch host did not finish (qemu status $rc; timeout ${timeout}s)"
