@@ -159,8 +159,8 @@ struct vmm_elf_info {
  * Parses a 64-bit little-endian ELF executable for the given e_machine (EM_X86_64 for a
  * vmlinux): program headers and every PT_LOAD inside the file, p_filesz <= p_memsz, no
  * address overflow, e_entry inside a segment, at least one PT_LOAD, and PT_NOTE segments
- * for the PVH entry note (whose entry must also lie inside a PT_LOAD segment). Returns 0, -ENOEXEC (no ELF magic), -ENOTSUP (32-bit, big-endian,
- * other machine, not ET_EXEC), -EINVAL.
+ * for the PVH entry note (whose entry must also lie inside a PT_LOAD segment). Returns 0, -ENOEXEC
+ * (no ELF magic), -ENOTSUP (32-bit, big-endian, other machine, not ET_EXEC), -EINVAL.
  */
 int vmm_elf_parse(const void *img, size_t len, uint16_t machine, struct vmm_elf_info *info);
 
