@@ -34,7 +34,7 @@ void vcpu_arch_set_fini(struct vcpu_set *set)
 
 /*
  * The supported CPUID with the hypervisor bit set: without it a Linux guest does not
- * trust its TSC calibration (PLATFORM.md). Read once per set.
+ * trust its TSC calibration (docs/KVM-FACTS.md). Read once per set.
  */
 static int vcpu_x86_cpuid(struct vcpu_set *set, const struct kvm_cpuid_entry2 **e, size_t *n)
 {

@@ -91,7 +91,7 @@ struct vmm_machine {
 
 	/* Set when a vCPU resumes from SYSTEM_SUSPEND; the first device access after it
 	   re-drives every asserted line (the vGIC loses a pending level across the guest's
-	   GIC restore: PLATFORM.md). */
+	   GIC restore: docs/KVM-FACTS.md). */
 	atomic_bool replay_pending;
 	atomic_uint suspends, resumes, suspends_refused;
 	atomic_uint needs_reset; /* virtio devices that gave up (DEVICE_NEEDS_RESET) */

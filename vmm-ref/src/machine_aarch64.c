@@ -76,7 +76,7 @@ int vmm_arch_create(struct vmm_machine_env *env, struct vmm_arch **out, char *er
 		snprintf(err, err_size, "KVM offers a GICv2 only, which supports at most 8 vCPUs");
 		goto fail;
 	}
-	/* Addresses and line count before any vCPU exists (PLATFORM.md). */
+	/* Addresses and line count before any vCPU exists (docs/KVM-FACTS.md, the vGIC). */
 	ret =
 	    gic_addr(a->gic_fd,
 	             a->gic_version == 3 ? KVM_VGIC_V3_ADDR_TYPE_DIST : KVM_VGIC_V2_ADDR_TYPE_DIST,
