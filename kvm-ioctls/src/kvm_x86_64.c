@@ -59,7 +59,32 @@ int kvmio_system_get_emulated_cpuid(const struct kvmio_system *sys,
 int kvmio_vcpu_get_cpuid2(const struct kvmio_vcpu *vcpu, struct kvm_cpuid_entry2 *entries,
                           size_t max, size_t *needed)
 {
-	return get_cpuid_list(vcpu->fd, KVM_GET_CPUID2, entries, max, needed);
+	struct kvm_cpuid2 probe = {.nent = 0};
+	size_t count;
+	int r;
+
+	if (needed)
+		*needed = 0;
+	if (max && !entries)
+		return -EINVAL;
+	/* Linux (6.1 among others) leaves nent as the caller gave it when KVM_GET_CPUID2
+	   succeeds, and sets it to the vCPU's count only when it fails with E2BIG: so the
+	   count is asked for first, with room for no entry. */
+	r = kvmio__ioctl(vcpu->fd, KVM_GET_CPUID2, &probe);
+	if (r == 0)
+		return 0; /* no CPUID set on this vCPU */
+	if (r != -E2BIG)
+		return r;
+	if (probe.nent == 0) /* a kernel that does not say: take what fits in max */
+		return get_cpuid_list(vcpu->fd, KVM_GET_CPUID2, entries, max, needed);
+	count = probe.nent;
+	if (count > max) {
+		if (needed)
+			*needed = count;
+		return -E2BIG;
+	}
+	r = get_cpuid_list(vcpu->fd, KVM_GET_CPUID2, entries, count, NULL);
+	return r < 0 ? r : (int)count;
 }
 
 static int get_msr_list(int fd, unsigned long request, uint32_t *indices, size_t max,

@@ -6,6 +6,7 @@
 #include <criterion/criterion.h>
 #include <cvmm/kvm_ioctls.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -83,8 +84,24 @@ static inline void guest_run(struct guest *g, struct kvmio_exit *e)
 	cr_assert_eq(r, 0, "kvmio_vcpu_run: %s", strerror(-r));
 }
 
+/* Names an exit for a failure message: its kind, and a system event's type and data. */
+static inline const char *exit_detail(const struct kvmio_exit *e, char *buf, size_t size)
+{
+	if (e->kind == KVMIO_EXIT_SYSTEM_EVENT)
+		snprintf(buf, size, "system_event %s (type %u, ndata %u, data[0] %#llx)",
+		         kvmio_system_event_name(e->system_event.type), e->system_event.raw_type,
+		         e->system_event.ndata, (unsigned long long)e->system_event.data[0]);
+	else
+		snprintf(buf, size, "%s", kvmio_exit_kind_name(e->kind));
+	return buf;
+}
+
 #define assert_exit(e, k)                                                                          \
-	cr_assert_eq((e)->kind, (k), "exit %s (reason %u), expected %s",                           \
-	             kvmio_exit_kind_name((e)->kind), (e)->reason, kvmio_exit_kind_name(k))
+	do {                                                                                       \
+		char detail_[128];                                                                 \
+		cr_assert_eq((e)->kind, (k), "exit %s (reason %u), expected %s",                   \
+		             exit_detail((e), detail_, sizeof(detail_)), (e)->reason,              \
+		             kvmio_exit_kind_name(k));                                             \
+	} while (0)
 
 #endif

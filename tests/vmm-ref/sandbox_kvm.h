@@ -12,8 +12,8 @@ extern const char sandbox_guest_start[], sandbox_guest_end[];
 /* Guest physical address of the payload and of the RAM slot holding it. */
 extern const uint64_t sandbox_guest_gpa;
 
-/* Configures the vCPU to start at the payload (test thread, before any filter). */
-void sandbox_arch_setup(int vm_fd, int vcpu_fd);
+/* Configures the vCPU to start at the payload (before any filter). 0 or -errno. */
+int sandbox_arch_setup(int vm_fd, int vcpu_fd);
 
 /*
  * Runs the payload to its end on the sandboxed vCPU thread, recording each check with

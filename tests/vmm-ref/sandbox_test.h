@@ -21,6 +21,7 @@
 #include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define SB_MAX_CHECKS 64
@@ -117,6 +118,77 @@ static inline void sb_skip_if_unsupported(struct sb_thread *t)
 		cr_skip_test("seccomp filters are not available here: %s", strerror(-rc));
 	}
 	cr_assert_eq(t->install_rc, 0, "vmm_sandbox_install: %s", strerror(-t->install_rc));
+}
+
+/* Exit statuses of a child of sb_run_in_child() that did not get as far as its body. */
+#define SB_CHILD_UNSUPPORTED 77 /* what the test needs is not here: a skip */
+#define SB_CHILD_SURVIVED 73    /* the body returned */
+
+/*
+ * Runs t in a child process whose stderr is a pipe; returns the child's wait status and
+ * what it wrote (a skip reason, or the TRAP handler's line). A test that expects the
+ * sandbox to kill must not die itself: a skip decided inside a process that Criterion
+ * expects to be killed reads as a failure, so the dying is left to a child. prepare,
+ * if given, runs first in the child (it may not use Criterion's asserts there) and
+ * returns 0, or SB_CHILD_UNSUPPORTED after writing its reason to stderr. The test is
+ * skipped when the child finds seccomp filters or, through prepare, anything else
+ * unavailable.
+ */
+static inline int sb_run_in_child(struct sb_thread *t, bool env_trap,
+                                  int (*prepare)(struct sb_thread *t), char *out, size_t out_size)
+{
+	int p[2], status;
+	pid_t pid;
+	ssize_t n, got = 0;
+
+	cr_assert_eq(pipe(p), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		uint64_t v = 1;
+		int rc;
+		dup2(p[1], STDERR_FILENO);
+		if (env_trap)
+			setenv(VMM_SANDBOX_ENV, "trap", 1);
+		if (prepare && (rc = prepare(t)) != 0)
+			_exit(rc);
+		t->ready_fd = eventfd(0, 0);
+		t->go_fd = eventfd(0, 0);
+		if (pthread_create(&t->thread, NULL, sb_thread_main, t) != 0)
+			_exit(70);
+		if (read(t->ready_fd, &v, sizeof(v)) != sizeof(v))
+			_exit(71);
+		if (t->install_rc == -ENOSYS || t->install_rc == -EINVAL ||
+		    t->install_rc == -EOPNOTSUPP) {
+			fprintf(stderr, "seccomp filters are not available here: %s",
+			        strerror(-t->install_rc));
+			_exit(SB_CHILD_UNSUPPORTED);
+		}
+		v = 1;
+		if (write(t->go_fd, &v, sizeof(v)) != sizeof(v))
+			_exit(72);
+		pthread_join(t->thread, NULL);
+		_exit(SB_CHILD_SURVIVED);
+	}
+	close(p[1]);
+	while (got + 1 < (ssize_t)out_size && (n = read(p[0], out + got, out_size - 1 - got)) > 0)
+		got += n;
+	out[got] = 0;
+	close(p[0]);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == SB_CHILD_UNSUPPORTED)
+		cr_skip_test("%s", out);
+	return status;
+}
+
+/* Asserts that the child of sb_run_in_child() was killed by the sandbox (SIGSYS). */
+static inline void sb_assert_killed(int status, const char *what, const char *child_stderr)
+{
+	cr_assert(!WIFEXITED(status) || WEXITSTATUS(status) != SB_CHILD_SURVIVED,
+	          "%s: the process survived", what);
+	cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS,
+	          "%s: wait status %#x, expected death by SIGSYS (stderr: %s)", what, status,
+	          child_stderr);
 }
 
 /* The value of field (e.g. "Seccomp") in /proc/self/task/<tid>/status, or -1. */

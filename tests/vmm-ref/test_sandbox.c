@@ -211,21 +211,19 @@ static void do_tgkill_other_process(struct sb_thread *t)
 	sb_check(t, "tgkill to another process survived", sb_rc(syscall(SYS_tgkill, 1, 1, 0)), 1);
 }
 
-/* Runs body on a thread with kind's filter: it must not come back. */
+/* Runs body on a thread with kind's filter in a child process: the child must be killed. */
 static void expect_death(enum vmm_thread_kind kind, void (*body)(struct sb_thread *))
 {
 	void *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	struct sb_thread t = {.kind = kind, .body = body, .arg = page, .block_signals = true};
+	char out[512];
+	int status = sb_run_in_child(&t, false, NULL, out, sizeof(out));
 
-	sb_thread_start(&t);
-	sb_skip_if_unsupported(&t);
-	sb_thread_finish(&t, true);
-	cr_assert_fail("%s: the process survived (%s)", vmm_sandbox_kind_name(kind),
-	               t.n_checks ? t.check_what[0] : "the body did not run");
+	sb_assert_killed(status, vmm_sandbox_kind_name(kind), out);
 }
 
 #define DEATH(name, kind, body)                                                                    \
-	Test(sandbox_death, name, .init = sb_init, .signal = SIGSYS)                               \
+	Test(sandbox_death, name, .init = sb_init)                                                 \
 	{                                                                                          \
 		expect_death(kind, body);                                                          \
 	}
@@ -248,61 +246,16 @@ DEATH(main_kvm_run, VMM_THREAD_MAIN, do_kvm_run)
 DEATH(main_mprotect_exec, VMM_THREAD_MAIN, do_mprotect_exec)
 
 /* vmm_sandbox_install() without VMM_REF_SECCOMP set kills as well. */
-Test(sandbox_death, default_action_is_kill, .init = sb_init, .signal = SIGSYS)
+Test(sandbox_death, default_action_is_kill, .init = sb_init)
 {
 	struct sb_thread t = {.kind = VMM_THREAD_VCPU, .body = do_openat, .use_env = true};
+	char out[512];
+	int status = sb_run_in_child(&t, false, NULL, out, sizeof(out));
 
-	sb_thread_start(&t);
-	sb_skip_if_unsupported(&t);
-	sb_thread_finish(&t, true);
-	cr_assert_fail("the process survived");
+	sb_assert_killed(status, "without " VMM_SANDBOX_ENV, out);
 }
 
 /* ---- TRAP mode: the call is named, then the process exits ------------------------------ */
-
-/*
- * Runs t in a child process whose stderr is a pipe; returns the child's wait status and
- * what it wrote. 77 in the child means seccomp is not available there.
- */
-static int run_in_child(struct sb_thread *t, bool env_trap, char *out, size_t out_size)
-{
-	int p[2], status;
-	pid_t pid;
-	ssize_t n, got = 0;
-
-	cr_assert_eq(pipe(p), 0);
-	pid = fork();
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		uint64_t v = 1;
-		dup2(p[1], STDERR_FILENO);
-		if (env_trap)
-			setenv(VMM_SANDBOX_ENV, "trap", 1);
-		t->ready_fd = eventfd(0, 0);
-		t->go_fd = eventfd(0, 0);
-		if (pthread_create(&t->thread, NULL, sb_thread_main, t) != 0)
-			_exit(70);
-		if (read(t->ready_fd, &v, sizeof(v)) != sizeof(v))
-			_exit(71);
-		if (t->install_rc == -ENOSYS || t->install_rc == -EINVAL ||
-		    t->install_rc == -EOPNOTSUPP)
-			_exit(77);
-		v = 1;
-		if (write(t->go_fd, &v, sizeof(v)) != sizeof(v))
-			_exit(72);
-		pthread_join(t->thread, NULL);
-		_exit(73); /* survived */
-	}
-	close(p[1]);
-	while (got + 1 < (ssize_t)out_size && (n = read(p[0], out + got, out_size - 1 - got)) > 0)
-		got += n;
-	out[got] = 0;
-	close(p[0]);
-	cr_assert_eq(waitpid(pid, &status, 0), pid);
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
-		cr_skip_test("seccomp filters are not available here");
-	return status;
-}
 
 Test(sandbox_trap, names_the_call_on_a_vcpu_thread_that_blocks_signals, .init = sb_init)
 {
@@ -311,7 +264,7 @@ Test(sandbox_trap, names_the_call_on_a_vcpu_thread_that_blocks_signals, .init = 
 	                      .body = do_openat,
 	                      .block_signals = true};
 	char out[512], want[128];
-	int status = run_in_child(&t, false, out, sizeof(out));
+	int status = sb_run_in_child(&t, false, NULL, out, sizeof(out));
 
 	cr_assert(WIFEXITED(status), "wait status %#x (a signal: the handler did not run)", status);
 	cr_assert_eq(WEXITSTATUS(status), VMM_SANDBOX_TRAP_EXIT, "exit %d, stderr: %s",
@@ -326,7 +279,7 @@ Test(sandbox_trap, chosen_by_the_environment, .init = sb_init)
 {
 	struct sb_thread t = {.kind = VMM_THREAD_MAIN, .body = do_socket, .use_env = true};
 	char out[512], want[128];
-	int status = run_in_child(&t, true, out, sizeof(out));
+	int status = sb_run_in_child(&t, true, NULL, out, sizeof(out));
 
 	cr_assert(WIFEXITED(status), "wait status %#x", status);
 	cr_assert_eq(WEXITSTATUS(status), VMM_SANDBOX_TRAP_EXIT, "exit %d, stderr: %s",
@@ -341,7 +294,7 @@ Test(sandbox_trap, kill_mode_dies_silently, .init = sb_init)
 {
 	struct sb_thread t = {.kind = VMM_THREAD_VCPU, .body = do_execve};
 	char out[512];
-	int status = run_in_child(&t, false, out, sizeof(out));
+	int status = sb_run_in_child(&t, false, NULL, out, sizeof(out));
 
 	cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS, "wait status %#x", status);
 	cr_assert_str_eq(out, "");
@@ -385,7 +338,7 @@ Test(sandbox_trap, each_death_test_dies_of_its_own_call, .init = sb_init)
 		                      .arg = page,
 		                      .block_signals = true};
 		char out[512], want[128];
-		int status = run_in_child(&t, false, out, sizeof(out));
+		int status = sb_run_in_child(&t, false, NULL, out, sizeof(out));
 
 		snprintf(want, sizeof(want), "forbidden system call %s (", cases[i].name);
 		cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == VMM_SANDBOX_TRAP_EXIT,

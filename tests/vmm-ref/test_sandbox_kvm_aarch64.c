@@ -14,13 +14,16 @@ const uint64_t sandbox_guest_gpa = 0x40000000;
 	(KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE |                                     \
 	 (offsetof(struct kvm_regs, regs.pc) / sizeof(__u32)))
 
-void sandbox_arch_setup(int vm_fd, int vcpu_fd)
+int sandbox_arch_setup(int vm_fd, int vcpu_fd)
 {
 	struct kvm_vcpu_init init;
 
-	cr_assert_eq(ioctl(vm_fd, KVM_ARM_PREFERRED_TARGET, &init), 0);
+	if (ioctl(vm_fd, KVM_ARM_PREFERRED_TARGET, &init) < 0)
+		return -errno;
 	init.features[0] |= 1u << KVM_ARM_VCPU_PSCI_0_2;
-	cr_assert_eq(ioctl(vcpu_fd, KVM_ARM_VCPU_INIT, &init), 0);
+	if (ioctl(vcpu_fd, KVM_ARM_VCPU_INIT, &init) < 0)
+		return -errno;
+	return 0;
 }
 
 int sandbox_arch_run(struct sb_thread *t, int vcpu_fd, struct kvm_run *run)

@@ -5,17 +5,19 @@
 
 const uint64_t sandbox_guest_gpa = 0;
 
-void sandbox_arch_setup(int vm_fd, int vcpu_fd)
+int sandbox_arch_setup(int vm_fd, int vcpu_fd)
 {
 	struct kvm_sregs sregs;
 	struct kvm_regs regs = {.rip = 0, .rflags = 0x2};
 
 	(void)vm_fd;
-	cr_assert_eq(ioctl(vcpu_fd, KVM_GET_SREGS, &sregs), 0);
+	if (ioctl(vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
+		return -errno;
 	sregs.cs.base = 0;
 	sregs.cs.selector = 0;
-	cr_assert_eq(ioctl(vcpu_fd, KVM_SET_SREGS, &sregs), 0);
-	cr_assert_eq(ioctl(vcpu_fd, KVM_SET_REGS, &regs), 0);
+	if (ioctl(vcpu_fd, KVM_SET_SREGS, &sregs) < 0 || ioctl(vcpu_fd, KVM_SET_REGS, &regs) < 0)
+		return -errno;
+	return 0;
 }
 
 int sandbox_arch_run(struct sb_thread *t, int vcpu_fd, struct kvm_run *run)

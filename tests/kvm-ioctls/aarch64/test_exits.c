@@ -23,9 +23,21 @@ static void teardown(void)
 
 TestSuite(arm_exits, .fini = teardown, .timeout = 60);
 
+/* Logs where the guest stands, for an exit that was not the one expected. */
+static void log_guest_state(void)
+{
+	cr_log_error("pc %#llx x0 %#llx x1 %#llx x2 %#llx",
+	             (unsigned long long)arm_reg(&g, KVMIO_ARM64_REG_PC),
+	             (unsigned long long)arm_reg(&g, KVMIO_ARM64_REG_X(0)),
+	             (unsigned long long)arm_reg(&g, KVMIO_ARM64_REG_X(1)),
+	             (unsigned long long)arm_reg(&g, KVMIO_ARM64_REG_X(2)));
+}
+
 static void expect_mmio(struct kvmio_exit *e, uint64_t off, uint32_t len, bool write)
 {
 	guest_run(&g, e);
+	if (e->kind != KVMIO_EXIT_MMIO)
+		log_guest_state();
 	assert_exit(e, KVMIO_EXIT_MMIO);
 	cr_assert_eq(e->reason, KVM_EXIT_MMIO);
 	cr_assert_eq(e->mmio.addr, ARM_MMIO + off, "addr 0x%llx", (unsigned long long)e->mmio.addr);
