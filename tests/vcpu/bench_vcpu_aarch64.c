@@ -120,7 +120,8 @@ static uint64_t bare_wakeup(struct kvmio_vcpu *kv, uint64_t features, uint64_t e
 	return bench_now_ns() - t0;
 }
 
-/* A VM running the suspend payload: RAM, vGICv2, one configured vCPU (not started). */
+/* A VM running the suspend payload: RAM, a vGIC (v2, else v3), one configured vCPU (not
+   started) whose x19 tells the payload the vGIC's version. */
 struct svm {
 	struct kvmio_vm *vm;
 	void *ram;
@@ -137,17 +138,24 @@ static int svm_open(struct svm *m, struct kvmio_system *sys, const struct vcpu_h
 		bench_fail("mmap", errno);
 	memcpy(m->ram, vb_suspend_start, (size_t)(vb_suspend_end - vb_suspend_start));
 	CHECK(kvmio_vm_set_user_memory_region(m->vm, 0, 0, RAM_GPA, RAM_SIZE, m->ram), "memory");
+	uint64_t dist = 0x08000000, cpu = 0x08010000, redist = 0x080a0000, version = 2;
+	uint32_t nr_irqs = 64;
 	m->gic = kvmio_vm_create_device(m->vm, KVM_DEV_TYPE_ARM_VGIC_V2, false);
+	if (m->gic == -ENODEV) {
+		version = 3;
+		m->gic = kvmio_vm_create_device(m->vm, KVM_DEV_TYPE_ARM_VGIC_V3, false);
+	}
 	if (m->gic < 0)
 		return m->gic;
-	uint64_t dist = 0x08000000, cpu = 0x08010000;
-	uint32_t nr_irqs = 64;
-	CHECK(kvmio_device_set_attr(m->gic, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V2_ADDR_TYPE_DIST,
-	                            &dist),
+	CHECK(kvmio_device_set_attr(
+		  m->gic, KVM_DEV_ARM_VGIC_GRP_ADDR,
+		  version == 2 ? KVM_VGIC_V2_ADDR_TYPE_DIST : KVM_VGIC_V3_ADDR_TYPE_DIST, &dist),
 	      "gic dist");
-	CHECK(kvmio_device_set_attr(m->gic, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V2_ADDR_TYPE_CPU,
-	                            &cpu),
-	      "gic cpu");
+	CHECK(kvmio_device_set_attr(m->gic, KVM_DEV_ARM_VGIC_GRP_ADDR,
+	                            version == 2 ? KVM_VGIC_V2_ADDR_TYPE_CPU
+	                                         : KVM_VGIC_V3_ADDR_TYPE_REDIST,
+	                            version == 2 ? &cpu : &redist),
+	      "gic cpu interface");
 	CHECK(kvmio_device_set_attr(m->gic, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &nr_irqs), "gic irqs");
 	struct psci_ram_range rr = {RAM_GPA, RAM_SIZE};
 	struct vcpu_set_config sc = {
@@ -155,6 +163,7 @@ static int svm_open(struct svm *m, struct kvmio_system *sys, const struct vcpu_h
 	CHECK(vcpu_set_create(sys, m->vm, &sc, &m->set), "vcpu_set_create");
 	struct vcpu_config cfg = {.id = 0, .entry = RAM_GPA};
 	CHECK(vcpu_create(m->set, &cfg, &m->v), "vcpu_create");
+	CHECK(kvmio_vcpu_set_reg(vcpu_kvm(m->v), KVMIO_ARM64_REG_X(19), version), "set x19");
 	CHECK(kvmio_device_set_attr(m->gic, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT,
 	                            NULL),
 	      "gic init");
@@ -197,7 +206,7 @@ int bench_arch_extra(struct kvmio_system *sys)
 	pthread_cond_init(&c.cond, NULL);
 	r = svm_open(&lib, sys, &h);
 	if (r < 0) {
-		printf("[SKIP] vcpu_bench: SUSPEND/WAKEUP figures need a vGICv2 (%s)\n",
+		printf("[SKIP] vcpu_bench: SUSPEND/WAKEUP figures need a vGIC (%s)\n",
 		       strerror(-r));
 		return 0;
 	}

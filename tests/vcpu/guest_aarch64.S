@@ -9,33 +9,65 @@
  *   +0x60         write: a secondary core is on (its x0, the CPU_ON context id)
  *   +0x68         read: non-zero when the secondary must call CPU_OFF
  *   +0x70         write: x0 after a SYSTEM_SUSPEND of vt_a64_suspender
+ *   +0x78         read: the vGIC's version (2 or 3; 0 without one)
  *
- * It first enables the GICv2 distributor (0x08000000) and CPU interface (0x08010000)
- * with SPI 0 (INTID 32) level-sensitive, enabled and targeted at CPU 0, so that the
- * test's interrupt is pending for this core while the line is high and wakes it from
- * SYSTEM_SUSPEND. Position independent; never
+ * It first enables the distributor (0x08000000) and its own CPU interface (GICv2: at
+ * 0x08010000; GICv3: the ICC system registers) with SPI 0 (INTID 32) level-sensitive,
+ * enabled and routed to CPU 0, so that the test's interrupt is pending for this core
+ * while the line is high and wakes it from SYSTEM_SUSPEND. Position independent; never
  * touches RAM, and needs no stack.
  */
+#define ICC_PMR_EL1 S3_0_C4_C6_0
+#define ICC_IGRPEN1_EL1 S3_0_C12_C12_7
+
+/* route_spi0_to cpu: INTID 32 to that core (GICv2 target bits / GICv3 affinity), and
+   that core's CPU interface on. Clobbers x9, x10, x11. */
+.macro route_spi0_to cpu
+	movz	x9, #0x0a00, lsl #16
+	ldr	x11, [x9, #0x78]	/* the vGIC's version */
+	movz	x9, #0x0800, lsl #16	/* GICD */
+	cmp	x11, #3
+	b.eq	3f
+	mov	w10, #(1 << \cpu)
+	str	w10, [x9, #0x820]	/* GICD_ITARGETSR8: INTID 32 -> CPU cpu */
+	movz	x9, #0x0801, lsl #16	/* GICC, banked: this CPU's own */
+	mov	w10, #0xf0
+	str	w10, [x9, #0x004]	/* GICC_PMR: let 0xa0 through */
+	mov	w10, #1
+	str	w10, [x9, #0x000]	/* GICC_CTLR: enable */
+	b	4f
+3:	mov	x10, #\cpu
+	add	x9, x9, #0x6000
+	str	x10, [x9, #0x100]	/* GICD_IROUTER32: INTID 32 -> affinity 0.0.0.cpu */
+	mov	x10, #0xf0
+	msr	ICC_PMR_EL1, x10	/* let 0xa0 through */
+	mov	x10, #1
+	msr	ICC_IGRPEN1_EL1, x10	/* group 1 on */
+	isb
+4:
+.endm
 	.section .rodata
 	.globl vt_a64_start, vt_a64_resume, vt_a64_secondary, vt_a64_suspender
 	.globl vt_a64_secondary_suspend, vt_a64_end
 	.balign 4
 vt_a64_start:
+	movz	x9, #0x0a00, lsl #16
+	ldr	x11, [x9, #0x78]	/* the vGIC's version */
 	movz	x9, #0x0800, lsl #16	/* GICD */
+	mov	w10, #1			/* GICv2 GICD_CTLR: enable */
+	cmp	x11, #3
+	mov	w12, #0x12		/* GICv3 GICD_CTLR: ARE, group 1 enabled */
+	csel	w10, w12, w10, eq
+	str	w10, [x9, #0x000]	/* GICD_CTLR */
 	mov	w10, #1
-	str	w10, [x9, #0x000]	/* GICD_CTLR: enable */
+	str	w10, [x9, #0x084]	/* GICD_IGROUPR1: INTID 32 in group 1 (GICv3) */
 	str	wzr, [x9, #0xc08]	/* GICD_ICFGR2: INTIDs 32-47 level-sensitive (KVM
 					   resets SPIs to edge, whose latch would outlive the
 					   line and wake the next suspend at once) */
 	str	w10, [x9, #0x104]	/* GICD_ISENABLER1: INTID 32 */
-	str	w10, [x9, #0x820]	/* GICD_ITARGETSR8: INTID 32 -> CPU 0 */
 	mov	w10, #0xa0
 	str	w10, [x9, #0x420]	/* GICD_IPRIORITYR8: INTID 32 priority 0xa0 */
-	movz	x9, #0x0801, lsl #16	/* GICC */
-	mov	w10, #0xf0
-	str	w10, [x9, #0x004]	/* GICC_PMR: let 0xa0 through */
-	mov	w10, #1
-	str	w10, [x9, #0x000]	/* GICC_CTLR: enable */
+	route_spi0_to 0
 call_loop:
 	movz	x9, #0x0a00, lsl #16
 	ldr	x0, [x9, #0x00]
@@ -90,20 +122,13 @@ vt_a64_suspender:
 
 /*
  * CPU_ON entry point of a secondary that suspends the system once the boot CPU is OFF:
- * it routes SPI 0 to itself, enables its own (banked) CPU interface, then calls
+ * it routes SPI 0 to itself, enables its own CPU interface, then calls
  * SYSTEM_SUSPEND (SMC64, entry vt_a64_resume, context id its x0) until honoured.
  */
 	.balign 4
 vt_a64_secondary_suspend:
 	mov	x8, x0
-	movz	x9, #0x0800, lsl #16	/* GICD */
-	mov	w10, #2
-	str	w10, [x9, #0x820]	/* GICD_ITARGETSR8: INTID 32 -> CPU 1 */
-	movz	x9, #0x0801, lsl #16	/* GICC, banked: this CPU's own */
-	mov	w10, #0xf0
-	str	w10, [x9, #0x004]	/* GICC_PMR */
-	mov	w10, #1
-	str	w10, [x9, #0x000]	/* GICC_CTLR */
+	route_spi0_to 1
 	movz	x9, #0x0a00, lsl #16
 1:	movz	x0, #0xc400, lsl #16
 	movk	x0, #0x000e

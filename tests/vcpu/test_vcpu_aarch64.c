@@ -21,7 +21,8 @@ extern const uint8_t vt_a64_start[], vt_a64_resume[], vt_a64_secondary[], vt_a64
 #define RAM_SIZE 0x100000ull /* 1 MiB */
 #define MBOX 0x0a000000ull
 #define GICD 0x08000000ull
-#define GICC 0x08010000ull
+#define GICC 0x08010000ull /* GICv2 CPU interface */
+#define GICR 0x080a0000ull /* GICv3 redistributors, 128 KiB per vCPU */
 #define NO_RESULT INT64_MIN
 #define MAX_CALLS 256
 
@@ -72,6 +73,7 @@ struct t {
 	bool policy_allow;
 	struct fx fx;
 	int gic_fd;
+	int gic_version; /* 2 or 3; 0 without a vGIC */
 	struct vcpu *v0, *v1;
 };
 
@@ -89,7 +91,7 @@ static int on_mmio(void *opaque, struct vcpu *vcpu, uint64_t addr, uint8_t *data
 	uint64_t value = 0, off = addr - MBOX;
 	(void)vcpu;
 
-	if (addr < MBOX || off > 0x70 || len != 8)
+	if (addr < MBOX || off > 0x78 || len != 8)
 		return 0; /* the GIC set-up without a vGIC, or stray accesses: ignored */
 	if (is_write)
 		memcpy(&value, data, 8);
@@ -118,6 +120,9 @@ static int on_mmio(void *opaque, struct vcpu *vcpu, uint64_t addr, uint8_t *data
 		}
 		break;
 	}
+	case 0x78:
+		value = (uint64_t)t->gic_version;
+		break;
 	case 0x28:
 		if (t->n_reports < MAX_CALLS)
 			t->reports[t->n_reports++] = t->cur;
@@ -265,8 +270,9 @@ static void gic_attr(uint32_t group, uint64_t attr, const void *value)
 }
 
 /*
- * A VM with 1 MiB of RAM holding the payload, a vGICv2 (for the wake-up interrupt),
- * vCPU 0 starting at the payload and, with secondary, vCPU 1 powered off.
+ * A VM with 1 MiB of RAM holding the payload, a vGIC for the wake-up interrupt (v2 where
+ * the host has one, else v3), vCPU 0 starting at the payload and, with secondary,
+ * vCPU 1 powered off.
  */
 static void setup(bool system_suspend, bool secondary)
 {
@@ -284,17 +290,25 @@ static void setup(bool system_suspend, bool secondary)
 	fx_open(&T.fx, RAM_BASE, RAM_SIZE);
 	fx_load(&T.fx, RAM_BASE, vt_a64_start, vt_a64_end);
 
-	/* Without a GICv2-compatible host (GICv3 without v2 emulation) the tests that need
-	   no wake-up interrupt still run; the others skip (need_gic()). */
+	/* The payload asks the mailbox which vGIC it has (+0x78). */
+	uint64_t dist = GICD, cpu = GICC, redist = GICR;
+	uint32_t nr_irqs = 64;
 	T.gic_fd = kvmio_vm_create_device(T.fx.vm, KVM_DEV_TYPE_ARM_VGIC_V2, false);
-	if (T.gic_fd != -ENODEV) {
-		cr_assert_geq(T.gic_fd, 0, "create vGICv2: %s", strerror(-T.gic_fd));
-		uint64_t dist = GICD, cpu = GICC;
-		uint32_t nr_irqs = 64;
+	if (T.gic_fd >= 0) {
+		T.gic_version = 2;
 		gic_attr(KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V2_ADDR_TYPE_DIST, &dist);
 		gic_attr(KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V2_ADDR_TYPE_CPU, &cpu);
-		gic_attr(KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &nr_irqs);
+	} else {
+		cr_assert_eq(T.gic_fd, -ENODEV, "create vGICv2: %s", strerror(-T.gic_fd));
+		T.gic_fd = kvmio_vm_create_device(T.fx.vm, KVM_DEV_TYPE_ARM_VGIC_V3, false);
+		if (T.gic_fd >= 0) {
+			T.gic_version = 3;
+			gic_attr(KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_DIST, &dist);
+			gic_attr(KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_REDIST, &redist);
+		}
 	}
+	if (T.gic_fd >= 0)
+		gic_attr(KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &nr_irqs);
 
 	struct vcpu_handlers h = {
 	    .opaque = &T,
@@ -322,7 +336,7 @@ static void setup(bool system_suspend, bool secondary)
 static void need_gic(void)
 {
 	if (T.gic_fd < 0)
-		cr_skip_test("no GICv2-compatible vGIC on this host for the wake-up interrupt");
+		cr_skip_test("no vGIC on this host for the wake-up interrupt");
 }
 
 static void start(void)

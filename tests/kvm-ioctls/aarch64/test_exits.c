@@ -107,7 +107,9 @@ Test(arm_exits, psci_system_reset_is_reset)
 	cr_assert_str_eq(kvmio_system_event_name(e.system_event.type), "reset");
 }
 
-static void run_suspend_payload(struct kvmio_exit *e, bool cap)
+/* Runs the suspend payload to its PSCI_FEATURES answer. A vGIC given (gic >= 0) is
+   initialised once the vCPU exists, before it runs: a vGICv3 must be (KVM_RUN: EBUSY). */
+static void run_suspend_payload_gic(struct kvmio_exit *e, bool cap, int gic)
 {
 	if (cap) {
 		int r = kvmio_vm_check_extension(g.vm, KVM_CAP_ARM_SYSTEM_SUSPEND);
@@ -116,11 +118,20 @@ static void run_suspend_payload(struct kvmio_exit *e, bool cap)
 	}
 	arm_guest_vcpu(&g, arm_suspend_start, arm_suspend_end);
 	cr_assert_eq(kvmio_vcpu_set_reg(g.vcpu, KVMIO_ARM64_REG_X(19), ARM_RAM + 0x800), 0);
+	if (gic >= 0)
+		cr_assert_eq(kvmio_device_set_attr(gic, KVM_DEV_ARM_VGIC_GRP_CTRL,
+		                                   KVM_DEV_ARM_VGIC_CTRL_INIT, NULL),
+		             0);
 	/* PSCI_FEATURES(SYSTEM_SUSPEND): 0 with the cap, NOT_SUPPORTED (-1) without. */
 	expect_mmio(e, 0, 8, true);
 	int64_t features;
 	memcpy(&features, e->mmio.data, 8);
 	cr_assert_eq(features, cap ? 0 : -1);
+}
+
+static void run_suspend_payload(struct kvmio_exit *e, bool cap)
+{
+	run_suspend_payload_gic(e, cap, -1);
 }
 
 Test(arm_exits, psci_system_suspend_with_cap)
@@ -148,10 +159,16 @@ Test(arm_exits, psci_system_suspend_without_cap_is_refused_in_kernel)
 	cr_assert_eq(ret, -1);
 }
 
-/* vGICv2 layout for the wake-up test. */
+/* vGIC layout for the wake-up test: GICv2 CPU interface or GICv3 redistributors. */
 #define GICD_BASE 0x08000000ull
 #define GICC_BASE 0x08010000ull
+#define GICR_BASE 0x080a0000ull
 #define WAKE_SPI 5
+/* A GICv3 CPU interface register for KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS (vCPU 0). */
+#define ICC_SYSREG(op0, op1, crn, crm, op2)                                                        \
+	((uint64_t)(((op0) << 14) | ((op1) << 11) | ((crn) << 7) | ((crm) << 3) | (op2)))
+#define ICC_PMR_EL1_ATTR ICC_SYSREG(3, 0, 4, 6, 0)
+#define ICC_IGRPEN1_EL1_ATTR ICC_SYSREG(3, 0, 12, 12, 7)
 
 static void *raise_spi_later(void *arg)
 {
@@ -167,35 +184,69 @@ static void gicd_write(int gic, uint64_t offset, uint32_t value)
 	cr_assert_eq(r, 0, "GICD 0x%llx: %s", (unsigned long long)offset, strerror(-r));
 }
 
+/* Creates the vGIC the host offers (v2, else v3) at the layout above. Returns its fd. */
+static int create_wake_gic(int *version)
+{
+	uint64_t dist = GICD_BASE, cpu = GICC_BASE, redist = GICR_BASE;
+	uint32_t nr_irqs = 64;
+	int gic = kvmio_vm_create_device(g.vm, KVM_DEV_TYPE_ARM_VGIC_V2, false);
+
+	*version = 2;
+	if (gic == -ENODEV) {
+		*version = 3;
+		gic = kvmio_vm_create_device(g.vm, KVM_DEV_TYPE_ARM_VGIC_V3, false);
+	}
+	cr_assert_geq(gic, 0, "create a vGIC: %s", strerror(-gic));
+	cr_assert_eq(kvmio_device_set_attr(gic, KVM_DEV_ARM_VGIC_GRP_ADDR,
+	                                   *version == 2 ? KVM_VGIC_V2_ADDR_TYPE_DIST
+	                                                 : KVM_VGIC_V3_ADDR_TYPE_DIST,
+	                                   &dist),
+	             0);
+	cr_assert_eq(kvmio_device_set_attr(gic, KVM_DEV_ARM_VGIC_GRP_ADDR,
+	                                   *version == 2 ? KVM_VGIC_V2_ADDR_TYPE_CPU
+	                                                 : KVM_VGIC_V3_ADDR_TYPE_REDIST,
+	                                   *version == 2 ? &cpu : &redist),
+	             0);
+	cr_assert_eq(kvmio_device_set_attr(gic, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &nr_irqs), 0);
+	return gic;
+}
+
+/* What a guest would do to accept the SPI: distributor on, the SPI enabled and routed to
+   CPU 0, and a priority mask that lets it through. */
+static void accept_wake_spi(int gic, int version)
+{
+	unsigned irq = 32 + WAKE_SPI;
+
+	gicd_write(gic, 0x100 + irq / 32 * 4, 1u << (irq % 32)); /* GICD_ISENABLERn */
+	if (version == 2) {
+		gicd_write(gic, 0x000, 1);                                   /* GICD_CTLR */
+		gicd_write(gic, 0x800 + irq / 4 * 4, 1u << (8 * (irq % 4))); /* GICD_ITARGETSRn */
+		uint32_t pmr = 0xf8;
+		cr_assert_eq(kvmio_device_set_attr(gic, KVM_DEV_ARM_VGIC_GRP_CPU_REGS, 0x04, &pmr),
+		             0);
+		return;
+	}
+	gicd_write(gic, 0x000, 0x12);                            /* GICD_CTLR: ARE, group 1 */
+	gicd_write(gic, 0x080 + irq / 32 * 4, 1u << (irq % 32)); /* GICD_IGROUPRn */
+	gicd_write(gic, 0x6000 + irq * 8, 0);                    /* GICD_IROUTERn: CPU 0 */
+	gicd_write(gic, 0x6000 + irq * 8 + 4, 0);
+	uint64_t pmr = 0xf8, grpen1 = 1;
+	cr_assert_eq(
+	    kvmio_device_set_attr(gic, KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS, ICC_PMR_EL1_ATTR, &pmr),
+	    0);
+	cr_assert_eq(kvmio_device_set_attr(gic, KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS,
+	                                   ICC_IGRPEN1_EL1_ATTR, &grpen1),
+	             0);
+}
+
 Test(arm_exits, wakeup_after_suspend_on_interrupt, .timeout = 30)
 {
 	struct kvmio_exit e;
+	int version;
 	arm_guest_vm(&g);
-	int gic = kvmio_vm_create_device(g.vm, KVM_DEV_TYPE_ARM_VGIC_V2, false);
-	if (gic == -ENODEV)
-		cr_skip_test("no vGICv2 on this host");
-	cr_assert_geq(gic, 0, "create vGICv2: %s", strerror(-gic));
-	uint64_t dist = GICD_BASE, cpu = GICC_BASE;
-	uint32_t nr_irqs = 64;
-	cr_assert_eq(kvmio_device_set_attr(gic, KVM_DEV_ARM_VGIC_GRP_ADDR,
-	                                   KVM_VGIC_V2_ADDR_TYPE_DIST, &dist),
-	             0);
-	cr_assert_eq(
-	    kvmio_device_set_attr(gic, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V2_ADDR_TYPE_CPU, &cpu),
-	    0);
-	cr_assert_eq(kvmio_device_set_attr(gic, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &nr_irqs), 0);
-	run_suspend_payload(&e, true);
-	cr_assert_eq(
-	    kvmio_device_set_attr(gic, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT, NULL),
-	    0);
-	/* What a guest would do to accept the SPI: distributor on, the SPI enabled and
-	 * routed to CPU 0, and a priority mask that lets it through. */
-	unsigned irq = 32 + WAKE_SPI;
-	gicd_write(gic, 0x000, 1);                                   /* GICD_CTLR */
-	gicd_write(gic, 0x100 + irq / 32 * 4, 1u << (irq % 32));     /* GICD_ISENABLERn */
-	gicd_write(gic, 0x800 + irq / 4 * 4, 1u << (8 * (irq % 4))); /* GICD_ITARGETSRn */
-	uint32_t pmr = 0xf8;
-	cr_assert_eq(kvmio_device_set_attr(gic, KVM_DEV_ARM_VGIC_GRP_CPU_REGS, 0x04, &pmr), 0);
+	int gic = create_wake_gic(&version);
+	run_suspend_payload_gic(&e, true, gic);
+	accept_wake_spi(gic, version);
 
 	expect_system_event(&e, KVMIO_SYSTEM_EVENT_SUSPEND);
 	/* The VMM honours the suspend: the vCPU sleeps in KVM_RUN until an interrupt. */
@@ -210,6 +261,7 @@ Test(arm_exits, wakeup_after_suspend_on_interrupt, .timeout = 30)
 	pthread_join(t, NULL);
 	cr_assert_eq(irq_result, 0);
 	cr_assert_str_eq(kvmio_system_event_name(e.system_event.type), "wakeup");
+	cr_log_info("woken through a vGICv%d", version);
 	close(gic);
 }
 
