@@ -56,35 +56,59 @@ int kvmio_system_get_emulated_cpuid(const struct kvmio_system *sys,
 	return get_cpuid_list(sys->fd, KVM_GET_EMULATED_CPUID, entries, max, needed);
 }
 
+/* KVM_GET_CPUID2 with room for n entries: 0, -E2BIG (the vCPU has more), or -errno. */
+static int try_get_cpuid2(int fd, struct kvm_cpuid2 *c, size_t n)
+{
+	c->nent = (uint32_t)n;
+	return kvmio__ioctl(fd, KVM_GET_CPUID2, c);
+}
+
 int kvmio_vcpu_get_cpuid2(const struct kvmio_vcpu *vcpu, struct kvm_cpuid_entry2 *entries,
                           size_t max, size_t *needed)
 {
-	struct kvm_cpuid2 probe = {.nent = 0};
-	size_t count;
+	struct kvm_cpuid2 *c, *probe;
+	size_t lo = 0, hi = max;
 	int r;
 
 	if (needed)
 		*needed = 0;
-	if (max && !entries)
+	if ((max && !entries) || max > UINT32_MAX / sizeof(*entries))
 		return -EINVAL;
-	/* Linux (6.1 among others) leaves nent as the caller gave it when KVM_GET_CPUID2
-	   succeeds, and sets it to the vCPU's count only when it fails with E2BIG: so the
-	   count is asked for first, with room for no entry. */
-	r = kvmio__ioctl(vcpu->fd, KVM_GET_CPUID2, &probe);
-	if (r == 0)
-		return 0; /* no CPUID set on this vCPU */
-	if (r != -E2BIG)
-		return r;
-	if (probe.nent == 0) /* a kernel that does not say: take what fits in max */
-		return get_cpuid_list(vcpu->fd, KVM_GET_CPUID2, entries, max, needed);
-	count = probe.nent;
-	if (count > max) {
-		if (needed)
-			*needed = count;
-		return -E2BIG;
+	c = calloc(1, sizeof(*c) + max * sizeof(*entries));
+	probe = calloc(1, sizeof(*probe) + max * sizeof(*entries));
+	if (!c || !probe) {
+		free(c);
+		free(probe);
+		return -ENOMEM;
 	}
-	r = get_cpuid_list(vcpu->fd, KVM_GET_CPUID2, entries, count, NULL);
-	return r < 0 ? r : (int)count;
+	r = try_get_cpuid2(vcpu->fd, c, max);
+	if (r < 0)
+		goto out; /* -E2BIG: no kernel copies the count back when the call fails */
+	/* Newer kernels set nent to the vCPU's count on success; Linux 6.1 leaves it as
+	   given. So when it still reads max, the count is found as the least room that
+	   KVM accepts (it answers E2BIG below the count), by bisection. */
+	if (c->nent < max) {
+		hi = c->nent;
+	} else {
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			int t = try_get_cpuid2(vcpu->fd, probe, mid);
+			if (t == 0)
+				hi = mid;
+			else if (t == -E2BIG)
+				lo = mid + 1;
+			else {
+				r = t;
+				goto out;
+			}
+		}
+	}
+	memcpy(entries, c->entries, hi * sizeof(*entries));
+	r = (int)hi;
+out:
+	free(c);
+	free(probe);
+	return r;
 }
 
 static int get_msr_list(int fd, unsigned long request, uint32_t *indices, size_t max,

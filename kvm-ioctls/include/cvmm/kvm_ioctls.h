@@ -540,10 +540,10 @@ int kvmio_vcpu_set_cpuid2(const struct kvmio_vcpu *vcpu, const struct kvm_cpuid_
                           size_t n);
 
 /*
- * KVM_GET_CPUID2: the vCPU's CPUID, up to max entries. Returns the count (the vCPU's
- * own, whatever the kernel leaves in nent on success), -E2BIG when max is too small
- * (*needed, if not NULL, gets the count the vCPU has, or 0 where the kernel does not
- * say), or -errno.
+ * KVM_GET_CPUID2: the vCPU's CPUID, up to max entries. Returns the vCPU's count of
+ * entries (also on kernels such as 6.1 that leave nent unchanged on success: then found
+ * with a few more calls), -E2BIG when max is too small (*needed, if not NULL, gets 0:
+ * the kernel does not say), or -errno.
  */
 int kvmio_vcpu_get_cpuid2(const struct kvmio_vcpu *vcpu, struct kvm_cpuid_entry2 *entries,
                           size_t max, size_t *needed);
