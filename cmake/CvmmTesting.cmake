@@ -4,17 +4,39 @@
 #   A Criterion program that needs no KVM. Runs natively on x86_64 and under
 #   qemu-aarch64-static in the aarch64 build.
 #
+# CVMM_KVM_TESTS (cache variable, native x86_64 builds): where the tests that want this
+#   machine's own KVM run.
+#     auto      here when /dev/kvm can create a VM (tests/common/kvm_probe.c, run at
+#               configure time), else in the emulated x86_64 host (the default)
+#     local     here (they fail where /dev/kvm cannot be used)
+#     emulated  in the emulated x86_64 host, as on a machine without /dev/kvm
+#   The outcome is CVMM_LOCAL_KVM (ON or OFF). scripts/build.sh passes the environment
+#   variable CVMM_KVM_TESTS on, so `CVMM_KVM_TESTS=emulated scripts/test.sh` forces it.
+#
 # cvmm_add_kvm_test(NAME n SOURCES ... [LIBS ...] [HOSTS local emulated] [TIMEOUT s])
 #   A Criterion program that drives real KVM. HOSTS says where it runs:
-#     local     this machine's /dev/kvm (x86_64 builds only; skipped without /dev/kvm)
+#     local     this machine's /dev/kvm (x86_64 builds only); where that cannot be
+#               used (CVMM_LOCAL_KVM OFF), the emulated x86_64 host instead
 #     emulated  the emulated host of the build's architecture (tests/hosts), where all
 #               such programs of one build share one boot
-#   Default: local on x86_64, emulated on aarch64.
+#   Default: local on x86_64, emulated on aarch64. ONLY_GIC 2 or 3 (aarch64) keeps the
+#   program to the arm64 host with that vGIC (a test of one vGIC's interface).
 #
-# cvmm_add_emulated_host_script(NAME n SCRIPT file.sh [FILES file-or-genex ...])
+# cvmm_add_kvm_script(NAME n SCRIPT file.sh [INPUTS file-or-genex ...] [ARGS ...]
+#                     [HOST_FILES /abs/path ...] [TIMEOUT s] [LABELS ...])
+#   A shell script that needs x86_64 KVM (native x86_64 builds), run as
+#   `sh file.sh INPUT... WORKDIR ARG...`. With CVMM_LOCAL_KVM, here: the inputs' own
+#   paths and a work folder in the build tree. Otherwise in the emulated x86_64 host's
+#   shared boot (reported as n@emulated-x86_64-host): each input copied to /data/n.K
+#   (K counts from 1), the work folder /tmp/n, and each HOST_FILES path (what the
+#   script needs from this machine, such as valgrind) copied to the same path there,
+#   an ELF with the libraries it needs. Exit status 77 is a skip.
+#
+# cvmm_add_emulated_host_script(NAME n SCRIPT file.sh [FILES file-or-genex ...] [ARGS ...])
 #   A shell script run by busybox sh inside the emulated host of the build's architecture,
 #   in the same boot as the KVM test programs. FILES are copied to /data/<basename> first
-#   (generator expressions such as $<TARGET_FILE:vmm-ref> work). Exit status 77 is a skip.
+#   (generator expressions such as $<TARGET_FILE:vmm-ref> work), or to DST for SRC:DST.
+#   ARGS are given to the script. Exit status 77 is a skip.
 #
 # cvmm_add_arm64_image_payload(NAME n SOURCE file.S [OUTPUT_VARIABLE var])
 #   A bare-metal arm64 guest for vmm-ref (aarch64 builds): the assembly source, which
@@ -56,6 +78,38 @@ else()
   target_link_libraries(cvmm_criterion INTERFACE PkgConfig::CRITERION)
 endif()
 
+set(CVMM_KVM_TESTS "$ENV{CVMM_KVM_TESTS}" CACHE STRING
+  "Where tests for this machine's KVM run: auto, local or emulated")
+if(NOT CVMM_KVM_TESTS)
+  set(CVMM_KVM_TESTS auto CACHE STRING "" FORCE)
+endif()
+if(NOT CVMM_KVM_TESTS MATCHES "^(auto|local|emulated)$")
+  message(FATAL_ERROR "CVMM_KVM_TESTS is '${CVMM_KVM_TESTS}': auto, local or emulated")
+endif()
+set(CVMM_LOCAL_KVM OFF)
+if(CVMM_ARCH STREQUAL "x86_64" AND NOT CMAKE_CROSSCOMPILING)
+  if(CVMM_KVM_TESTS STREQUAL "local")
+    set(CVMM_LOCAL_KVM ON)
+  elseif(CVMM_KVM_TESTS STREQUAL "auto")
+    # try_run() caches its results: probe afresh at every configure.
+    unset(_cvmm_kvm_probe_rc CACHE)
+    unset(_cvmm_kvm_probe_built CACHE)
+    try_run(_cvmm_kvm_probe_rc _cvmm_kvm_probe_built "${CMAKE_BINARY_DIR}/kvm-probe"
+      "${CMAKE_CURRENT_LIST_DIR}/../tests/common/kvm_probe.c"
+      RUN_OUTPUT_VARIABLE _cvmm_kvm_probe_out)
+    if(_cvmm_kvm_probe_built AND _cvmm_kvm_probe_rc EQUAL 0)
+      set(CVMM_LOCAL_KVM ON)
+    endif()
+    string(STRIP "${_cvmm_kvm_probe_out}" _cvmm_kvm_probe_out)
+    message(STATUS "KVM tests: this machine's /dev/kvm: ${_cvmm_kvm_probe_out}")
+  endif()
+  if(CVMM_LOCAL_KVM)
+    message(STATUS "KVM tests: x86_64 ones run on this machine's /dev/kvm")
+  else()
+    message(STATUS "KVM tests: x86_64 ones run in the emulated x86_64 host")
+  endif()
+endif()
+
 # Criterion programs run through tests/common/run-criterion.sh, which turns "passed, but
 # some tests skipped themselves" into exit status 77, reported by ctest as a skip.
 set(CVMM_RUN_CRITERION "${CMAKE_CURRENT_LIST_DIR}/../tests/common/run-criterion.sh")
@@ -80,7 +134,10 @@ function(cvmm_add_unit_test)
 endfunction()
 
 function(cvmm_add_kvm_test)
-  cmake_parse_arguments(A "" "NAME;TIMEOUT" "SOURCES;LIBS;HOSTS" ${ARGN})
+  cmake_parse_arguments(A "" "NAME;TIMEOUT;ONLY_GIC" "SOURCES;LIBS;HOSTS" ${ARGN})
+  if(A_ONLY_GIC)
+    set_property(GLOBAL PROPERTY CVMM_EMULATED_HOST_ONLY_GIC_${A_NAME} ${A_ONLY_GIC})
+  endif()
   if(NOT A_HOSTS)
     if(CVMM_ARCH STREQUAL "x86_64")
       set(A_HOSTS local)
@@ -93,9 +150,13 @@ function(cvmm_add_kvm_test)
   endif()
   _cvmm_test_executable(${A_NAME} SOURCES ${A_SOURCES} LIBS ${A_LIBS})
   if("local" IN_LIST A_HOSTS AND CVMM_ARCH STREQUAL "x86_64" AND NOT CMAKE_CROSSCOMPILING)
-    add_test(NAME ${A_NAME} COMMAND "${CVMM_RUN_CRITERION}" $<TARGET_FILE:${A_NAME}>)
-    set_tests_properties(${A_NAME} PROPERTIES TIMEOUT ${A_TIMEOUT} LABELS kvm
-      SKIP_RETURN_CODE 77)
+    if(CVMM_LOCAL_KVM)
+      add_test(NAME ${A_NAME} COMMAND "${CVMM_RUN_CRITERION}" $<TARGET_FILE:${A_NAME}>)
+      set_tests_properties(${A_NAME} PROPERTIES TIMEOUT ${A_TIMEOUT} LABELS kvm
+        SKIP_RETURN_CODE 77)
+    elseif(NOT "emulated" IN_LIST A_HOSTS)
+      list(APPEND A_HOSTS emulated)
+    endif()
   endif()
   if("emulated" IN_LIST A_HOSTS)
     set_property(GLOBAL APPEND PROPERTY CVMM_EMULATED_HOST_TESTS ${A_NAME})
@@ -137,9 +198,41 @@ function(cvmm_add_x86_64_elf_payload)
 endfunction()
 
 function(cvmm_add_emulated_host_script)
-  cmake_parse_arguments(A "" "NAME;SCRIPT" "FILES" ${ARGN})
+  cmake_parse_arguments(A "" "NAME;SCRIPT" "FILES;ARGS" ${ARGN})
   get_filename_component(script "${A_SCRIPT}" ABSOLUTE)
   set_property(GLOBAL APPEND PROPERTY CVMM_EMULATED_HOST_SCRIPTS ${A_NAME})
   set_property(GLOBAL PROPERTY CVMM_EMULATED_HOST_SCRIPT_${A_NAME} "${script}")
   set_property(GLOBAL PROPERTY CVMM_EMULATED_HOST_FILES_${A_NAME} "${A_FILES}")
+  set_property(GLOBAL PROPERTY CVMM_EMULATED_HOST_ARGS_${A_NAME} "${A_ARGS}")
+endfunction()
+
+function(cvmm_add_kvm_script)
+  cmake_parse_arguments(A "" "NAME;SCRIPT;TIMEOUT" "INPUTS;ARGS;HOST_FILES;LABELS" ${ARGN})
+  if(NOT CVMM_ARCH STREQUAL "x86_64" OR CMAKE_CROSSCOMPILING)
+    message(FATAL_ERROR "cvmm_add_kvm_script(${A_NAME}): native x86_64 builds only")
+  endif()
+  if(NOT A_TIMEOUT)
+    set(A_TIMEOUT 300)
+  endif()
+  get_filename_component(script "${A_SCRIPT}" ABSOLUTE)
+  if(CVMM_LOCAL_KVM)
+    add_test(NAME ${A_NAME} COMMAND sh "${script}" ${A_INPUTS}
+             "${CMAKE_CURRENT_BINARY_DIR}/${A_NAME}-run" ${A_ARGS})
+    set_tests_properties(${A_NAME} PROPERTIES LABELS "kvm;${A_LABELS}" TIMEOUT ${A_TIMEOUT}
+      SKIP_RETURN_CODE 77)
+    return()
+  endif()
+  set(files "")
+  set(paths "")
+  set(k 0)
+  foreach(f ${A_INPUTS})
+    math(EXPR k "${k} + 1")
+    list(APPEND files "${f}:/data/${A_NAME}.${k}")
+    list(APPEND paths "/data/${A_NAME}.${k}")
+  endforeach()
+  foreach(f ${A_HOST_FILES})
+    list(APPEND files "${f}:${f}")
+  endforeach()
+  cvmm_add_emulated_host_script(NAME ${A_NAME} SCRIPT "${script}" FILES ${files}
+    ARGS ${paths} /tmp/${A_NAME} ${A_ARGS})
 endfunction()
