@@ -20,5 +20,9 @@ asan) export CC=clang
 aarch64) args+=(-DCMAKE_TOOLCHAIN_FILE="$CVMM_ROOT/cmake/toolchain-aarch64.cmake") ;;
 *) die "build.sh: unknown target $target" ;;
 esac
-cmake -S "$CVMM_ROOT" -B "$dir" "${args[@]}" "$@" >/dev/null
+# Where the x86_64 KVM tests run (cmake/CvmmTesting.cmake): auto, local or emulated.
+args+=(-DCVMM_KVM_TESTS="${CVMM_KVM_TESTS:-auto}")
+out=$(cmake -S "$CVMM_ROOT" -B "$dir" "${args[@]}" "$@" 2>&1) ||
+	{ printf '%s\n' "$out" >&2; die "build.sh: configuring $target failed"; }
+grep '^-- KVM tests' <<<"$out" >&2 || true
 cmake --build "$dir" -j "$(nproc)"

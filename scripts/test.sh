@@ -31,7 +31,16 @@ fi
 
 logs=$CVMM_ROOT/build/test-logs
 mkdir -p "$logs"
-passed=0 failed=0 skipped=0 status=0
+passed=0 failed=0 skipped=0 status=0 skips=()
+# skip_reason LASTTEST_LOG TEST: the first line of the test's output that says why it
+# skipped (Criterion's [SKIP] lines, a script's "SKIP: ..."), from ctest's full log.
+skip_reason() {
+	local why
+	why=$(awk -v t="$2" '$0 ~ "^[0-9]+/[0-9]+ Test: " && $3 == t { on = 1; next }
+		on && /^<end of output>/ { exit }
+		on && /SKIP/ { print; exit }' "$1" 2>/dev/null)
+	echo "${why:-no reason printed}"
+}
 # run_ctest NAME ctest-args...: runs ctest, keeps its output, adds up its counts.
 run_ctest() {
 	local name=$1; shift
@@ -52,6 +61,11 @@ run_ctest() {
 	nfail=$(sed -E 's/.* ([0-9]+) tests? failed.*/\1/' <<<"$line")
 	total=$(sed -E 's/.*out of ([0-9]+).*/\1/' <<<"$line")
 	nskip=$(grep -cE '^[[:space:]]*[0-9]+ - .* \(Skipped\)$' "$logs/$name.log" || true)
+	local t dir=""
+	while [ $# -gt 0 ]; do [ "$1" = --test-dir ] && dir=$2; shift; done
+	for t in $(sed -nE 's/^[[:space:]]*[0-9]+ - (.*) \(Skipped\)$/\1/p' "$logs/$name.log"); do
+		skips+=("$name: $t: $(skip_reason "$dir/Testing/Temporary/LastTest.log" "$t")")
+	done
 	passed=$((passed + total - nfail - nskip))
 	failed=$((failed + nfail))
 	skipped=$((skipped + nskip))
@@ -68,5 +82,9 @@ cat "$CVMM_ROOT"/build/fuzz/fuzz-reports/*.txt 2>/dev/null | tee "$logs/fuzz-rep
 ASAN_OPTIONS=handle_segv=0:handle_sigbus=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	run_ctest asan --test-dir "$CVMM_ROOT/build/asan" -L unit --timeout 900
 
+if [ ${#skips[@]} -gt 0 ]; then
+	log "skipped tests and why:"
+	printf '  %s\n' "${skips[@]}" >&2
+fi
 echo "suite: $passed passed, $failed failed, $skipped skipped"
 exit $status

@@ -1,9 +1,9 @@
 #!/bin/sh
 # --console file:PATH is bounded: a guest that prints more than the bound fills the file
 # up to it, exactly, and no further; vmm-ref says so once and goes on (the guest powers
-# off: status 0). Runs on this machine's /dev/kvm (x86_64) with the bare-metal guest
-# hostile_console_flood_x86_64.S, which prints "FLOOD-START", 80 KiB of lines, then
-# "FLOOD-END" (81,942 bytes in all).
+# off: status 0). Runs on x86_64 KVM (here or in the emulated x86_64 host) with the
+# bare-metal guest hostile_console_flood_x86_64.S, which prints "FLOOD-START", 80 KiB of
+# lines, then "FLOOD-END" (81,942 bytes in all).
 #   console_flood.sh VMM-REF-64K VMM-REF PAYLOAD WORKDIR [VMM-REF OPTION...]
 # VMM-REF-64K is vmm-ref built with VMM_CONSOLE_FILE_MAX = 65536 (the same code with a
 # bound small enough to reach in a second); VMM-REF is the real build, whose 64 MiB bound

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The vcpu library's threading under ThreadSanitizer, on this machine's /dev/kvm (x86_64).
+ * The vcpu library's threading under ThreadSanitizer, on x86_64 KVM (tsan_vcpu.sh).
  * Criterion does not run under TSan, so this is a plain program: exit status 0 when every
  * check held (TSan makes it exit 66 when it reported a race), 1 on a failed check, 77
  * (skip) without a usable /dev/kvm.

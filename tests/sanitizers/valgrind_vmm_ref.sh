@@ -1,9 +1,9 @@
 #!/bin/sh
-# vmm-ref under valgrind (memcheck) on this machine's /dev/kvm, running the bare-metal
+# vmm-ref under valgrind (memcheck) on x86_64 KVM, running the bare-metal
 # x86_64 guest valgrind_guest_x86_64.S with 2 vCPUs, a virtio-blk disk and a virtio-rng
 # until it powers off through ACPI. Passes when valgrind reports no error (and no
 # definite leak), vmm-ref exits 0, the guest's checks passed and its write is in the image.
-#   valgrind_vmm_ref.sh VALGRIND VMM-REF PAYLOAD WORKDIR
+#   valgrind_vmm_ref.sh VMM-REF PAYLOAD WORKDIR VALGRIND
 # Exit status: 0 pass, 1 fail, 77 skip (no valgrind, no usable /dev/kvm).
 #
 # --no-seccomp: valgrind 3.19 (Debian 12) has no wrapper for the seccomp(2) system call
@@ -13,7 +13,7 @@
 # JIT needs executable mappings and system calls vmm-ref's allowlists forbid. The sandbox
 # has tests of its own (tests/vmm-ref, SANDBOX.md).
 set -u
-VALGRIND=$1 VMM=$2 PAYLOAD=$3 WORK=$4
+VMM=$1 PAYLOAD=$2 WORK=$3 VALGRIND=${4:-}
 
 if [ -z "$VALGRIND" ] || ! [ -x "$VALGRIND" ]; then
 	echo "SKIP: valgrind is not installed"
