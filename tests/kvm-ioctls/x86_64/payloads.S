@@ -126,6 +126,11 @@ END(x86_hypercall)
 
 /* #DE with an empty IDT (limit 0 at 0x3000): a triple fault where KVM can deliver the
  * exception; an emulation failure on the paravirtual KVM of the development machine. */
+/* A far jump to 0xe000:0 (linear 0xe0000), where there is no memory. */
+PAYLOAD(x86_jump_to_nowhere)
+	ljmp $0xe000, $0
+END(x86_jump_to_nowhere)
+
 PAYLOAD(x86_divide_error)
 	lidt 0x3000
 	xor %cx, %cx
