@@ -16,7 +16,7 @@
 # cvmm_add_kvm_test(NAME n SOURCES ... [LIBS ...] [HOSTS local emulated] [TIMEOUT s])
 #   A Criterion program that drives real KVM. HOSTS says where it runs:
 #     local     this machine's /dev/kvm (x86_64 builds only); where that cannot be
-#               used (CVMM_LOCAL_KVM OFF), the emulated x86_64 host instead
+#               used (CVMM_LOCAL_KVM OFF), the emulated x86_64 host's second boot
 #     emulated  the emulated host of the build's architecture (tests/hosts), where all
 #               such programs of one build share one boot
 #   Default: local on x86_64, emulated on aarch64. ONLY_GIC 2 or 3 (aarch64) keeps the
@@ -27,10 +27,15 @@
 #   A shell script that needs x86_64 KVM (native x86_64 builds), run as
 #   `sh file.sh INPUT... WORKDIR ARG...`. With CVMM_LOCAL_KVM, here: the inputs' own
 #   paths and a work folder in the build tree. Otherwise in the emulated x86_64 host's
-#   shared boot (reported as n@emulated-x86_64-host): each input copied to /data/n.K
+#   second boot (reported as n@emulated-x86_64-host2): each input copied to /data/n.K
 #   (K counts from 1), the work folder /tmp/n, and each HOST_FILES path (what the
 #   script needs from this machine, such as valgrind) copied to the same path there,
 #   an ELF with the libraries it needs. Exit status 77 is a skip.
+#
+# Where this machine's KVM cannot be used, the programs and scripts meant for it run in a
+# second boot of the emulated x86_64 host (emulated-x86_64-host2), beside the first: the
+# x86_64 host runs single-threaded TCG (tests/hosts/run-host.sh), so two boots use two
+# cores.
 #
 # cvmm_add_emulated_host_script(NAME n SCRIPT file.sh [FILES file-or-genex ...] [ARGS ...])
 #   A shell script run by busybox sh inside the emulated host of the build's architecture,
@@ -155,7 +160,8 @@ function(cvmm_add_kvm_test)
       set_tests_properties(${A_NAME} PROPERTIES TIMEOUT ${A_TIMEOUT} LABELS kvm
         SKIP_RETURN_CODE 77)
     elseif(NOT "emulated" IN_LIST A_HOSTS)
-      list(APPEND A_HOSTS emulated)
+      # Instead of this machine's KVM: the emulated host's second boot (tests/hosts).
+      set_property(GLOBAL APPEND PROPERTY CVMM_EMULATED_HOST2_TESTS ${A_NAME})
     endif()
   endif()
   if("emulated" IN_LIST A_HOSTS)
@@ -198,9 +204,13 @@ function(cvmm_add_x86_64_elf_payload)
 endfunction()
 
 function(cvmm_add_emulated_host_script)
-  cmake_parse_arguments(A "" "NAME;SCRIPT" "FILES;ARGS" ${ARGN})
+  cmake_parse_arguments(A "SECOND_BOOT" "NAME;SCRIPT" "FILES;ARGS" ${ARGN})
   get_filename_component(script "${A_SCRIPT}" ABSOLUTE)
-  set_property(GLOBAL APPEND PROPERTY CVMM_EMULATED_HOST_SCRIPTS ${A_NAME})
+  if(A_SECOND_BOOT)
+    set_property(GLOBAL APPEND PROPERTY CVMM_EMULATED_HOST2_SCRIPTS ${A_NAME})
+  else()
+    set_property(GLOBAL APPEND PROPERTY CVMM_EMULATED_HOST_SCRIPTS ${A_NAME})
+  endif()
   set_property(GLOBAL PROPERTY CVMM_EMULATED_HOST_SCRIPT_${A_NAME} "${script}")
   set_property(GLOBAL PROPERTY CVMM_EMULATED_HOST_FILES_${A_NAME} "${A_FILES}")
   set_property(GLOBAL PROPERTY CVMM_EMULATED_HOST_ARGS_${A_NAME} "${A_ARGS}")
@@ -234,5 +244,5 @@ function(cvmm_add_kvm_script)
     list(APPEND files "${f}:${f}")
   endforeach()
   cvmm_add_emulated_host_script(NAME ${A_NAME} SCRIPT "${script}" FILES ${files}
-    ARGS ${paths} /tmp/${A_NAME} ${A_ARGS})
+    ARGS ${paths} /tmp/${A_NAME} ${A_ARGS} SECOND_BOOT)
 endfunction()

@@ -11,6 +11,13 @@
 #                          the first touch of a page by the emulated host then costs the
 #                          same in every run, which benchmarks need
 #     --timeout SECONDS    hard limit for the whole boot (default 300)
+#     --program-timeout S  limit for each program or command inside the host (default
+#                          600): one that hangs is killed (status 137) and the next runs
+#     --silence SECONDS    watchdog: a host whose console does not show the heartbeat
+#                          its /init prints every 20 s for this long is stuck (its
+#                          kernel, or the emulator): it is stopped, the console's tail
+#                          and its CPUs' addresses are shown, and every program without
+#                          a result fails (default 120)
 #     --file SRC[:DST]     copy a file into the host (DST relative to /, default /data/NAME)
 #     --cmd NAME=COMMAND   also run a shell command, reported as NAME
 #     --results DIR        write NAME.log and NAME.rc for each program into DIR
@@ -20,7 +27,9 @@
 #     --keep               keep the staging folder and console log (printed at the end)
 #
 # CVMM_HOST_KERNEL_ARGS replaces the host kernel's "quiet loglevel=3" (set it to " " to
-# see the host's boot log). The x86_64 host is told its TSC rate: on a loaded machine its
+# see the host's boot log). The host kernel runs with nokaslr, so that the CPU addresses
+# the watchdog reports for a stuck host can be named: CVMM_HOST_SYMBOLS names a copy of
+# that kernel's /proc/kallsyms (from `--cmd 'ks=cat /proc/kallsyms'`) to do so. The x86_64 host is told its TSC rate: on a loaded machine its
 # PIT calibration fails under TCG, and microvm has no other clock to fall back on.
 #
 # A PROGRAM is a static or dynamic ELF of the host's architecture; the libraries a
@@ -34,7 +43,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/../../scripts/common.sh"
 
 criterion=0 status_of=all arch="" gic=2 machine=microvm memory=1024 timeout=300 results="" keep=0
-prealloc=0
+prealloc=0 program_timeout=600 silence=120
 files=() programs=() cmds=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -44,6 +53,8 @@ while [ $# -gt 0 ]; do
 	--memory) memory=$2; shift 2 ;;
 	--prealloc) prealloc=1; shift ;;
 	--timeout) timeout=$2; shift 2 ;;
+	--program-timeout) program_timeout=$2; shift 2 ;;
+	--silence) silence=$2; shift 2 ;;
 	--file) files+=("$2"); shift 2 ;;
 	--cmd) cmds+=("$2"); shift 2 ;;
 	--results) results=$2; shift 2 ;;
@@ -107,11 +118,14 @@ for p in "${programs[@]}"; do
 	copy_deps "$p"
 	names+=("$n")
 done
-for f in "${files[@]}"; do
+is_elf() { [ "$(head -c 4 "$1" | od -An -c | tr -d ' ')" = '177ELF' ]; }
+for f in ${files[@]+"${files[@]}"}; do
 	src=${f%%:*}; dst=${f#*:}; [ "$dst" = "$f" ] && dst=/data/$(basename "$src")
 	[ -e "$src" ] || die "file not found: $src"
 	mkdir -p "$stage$(dirname "$dst")"
 	cp -L "$src" "$stage$dst"
+	# A program or library among the files brings the libraries it needs.
+	if is_elf "$src"; then copy_deps "$src"; fi
 done
 
 if [ $arch = x86_64 ]; then
@@ -132,13 +146,19 @@ fi
 	for m in irqbypass kvm; do [ -e /lib/modules/$m.ko ] && insmod /lib/modules/$m.ko; done
 	[ -e /lib/modules/kvm-amd.ko ] && insmod /lib/modules/kvm-amd.ko nested=1
 	[ -e /dev/kvm ] || echo "CVMM-HOST-NOTE no /dev/kvm"
+	# The heartbeat: the watchdog outside (--silence) takes a silent console for a
+	# stuck host.
+	(while sleep 20; do echo CVMM-HOST-ALIVE; done) &
 	run() { # name command...
-		local n=$1; shift
+		local n=$1 rc; shift
 		echo "CVMM-BEGIN $n"
-		(cd /tmp && "$@") </dev/null 2>&1
-		echo "CVMM-END $n $?"
+		(cd /tmp && timeout -s KILL "$PROGRAM_TIMEOUT" "$@") </dev/null 2>&1
+		rc=$?
+		[ $rc = 137 ] && echo "CVMM-HOST-NOTE $n killed after ${PROGRAM_TIMEOUT} s"
+		echo "CVMM-END $n $rc"
 	}
 	INIT
+	echo "PROGRAM_TIMEOUT=$program_timeout"
 	args=""; [ $criterion = 0 ] || args="--jobs 1 --verbose --color=never"
 	for n in ${names[@]+"${names[@]}"}; do printf 'run %q /cvmm/bin/%q %s\n' "$n" "$n" "$args"; done
 	for c in ${cmds[@]+"${cmds[@]}"}; do printf 'run %q sh -c %q\n' "${c%%=*}" "${c#*=}"; done
@@ -155,20 +175,68 @@ case $arch in
 aarch64)
 	if [ "$gic" = 3 ]; then cpu="max,pauth-impdef=on"; else cpu=cortex-a57; fi
 	qemu=(qemu-system-aarch64 -M "virt,virtualization=on,gic-version=$gic" -cpu "$cpu"
-		-append "console=ttyAMA0 panic=-1 ${CVMM_HOST_KERNEL_ARGS:-quiet loglevel=3} rdinit=/init") ;;
+		-append "console=ttyAMA0 panic=-1 nokaslr ${CVMM_HOST_KERNEL_ARGS:-quiet loglevel=3} rdinit=/init") ;;
 x86_64)
-	qemu=(qemu-system-x86_64 -accel tcg -M "$machine" -cpu max,-xsave
-		-append "console=ttyS0 panic=-1 reboot=t tsc_early_khz=2000000 tsc=reliable ${CVMM_HOST_KERNEL_ARGS:-quiet loglevel=3} rdinit=/init") ;;
+	# One TCG thread for both CPUs: with one thread per CPU (MTTCG) the host kernel
+	# got stuck in about one boot in four under load (docs/KVM-FACTS.md).
+	qemu=(qemu-system-x86_64 -accel tcg,thread=single -M "$machine" -cpu max,-xsave
+		-append "console=ttyS0 panic=-1 reboot=t nokaslr tsc_early_khz=2000000 tsc=reliable ${CVMM_HOST_KERNEL_ARGS:-quiet loglevel=3} rdinit=/init") ;;
 esac
 qemu+=(-smp 2 -m "$memory" -nographic -no-reboot -kernel "$kdir/kernel" -initrd "$work/initrd.cpio")
 [ "$prealloc" = 0 ] || qemu+=(-mem-prealloc)
 
+qemu+=(-pidfile "$work/qemu.pid" -monitor "unix:$work/monitor.sock,server,nowait")
+
+# watchdog: stops QEMU when the host's heartbeat has not shown for $silence seconds
+# (counted from the host's first line, once it prints at all). The heartbeat, not any
+# output: a host whose kernel reports a lockup over and over is stuck all the same.
+watchdog() {
+	local beats last=-1 quiet=0
+	while sleep 5; do
+		beats=$(grep -c '^CVMM-HOST-ALIVE$' "$console" 2>/dev/null || true)
+		[ -s "$console" ] || beats=-1
+		if [ "$beats" != "$last" ]; then last=$beats quiet=0; continue; fi
+		quiet=$((quiet + 5))
+		[ $quiet -ge "$silence" ] || continue
+		echo "$quiet" >"$work/silent"
+		# Where the host's CPUs are, for the report (python3 talks to the monitor).
+		if command -v python3 >/dev/null; then
+			local map=${CVMM_HOST_SYMBOLS:-}
+			# Twice, a second apart: a CPU whose address moves is looping, not stopped.
+			for _ in 1 2; do
+				python3 "$here/qemu-monitor.py" "$work/monitor.sock" "info registers -a" \
+					${map:+--symbols "$map"} 2>&1 | grep -E '^CPU#|RIP=|^ *PC=|^PC='
+				sleep 1
+			done >"$work/cpus" || true
+		fi
+		echo "QEMU's CPU use over its life: $(ps -o pcpu= -p "$(cat "$work/qemu.pid")")%" \
+			>>"$work/cpus" 2>/dev/null
+		kill "$(cat "$work/qemu.pid" 2>/dev/null)" 2>/dev/null
+		return
+	done
+}
+
 rc=0
+: >"$console"
+watchdog &
+watchdog_pid=$!
 # Line-buffered: a host that hangs leaves its console up to the hang in the log.
 timeout -k 5 "$timeout" "${qemu[@]}" </dev/null 2>&1 | stdbuf -oL tr -d '\r' | tee "$console" || rc=$?
+kill "$watchdog_pid" 2>/dev/null || true
+wait "$watchdog_pid" 2>/dev/null || true
 status=0
 if ! grep -q '^CVMM-HOST-DONE' "$console"; then
-	log "the emulated $arch host did not finish (qemu status $rc; timeout ${timeout}s)"
+	if [ -e "$work/silent" ]; then
+		log "the emulated $arch host showed no heartbeat for $(cat "$work/silent") s: stopped" \
+			"(watchdog, --silence $silence); the console's last lines:"
+		tail -n 30 "$console" >&2
+		if [ -s "$work/cpus" ]; then
+			log "where the host's CPUs were (QEMU monitor):"
+			cat "$work/cpus" >&2
+		fi
+	else
+		log "the emulated $arch host did not finish (qemu status $rc; timeout ${timeout}s)"
+	fi
 	status=1
 fi
 all=(${names[@]+"${names[@]}"})
@@ -178,7 +246,8 @@ for n in "${all[@]}"; do
 	[ -n "$r" ] || { log "$n: did not finish in the emulated host"; r=124; }
 	[ "$r" = 0 ] || { log "$n: exited $r"; [ $status_of = host ] || status=1; }
 	if [ -n "$results" ]; then
-		sed -n "/^CVMM-BEGIN $n\$/,/^CVMM-END $n /p" "$console" >"$results/$n.log"
+		sed -n "/^CVMM-BEGIN $n\$/,/^CVMM-END $n /p" "$console" |
+			grep -v '^CVMM-HOST-ALIVE$' >"$results/$n.log" || true
 		echo "$r" >"$results/$n.rc"
 	fi
 done
