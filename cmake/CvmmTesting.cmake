@@ -33,9 +33,8 @@
 #   an ELF with the libraries it needs. Exit status 77 is a skip.
 #
 # Where this machine's KVM cannot be used, the programs and scripts meant for it run in a
-# second boot of the emulated x86_64 host (emulated-x86_64-host2), beside the first: the
-# x86_64 host runs single-threaded TCG (tests/hosts/run-host.sh), so two boots use two
-# cores.
+# second boot of the emulated x86_64 host (emulated-x86_64-host2), beside the first, so
+# that the two boots share the work (and the machine's cores) instead of one doing all.
 #
 # cvmm_add_emulated_host_script(NAME n SCRIPT file.sh [FILES file-or-genex ...] [ARGS ...])
 #   A shell script run by busybox sh inside the emulated host of the build's architecture,

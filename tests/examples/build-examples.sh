@@ -57,6 +57,9 @@ emulated)
 			--cmd "$n=out=\$(/data/$n); echo \"$n: \$out\"; [ \"\$out\" = '$want' ]")
 	done
 	case $arch in aarch64*) host_arch=aarch64 ;; *) host_arch=x86_64 ;; esac
+	# The build's kvm_hold (tests/hosts/kvm_hold.c) holds a VM through the boot.
+	hold=$build/tests/hosts/kvm_hold
+	[ -x "$hold" ] && host_args+=(--kvm-hold "$hold")
 	"$src/tests/hosts/run-host.sh" --arch $host_arch --timeout 240 "${host_args[@]}" ;;
 *)
 	echo "build-examples.sh: RUN is local, emulated or no, not $run" >&2

@@ -29,7 +29,8 @@ function(hardening_emulated_host)
   math(EXPR ctest_limit "${A_TIMEOUT} + 60")
   add_test(NAME ${A_NAME}
     COMMAND "${CVMM_SOURCE_ROOT}/tests/hosts/run-host.sh" --arch aarch64 --gic 2
-            --timeout ${A_TIMEOUT} --status host --results "${results}" ${args})
+            --timeout ${A_TIMEOUT} --status host --results "${results}"
+            --kvm-hold $<TARGET_FILE:kvm_hold> ${args})
   set_tests_properties(${A_NAME} PROPERTIES FIXTURES_SETUP ${A_NAME} TIMEOUT ${ctest_limit}
     LABELS emulated RUN_SERIAL TRUE)
   foreach(n ${names})

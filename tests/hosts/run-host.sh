@@ -19,6 +19,10 @@
 #                          and its CPUs' addresses are shown, and every program without
 #                          a result fails (default 120)
 #     --file SRC[:DST]     copy a file into the host (DST relative to /, default /data/NAME)
+#     --kvm-hold PROGRAM   start PROGRAM (tests/hosts/kvm_hold.c) in the background once
+#                          KVM is up, before any test: it holds a VM for the whole boot,
+#                          so the host kernel does not patch KVM's static keys in and out
+#                          of its text at every VM a test creates (docs/KVM-FACTS.md)
 #     --cmd NAME=COMMAND   also run a shell command, reported as NAME
 #     --results DIR        write NAME.log and NAME.rc for each program into DIR
 #     --status all|host    exit status: all programs passed (default), or only that
@@ -43,7 +47,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/../../scripts/common.sh"
 
 criterion=0 status_of=all arch="" gic=2 machine=microvm memory=1024 timeout=300 results="" keep=0
-prealloc=0 program_timeout=600 silence=120
+prealloc=0 program_timeout=600 silence=120 kvm_hold=""
 files=() programs=() cmds=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -56,6 +60,7 @@ while [ $# -gt 0 ]; do
 	--program-timeout) program_timeout=$2; shift 2 ;;
 	--silence) silence=$2; shift 2 ;;
 	--file) files+=("$2"); shift 2 ;;
+	--kvm-hold) kvm_hold=$2; shift 2 ;;
 	--cmd) cmds+=("$2"); shift 2 ;;
 	--results) results=$2; shift 2 ;;
 	--status) status_of=$2; shift 2 ;;
@@ -118,6 +123,11 @@ for p in "${programs[@]}"; do
 	copy_deps "$p"
 	names+=("$n")
 done
+if [ -n "$kvm_hold" ]; then
+	[ -f "$kvm_hold" ] || die "program not found: $kvm_hold"
+	install -m 0755 "$kvm_hold" "$stage/cvmm/kvm_hold"
+	copy_deps "$kvm_hold"
+fi
 is_elf() { [ "$(head -c 4 "$1" | od -An -c | tr -d ' ')" = '177ELF' ]; }
 for f in ${files[@]+"${files[@]}"}; do
 	src=${f%%:*}; dst=${f#*:}; [ "$dst" = "$f" ] && dst=/data/$(basename "$src")
@@ -146,6 +156,7 @@ fi
 	for m in irqbypass kvm; do [ -e /lib/modules/$m.ko ] && insmod /lib/modules/$m.ko; done
 	[ -e /lib/modules/kvm-amd.ko ] && insmod /lib/modules/kvm-amd.ko nested=1
 	[ -e /dev/kvm ] || echo "CVMM-HOST-NOTE no /dev/kvm"
+	[ -x /cvmm/kvm_hold ] && /cvmm/kvm_hold </dev/null &
 	# The heartbeat: the watchdog outside (--silence) takes a silent console for a
 	# stuck host.
 	(while sleep 20; do echo CVMM-HOST-ALIVE; done) &
@@ -177,9 +188,7 @@ aarch64)
 	qemu=(qemu-system-aarch64 -M "virt,virtualization=on,gic-version=$gic" -cpu "$cpu"
 		-append "console=ttyAMA0 panic=-1 nokaslr ${CVMM_HOST_KERNEL_ARGS:-quiet loglevel=3} rdinit=/init") ;;
 x86_64)
-	# One TCG thread for both CPUs: with one thread per CPU (MTTCG) the host kernel
-	# got stuck in about one boot in four under load (docs/KVM-FACTS.md).
-	qemu=(qemu-system-x86_64 -accel tcg,thread=single -M "$machine" -cpu max,-xsave
+	qemu=(qemu-system-x86_64 -accel tcg -M "$machine" -cpu max,-xsave
 		-append "console=ttyS0 panic=-1 reboot=t nokaslr tsc_early_khz=2000000 tsc=reliable ${CVMM_HOST_KERNEL_ARGS:-quiet loglevel=3} rdinit=/init") ;;
 esac
 qemu+=(-smp 2 -m "$memory" -nographic -no-reboot -kernel "$kdir/kernel" -initrd "$work/initrd.cpio")
