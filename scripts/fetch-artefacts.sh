@@ -66,7 +66,8 @@ fetch_kernel() { # arch metapackage
 	rm -rf "$dir" "$debs/$arch-kernel"; mkdir -p "$debs/$arch-kernel"
 	(cd "$debs/$arch-kernel" && apt-get -o APT::Sandbox::User=root download -q "$pkg" >/dev/null) || die "apt-get download $pkg failed"
 	unpack_into "$dir/root" "$debs/$arch-kernel"/*.deb
-	local img; img=$(ls "$dir"/root/boot/vmlinuz-* | head -n1)
+	local img; img=$(cd "$dir" && ls root/boot/vmlinuz-* | head -n1)
+	# Relative, so that a copied or moved cache still works.
 	ln -sf "$img" "$dir/kernel"
 	basename "$(ls -d "$dir"/root/lib/modules/*)" >"$dir/release"
 	rm -rf "$debs/$arch-kernel"

@@ -197,16 +197,22 @@ Test(x86_exits, decode_again_without_running)
 	cr_assert_geq(kvmio_vcpu_kvm_run_size(g.vcpu), sizeof(struct kvm_run));
 }
 
+/* An internal error exit of the emulation-failure kind, decoded. */
+static void assert_emulation_failure(const struct kvmio_exit *e)
+{
+	assert_exit(e, KVMIO_EXIT_INTERNAL_ERROR);
+	cr_assert_eq(e->reason, KVM_EXIT_INTERNAL_ERROR);
+	cr_assert_eq(e->internal.suberror, KVM_INTERNAL_ERROR_EMULATION);
+	cr_assert_leq(e->internal.ndata, 16);
+}
+
 Test(x86_exits, fetch_without_memory_is_an_internal_error)
 {
 	struct kvmio_exit e;
 	RM_GUEST(&g, x86_jump_to_nowhere, 0);
 	guest_run(&g, &e);
 	/* KVM cannot fetch an instruction where no memory slot is: it gives up emulating. */
-	assert_exit(&e, KVMIO_EXIT_INTERNAL_ERROR);
-	cr_assert_eq(e.reason, KVM_EXIT_INTERNAL_ERROR);
-	cr_assert_eq(e.internal.suberror, KVM_INTERNAL_ERROR_EMULATION);
-	cr_assert_leq(e.internal.ndata, 16);
+	assert_emulation_failure(&e);
 }
 
 Test(x86_exits, exception_without_idt_is_shutdown_or_internal_error)
@@ -221,8 +227,5 @@ Test(x86_exits, exception_without_idt_is_shutdown_or_internal_error)
 		cr_assert_eq(e.reason, KVM_EXIT_SHUTDOWN);
 		return;
 	}
-	assert_exit(&e, KVMIO_EXIT_INTERNAL_ERROR);
-	cr_assert_eq(e.reason, KVM_EXIT_INTERNAL_ERROR);
-	cr_assert_eq(e.internal.suberror, KVM_INTERNAL_ERROR_EMULATION);
-	cr_assert_leq(e.internal.ndata, 16);
+	assert_emulation_failure(&e);
 }
