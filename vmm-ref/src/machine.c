@@ -83,7 +83,7 @@ struct vmm_machine {
 	uint32_t nslots;
 
 	int out_fd, in_fd; /* console; -1 when none */
-	bool out_owned, in_watched, tty_raw, escape;
+	bool out_owned, in_watched, in_eof, tty_raw, escape;
 	uint64_t console_room; /* bytes a console file may still take (VMM_CONSOLE_FILE_MAX) */
 	struct termios saved_tty;
 	uint8_t in_buf[INPUT_BUF];
@@ -446,13 +446,29 @@ static int console_open(struct vmm_machine *m)
 	return 0;
 }
 
+/*
+ * Starts or stops reading stdin. Stopped by taking it out of the epoll set, not by an
+ * empty event mask: the kernel reports EPOLLHUP and EPOLLERR whatever the mask says, and
+ * a reader woken by them while its buffer is full has nowhere to put what it reads.
+ */
 static void watch_stdin(struct vmm_machine *m, bool on)
 {
-	struct epoll_event ev = {.events = on ? EPOLLIN : 0, .data.u64 = EV(EV_STDIN, 0)};
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV(EV_STDIN, 0)};
 
-	if (m->in_fd >= 0 && m->in_watched != on &&
-	    epoll_ctl(m->epfd, EPOLL_CTL_MOD, m->in_fd, &ev) == 0)
+	if (m->in_fd < 0 || m->in_eof || m->in_watched == on)
+		return;
+	if (epoll_ctl(m->epfd, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, m->in_fd, on ? &ev : NULL) == 0)
 		m->in_watched = on;
+}
+
+/* Appends one input byte; the buffer is bounded at every append, whatever the caller
+   read. Returns false (the byte is not taken) when it is full. */
+static bool console_take(struct vmm_machine *m, uint8_t c)
+{
+	if (m->in_len >= sizeof(m->in_buf))
+		return false;
+	m->in_buf[m->in_len++] = c;
+	return true;
 }
 
 /* Offers buffered input to the UART; stops reading stdin while some is left. */
@@ -477,13 +493,20 @@ static void console_push(struct vmm_machine *m)
 static bool console_input(struct vmm_machine *m)
 {
 	uint8_t raw[INPUT_BUF];
-	/* One byte less than the buffer: a Ctrl-A held over from the last read may add one. */
-	ssize_t n = read(m->in_fd, raw, sizeof(raw) - 1);
+	size_t room = sizeof(m->in_buf) - m->in_len;
+	ssize_t n;
 
+	/* Only what the buffer can take, less one: a Ctrl-A held over from the last read
+	   may add a byte. With no room, stdin waits until the guest has taken some. */
+	if (room < 2) {
+		watch_stdin(m, false);
+		return false;
+	}
+	n = read(m->in_fd, raw, room - 1);
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
 		/* end of input: the guest keeps running without it */
-		epoll_ctl(m->epfd, EPOLL_CTL_DEL, m->in_fd, NULL);
-		m->in_watched = false;
+		watch_stdin(m, false);
+		m->in_eof = true;
 		m->in_fd = m->tty_raw ? m->in_fd : -1;
 		return false;
 	}
@@ -494,12 +517,12 @@ static bool console_input(struct vmm_machine *m)
 			if (c == 'x' || c == 'X')
 				return true;
 			if (c != CONSOLE_ESCAPE)
-				m->in_buf[m->in_len++] = CONSOLE_ESCAPE;
+				console_take(m, CONSOLE_ESCAPE);
 		} else if (m->tty_raw && c == CONSOLE_ESCAPE) {
 			m->escape = true;
 			continue;
 		}
-		m->in_buf[m->in_len++] = c;
+		console_take(m, c);
 	}
 	console_push(m);
 	return false;
