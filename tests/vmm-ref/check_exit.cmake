@@ -1,15 +1,26 @@
 # Runs vmm-ref with ARGS ("|"-separated) and checks its exit status against STATUS and, for
 # a failure, that stderr is exactly LINES lines (default 1) and matches REGEX.
 # NEEDS names a file the run needs (a cached kernel): without it the test reports a skip.
+# UNCHANGED names a file this script writes first and that the run must leave as it was.
 if(NEEDS AND NOT EXISTS "${NEEDS}")
   message("[SKIP] ${NEEDS} is absent (scripts/fetch-artefacts.sh fetches it)")
   return()
 endif()
 string(REPLACE "|" ";" args "${ARGS}")
 string(REPLACE "|" ";" emulator "${EMULATOR}")
+set(_keep "cvmm check_exit: this file must survive the run\n")
+if(UNCHANGED)
+  file(WRITE "${UNCHANGED}" "${_keep}")
+endif()
 execute_process(COMMAND ${emulator} "${PROG}" ${args}
   WORKING_DIRECTORY "${WORKDIR}"
   RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 50)
+if(UNCHANGED)
+  file(READ "${UNCHANGED}" _after)
+  if(NOT _after STREQUAL _keep)
+    message(FATAL_ERROR "the run changed ${UNCHANGED}: it holds '${_after}'")
+  endif()
+endif()
 if(NOT rc STREQUAL "${STATUS}")
   message(FATAL_ERROR "exit status ${rc}, expected ${STATUS}\nstdout: ${out}\nstderr: ${err}")
 endif()

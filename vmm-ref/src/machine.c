@@ -545,6 +545,35 @@ static int read_input(const char *what, const char *path, size_t max, struct vmm
 	return ret;
 }
 
+/*
+ * Refuses a console file that is one of the VM's inputs (the same device and inode as the
+ * kernel, the initrd or a disk): opening it for the console would truncate that input.
+ * Checked before anything is opened for writing. 0, or -1 after the error line.
+ */
+static int check_console_file(const struct vmm_config *cfg)
+{
+	struct stat con, st;
+	const char *what[2 + VMM_DISKS_MAX], *path[2 + VMM_DISKS_MAX];
+	uint32_t n = 0;
+
+	if (cfg->console != VMM_CONSOLE_FILE || stat(cfg->console_path, &con) < 0)
+		return 0; /* no file yet: nothing to lose */
+	what[n] = "kernel", path[n++] = cfg->kernel;
+	if (cfg->initrd)
+		what[n] = "initrd", path[n++] = cfg->initrd;
+	for (uint32_t i = 0; i < cfg->num_disks && n < 2 + VMM_DISKS_MAX; i++)
+		what[n] = "disk", path[n++] = cfg->disks[i].path;
+	for (uint32_t i = 0; i < n; i++) {
+		if (path[i] && stat(path[i], &st) == 0 && st.st_dev == con.st_dev &&
+		    st.st_ino == con.st_ino) {
+			error_line("--console file:%s is the %s '%s': refusing to overwrite it",
+			           cfg->console_path, what[i], path[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int check_disks(const struct vmm_config *cfg)
 {
 	for (uint32_t i = 0; i < cfg->num_disks; i++) {
@@ -1133,6 +1162,10 @@ int vmm_machine_run(const struct vmm_config *cfg)
 	atomic_store(&stderr_tty, isatty(STDERR_FILENO) ? 1 : 0);
 	vmm_arch_describe(&m->desc);
 
+	if (check_console_file(cfg) < 0) {
+		status = VMM_EXIT_USAGE;
+		goto out;
+	}
 	if (read_input("kernel", cfg->kernel, mem, &kernel) < 0)
 		goto out;
 	if (cfg->initrd && read_input("initrd", cfg->initrd, mem, &initrd) < 0)
