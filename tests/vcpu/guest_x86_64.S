@@ -9,6 +9,7 @@
 	.globl vt_x86_long_start, vt_x86_long_end
 	.globl vt_x86_cpuid_start, vt_x86_cpuid_end
 	.globl vt_x86_rep_start, vt_x86_rep_end
+	.globl vt_x86_triple_start, vt_x86_triple_end
 
 	.code16
 /* Real mode: each kind of access once, echoing what it reads, then hlt. */
@@ -62,6 +63,15 @@ vt_x86_rep_start:
 	hlt
 2:	.ascii	"abc"
 vt_x86_rep_end:
+
+/* Real mode: an IDT with no entries (the zero bytes at 0x3000), then a divide error: the
+   #DE cannot be delivered, nor the faults that follow: a triple fault. */
+vt_x86_triple_start:
+	lidt	0x3000
+	xor	%cx, %cx
+	div	%cx
+	hlt
+vt_x86_triple_end:
 
 	.code64
 /* Long mode (identity-mapped): PIO write, MMIO write of a 64-bit value, hlt. rdi holds

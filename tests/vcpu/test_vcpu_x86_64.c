@@ -18,6 +18,7 @@ extern const uint8_t vt_x86_spin_start[], vt_x86_spin_end[];
 extern const uint8_t vt_x86_long_start[], vt_x86_long_end[];
 extern const uint8_t vt_x86_cpuid_start[], vt_x86_cpuid_end[];
 extern const uint8_t vt_x86_rep_start[], vt_x86_rep_end[];
+extern const uint8_t vt_x86_triple_start[], vt_x86_triple_end[];
 
 #define RAM_SIZE 0x80000u /* 512 KiB at 0; 0xd0000 is MMIO */
 #define LOAD 0x1000u
@@ -523,6 +524,26 @@ Test(vcpu_x86, destroy_while_running_stops_and_joins)
 	cr_assert_eq(vcpu_set_start(g_fx.set), 0);
 	cr_assert(wait_count(0, 0, 5000));
 	/* teardown destroys the set with both vCPUs running. */
+}
+
+Test(vcpu_x86, triple_fault_is_a_reset)
+{
+	/* On x86 KVM_EXIT_SHUTDOWN is a triple fault, which resets a real PC: the loop ends
+	   with RESET (exit reason KVM_EXIT_SHUTDOWN), not as a power-off. A paravirtual KVM
+	   that runs CPL0 code in its instruction emulator cannot deliver the #DE at all and
+	   reports an emulation failure instead. */
+	setup_vm(vt_x86_triple_start, vt_x86_triple_end);
+	struct vcpu *v = add_vcpu(0);
+	cr_assert_eq(vcpu_start(v), 0);
+	struct vcpu_end end;
+	cr_assert_eq(vcpu_join(v, &end), 0);
+	if (end.reason == VCPU_END_FAILURE && end.exit_reason == KVM_EXIT_INTERNAL_ERROR) {
+		cr_log_info("this KVM could not deliver the #DE: emulation failure");
+		return;
+	}
+	cr_assert_eq(end.reason, VCPU_END_RESET, "ended: %s (exit %u)",
+	             vcpu_end_reason_name(end.reason), end.exit_reason);
+	cr_assert_eq(end.exit_reason, KVM_EXIT_SHUTDOWN);
 }
 
 Test(vcpu_x86, guest_running_where_there_is_no_memory_is_a_failure)

@@ -130,7 +130,8 @@ static int vcpu_handle_exit(struct vcpu *v, struct kvmio_exit *ex, struct vcpu_e
 		end->reason = VCPU_END_HLT;
 		return 1;
 	case KVMIO_EXIT_SHUTDOWN:
-		end->reason = VCPU_END_SHUTDOWN;
+		/* x86: a triple fault, which resets a real PC (exit_reason tells it apart). */
+		end->reason = VCPU_END_RESET;
 		return 1;
 	case KVMIO_EXIT_SYSTEM_EVENT:
 		return vcpu_handle_system_event(v, ex, end);

@@ -847,7 +847,11 @@ static int end_status(struct vmm_machine *m, struct vcpu *v, const struct vcpu_e
 		vmm_machine_log(&m->env, VMM_LOG_INFO, "the guest powered off");
 		return VMM_EXIT_POWEROFF;
 	case VCPU_END_RESET:
-		vmm_machine_log(&m->env, VMM_LOG_INFO, "the guest asked for a reset");
+		if (end.exit_reason == KVM_EXIT_SHUTDOWN)
+			vmm_machine_log(&m->env, VMM_LOG_WARN,
+			                "vCPU %u: triple fault: the guest is reset", vcpu_id(v));
+		else
+			vmm_machine_log(&m->env, VMM_LOG_INFO, "the guest asked for a reset");
 		return VMM_EXIT_RESET;
 	case VCPU_END_CRASH:
 		error_line("the guest crashed (vCPU %u: system event crash)", vcpu_id(v));

@@ -28,11 +28,12 @@
  *   vmm_arch_destroy()           (after the vCPU set is destroyed)
  *
  * Process exit statuses of vmm_machine_run() (and so of vmm-ref):
- *   VMM_EXIT_POWEROFF 0   the guest powered off (PSCI SYSTEM_OFF, x86 shutdown)
+ *   VMM_EXIT_POWEROFF 0   the guest powered off (PSCI SYSTEM_OFF, x86 ACPI S5)
  *   VMM_EXIT_RUNTIME  1   a runtime failure or a guest crash; one line on stderr
  *   VMM_EXIT_USAGE    2   a usage error (command line)
  *   VMM_EXIT_RESET    3   the guest asked for a reset (PSCI SYSTEM_RESET, i8042 reset, ACPI
- *                         reset register); with --reboot the supervisor runs the VM again
+ *                         reset register) or, on x86, triple-faulted (KVM_EXIT_SHUTDOWN,
+ *                         logged as such); with --reboot the supervisor runs the VM again
  *                         instead (supervisor.h), and returns 3 only after a reset loop
  *   VMM_EXIT_SIGNAL   0   SIGTERM or SIGINT, or the console escape: the VM was stopped and
  *                         its disks flushed (a requested, clean end)

@@ -68,8 +68,9 @@ enum vcpu_state {
 enum vcpu_end_reason {
 	VCPU_END_NONE = 0, /* it has not ended */
 	VCPU_END_STOPPED,  /* vcpu_stop() or vcpu_set_stop() */
-	VCPU_END_SHUTDOWN, /* PSCI SYSTEM_OFF; x86 KVM_EXIT_SHUTDOWN (triple fault) */
-	VCPU_END_RESET,    /* PSCI SYSTEM_RESET / SYSTEM_RESET2 */
+	VCPU_END_SHUTDOWN, /* PSCI SYSTEM_OFF */
+	VCPU_END_RESET,    /* PSCI SYSTEM_RESET / SYSTEM_RESET2; x86 KVM_EXIT_SHUTDOWN, a
+	                      triple fault (exit_reason KVM_EXIT_SHUTDOWN) */
 	VCPU_END_CRASH,    /* a SYSTEM_EVENT crash */
 	VCPU_END_HLT,      /* x86 hlt with no in-kernel irqchip to wake it */
 	VCPU_END_HANDLER,  /* a handler returned an error (vcpu_end.error) */
