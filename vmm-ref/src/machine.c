@@ -60,14 +60,19 @@ struct vmm_slot {
 	int qfd[VDEV_VIRTIO_MAX_QUEUES];
 };
 
-/* How many lines of one guest-caused kind have been logged (see log_limited()). */
+/* Lines of one guest-caused kind logged in the current window (see log_limited()). */
 struct vmm_log_limit {
-	atomic_uint seen;
+	atomic_uint seen;                 /* in this window */
+	atomic_uint dropped;              /* in this window, not logged */
+	_Atomic uint64_t window_start_ns; /* 0: no window yet */
 };
 
-/* At most this many log lines of one guest-caused kind, then one saying the rest are not
-   logged: the guest must not decide how long vmm-ref's log grows. */
+/* At most this many log lines of one guest-caused kind per window, then one saying the
+   rest are not logged: the guest must not decide how long vmm-ref's log grows. A new
+   window starts with the first line after VMM_LOG_WINDOW_S, and says how many were
+   dropped in the last. */
 #define VMM_LOG_BURST 10
+#define VMM_LOG_WINDOW_S 60
 
 struct vmm_machine {
 	struct vmm_machine_env env;
@@ -100,6 +105,7 @@ struct vmm_machine {
 	struct vmm_log_limit unmapped_log;
 	struct vmm_log_limit refused_log[3]; /* DENIED, INVALID_ADDRESS, any other code */
 	struct vmm_log_limit needs_reset_log;
+	struct vmm_log_limit suspend_log, resume_log;
 };
 
 /* ---------------------------------------------------------------------------------------
@@ -248,19 +254,40 @@ static void replay_irqs(struct vmm_machine *m)
  * vCPU handlers (on the vCPU threads)
  * ------------------------------------------------------------------------------------- */
 
-/* Whether a line of the kind l counts may still be logged at level; the first refused one
-   logs that the kind (what) goes quiet from now on. Thread-safe. */
+static uint64_t vmm_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Whether a line of the kind l counts may still be logged at level: VMM_LOG_BURST per
+   VMM_LOG_WINDOW_S. The first refused one in a window logs that the kind (what) goes
+   quiet; the first line of the next window, how many were not logged. Thread-safe (two
+   threads at a window's edge may each log one line more). */
 static bool log_limited(struct vmm_machine *m, struct vmm_log_limit *l, enum vmm_log_level level,
                         const char *what)
 {
-	if (level > m->env.cfg->log_level || atomic_load(&l->seen) > VMM_LOG_BURST)
+	if (level > m->env.cfg->log_level)
 		return false;
+	uint64_t now = vmm_now_ns(), start = atomic_load(&l->window_start_ns);
+	if ((start == 0 || now - start >= VMM_LOG_WINDOW_S * 1000000000ull) &&
+	    atomic_compare_exchange_strong(&l->window_start_ns, &start, now)) {
+		unsigned int dropped = atomic_exchange(&l->dropped, 0);
+		atomic_store(&l->seen, 0);
+		if (dropped)
+			vmm_machine_log(&m->env, level,
+			                "%s: %u not logged in the last %u s or more", what, dropped,
+			                VMM_LOG_WINDOW_S);
+	}
 	unsigned int n = atomic_fetch_add(&l->seen, 1) + 1;
 	if (n <= VMM_LOG_BURST)
 		return true;
+	atomic_fetch_add(&l->dropped, 1);
 	if (n == VMM_LOG_BURST + 1)
-		vmm_machine_log(&m->env, level, "%s: %u logged, further ones are not", what,
-		                VMM_LOG_BURST);
+		vmm_machine_log(&m->env, level, "%s: %u logged, further ones are not for %u s",
+		                what, VMM_LOG_BURST, VMM_LOG_WINDOW_S);
 	return false;
 }
 
@@ -308,10 +335,12 @@ static void on_suspended(void *opaque, struct vcpu *v, uint64_t entry, uint64_t 
 {
 	struct vmm_machine *m = opaque;
 	atomic_fetch_add(&m->suspends, 1);
-	/* One line per suspend: each needs a wake-up interrupt, so the guest cannot flood. */
-	vmm_machine_log(&m->env, VMM_LOG_INFO,
-	                "vCPU %u: SYSTEM_SUSPEND (entry %#llx, context %#llx): honoured",
-	                vcpu_id(v), (unsigned long long)entry, (unsigned long long)ctx_id);
+	/* A guest that leaves an interrupt pending wakes at once and can suspend again in a
+	   loop: these lines are rate-limited like every guest-caused line. */
+	if (log_limited(m, &m->suspend_log, VMM_LOG_INFO, "honoured SYSTEM_SUSPEND calls"))
+		vmm_machine_log(&m->env, VMM_LOG_INFO,
+		                "vCPU %u: SYSTEM_SUSPEND (entry %#llx, context %#llx): honoured",
+		                vcpu_id(v), (unsigned long long)entry, (unsigned long long)ctx_id);
 }
 
 static void on_suspend_refused(void *opaque, struct vcpu *v, int32_t psci_ret, uint64_t entry,
@@ -345,7 +374,9 @@ static void on_resumed(void *opaque, struct vcpu *v)
 
 	atomic_fetch_add(&m->resumes, 1);
 	atomic_store(&m->replay_pending, true);
-	vmm_machine_log(&m->env, VMM_LOG_INFO, "vCPU %u: woke up from SYSTEM_SUSPEND", vcpu_id(v));
+	if (log_limited(m, &m->resume_log, VMM_LOG_INFO, "wake-ups from SYSTEM_SUSPEND"))
+		vmm_machine_log(&m->env, VMM_LOG_INFO, "vCPU %u: woke up from SYSTEM_SUSPEND",
+		                vcpu_id(v));
 }
 
 /* A virtio device set DEVICE_NEEDS_RESET (a virtqueue or request it refused). Called with
