@@ -191,7 +191,8 @@ x86_64)
 	qemu=(qemu-system-x86_64 -accel tcg -M "$machine" -cpu max,-xsave
 		-append "console=ttyS0 panic=-1 reboot=t nokaslr tsc_early_khz=2000000 tsc=reliable ${CVMM_HOST_KERNEL_ARGS:-quiet loglevel=3} rdinit=/init") ;;
 esac
-qemu+=(-smp 2 -m "$memory" -nographic -no-reboot -kernel "$kdir/kernel" -initrd "$work/initrd.cpio")
+# -nic none: an emulated host has no network card, so no test can reach any address.
+qemu+=(-nic none -smp 2 -m "$memory" -nographic -no-reboot -kernel "$kdir/kernel" -initrd "$work/initrd.cpio")
 [ "$prealloc" = 0 ] || qemu+=(-mem-prealloc)
 
 qemu+=(-pidfile "$work/qemu.pid" -monitor "unix:$work/monitor.sock,server,nowait")
