@@ -2,8 +2,12 @@
 /*
  * 16550A UART.
  *
- * Transmission is instantaneous (each THR write goes straight to out_fd), so the
- * transmitter FIFO is always empty and THRE/TEMT always read 1. The receiver FIFO holds
+ * Transmission is instantaneous (each THR byte goes into the output buffer at once), so
+ * the transmitter FIFO is always empty and THRE/TEMT always read 1. The output buffer is
+ * written to out_fd without ever waiting for it: what the fd does not take now stays in
+ * the buffer for vdev_uart_flush_output(), and a byte that finds the buffer full is
+ * dropped and counted. A reader that stops reading therefore costs guest output, never a
+ * vCPU (which holds the lock while it transmits) or the thread that serves input. The receiver FIFO holds
  * what the embedder pushed in; it never overflows from host input because the push only
  * takes what fits (back-pressure). It can overflow in loopback mode, as real hardware does.
  * A received-data interrupt is raised as soon as any byte is waiting: below the FIFO
@@ -15,7 +19,9 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #define FIFO_SIZE 16u
@@ -36,6 +42,11 @@ struct vdev_uart {
 	bool out_limit_hit;
 	uint64_t tx_dropped;
 	uint64_t tx_written;
+
+	/* Output waiting for out_fd: a ring of out_cap bytes. */
+	uint8_t *out;
+	size_t out_cap, out_head, out_len;
+	bool out_waiting; /* out_fd would block: out_blocked was called, flush awaited */
 };
 
 static bool fifo_enabled(const struct vdev_uart *u)
@@ -162,17 +173,50 @@ static void update_msr(struct vdev_uart *u)
 	u->msr = now | (u->msr & UART_MSR_DELTAS) | delta;
 }
 
+/*
+ * Writes as much of the output buffer as out_fd takes now. Returns 0 when the buffer is
+ * empty, -EAGAIN when out_fd would block (the rest stays), or the write error (the rest is
+ * dropped and counted: a failing fd would fail the same way again).
+ */
+static int flush_locked(struct vdev_uart *u)
+{
+	while (u->out_len) {
+		size_t first = u->out_cap - u->out_head;
+		struct iovec iov[2] = {
+		    {.iov_base = u->out + u->out_head,
+		     .iov_len = first < u->out_len ? first : u->out_len},
+		    {.iov_base = u->out, .iov_len = first < u->out_len ? u->out_len - first : 0},
+		};
+		ssize_t n = writev(u->cfg.out_fd, iov, iov[1].iov_len ? 2 : 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return -EAGAIN;
+		if (n <= 0) {
+			int err = n < 0 ? -errno : -EIO;
+			u->tx_dropped += u->out_len;
+			u->out_len = 0;
+			return err;
+		}
+		u->tx_written += (uint64_t)n;
+		u->out_head = (u->out_head + (size_t)n) % u->out_cap;
+		u->out_len -= (size_t)n;
+	}
+	u->out_head = 0;
+	return 0;
+}
+
 static void transmit(struct vdev_uart *u, uint8_t b)
 {
-	ssize_t n;
-
 	if (loopback(u)) {
 		rx_put(u, b);
 		return;
 	}
-	if (u->cfg.out_fd < 0)
+	if (u->cfg.out_fd < 0) {
+		u->tx_dropped++;
 		return;
-	if (u->cfg.out_limit && u->tx_written >= u->cfg.out_limit) {
+	}
+	if (u->cfg.out_limit && u->tx_written + u->out_len >= u->cfg.out_limit) {
 		u->tx_dropped++;
 		if (!u->out_limit_hit) {
 			u->out_limit_hit = true;
@@ -181,13 +225,20 @@ static void transmit(struct vdev_uart *u, uint8_t b)
 		}
 		return;
 	}
-	do {
-		n = write(u->cfg.out_fd, &b, 1);
-	} while (n < 0 && errno == EINTR);
-	if (n != 1)
+	if (u->out_len == u->out_cap) {
 		u->tx_dropped++;
-	else
-		u->tx_written++;
+		return;
+	}
+	u->out[(u->out_head + u->out_len) % u->out_cap] = b;
+	u->out_len++;
+	/* While out_fd is known to be full, the embedder's flush takes it from here: no
+	   write per byte into a full pipe. Without a callback, every byte tries again. */
+	if (u->out_waiting)
+		return;
+	if (flush_locked(u) == -EAGAIN && u->cfg.out_blocked) {
+		u->out_waiting = true;
+		u->cfg.out_blocked(u->cfg.cb_ctx);
+	}
 }
 
 int vdev_uart_create(const struct vdev_uart_config *cfg, struct vdev_uart **out)
@@ -206,6 +257,13 @@ int vdev_uart_create(const struct vdev_uart_config *cfg, struct vdev_uart **out)
 		return -ret;
 	}
 	u->cfg = *cfg;
+	u->out_cap = cfg->out_buffer ? cfg->out_buffer : VDEV_UART_OUT_BUFFER_DEFAULT;
+	u->out = malloc(u->out_cap);
+	if (!u->out) {
+		pthread_mutex_destroy(&u->lock);
+		free(u);
+		return -ENOMEM;
+	}
 	u->dll = 0x0c; /* 9600 baud from a 1.8432 MHz clock, the customary reset value */
 	u->msr = modem_lines(u);
 	*out = u;
@@ -217,6 +275,7 @@ void vdev_uart_destroy(struct vdev_uart *uart)
 	if (!uart)
 		return;
 	pthread_mutex_destroy(&uart->lock);
+	free(uart->out);
 	free(uart);
 }
 
@@ -468,6 +527,47 @@ uint64_t vdev_uart_tx_dropped(struct vdev_uart *uart)
 	n = uart->tx_dropped;
 	pthread_mutex_unlock(&uart->lock);
 	return n;
+}
+
+int vdev_uart_flush_output(struct vdev_uart *uart)
+{
+	int ret;
+
+	if (!uart)
+		return -EINVAL;
+	pthread_mutex_lock(&uart->lock);
+	ret = uart->cfg.out_fd < 0 ? 0 : flush_locked(uart);
+	if (ret == 0 || ret != -EAGAIN)
+		uart->out_waiting = false;
+	if (ret == -EAGAIN)
+		ret = uart->out_len > INT32_MAX ? INT32_MAX : (int)uart->out_len;
+	pthread_mutex_unlock(&uart->lock);
+	return ret;
+}
+
+size_t vdev_uart_output_pending(struct vdev_uart *uart)
+{
+	size_t n;
+
+	if (!uart)
+		return 0;
+	pthread_mutex_lock(&uart->lock);
+	n = uart->out_len;
+	pthread_mutex_unlock(&uart->lock);
+	return n;
+}
+
+int vdev_uart_drop_output(struct vdev_uart *uart)
+{
+	if (!uart)
+		return -EINVAL;
+	pthread_mutex_lock(&uart->lock);
+	uart->tx_dropped += uart->out_len;
+	uart->out_len = 0;
+	uart->out_head = 0;
+	uart->out_waiting = false;
+	pthread_mutex_unlock(&uart->lock);
+	return 0;
 }
 
 uint64_t vdev_uart_tx_written(struct vdev_uart *uart)

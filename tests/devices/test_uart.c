@@ -159,17 +159,103 @@ Test(uart, transmit_to_fd)
 	cr_assert_eq(vdev_uart_tx_dropped(fx.uart), 0);
 }
 
-Test(uart, transmit_full_fd_counts_drops)
+static int blocked_calls;
+static void blocked_cb(void *ctx)
 {
-	char big[65536];
-	size_t filled = 0;
-	ssize_t n;
-	memset(big, 'x', sizeof(big));
-	while ((n = write(fx.pipe[1], big, sizeof(big))) > 0)
-		filled += (size_t)n;
-	cr_assert_gt(filled, 0);
-	wr(THR, 'a');
-	cr_assert_eq(vdev_uart_tx_dropped(fx.uart), 1);
+	(void)ctx;
+	blocked_calls++;
+}
+
+static uint8_t out_pattern(size_t i)
+{
+	return (uint8_t)(i % 251);
+}
+
+Test(uart, stalled_reader_costs_output_never_a_wait)
+{
+	/* A reader that stops reading: a 4 KiB pipe, an 8 KiB output buffer, 20000 bytes
+	   from the guest. The pipe takes 4096, the buffer 8192, the rest is dropped and
+	   counted; no THR write waits, and the embedder is told once. */
+	struct vdev_uart *u;
+	struct irq_recorder irq;
+	int p[2];
+	struct vdev_uart_config cfg = {0};
+	const size_t total = 20000, cap = 8192;
+
+	cr_assert_eq(pipe2(p, O_NONBLOCK), 0);
+	cr_assert_eq(fcntl(p[1], F_SETPIPE_SZ, 4096), 4096);
+	cfg.out_fd = p[1];
+	cfg.irq = irq_rec_init(&irq, 4);
+	cfg.out_buffer = cap;
+	cfg.out_blocked = blocked_cb;
+	blocked_calls = 0;
+	cr_assert_eq(vdev_uart_create(&cfg, &u), 0);
+	for (size_t i = 0; i < total; i++) {
+		uint8_t b = out_pattern(i), lsr = 0;
+		cr_assert_eq(vdev_uart_write(u, THR, &b, 1), 0);
+		vdev_uart_read(u, LSR, &lsr, 1);
+		cr_assert_eq(lsr & 0x60, 0x60, "the guest still sees an idle transmitter");
+	}
+	cr_expect_eq(vdev_uart_tx_written(u), 4096);
+	cr_expect_eq(vdev_uart_output_pending(u), cap);
+	cr_expect_eq(vdev_uart_tx_dropped(u), total - 4096 - cap);
+	cr_expect_eq(blocked_calls, 1, "out_blocked once, not per byte");
+
+	/* The reader comes back: each flush moves what the pipe takes, in order. */
+	static uint8_t got[4096 + 8192];
+	size_t have = 0;
+	for (int round = 0; round < 8 && have < sizeof(got); round++) {
+		ssize_t n = read(p[0], got + have, sizeof(got) - have);
+		if (n > 0)
+			have += (size_t)n;
+		int left = vdev_uart_flush_output(u);
+		cr_assert_geq(left, 0);
+	}
+	cr_expect_eq(have, sizeof(got));
+	cr_expect_eq(vdev_uart_output_pending(u), 0);
+	cr_expect_eq(vdev_uart_flush_output(u), 0);
+	for (size_t i = 0; i < have; i++)
+		cr_assert_eq(got[i], out_pattern(i), "byte %zu", i);
+	cr_expect_eq(vdev_uart_tx_written(u), sizeof(got));
+
+	/* Output flows again without the embedder: the next byte goes straight out. */
+	uint8_t b = 'z', c = 0;
+	vdev_uart_write(u, THR, &b, 1);
+	cr_expect_eq(read(p[0], &c, 1), 1);
+	cr_expect_eq(c, 'z');
+
+	/* What is buffered when the reader never comes back is dropped on request. */
+	char fill[4096];
+	memset(fill, 'f', sizeof(fill));
+	cr_assert_eq(write(p[1], fill, sizeof(fill)), (ssize_t)sizeof(fill));
+	for (int i = 0; i < 10; i++)
+		vdev_uart_write(u, THR, &b, 1);
+	cr_expect_eq(vdev_uart_output_pending(u), 10);
+	uint64_t dropped = vdev_uart_tx_dropped(u);
+	cr_expect_eq(vdev_uart_drop_output(u), 0);
+	cr_expect_eq(vdev_uart_tx_dropped(u), dropped + 10);
+	cr_expect_eq(vdev_uart_output_pending(u), 0);
+	vdev_uart_destroy(u);
+	close(p[0]);
+	close(p[1]);
+}
+
+Test(uart, discarded_output_is_counted)
+{
+	/* No out_fd (a console file that was full before the guest started): every byte the
+	   guest sends is counted as dropped, none is lost silently. */
+	struct vdev_uart *u;
+	struct irq_recorder irq;
+	struct vdev_uart_config cfg = {.out_fd = -1};
+	cfg.irq = irq_rec_init(&irq, 4);
+	cr_assert_eq(vdev_uart_create(&cfg, &u), 0);
+	for (int i = 0; i < 7; i++) {
+		uint8_t b = 'q';
+		vdev_uart_write(u, THR, &b, 1);
+	}
+	cr_expect_eq(vdev_uart_tx_dropped(u), 7);
+	cr_expect_eq(vdev_uart_tx_written(u), 0);
+	vdev_uart_destroy(u);
 }
 
 Test(uart, thre_interrupt)

@@ -41,7 +41,8 @@ enum ev_kind {
 	EV_RTC,
 	EV_ARCH_TIMER,
 	EV_STDIN,
-	EV_INPUT_SPACE,
+	EV_CONSOLE,     /* the UART wants the loop: room for input, or output is waiting */
+	EV_CONSOLE_OUT, /* the console's out_fd became writable */
 	EV_VIRTIO,
 };
 #define EV(kind, idx) (((uint64_t)(kind) << 32) | (uint32_t)(idx))
@@ -79,7 +80,7 @@ struct vmm_machine {
 	struct vmm_arch_desc desc;
 	struct vmm_arch *arch;
 
-	int epfd, sigfd, exit_evfd, rtc_tfd, arch_tfd, space_evfd;
+	int epfd, sigfd, exit_evfd, rtc_tfd, arch_tfd, console_evfd;
 	atomic_int exit_status; /* -1 until a status is requested */
 
 	struct vdev_uart *uart;
@@ -89,6 +90,8 @@ struct vmm_machine {
 
 	int out_fd, in_fd; /* console; -1 when none */
 	bool out_owned, in_watched, in_eof, tty_raw, escape;
+	bool out_watched;    /* out_fd is in the epoll set, for EPOLLOUT */
+	int out_saved_flags; /* stdout's file status flags to restore, or -1 */
 	uint64_t console_room; /* bytes a console file may still take (VMM_CONSOLE_FILE_MAX) */
 	struct termios saved_tty;
 	uint8_t in_buf[INPUT_BUF];
@@ -220,12 +223,15 @@ void vmm_machine_arch_timer_set(struct vmm_machine_env *env, int64_t deadline_ns
 	timer_set(env->priv->arch_tfd, deadline_ns);
 }
 
-static void uart_input_space(void *ctx)
+/* The UART's input_space and out_blocked callbacks (under or outside its lock, on a
+   vCPU thread or the main one): the loop pushes input, or waits for out_fd to take the
+   buffered output. */
+static void uart_wants_loop(void *ctx)
 {
 	struct vmm_machine *m = ctx;
 	uint64_t one = 1;
 
-	if (write(m->space_evfd, &one, sizeof(one)) < 0) {
+	if (write(m->console_evfd, &one, sizeof(one)) < 0) {
 		/* a pending wake-up is already there */
 	}
 }
@@ -379,6 +385,21 @@ static void on_resumed(void *opaque, struct vcpu *v)
 		                vcpu_id(v));
 }
 
+/* A virtio queue's call stopped at its budget with requests left (a driver adding them as
+   fast as they are served, or a request that re-posts itself): the rest runs from the
+   event loop, through the queue's own ioeventfd, after the loop has served whatever else
+   was ready (signals, the console, timers, the other queues). Called with the transport's
+   lock held, on a vCPU thread or the main thread: an eventfd write, nothing more. */
+static void on_work_left(void *ctx, uint16_t queue)
+{
+	struct vmm_slot *s = ctx;
+	uint64_t one = 1;
+
+	if (queue < s->nq && write(s->qfd[queue], &one, sizeof(one)) < 0) {
+		/* The counter is saturated: a wake-up is pending already. */
+	}
+}
+
 /* A virtio device set DEVICE_NEEDS_RESET (a virtqueue or request it refused). Called with
    the transport's lock held, on a vCPU thread or the main thread. A guest can repeat it
    at will (reset, break the queue again), so each device's first is logged, the others
@@ -439,10 +460,41 @@ static int on_thread_started(void *opaque, struct vcpu *v)
 
 static void console_restore(struct vmm_machine *m)
 {
+	if (m->out_saved_flags >= 0) {
+		fcntl(STDOUT_FILENO, F_SETFL, m->out_saved_flags);
+		m->out_saved_flags = -1;
+	}
 	if (m->tty_raw) {
 		tcsetattr(m->in_fd, TCSAFLUSH, &m->saved_tty);
 		m->tty_raw = false;
 	}
+}
+
+/*
+ * The guest's output must never wait for whoever reads stdout (a stalled terminal or
+ * pipe would block the vCPU that transmits): the UART writes to a non-blocking fd. A pipe
+ * or terminal is opened again through /proc/self/fd/1, giving a description of vmm-ref's
+ * own, so O_NONBLOCK does not reach the shell or the other processes that share the
+ * original; where that cannot be done (a socket), stdout itself is made non-blocking
+ * until the end. A regular file never blocks and stays as it is.
+ */
+static int console_stdout(struct vmm_machine *m)
+{
+	struct stat st;
+	int fd, flags;
+
+	if (fstat(STDOUT_FILENO, &st) < 0 || S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))
+		return STDOUT_FILENO;
+	fd = open("/proc/self/fd/1", O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd >= 0) {
+		m->out_owned = true;
+		return fd;
+	}
+	flags = fcntl(STDOUT_FILENO, F_GETFL);
+	if (flags >= 0 && !(flags & O_NONBLOCK) &&
+	    fcntl(STDOUT_FILENO, F_SETFL, flags | O_NONBLOCK) == 0)
+		m->out_saved_flags = flags;
+	return STDOUT_FILENO;
 }
 
 static int console_open(struct vmm_machine *m)
@@ -465,7 +517,7 @@ static int console_open(struct vmm_machine *m)
 		                      ? VMM_CONSOLE_FILE_MAX - (uint64_t)st.st_size
 		                      : 0;
 	} else if (cfg->console == VMM_CONSOLE_STDIO) {
-		m->out_fd = STDOUT_FILENO;
+		m->out_fd = console_stdout(m);
 		m->in_fd = STDIN_FILENO;
 		if (isatty(m->in_fd) && tcgetattr(m->in_fd, &m->saved_tty) == 0) {
 			struct termios raw = m->saved_tty;
@@ -679,6 +731,8 @@ static int add_slot(struct vmm_machine *m, const struct vdev_virtio_device *dev,
 	    .device = *dev,
 	    .needs_reset = on_needs_reset,
 	    .needs_reset_ctx = s,
+	    .work_left = on_work_left,
+	    .work_left_ctx = s,
 	};
 	int ret;
 
@@ -709,11 +763,15 @@ static int create_devices(struct vmm_machine *m)
 	const struct vmm_config *cfg = m->env.cfg;
 	bool file = cfg->console == VMM_CONSOLE_FILE;
 	struct vdev_uart_config uc = {
-	    /* A console file already full: the UART discards (out_limit 0 is no limit). */
+	    /* A console file already full: the UART discards and counts what the guest
+	       prints (out_limit 0 is no limit). */
 	    .out_fd = file && m->console_room == 0 ? -1 : m->out_fd,
 	    .irq = make_irq(m, m->desc.uart_irq),
 	    .reg_shift = m->desc.uart_shift,
-	    .input_space = uart_input_space,
+	    .input_space = uart_wants_loop,
+	    /* out_fd is non-blocking (console_stdout()) or a file: output a reader does
+	       not take yet waits in the UART's buffer for the loop (console_flush()). */
+	    .out_blocked = uart_wants_loop,
 	    .cb_ctx = m,
 	    /* A terminal or pipe is the user's to drain; a file would grow without end. */
 	    .out_limit = file ? m->console_room : 0,
@@ -791,17 +849,17 @@ static int create_loop(struct vmm_machine *m)
 	m->epfd = epoll_create1(EPOLL_CLOEXEC);
 	m->sigfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
 	m->exit_evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	m->space_evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	m->console_evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	m->rtc_tfd = timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC | TFD_NONBLOCK);
 	m->arch_tfd = timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (m->epfd < 0 || m->sigfd < 0 || m->exit_evfd < 0 || m->space_evfd < 0 ||
+	if (m->epfd < 0 || m->sigfd < 0 || m->exit_evfd < 0 || m->console_evfd < 0 ||
 	    m->rtc_tfd < 0 || m->arch_tfd < 0)
 		return -errno;
 	int ret = epoll_add(m, m->sigfd, EV(EV_SIGNAL, 0));
 	if (ret == 0)
 		ret = epoll_add(m, m->exit_evfd, EV(EV_EXIT, 0));
 	if (ret == 0)
-		ret = epoll_add(m, m->space_evfd, EV(EV_INPUT_SPACE, 0));
+		ret = epoll_add(m, m->console_evfd, EV(EV_CONSOLE, 0));
 	if (ret == 0)
 		ret = epoll_add(m, m->rtc_tfd, EV(EV_RTC, 0));
 	if (ret == 0)
@@ -907,6 +965,46 @@ static int end_status(struct vmm_machine *m, struct vcpu *v, const struct vcpu_e
 	}
 }
 
+/* Writes the UART's buffered output while out_fd takes it; watches out_fd for room while
+   some is left, and stops watching once all is out. */
+static void console_flush(struct vmm_machine *m)
+{
+	int left = vdev_uart_flush_output(m->uart);
+	bool want = left > 0;
+
+	if (want != m->out_watched) {
+		struct epoll_event ev = {.events = EPOLLOUT, .data.u64 = EV(EV_CONSOLE_OUT, 0)};
+		if (epoll_ctl(m->epfd, want ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, m->out_fd,
+		              want ? &ev : NULL) == 0)
+			m->out_watched = want;
+	}
+}
+
+/* At the end: what the guest printed gets out if out_fd takes it within
+   CONSOLE_DRAIN_MS; what a reader that never came back did not take is dropped, and
+   counted in the exit summary. */
+#define CONSOLE_DRAIN_MS 2000
+static void console_drain(struct vmm_machine *m)
+{
+	struct timespec start, now;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		console_flush(m);
+		if (!m->out_watched)
+			return;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long ms = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+		if (ms >= CONSOLE_DRAIN_MS)
+			break;
+		struct epoll_event evs[16];
+		/* Other events are left for nobody: the loop is over. */
+		if (epoll_wait(m->epfd, evs, 16, (int)(CONSOLE_DRAIN_MS - ms)) < 0 && errno != EINTR)
+			break;
+	}
+	vdev_uart_drop_output(m->uart);
+}
+
 static void drain(int fd)
 {
 	uint64_t v;
@@ -959,9 +1057,13 @@ static int event_loop(struct vmm_machine *m)
 					return VMM_EXIT_SIGNAL;
 				}
 				break;
-			case EV_INPUT_SPACE:
-				drain(m->space_evfd);
+			case EV_CONSOLE:
+				drain(m->console_evfd);
 				console_push(m);
+				console_flush(m);
+				break;
+			case EV_CONSOLE_OUT:
+				console_flush(m);
 				break;
 			case EV_VIRTIO: {
 				uint32_t slot = idx >> 8, q = idx & 0xff;
@@ -1021,7 +1123,7 @@ static void teardown(struct vmm_machine *m)
 	close_fd(m->epfd);
 	close_fd(m->sigfd);
 	close_fd(m->exit_evfd);
-	close_fd(m->space_evfd);
+	close_fd(m->console_evfd);
 	close_fd(m->rtc_tfd);
 	close_fd(m->arch_tfd);
 }
@@ -1165,10 +1267,11 @@ static int setup_and_run(struct vmm_machine *m, struct vmm_file_buf *kernel,
 #endif
 	ret = event_loop(m);
 	vcpu_set_stop(m->env.vcpus);
+	console_drain(m);
 	vmm_machine_log(&m->env, VMM_LOG_INFO, "%u suspend(s), %u resume(s), %u refused",
 	                atomic_load(&m->suspends), atomic_load(&m->resumes),
 	                atomic_load(&m->suspends_refused));
-	if (vdev_uart_tx_dropped(m->uart))
+	if (vdev_uart_tx_dropped(m->uart) && m->env.cfg->console != VMM_CONSOLE_NONE)
 		vmm_machine_log(&m->env, VMM_LOG_INFO,
 		                "console: %llu byte(s) of guest output dropped",
 		                (unsigned long long)vdev_uart_tx_dropped(m->uart));
@@ -1191,8 +1294,9 @@ int vmm_machine_run(const struct vmm_config *cfg)
 		return VMM_EXIT_RUNTIME;
 	}
 	m->env = (struct vmm_machine_env){.cfg = cfg, .mem_bytes = mem, .priv = m};
-	m->epfd = m->sigfd = m->exit_evfd = m->rtc_tfd = m->arch_tfd = m->space_evfd = -1;
+	m->epfd = m->sigfd = m->exit_evfd = m->rtc_tfd = m->arch_tfd = m->console_evfd = -1;
 	m->out_fd = m->in_fd = -1;
+	m->out_saved_flags = -1;
 	atomic_init(&m->exit_status, -1);
 	atomic_store(&stderr_tty, isatty(STDERR_FILENO) ? 1 : 0);
 	vmm_arch_describe(&m->desc);

@@ -67,6 +67,9 @@ static const struct sb_syscall sb_syscalls[] = {
        thread, input on the main one), timerfd and signalfd reads, stderr log lines. */
     {"read", SB_BOTH, SB_ANY},
     {"write", SB_BOTH, SB_ANY},
+    /* The UART's output buffer goes out in one writev (two pieces of its ring): on the
+       vCPU thread that transmits, and from the loop when the console takes more. */
+    {"writev", SB_BOTH, SB_ANY},
     /* The PL031's time and the vCPUs' CPU-time clocks (the vDSO answers most calls,
        but not thread CPU clocks, and falls back to the syscall on some clock sources). */
     {"clock_gettime", SB_BOTH, SB_ANY},

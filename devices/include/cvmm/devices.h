@@ -161,9 +161,21 @@ struct vdev_uart;
 
 /*
  * Configuration of a 16550A.
- *   out_fd       transmitted bytes are written here (blocking writes are retried on EINTR;
- *                a full non-blocking fd or an error drops the byte and counts it). -1
- *                discards output.
+ *   out_fd       transmitted bytes go here through an output buffer: each THR byte is
+ *                appended to the buffer and the buffer written with one writev(2) that
+ *                must not wait, so out_fd should be non-blocking (O_NONBLOCK) unless it
+ *                is a regular file; a blocking pipe or terminal would block the vCPU
+ *                that transmits when its reader stalls. What out_fd does not take stays
+ *                buffered (see out_blocked); a byte that finds the buffer full, and the
+ *                buffer's contents when out_fd fails, are dropped and counted
+ *                (vdev_uart_tx_dropped()). -1 discards output (counted as dropped too).
+ *   out_buffer   bytes of output buffering (0: VDEV_UART_OUT_BUFFER_DEFAULT).
+ *   out_blocked  optional: called when out_fd would block and output waits in the buffer,
+ *                with the UART's lock held, on the thread of the guest's THR write (it
+ *                must not call back into the UART: wake a loop that waits for out_fd to
+ *                be writable and then calls vdev_uart_flush_output()). Until that flush,
+ *                transmitted bytes only go into the buffer. Without it, every
+ *                transmitted byte tries to write the buffer again.
  *   irq          the UART's interrupt line (level: asserted while an interrupt is pending).
  *   reg_shift    registers are (1 << reg_shift) bytes apart: 0 for PIO (0x3f8), the FDT's
  *                reg-shift for MMIO (e.g. 2). At most 3. Accesses not aligned to a register
@@ -171,10 +183,11 @@ struct vdev_uart;
  *   input_space  optional: called (without the UART's lock) when the UART goes from being
  *                unable to accept input to being able to (the guest drained its receive
  *                FIFO or left loopback), so the embedder can resume reading its input fd.
- *   cb_ctx       passed to input_space and out_limit_reached.
- *   out_limit    most bytes ever written to out_fd (0: no limit). A guest decides how much
- *                it transmits; with a limit, the bytes past it are dropped and counted in
- *                vdev_uart_tx_dropped() (e.g. to bound a console file's size).
+ *   cb_ctx       passed to input_space, out_blocked and out_limit_reached.
+ *   out_limit    most bytes ever written to out_fd, buffered ones included (0: no limit).
+ *                A guest decides how much it transmits; with a limit, the bytes past it
+ *                are dropped and counted in vdev_uart_tx_dropped() (e.g. to bound a
+ *                console file's size).
  *   out_limit_reached  optional: called once, for the first byte dropped for out_limit,
  *                with the UART's lock held (on the thread of the guest's THR write): it
  *                must not call back into the UART.
@@ -187,7 +200,11 @@ struct vdev_uart_config {
 	void *cb_ctx;
 	uint64_t out_limit;
 	void (*out_limit_reached)(void *cb_ctx);
+	size_t out_buffer;
+	void (*out_blocked)(void *cb_ctx);
 };
+
+#define VDEV_UART_OUT_BUFFER_DEFAULT 65536u
 
 /* vdev_uart_create: a 16550A in its reset state. Returns 0 and *out; -EINVAL (NULL
  * argument, reg_shift > 3), -ENOMEM. */
@@ -231,11 +248,30 @@ int vdev_uart_read_input(struct vdev_uart *uart, int fd);
  * uart is NULL). "Can accept input" is vdev_uart_input_space() > 0. */
 size_t vdev_uart_input_space(struct vdev_uart *uart);
 
-/* vdev_uart_tx_dropped: how many transmitted bytes could not be written to out_fd (a full
- * or failing fd, or past out_limit). */
+/*
+ * vdev_uart_flush_output: writes what the output buffer holds to out_fd, as much as it
+ * takes without waiting. Call it when out_fd became writable after out_blocked, and once
+ * more before the end (with a bounded wait for writability in between: see vmm-ref).
+ * Returns 0 when the buffer is empty; the number of bytes still buffered (> 0) when
+ * out_fd would block (out_blocked is called again the next time a byte finds it full);
+ * -EINVAL (uart NULL); a write error (the buffered bytes were dropped and counted).
+ */
+int vdev_uart_flush_output(struct vdev_uart *uart);
+
+/* vdev_uart_output_pending: bytes in the output buffer not yet written (0 for NULL). */
+size_t vdev_uart_output_pending(struct vdev_uart *uart);
+
+/* vdev_uart_drop_output: drops what the output buffer holds, counting it in
+ * vdev_uart_tx_dropped() (at the end, when out_fd's reader never came back). Returns 0;
+ * -EINVAL. */
+int vdev_uart_drop_output(struct vdev_uart *uart);
+
+/* vdev_uart_tx_dropped: how many transmitted bytes did not and will not reach out_fd (no
+ * out_fd, a full output buffer, a failing fd, past out_limit, vdev_uart_drop_output()). */
 uint64_t vdev_uart_tx_dropped(struct vdev_uart *uart);
 
-/* vdev_uart_tx_written: how many transmitted bytes were written to out_fd. */
+/* vdev_uart_tx_written: how many transmitted bytes were written to out_fd (buffered ones
+ * not yet). */
 uint64_t vdev_uart_tx_written(struct vdev_uart *uart);
 
 /* vdev_uart_irq_replay: if the interrupt line is asserted now, deassert and assert it

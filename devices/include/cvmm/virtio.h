@@ -250,6 +250,24 @@ int vdev_virtq_push(struct vdev_virtq *q, uint16_t head, uint32_t len);
  */
 bool vdev_virtq_should_notify(struct vdev_virtq *q);
 
+/*
+ * Work budget. A driver can keep adding chains while the device works (another vCPU, or
+ * a device write that lands on the queue's own rings), so a loop "pop until empty" may
+ * never end. Whoever drives a queue gives each call a budget: after that many chains
+ * vdev_virtq_pop() returns 0 as if the ring were empty, and the caller schedules another
+ * call for the rest (vdev_virtq_has_available()) after serving its other work.
+ *   vdev_virtq_set_budget: the next pops take at most chains chains (VDEV_VIRTQ_UNLIMITED,
+ *                          the default of a new queue: no limit).
+ *   vdev_virtq_budget:     what is left of it (0 for NULL).
+ *   vdev_virtq_has_available: whether the driver has made chains available that the
+ *                          device has not taken (false when disabled or unreadable).
+ * The virtio-mmio transport gives every process() call a budget of the queue's size.
+ */
+#define VDEV_VIRTQ_UNLIMITED UINT32_MAX
+void vdev_virtq_set_budget(struct vdev_virtq *q, uint32_t chains);
+uint32_t vdev_virtq_budget(const struct vdev_virtq *q);
+bool vdev_virtq_has_available(const struct vdev_virtq *q);
+
 /* vdev_virtq_mem: the guest memory the queue was created over (NULL for NULL). */
 const struct vmem_map *vdev_virtq_mem(const struct vdev_virtq *q);
 
@@ -284,7 +302,9 @@ const char *vdev_virtq_error(const struct vdev_virtq *q);
  *                   the device DEVICE_NEEDS_RESET. May be NULL.
  *   reset           the driver reset the device (status 0). May be NULL.
  *   process         handle what the driver made available on queue index: pop, handle,
- *                   push. Returns >= 0, or -EBADMSG (the driver broke the rules: the
+ *                   push, until vdev_virtq_pop() returns 0 (the ring is empty, or this
+ *                   call's budget is spent: the transport calls again for the rest), and
+ *                   nothing else without bound. Returns >= 0, or -EBADMSG (the driver broke the rules: the
  *                   transport sets DEVICE_NEEDS_RESET) or another negative errno (a host
  *                   failure: the transport also sets DEVICE_NEEDS_RESET).
  */
@@ -330,6 +350,17 @@ struct vdev_virtio_mmio;
  *                transport, and should be quick (a guest can cause it at will: rate-limit
  *                any logging).
  *   needs_reset_ctx  passed to needs_reset.
+ *   work_left    called when a call that processed queue (a QueueNotify write, or
+ *                vdev_virtio_mmio_process_queue()) stopped at its budget, the queue's
+ *                size in chains, while the driver still had chains available: the
+ *                embedder arranges for vdev_virtio_mmio_process_queue(queue) to run again
+ *                after its other pending work (vmm-ref signals the queue's ioeventfd, so
+ *                its event loop serves signals, the console and the other devices in
+ *                between). Called with the transport's lock held: it must not call back
+ *                into the transport. NULL: the rest waits for the next QueueNotify or
+ *                vdev_virtio_mmio_process_queue() call (vdev_virtio_mmio_work_left()
+ *                says whether there is any).
+ *   work_left_ctx    passed to work_left.
  */
 struct vdev_virtio_mmio_config {
 	const struct vmem_map *mem;
@@ -337,6 +368,8 @@ struct vdev_virtio_mmio_config {
 	struct vdev_virtio_device device;
 	void (*needs_reset)(void *ctx, int queue, const char *reason);
 	void *needs_reset_ctx;
+	void (*work_left)(void *ctx, uint16_t queue);
+	void *work_left_ctx;
 };
 
 /* vdev_virtio_mmio_create: a transport in its reset state. Returns 0 and *out; -EINVAL
@@ -369,12 +402,20 @@ int vdev_virtio_mmio_write(struct vdev_virtio_mmio *t, uint64_t offset, const ui
  * vdev_virtio_mmio_process_queue: what a QueueNotify write of index does, for an embedder
  * that routes QueueNotify to an ioeventfd (KVM_IOEVENTFD at base + 0x50, datamatch index)
  * and calls this when it fires. Does nothing unless the driver is running (DRIVER_OK,
- * no DEVICE_NEEDS_RESET) and the queue is ready.
+ * no DEVICE_NEEDS_RESET) and the queue is ready. Processes at most the queue's size in
+ * chains (see work_left in struct vdev_virtio_mmio_config for the rest).
  * Returns the device's process result (>= 0), 0 when nothing was done; -EINVAL (t NULL,
  * index out of range); a negative errno when the device failed (it is then marked
  * DEVICE_NEEDS_RESET).
  */
 int vdev_virtio_mmio_process_queue(struct vdev_virtio_mmio *t, uint16_t index);
+
+/*
+ * vdev_virtio_mmio_work_left: whether the last call that processed queue index stopped
+ * at its budget with chains still available (and none has run since). false for NULL or
+ * an index out of range.
+ */
+bool vdev_virtio_mmio_work_left(struct vdev_virtio_mmio *t, uint16_t index);
 
 /*
  * vdev_virtio_mmio_config_changed: the device's configuration changed (e.g. a resized

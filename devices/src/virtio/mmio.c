@@ -18,6 +18,7 @@
 struct queue_regs {
 	uint16_t num;
 	bool ready;
+	bool work_left; /* the last process call stopped at its budget with chains left */
 	uint64_t desc, driver, device;
 	struct vdev_virtq *q;
 };
@@ -29,6 +30,8 @@ struct vdev_virtio_mmio {
 	struct vdev_virtio_device dev;
 	void (*needs_reset)(void *ctx, int queue, const char *reason);
 	void *needs_reset_ctx;
+	void (*work_left)(void *ctx, uint16_t queue);
+	void *work_left_ctx;
 	uint64_t offered;
 	uint64_t driver_features;
 	uint32_t device_features_sel;
@@ -73,6 +76,8 @@ int vdev_virtio_mmio_create(const struct vdev_virtio_mmio_config *cfg,
 	t->dev = *d;
 	t->needs_reset = cfg->needs_reset;
 	t->needs_reset_ctx = cfg->needs_reset_ctx;
+	t->work_left = cfg->work_left;
+	t->work_left_ctx = cfg->work_left_ctx;
 	t->offered =
 	    d->features | (1ull << VDEV_VIRTIO_F_VERSION_1) | (1ull << VDEV_VIRTIO_F_INDIRECT_DESC);
 	/* EVENT_IDX is not implemented: never offer it, even if the device asked. */
@@ -135,6 +140,7 @@ static void reset_locked(struct vdev_virtio_mmio *t)
 		vdev_virtq_disable(qr->q);
 		qr->num = 0;
 		qr->ready = false;
+		qr->work_left = false;
 		qr->desc = qr->driver = qr->device = 0;
 	}
 	t->driver_features = 0;
@@ -161,10 +167,17 @@ static int process_locked(struct vdev_virtio_mmio *t, uint32_t index)
 	    (t->status & (VDEV_VIRTIO_STATUS_NEEDS_RESET | VDEV_VIRTIO_STATUS_FAILED)) ||
 	    !qr->ready)
 		return 0;
+	/* One call takes at most a queue's worth of chains, however fast the driver adds
+	   more: whatever is left is the embedder's to schedule after its other work. */
+	vdev_virtq_set_budget(qr->q, vdev_virtq_size(qr->q));
 	ret = t->dev.process(t->dev.ctx, (uint16_t)index, qr->q);
+	qr->work_left = ret >= 0 && vdev_virtq_budget(qr->q) == 0 && vdev_virtq_has_available(qr->q);
+	vdev_virtq_set_budget(qr->q, VDEV_VIRTQ_UNLIMITED);
 	/* Buffers completed before an error still get their notification. */
 	if (vdev_virtq_should_notify(qr->q))
 		raise_int(t, VDEV_VIRTIO_INT_VRING);
+	if (qr->work_left && t->work_left)
+		t->work_left(t->work_left_ctx, (uint16_t)index);
 	if (ret < 0) {
 		/* The queue's own refusal says most; a device's -EBADMSG without one is a
 		   request it could not parse. */
@@ -219,6 +232,7 @@ static void queue_ready(struct vdev_virtio_mmio *t, struct queue_regs *qr, uint3
 	if (val == 0) {
 		vdev_virtq_disable(qr->q);
 		qr->ready = false;
+		qr->work_left = false;
 		return;
 	}
 	if (qr->ready || !(t->status & VDEV_VIRTIO_STATUS_FEATURES_OK))
@@ -426,6 +440,18 @@ int vdev_virtio_mmio_process_queue(struct vdev_virtio_mmio *t, uint16_t index)
 	ret = process_locked(t, index);
 	pthread_mutex_unlock(&t->lock);
 	return ret;
+}
+
+bool vdev_virtio_mmio_work_left(struct vdev_virtio_mmio *t, uint16_t index)
+{
+	bool left;
+
+	if (!t || index >= t->dev.num_queues)
+		return false;
+	pthread_mutex_lock(&t->lock);
+	left = t->queues[index].work_left;
+	pthread_mutex_unlock(&t->lock);
+	return left;
 }
 
 int vdev_virtio_mmio_config_changed(struct vdev_virtio_mmio *t)

@@ -23,6 +23,7 @@ struct vdev_virtq {
 	uint32_t seg_cap;
 	struct vdev_virtq_seg *segs;
 	const char *error; /* why the last vdev_virtq_pop() refused, or NULL */
+	uint32_t budget;   /* chains vdev_virtq_pop() may still take (VDEV_VIRTQ_UNLIMITED) */
 };
 
 struct desc {
@@ -52,6 +53,7 @@ int vdev_virtq_create(const struct vmem_map *mem, uint16_t max_size, struct vdev
 	if (!q)
 		return -ENOMEM;
 	q->mem = mem;
+	q->budget = VDEV_VIRTQ_UNLIMITED;
 	q->max_size = max_size;
 	q->seg_cap = chain_limit(max_size);
 	q->segs = calloc(q->seg_cap, sizeof(*q->segs));
@@ -249,6 +251,8 @@ int vdev_virtq_pop(struct vdev_virtq *q, struct vdev_virtq_chain *chain)
 	if (!q || !chain || !q->enabled)
 		return -EINVAL;
 	q->error = NULL;
+	if (q->budget == 0)
+		return 0; /* this call's share is spent: the rest waits for the next one */
 	/* Acquire: the ring entries and descriptors the driver wrote before publishing
 	   avail->idx are visible once we see the new index. */
 	ret = vmem_atomic_load_u16(q->mem, q->layout.avail + 2, &avail_idx, VMEM_ACQUIRE);
@@ -275,7 +279,31 @@ int vdev_virtq_pop(struct vdev_virtq *q, struct vdev_virtq_chain *chain)
 		return ret;
 	}
 	q->last_avail++;
+	if (q->budget != VDEV_VIRTQ_UNLIMITED)
+		q->budget--;
 	return 1;
+}
+
+void vdev_virtq_set_budget(struct vdev_virtq *q, uint32_t chains)
+{
+	if (q)
+		q->budget = chains;
+}
+
+uint32_t vdev_virtq_budget(const struct vdev_virtq *q)
+{
+	return q ? q->budget : 0;
+}
+
+bool vdev_virtq_has_available(const struct vdev_virtq *q)
+{
+	uint16_t avail_idx;
+
+	if (!q || !q->enabled)
+		return false;
+	if (vmem_atomic_load_u16(q->mem, q->layout.avail + 2, &avail_idx, VMEM_ACQUIRE) < 0)
+		return false;
+	return avail_idx != q->last_avail;
 }
 
 /* Copies between buf and the chain's readable (write false) or writable part. */

@@ -454,3 +454,84 @@ Test(virtio_blk, capacity_rounds_down)
 	cr_expect_eq(vdev_virtio_blk_capacity(blk), 8);
 	cr_expect_eq(request(VDEV_VIRTIO_BLK_T_IN, 8, true, 512, NULL), VDEV_VIRTIO_BLK_S_IOERR);
 }
+
+/* work_left callback: counts the calls and the queue named. */
+static int work_left_calls;
+static int work_left_queue = -1;
+static void count_work_left(void *ctx, uint16_t queue)
+{
+	(void)ctx;
+	work_left_calls++;
+	work_left_queue = queue;
+}
+
+Test(virtio_blk, a_request_that_reposts_itself_is_served_a_budget_at_a_time)
+{
+	/*
+	 * A hostile driver: the read's 512-byte buffer lies over the queue's own available
+	 * ring and over the next request's header, and sector k of the disk holds an
+	 * available ring whose index is k + 2 (one more request) and a header that reads
+	 * sector k + 1. One QueueNotify would keep the device reading for as long as the
+	 * disk lasts (for ever, with 65536 such sectors). The transport stops after the
+	 * queue's size in chains and asks the embedder to schedule the rest.
+	 */
+	const uint64_t hdr = T_AVAIL + 64;
+	static uint8_t sec[IMG_SIZE];
+	memset(sec, 0, sizeof(sec));
+	for (uint32_t k = 0; k < IMG_SECTORS; k++) {
+		/* avail->idx (the ring's entries stay 0: head 0); the last adds no request */
+		vmem_st_le16(sec + 512 * k + 2, (uint16_t)(k + (k + 1 < IMG_SECTORS ? 2 : 1)));
+		vmem_st_le32(sec + 512 * k + 64, VDEV_VIRTIO_BLK_T_IN);
+		vmem_st_le64(sec + 512 * k + 64 + 8, k + 1);
+	}
+	cr_assert_eq(pwrite(img, sec, sizeof(sec), 0), (ssize_t)sizeof(sec));
+
+	vdev_virtio_mmio_destroy(m);
+	struct vdev_virtio_mmio_config mc = {.mem = mem,
+	                                     .irq = t_irq_wire(&irq),
+	                                     .device = *vdev_virtio_blk_device(blk),
+	                                     .work_left = count_work_left};
+	cr_assert_eq(vdev_virtio_mmio_create(&mc, &m), 0);
+	cr_assert(t_negotiate(m, V1) & VDEV_VIRTIO_STATUS_FEATURES_OK);
+	tq_init(&t, mem, 16);
+	t_setup_queue(m, 0, &t);
+	t_driver_ok(m);
+
+	uint8_t h[16] = {0};
+	vmem_st_le32(h, VDEV_VIRTIO_BLK_T_IN);
+	vmem_write(mem, hdr, h, sizeof(h)); /* sector 0 */
+	tq_desc(&t, 0, hdr, 16, VDEV_VIRTQ_DESC_F_NEXT, 1);
+	tq_desc(&t, 1, T_AVAIL, 512, VDEV_VIRTQ_DESC_F_NEXT | VDEV_VIRTQ_DESC_F_WRITE, 2);
+	tq_desc(&t, 2, STATUS, 1, VDEV_VIRTQ_DESC_F_WRITE, 0);
+	tq_publish(&t, 0);
+
+	/* The vCPU's QueueNotify: one budget, then the embedder is told. */
+	work_left_calls = 0;
+	t_wr(m, VDEV_VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	cr_expect_eq(tq_used_idx(&t), 16, "one call served %u chains, not 16", tq_used_idx(&t));
+	cr_expect_eq(work_left_calls, 1);
+	cr_expect_eq(work_left_queue, 0);
+	cr_expect(vdev_virtio_mmio_work_left(m, 0));
+
+	/* The embedder's calls each take one more budget and make progress. */
+	for (int i = 2; i <= 5; i++) {
+		cr_expect_eq(vdev_virtio_mmio_process_queue(m, 0), 16);
+		cr_expect_eq(tq_used_idx(&t), 16 * i);
+		cr_expect_eq(work_left_calls, i);
+	}
+	uint8_t st;
+	vmem_read_u8(mem, STATUS, &st);
+	cr_expect_eq(st, VDEV_VIRTIO_BLK_S_OK);
+	cr_expect_eq(t_rd(m, VDEV_VIRTIO_MMIO_STATUS), 0xf, "the device is still running");
+
+	/* The last crafted sector adds no request: the calls end with the ring drained. */
+	int calls = 5;
+	while (vdev_virtio_mmio_work_left(m, 0) && calls < 1000) {
+		cr_assert_geq(vdev_virtio_mmio_process_queue(m, 0), 0);
+		calls++;
+	}
+	cr_expect_eq(tq_used_idx(&t), IMG_SECTORS, "%u requests", tq_used_idx(&t));
+	cr_expect_eq(calls, IMG_SECTORS / 16);
+	cr_expect_not(vdev_virtio_mmio_work_left(m, 0));
+	cr_expect_eq(t_rd(m, VDEV_VIRTIO_MMIO_STATUS), 0xf);
+}
