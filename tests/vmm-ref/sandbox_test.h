@@ -12,6 +12,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -37,7 +38,9 @@ struct sb_thread {
 	pthread_t thread;
 	pid_t tid;
 	int install_rc;
-	int ready_fd, go_fd;
+	/* Hand-offs with the test thread: futexes, in both lists (no descriptor). */
+	sem_t ready, go;
+	int go_value;
 
 	/* Filled by the body (it may not call Criterion's asserts off the test thread). */
 	int n_checks;
@@ -66,7 +69,6 @@ static inline long sb_rc(long r)
 static void *sb_thread_main(void *arg)
 {
 	struct sb_thread *t = arg;
-	uint64_t v = 1;
 
 	t->tid = gettid();
 	if (t->block_signals) {
@@ -76,37 +78,38 @@ static void *sb_thread_main(void *arg)
 	}
 	t->install_rc = t->use_env ? vmm_sandbox_install(t->kind)
 	                           : vmm_sandbox_install_action(t->kind, t->action);
-	/* From here on only calls of the kind's list: eventfd read/write are in both. */
-	if (write(t->ready_fd, &v, sizeof(v)) != sizeof(v))
-		return NULL;
-	if (read(t->go_fd, &v, sizeof(v)) != sizeof(v))
-		return NULL;
-	if (t->install_rc == 0 && v == 1 && t->body)
+	/* From here on only calls of the kind's list: semaphores are futexes, in both. */
+	sem_post(&t->ready);
+	while (sem_wait(&t->go) != 0 && errno == EINTR)
+		;
+	if (t->install_rc == 0 && t->go_value == 1 && t->body)
 		t->body(t);
 	return NULL;
+}
+
+static inline void sb_wait_ready(struct sb_thread *t)
+{
+	while (sem_wait(&t->ready) != 0 && errno == EINTR)
+		;
 }
 
 /* Starts t's thread and waits until it has installed its filter. */
 static inline void sb_thread_start(struct sb_thread *t)
 {
-	uint64_t v;
-
-	t->ready_fd = eventfd(0, EFD_CLOEXEC);
-	t->go_fd = eventfd(0, EFD_CLOEXEC);
-	cr_assert(t->ready_fd >= 0 && t->go_fd >= 0);
+	cr_assert_eq(sem_init(&t->ready, 0, 0), 0);
+	cr_assert_eq(sem_init(&t->go, 0, 0), 0);
 	cr_assert_eq(pthread_create(&t->thread, NULL, sb_thread_main, t), 0);
-	cr_assert_eq(read(t->ready_fd, &v, sizeof(v)), (ssize_t)sizeof(v));
+	sb_wait_ready(t);
 }
 
 /* Lets t's body run (go) or not, and reaps the thread. */
 static inline void sb_thread_finish(struct sb_thread *t, bool go)
 {
-	uint64_t v = go ? 1 : 2;
-
-	cr_assert_eq(write(t->go_fd, &v, sizeof(v)), (ssize_t)sizeof(v));
+	t->go_value = go ? 1 : 2;
+	sem_post(&t->go);
 	cr_assert_eq(pthread_join(t->thread, NULL), 0);
-	close(t->ready_fd);
-	close(t->go_fd);
+	sem_destroy(&t->ready);
+	sem_destroy(&t->go);
 }
 
 /* Skips the test where the kernel (or an emulator such as qemu-user) has no filters. */
@@ -145,28 +148,25 @@ static inline int sb_run_in_child(struct sb_thread *t, bool env_trap,
 	pid = fork();
 	cr_assert_geq(pid, 0);
 	if (pid == 0) {
-		uint64_t v = 1;
 		int rc;
 		dup2(p[1], STDERR_FILENO);
 		if (env_trap)
 			setenv(VMM_SANDBOX_ENV, "trap", 1);
 		if (prepare && (rc = prepare(t)) != 0)
 			_exit(rc);
-		t->ready_fd = eventfd(0, 0);
-		t->go_fd = eventfd(0, 0);
+		if (sem_init(&t->ready, 0, 0) != 0 || sem_init(&t->go, 0, 0) != 0)
+			_exit(71);
 		if (pthread_create(&t->thread, NULL, sb_thread_main, t) != 0)
 			_exit(70);
-		if (read(t->ready_fd, &v, sizeof(v)) != sizeof(v))
-			_exit(71);
+		sb_wait_ready(t);
 		if (t->install_rc == -ENOSYS || t->install_rc == -EINVAL ||
 		    t->install_rc == -EOPNOTSUPP) {
 			fprintf(stderr, "seccomp filters are not available here: %s",
 			        strerror(-t->install_rc));
 			_exit(SB_CHILD_UNSUPPORTED);
 		}
-		v = 1;
-		if (write(t->go_fd, &v, sizeof(v)) != sizeof(v))
-			_exit(72);
+		t->go_value = 1;
+		sem_post(&t->go);
 		pthread_join(t->thread, NULL);
 		_exit(SB_CHILD_SURVIVED);
 	}

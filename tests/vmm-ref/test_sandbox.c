@@ -29,16 +29,39 @@ static void sb_handler(int sig)
 	sb_handled = 1;
 }
 
+/*
+ * The descriptors of a test, registered as vmm-ref registers its own: fds[0] an eventfd,
+ * fds[1] a timerfd, fds[2] the epoll set, fds[3] a disk image (also the "console input",
+ * for the terminal ioctls), fds[4] a spare the main body closes, fds[5] an eventfd that
+ * stands for the KVM VM and fds[6] one that stands for a vCPU (KVM calls on them reach
+ * the kernel, which answers ENOTTY: the filter let them through).
+ */
+#define SB_TEST_FDS 7
+static void register_fds(const int *fds)
+{
+	vmm_sandbox_clear_fds();
+	cr_assert_eq(vmm_sandbox_add_fd(VMM_FD_EVENT, fds[0]), 0);
+	cr_assert_eq(vmm_sandbox_add_fd(VMM_FD_TIMER, fds[1]), 0);
+	if (fds[2] >= 0)
+		cr_assert_eq(vmm_sandbox_add_fd(VMM_FD_EPOLL, fds[2]), 0);
+	if (fds[3] >= 0) {
+		cr_assert_eq(vmm_sandbox_add_fd(VMM_FD_DISK, fds[3]), 0);
+		cr_assert_eq(vmm_sandbox_add_fd(VMM_FD_CONSOLE_IN, fds[3]), 0);
+	}
+	cr_assert_eq(vmm_sandbox_add_fd(VMM_FD_VM, fds[5]), 0);
+	cr_assert_eq(vmm_sandbox_add_fd(VMM_FD_VCPU, fds[6]), 0);
+}
+
 static void common_calls(struct sb_thread *t)
 {
-	int efd = ((int *)t->arg)[0], tfd = ((int *)t->arg)[1];
+	int efd = ((int *)t->arg)[0], tfd = ((int *)t->arg)[1], vmfd = ((int *)t->arg)[5];
 	uint64_t v = 7;
 	struct timespec ts;
 	pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 	pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 
 	sb_check(t, "eventfd write", sb_rc(write(efd, &v, sizeof(v))), sizeof(v));
-	sb_check(t, "eventfd read", sb_rc(read(efd, &v, sizeof(v))), sizeof(v));
+	sb_check(t, "stderr write", sb_rc(write(STDERR_FILENO, "", 0)), 0);
 	/* A thread CPU clock is never answered by the vDSO: this is the real syscall. */
 	sb_check(t, "clock_gettime", sb_rc(clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)), 0);
 	/* A timed condition wait is a futex call that times out. */
@@ -70,11 +93,15 @@ static void common_calls(struct sb_thread *t)
 	sb_check(t, "madvise", sb_rc(madvise(p, 8192, MADV_DONTNEED)), 0);
 	sb_check(t, "mprotect ro", sb_rc(mprotect(p, 4096, PROT_READ)), 0);
 	sb_check(t, "munmap", sb_rc(munmap(p, 8192)), 0);
-	/* An allowed ioctl reaches the kernel (which refuses the bad fd). Upper bits in the
-	   request are ignored by the kernel and by the filter alike. */
-	sb_check(t, "ioctl KVM_IRQ_LINE", sb_rc(ioctl(-1, KVM_IRQ_LINE, NULL)), -EBADF);
+	/* An allowed ioctl on the VM's descriptor reaches the kernel (which says the fd is
+	   no VM). Upper bits in the request and the descriptor are ignored by the kernel
+	   and by the filter alike. */
+	sb_check(t, "ioctl KVM_IRQ_LINE", sb_rc(ioctl(vmfd, KVM_IRQ_LINE, NULL)), -ENOTTY);
 	sb_check(t, "ioctl KVM_IRQ_LINE, upper bits",
-	         sb_rc(syscall(SYS_ioctl, -1, (1ul << 32) | KVM_IRQ_LINE, NULL)), -EBADF);
+	         sb_rc(syscall(SYS_ioctl, vmfd, (1ul << 32) | KVM_IRQ_LINE, NULL)), -ENOTTY);
+	sb_check(t, "ioctl KVM_IRQ_LINE, fd upper bits",
+	         sb_rc(syscall(SYS_ioctl, (1ul << 32) | (unsigned long)vmfd, KVM_IRQ_LINE, NULL)),
+	         -ENOTTY);
 }
 
 static void sb_init(void)
@@ -88,18 +115,27 @@ static void sb_init(void)
 
 static void vcpu_calls(struct sb_thread *t)
 {
+	int vcpufd = ((int *)t->arg)[6];
 	common_calls(t);
-	sb_check(t, "ioctl KVM_RUN", sb_rc(ioctl(-1, KVM_RUN, 0)), -EBADF);
-	sb_check(t, "ioctl KVM_SET_MP_STATE", sb_rc(ioctl(-1, KVM_SET_MP_STATE, NULL)), -EBADF);
+	sb_check(t, "ioctl KVM_RUN", sb_rc(ioctl(vcpufd, KVM_RUN, 0)), -ENOTTY);
+	sb_check(t, "ioctl KVM_SET_MP_STATE", sb_rc(ioctl(vcpufd, KVM_SET_MP_STATE, NULL)),
+	         -ENOTTY);
 }
 
 Test(sandbox, vcpu_thread_keeps_its_calls, .init = sb_init)
 {
-	int fds[2] = {eventfd(0, EFD_CLOEXEC), timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC)};
+	int fds[SB_TEST_FDS] = {eventfd(0, EFD_CLOEXEC),
+	                        timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC),
+	                        -1,
+	                        -1,
+	                        -1,
+	                        eventfd(0, EFD_CLOEXEC),
+	                        eventfd(0, EFD_CLOEXEC)};
 	struct sb_thread t = {.kind = VMM_THREAD_VCPU, .body = vcpu_calls, .arg = fds};
 
+	register_fds(fds);
 	sb_run_checked(&t);
-	sb_assert_checks(&t, 17);
+	sb_assert_checks(&t, 18);
 }
 
 static void main_calls(struct sb_thread *t)
@@ -113,6 +149,9 @@ static void main_calls(struct sb_thread *t)
 	struct termios tio;
 
 	common_calls(t);
+	uint64_t v = 0;
+	sb_check(t, "eventfd read", sb_rc(read(fds[0], &v, sizeof(v))), sizeof(v));
+	sb_check(t, "KVM_GET_MP_STATE", sb_rc(ioctl(fds[6], KVM_GET_MP_STATE, NULL)), -ENOTTY);
 	sb_check(t, "epoll_wait", sb_rc(epoll_wait(ep, &ev, 1, 0)), 0);
 	ev.events = EPOLLIN;
 	ev.data.fd = fds[0];
@@ -134,13 +173,19 @@ static void main_calls(struct sb_thread *t)
 Test(sandbox, main_thread_keeps_its_calls, .init = sb_init)
 {
 	char path[] = "/tmp/vmm-sandbox-XXXXXX";
-	int fds[5] = {eventfd(0, EFD_CLOEXEC), timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC),
-	              epoll_create1(EPOLL_CLOEXEC), mkstemp(path), eventfd(0, EFD_CLOEXEC)};
+	int fds[SB_TEST_FDS] = {eventfd(0, EFD_CLOEXEC),
+	                        timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC),
+	                        epoll_create1(EPOLL_CLOEXEC),
+	                        mkstemp(path),
+	                        eventfd(0, EFD_CLOEXEC),
+	                        eventfd(0, EFD_CLOEXEC),
+	                        eventfd(0, EFD_CLOEXEC)};
 	struct sb_thread t = {.kind = VMM_THREAD_MAIN, .body = main_calls, .arg = fds};
 
+	register_fds(fds);
 	unlink(path);
 	sb_run_checked(&t);
-	sb_assert_checks(&t, 28);
+	sb_assert_checks(&t, 31);
 }
 
 /* ---- calls outside the lists end the process ---------------------------------------- */
@@ -210,6 +255,78 @@ static void do_tgkill_other_process(struct sb_thread *t)
 	/* Process 1 (never this one); signal 0 only checks, harmless if it got through. */
 	sb_check(t, "tgkill to another process survived", sb_rc(syscall(SYS_tgkill, 1, 1, 0)), 1);
 }
+
+/* Descriptor checks: t->arg is a registered fds[] (register_fds()). */
+static void do_write_disk(struct sb_thread *t)
+{
+	int disk = ((int *)t->arg)[3];
+	sb_check(t, "write to a disk image survived", sb_rc(write(disk, "x", 1)), 1);
+}
+
+static void do_read_event(struct sb_thread *t)
+{
+	uint64_t v;
+	sb_check(t, "read on a vcpu thread survived", sb_rc(read(((int *)t->arg)[0], &v, 8)), 1);
+}
+
+static void do_pwrite_event(struct sb_thread *t)
+{
+	sb_check(t, "pwrite64 to an eventfd survived",
+	         sb_rc(syscall(SYS_pwrite64, ((int *)t->arg)[0], "x", 1, 0)), 1);
+}
+
+static void do_ioeventfd(struct sb_thread *t)
+{
+	sb_check(t, "KVM_IOEVENTFD survived",
+	         sb_rc(syscall(SYS_ioctl, ((int *)t->arg)[5], KVM_IOEVENTFD, NULL)), 1);
+}
+
+static void do_irqfd(struct sb_thread *t)
+{
+	sb_check(t, "KVM_IRQFD survived",
+	         sb_rc(syscall(SYS_ioctl, ((int *)t->arg)[5], KVM_IRQFD, NULL)), 1);
+}
+
+static void do_run_on_vm(struct sb_thread *t)
+{
+	sb_check(t, "KVM_RUN on the VM fd survived",
+	         sb_rc(syscall(SYS_ioctl, ((int *)t->arg)[5], KVM_RUN, 0)), 1);
+}
+
+/* Registers a full descriptor set, then runs body on a thread of kind in a child: the
+   child must be killed. */
+static void expect_death_fds(enum vmm_thread_kind kind, void (*body)(struct sb_thread *))
+{
+	char path[] = "/tmp/vmm-sandbox-XXXXXX";
+	int fds[SB_TEST_FDS] = {eventfd(0, EFD_CLOEXEC),
+	                        timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC),
+	                        epoll_create1(EPOLL_CLOEXEC),
+	                        mkstemp(path),
+	                        eventfd(0, EFD_CLOEXEC),
+	                        eventfd(0, EFD_CLOEXEC),
+	                        eventfd(0, EFD_CLOEXEC)};
+	struct sb_thread t = {.kind = kind, .body = body, .arg = fds, .block_signals = true};
+	char out[512];
+
+	unlink(path);
+	register_fds(fds);
+	int status = sb_run_in_child(&t, false, NULL, out, sizeof(out));
+	sb_assert_killed(status, vmm_sandbox_kind_name(kind), out);
+}
+
+#define DEATH_FDS(name, kind, body)                                                                \
+	Test(sandbox_death, name, .init = sb_init)                                                 \
+	{                                                                                          \
+		expect_death_fds(kind, body);                                                      \
+	}
+
+DEATH_FDS(vcpu_write_to_a_disk_image, VMM_THREAD_VCPU, do_write_disk)
+DEATH_FDS(vcpu_read, VMM_THREAD_VCPU, do_read_event)
+DEATH_FDS(main_disk_call_on_another_descriptor, VMM_THREAD_MAIN, do_pwrite_event)
+DEATH_FDS(vcpu_ioeventfd_after_set_up, VMM_THREAD_VCPU, do_ioeventfd)
+DEATH_FDS(main_ioeventfd_after_set_up, VMM_THREAD_MAIN, do_ioeventfd)
+DEATH_FDS(main_irqfd_after_set_up, VMM_THREAD_MAIN, do_irqfd)
+DEATH_FDS(vcpu_kvm_run_on_the_vm, VMM_THREAD_VCPU, do_run_on_vm)
 
 /* Runs body on a thread with kind's filter in a child process: the child must be killed. */
 static void expect_death(enum vmm_thread_kind kind, void (*body)(struct sb_thread *))

@@ -67,6 +67,10 @@ static int guest_try_create(struct guest *g, char *why, size_t why_size)
 	r = sandbox_arch_setup(g->vm, g->vcpu);
 	if (r < 0)
 		GUEST_FAIL(1, "vCPU set-up: %s", strerror(-r));
+	/* As vmm-ref registers them: the filters allow KVM calls on these descriptors. */
+	vmm_sandbox_clear_fds();
+	if (vmm_sandbox_add_fd(VMM_FD_VM, g->vm) < 0 || vmm_sandbox_add_fd(VMM_FD_VCPU, g->vcpu) < 0)
+		GUEST_FAIL(1, "vmm_sandbox_add_fd failed");
 	return 0;
 #undef GUEST_FAIL
 }
@@ -145,4 +149,26 @@ Test(sandbox_kvm, vcpu_thread_cannot_change_guest_memory, .init = sb_no_core)
 	int status = sb_run_in_child(&t, false, guest_create_in_child, out, sizeof(out));
 
 	sb_assert_killed(status, "KVM_SET_USER_MEMORY_REGION on a vcpu thread", out);
+}
+
+static void vcpu_body_then_run_on_the_vm(struct sb_thread *t)
+{
+	struct guest *g = t->arg;
+
+	vcpu_body(t);
+	/* KVM_RUN is a vCPU request: on the VM's descriptor it is refused. */
+	sb_check(t, "KVM_RUN on the VM fd survived", sb_rc(ioctl(g->vm, KVM_RUN, 0)), 1);
+}
+
+Test(sandbox_kvm, vcpu_requests_only_on_vcpu_descriptors, .init = sb_no_core)
+{
+	struct guest g;
+	struct sb_thread t = {.kind = VMM_THREAD_VCPU,
+	                      .body = vcpu_body_then_run_on_the_vm,
+	                      .arg = &g,
+	                      .block_signals = true};
+	char out[256];
+	int status = sb_run_in_child(&t, false, guest_create_in_child, out, sizeof(out));
+
+	sb_assert_killed(status, "KVM_RUN on the VM fd", out);
 }

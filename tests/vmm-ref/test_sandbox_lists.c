@@ -18,6 +18,8 @@ Test(sandbox_lists, vcpu_list)
 	cr_expect_eq(vmm_sandbox_allows(VMM_THREAD_VCPU, "ioctl"), 1);
 	cr_expect_eq(vmm_sandbox_allows(VMM_THREAD_VCPU, "futex"), 1);
 	cr_expect_eq(vmm_sandbox_allows(VMM_THREAD_VCPU, "write"), 1);
+	cr_expect_eq(vmm_sandbox_allows(VMM_THREAD_VCPU, "writev"), 1);
+	cr_expect_eq(vmm_sandbox_allows(VMM_THREAD_VCPU, "read"), 0);
 	cr_expect_eq(vmm_sandbox_allows(VMM_THREAD_VCPU, "rt_sigreturn"), 1);
 	cr_expect_eq(vmm_sandbox_allows(VMM_THREAD_VCPU, "exit"), 1);
 	cr_expect_eq(vmm_sandbox_allows(VMM_THREAD_VCPU, "openat"), 0);

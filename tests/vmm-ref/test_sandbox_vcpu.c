@@ -93,15 +93,16 @@ static void *controller_main(void *arg)
 {
 	struct controller *k = arg;
 	struct sb_thread *t = &k->rec;
-	uint64_t v = 1;
 	int r;
 
 	k->tid = gettid();
 	k->start_rc = vcpu_set_start(k->set);
 	/* After the vCPU threads exist, as vmm-ref's main thread does. */
 	t->install_rc = k->start_rc < 0 ? k->start_rc : vmm_sandbox_install(VMM_THREAD_MAIN);
-	if (write(t->ready_fd, &v, sizeof(v)) != sizeof(v) ||
-	    read(t->go_fd, &v, sizeof(v)) != sizeof(v) || v != 1 || t->install_rc < 0) {
+	sem_post(&t->ready);
+	while (sem_wait(&t->go) != 0 && errno == EINTR)
+		;
+	if (t->go_value != 1 || t->install_rc < 0) {
 		vcpu_set_stop(k->set);
 		return NULL;
 	}
@@ -159,16 +160,19 @@ Test(sandbox_vcpu, library_runs_a_guest_with_both_filters)
 	r = vcpu_create(k.set, &vc, &k.vcpu);
 	cr_assert_eq(r, 0, "vcpu_create: %s", strerror(-r));
 
-	t->ready_fd = eventfd(0, EFD_CLOEXEC);
-	t->go_fd = eventfd(0, EFD_CLOEXEC);
+	/* The descriptors each side uses, as vmm-ref registers them (sandbox.h). */
+	cr_assert_eq(vmm_sandbox_add_fd(VMM_FD_EVENT, c.evfd), 0);
+	cr_assert_eq(vmm_sandbox_add_fd(VMM_FD_VM, kvmio_vm_fd(vm)), 0);
+	cr_assert_eq(vmm_sandbox_add_fd(VMM_FD_VCPU, kvmio_vcpu_fd(vcpu_kvm(k.vcpu))), 0);
+	cr_assert_eq(sem_init(&t->ready, 0, 0), 0);
+	cr_assert_eq(sem_init(&t->go, 0, 0), 0);
 	pthread_t th;
-	uint64_t v;
 	cr_assert_eq(pthread_create(&th, NULL, controller_main, &k), 0);
-	cr_assert_eq(read(t->ready_fd, &v, sizeof(v)), (ssize_t)sizeof(v));
+	sb_wait_ready(t);
 	cr_assert_eq(k.start_rc, 0);
 	if (t->install_rc == -ENOSYS || t->install_rc == -EINVAL || t->install_rc == -EOPNOTSUPP) {
-		v = 2;
-		cr_assert_eq(write(t->go_fd, &v, sizeof(v)), (ssize_t)sizeof(v));
+		t->go_value = 2;
+		sem_post(&t->go);
 		pthread_join(th, NULL);
 		cr_skip_test("seccomp filters are not available here");
 	}
@@ -181,8 +185,8 @@ Test(sandbox_vcpu, library_runs_a_guest_with_both_filters)
 	cr_assert_eq(sb_proc_status(atomic_load(&c.vcpu_tid), "Seccomp"), 2);
 	cr_assert_eq(sb_proc_status(k.tid, "Seccomp"), 2);
 	cr_assert_eq(sb_proc_status(gettid(), "Seccomp"), 0);
-	v = 1;
-	cr_assert_eq(write(t->go_fd, &v, sizeof(v)), (ssize_t)sizeof(v));
+	t->go_value = 1;
+	sem_post(&t->go);
 	cr_assert_eq(pthread_join(th, NULL), 0);
 	sb_assert_checks(t, 39);
 

@@ -440,6 +440,44 @@ static void on_stopped(void *opaque, struct vcpu *v, const struct vcpu_end *end)
 		vmm_machine_request_exit(&m->env, st);
 }
 
+#ifdef VMM_REF_HAVE_SANDBOX
+/* Every descriptor the threads use once set-up is over, each with what it is for: the
+   filters allow the descriptor calls on these alone (sandbox.h). */
+static int sandbox_register_fds(struct vmm_machine *m)
+{
+	int r = 0;
+
+	vmm_sandbox_clear_fds();
+	if (m->out_fd >= 0)
+		r = vmm_sandbox_add_fd(VMM_FD_CONSOLE_OUT, m->out_fd);
+	if (r == 0 && m->in_fd >= 0)
+		r = vmm_sandbox_add_fd(VMM_FD_CONSOLE_IN, m->in_fd);
+	if (r == 0)
+		r = vmm_sandbox_add_fd(VMM_FD_EPOLL, m->epfd);
+	int events[] = {m->sigfd, m->exit_evfd, m->console_evfd};
+	for (size_t i = 0; r == 0 && i < sizeof(events) / sizeof(events[0]); i++)
+		r = vmm_sandbox_add_fd(VMM_FD_EVENT, events[i]);
+	if (r == 0)
+		r = vmm_sandbox_add_fd(VMM_FD_TIMER, m->rtc_tfd);
+	if (r == 0)
+		r = vmm_sandbox_add_fd(VMM_FD_TIMER, m->arch_tfd);
+	for (uint32_t i = 0; r == 0 && i < m->nslots; i++) {
+		const struct vmm_slot *s = &m->slots[i];
+		if (s->disk_fd >= 0)
+			r = vmm_sandbox_add_fd(VMM_FD_DISK, s->disk_fd);
+		for (uint16_t q = 0; r == 0 && q < s->nq; q++)
+			r = vmm_sandbox_add_fd(VMM_FD_EVENT, s->qfd[q]);
+	}
+	if (r == 0)
+		r = vmm_sandbox_add_fd(VMM_FD_VM, kvmio_vm_fd(m->env.vm));
+	for (size_t i = 0; r == 0 && i < vcpu_set_count(m->env.vcpus); i++) {
+		struct vcpu *v = vcpu_set_find(m->env.vcpus, (uint32_t)i);
+		r = v ? vmm_sandbox_add_fd(VMM_FD_VCPU, kvmio_vcpu_fd(vcpu_kvm(v))) : -ENOENT;
+	}
+	return r;
+}
+#endif
+
 static int on_thread_started(void *opaque, struct vcpu *v)
 {
 	(void)v;
@@ -810,7 +848,11 @@ static int create_devices(struct vmm_machine *m)
 			error_line("cannot open disk '%s': %s", d->path, strerror(errno));
 			return -errno;
 		}
-		struct vdev_virtio_blk_config bc = {.fd = s->disk_fd, .read_only = d->read_only};
+		/* The guest's /sys/block/vdX/serial: which --disk this is, nothing else. */
+		char serial[24];
+		snprintf(serial, sizeof(serial), "cvmm-disk%u", i);
+		struct vdev_virtio_blk_config bc = {
+		    .fd = s->disk_fd, .read_only = d->read_only, .serial = serial};
 		ret = vdev_virtio_blk_create(&bc, &s->blk);
 		if (ret == 0)
 			ret = add_slot(m, vdev_virtio_blk_device(s->blk), m->nslots);
@@ -1249,6 +1291,15 @@ static int setup_and_run(struct vmm_machine *m, struct vmm_file_buf *kernel,
 	vmm_machine_log(&m->env, VMM_LOG_INFO,
 	                "%u vCPU(s), %u MiB, %u virtio device(s), suspend %s", cfg->vcpus,
 	                cfg->memory_mib, m->nslots, vmm_suspend_policy_name(cfg->suspend));
+#ifdef VMM_REF_HAVE_SANDBOX
+	if (cfg->seccomp) {
+		ret = sandbox_register_fds(m);
+		if (ret < 0) {
+			error_line("cannot prepare the seccomp sandbox: %s", strerror(-ret));
+			return VMM_EXIT_RUNTIME;
+		}
+	}
+#endif
 	ret = vcpu_set_start(m->env.vcpus);
 	if (ret < 0) {
 		error_line("cannot start the vCPUs: %s", strerror(-ret));

@@ -42,16 +42,31 @@
 /* How an entry's arguments are checked. */
 enum sb_args {
 	SB_ANY,      /* any arguments */
-	SB_IOCTL,    /* request number (arg 1) in the kind's ioctl list */
+	SB_IOCTL,    /* descriptor (arg 0) and request number (arg 1) in the kind's ioctl list */
 	SB_NO_EXEC,  /* prot (arg 2) without PROT_EXEC: no new executable memory */
 	SB_OWN_TGID, /* thread group (arg 0) is this process: signals to its own threads only */
+	SB_FD,       /* descriptor (arg 0) registered with one of the entry's fd kinds */
 };
+
+/* Descriptor kinds as bits (enum vmm_sandbox_fd_kind); stderr is its own. */
+#define FD(k) (1u << (k))
+#define SB_FD_STDERR (1u << 31)
 
 struct sb_syscall {
 	const char *name;
 	unsigned int kinds;
 	enum sb_args args;
+	unsigned int fds; /* SB_FD: the descriptor kinds allowed */
 };
+
+/* The descriptors registered with vmm_sandbox_add_fd(). */
+#define SB_MAX_FDS 128
+static struct {
+	int fd;
+	enum vmm_sandbox_fd_kind kind;
+} sb_fds[SB_MAX_FDS];
+static size_t sb_nfds;
+static pthread_mutex_t sb_fds_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /*
  * Names are resolved for the build's architecture by libseccomp; one the architecture
@@ -59,73 +74,77 @@ struct sb_syscall {
  */
 static const struct sb_syscall sb_syscalls[] = {
     /* Both kinds. */
-    /* KVM_RUN and the other requests of the kind's ioctl list below. */
-    {"ioctl", SB_BOTH, SB_IOCTL},
+    /* KVM_RUN and the other requests of the kind's ioctl list below, each on its own
+       kind of descriptor. */
+    {"ioctl", SB_BOTH, SB_IOCTL, 0},
     /* pthread mutexes and condition variables: the vCPU set's lock, request waits. */
-    {"futex", SB_BOTH, SB_ANY},
-    /* eventfds (vCPU events to the loop), the console (the UART's output on a vCPU
-       thread, input on the main one), timerfd and signalfd reads, stderr log lines. */
-    {"read", SB_BOTH, SB_ANY},
-    {"write", SB_BOTH, SB_ANY},
-    /* The UART's output buffer goes out in one writev (two pieces of its ring): on the
-       vCPU thread that transmits, and from the loop when the console takes more. */
-    {"writev", SB_BOTH, SB_ANY},
+    {"futex", SB_BOTH, SB_ANY, 0},
+    /* Log lines (stderr); the UART's output (the console, on the vCPU thread that
+       transmits and from the loop); eventfds: a vCPU's exit request, the UART asking
+       for the loop, a virtio queue's left-over work. Never a disk image. */
+    {"write", SB_BOTH, SB_FD, SB_FD_STDERR | FD(VMM_FD_CONSOLE_OUT) | FD(VMM_FD_EVENT)},
+    /* The UART's output buffer goes out in one writev (two pieces of its ring). */
+    {"writev", SB_BOTH, SB_FD, FD(VMM_FD_CONSOLE_OUT)},
     /* The PL031's time and the vCPUs' CPU-time clocks (the vDSO answers most calls,
        but not thread CPU clocks, and falls back to the syscall on some clock sources). */
-    {"clock_gettime", SB_BOTH, SB_ANY},
-    /* The RTC's alarm: the guest writes the match register on a vCPU thread, and the
-       embedder arms its timerfd from the RTC's timer_changed callback there. */
-    {"timerfd_settime", SB_BOTH, SB_ANY},
+    {"clock_gettime", SB_BOTH, SB_ANY, 0},
+    /* The RTC's alarm and the arch timer's deadline: the guest programs them on a vCPU
+       thread, and their timerfds are armed there (or from the loop). */
+    {"timerfd_settime", SB_BOTH, SB_FD, FD(VMM_FD_TIMER)},
     /* pthread_kill() = tgkill(getpid(), tid, sig): kicking or pausing vCPU threads out
        of KVM_RUN (the main thread; a vCPU pausing the others around SYSTEM_SUSPEND). */
-    {"tgkill", SB_BOTH, SB_OWN_TGID},
-    {"getpid", SB_BOTH, SB_ANY},
+    {"tgkill", SB_BOTH, SB_OWN_TGID, 0},
+    {"getpid", SB_BOTH, SB_ANY, 0},
     /* pthread_sigmask(), and glibc blocking signals around thread exit. */
-    {"rt_sigprocmask", SB_BOTH, SB_ANY},
+    {"rt_sigprocmask", SB_BOTH, SB_ANY, 0},
     /* Return from a signal handler (the vCPU kick signal's empty handler). */
-    {"rt_sigreturn", SB_BOTH, SB_ANY},
+    {"rt_sigreturn", SB_BOTH, SB_ANY, 0},
     /* The kernel restarts an interrupted nanosleep or futex wait through it. */
-    {"restart_syscall", SB_BOTH, SB_ANY},
+    {"restart_syscall", SB_BOTH, SB_ANY, 0},
     /* malloc (a thread's arena is mmap'ed) and free; glibc frees an exiting thread's
        stack pages with madvise. Never executable memory. */
-    {"mmap", SB_BOTH, SB_NO_EXEC},
-    {"mprotect", SB_BOTH, SB_NO_EXEC},
-    {"munmap", SB_BOTH, SB_ANY},
-    {"madvise", SB_BOTH, SB_ANY},
-    {"brk", SB_BOTH, SB_ANY},
+    {"mmap", SB_BOTH, SB_NO_EXEC, 0},
+    {"mprotect", SB_BOTH, SB_NO_EXEC, 0},
+    {"munmap", SB_BOTH, SB_ANY, 0},
+    {"madvise", SB_BOTH, SB_ANY, 0},
+    {"brk", SB_BOTH, SB_ANY, 0},
     /* A vCPU thread's end (exit), and the process's end from any thread (exit_group:
        also how the TRAP mode's SIGSYS handler leaves). */
-    {"exit", SB_BOTH, SB_ANY},
-    {"exit_group", SB_BOTH, SB_ANY},
+    {"exit", SB_BOTH, SB_ANY, 0},
+    {"exit_group", SB_BOTH, SB_ANY, 0},
 #if VMM_SANDBOX_ASAN
     /* AddressSanitizer builds only: its runtime sets and clears an alternate signal
        stack on each thread's start and end. */
-    {"sigaltstack", SB_BOTH, SB_ANY},
+    {"sigaltstack", SB_BOTH, SB_ANY, 0},
 #endif
 
     /* Main thread only. */
-    /* The event loop (aarch64 has only epoll_pwait; glibc's epoll_wait uses it). */
-    {"epoll_wait", SB_MAIN, SB_ANY},
-    {"epoll_pwait", SB_MAIN, SB_ANY},
-    /* Adding and removing the console fd when input is paused (UART receive FIFO full). */
-    {"epoll_ctl", SB_MAIN, SB_ANY},
-    /* virtio-blk: reads and writes of the image (vm-memory's preadv/pwritev into guest
-       RAM, pwrite of zeroes), flush (fdatasync; fsync for a final flush), discard and
-       write-zeroes (fallocate PUNCH_HOLE / ZERO_RANGE). */
-    {"pread64", SB_MAIN, SB_ANY},
-    {"pwrite64", SB_MAIN, SB_ANY},
-    {"preadv", SB_MAIN, SB_ANY},
-    {"pwritev", SB_MAIN, SB_ANY},
-    {"fdatasync", SB_MAIN, SB_ANY},
-    {"fsync", SB_MAIN, SB_ANY},
-    {"fallocate", SB_MAIN, SB_ANY},
+    /* The loop's inputs: signalfd, eventfds (exit requests, the UART, virtio
+       QueueNotify), timerfds, console input. */
+    {"read", SB_MAIN, SB_FD, FD(VMM_FD_EVENT) | FD(VMM_FD_TIMER) | FD(VMM_FD_CONSOLE_IN)},
+    /* The event loop (aarch64 has only epoll_pwait; glibc's epoll_wait uses it), and
+       adding and removing the console's fds (input paused, output waiting for room). */
+    {"epoll_wait", SB_MAIN, SB_FD, FD(VMM_FD_EPOLL)},
+    {"epoll_pwait", SB_MAIN, SB_FD, FD(VMM_FD_EPOLL)},
+    {"epoll_ctl", SB_MAIN, SB_FD, FD(VMM_FD_EPOLL)},
+    /* virtio-blk, on the images only: reads and writes (vm-memory's preadv/pwritev into
+       guest RAM, pwrite of zeroes), flush (fdatasync; fsync for a final flush), discard
+       and write-zeroes (fallocate PUNCH_HOLE / ZERO_RANGE). */
+    {"pread64", SB_MAIN, SB_FD, FD(VMM_FD_DISK)},
+    {"pwrite64", SB_MAIN, SB_FD, FD(VMM_FD_DISK)},
+    {"preadv", SB_MAIN, SB_FD, FD(VMM_FD_DISK)},
+    {"pwritev", SB_MAIN, SB_FD, FD(VMM_FD_DISK)},
+    {"fdatasync", SB_MAIN, SB_FD, FD(VMM_FD_DISK)},
+    {"fsync", SB_MAIN, SB_FD, FD(VMM_FD_DISK)},
+    {"fallocate", SB_MAIN, SB_FD, FD(VMM_FD_DISK)},
     /* virtio-rng: getrandom(2) fills the guest's buffers. */
-    {"getrandom", SB_MAIN, SB_ANY},
+    {"getrandom", SB_MAIN, SB_ANY, 0},
     /* Waits with a timeout while stopping the vCPUs. */
-    {"nanosleep", SB_MAIN, SB_ANY},
-    {"clock_nanosleep", SB_MAIN, SB_ANY},
-    /* Tear-down: vCPU, VM, eventfd, timerfd and disk fds are closed on the way out. */
-    {"close", SB_MAIN, SB_ANY},
+    {"nanosleep", SB_MAIN, SB_ANY, 0},
+    {"clock_nanosleep", SB_MAIN, SB_ANY, 0},
+    /* Tear-down: every descriptor vmm-ref holds is closed on the way out (closing
+       gives nothing new: a later call on the number is refused like any other). */
+    {"close", SB_MAIN, SB_ANY, 0},
 };
 
 /*
@@ -136,40 +155,39 @@ static const struct sb_syscall sb_syscalls[] = {
 struct sb_ioctl {
 	unsigned long request;
 	unsigned int kinds;
+	unsigned int fds; /* the descriptor kinds it may be made on */
 };
 
 static const struct sb_ioctl sb_ioctls[] = {
     /* Runs the guest: the vCPU thread's whole purpose. */
-    {KVM_RUN, SB_VCPU},
+    {KVM_RUN, SB_VCPU, FD(VMM_FD_VCPU)},
     /* Device interrupts: raised by MMIO/PIO handlers on vCPU threads (the UART's THR
        empty interrupt) and by the loop (console input, virtio completions, RTC alarm). */
-    {KVM_IRQ_LINE, SB_BOTH},
+    {KVM_IRQ_LINE, SB_BOTH, FD(VMM_FD_VM)},
     /* MP state: SYSTEM_SUSPEND handling reads the other cores' states and sets its own
        (SUSPENDED, then RUNNABLE on wake-up); vcpu_get_mp_state() from the loop. */
-    {KVM_GET_MP_STATE, SB_BOTH},
-    {KVM_SET_MP_STATE, SB_VCPU},
-    /* A virtio-mmio queue becomes ready on a guest MMIO write (vCPU thread) or is reset:
-       an embedder may bind or unbind its notify address and interrupt to eventfds then. */
-    {KVM_IOEVENTFD, SB_BOTH},
-    {KVM_IRQFD, SB_BOTH},
+    {KVM_GET_MP_STATE, SB_BOTH, FD(VMM_FD_VCPU)},
+    {KVM_SET_MP_STATE, SB_VCPU, FD(VMM_FD_VCPU)},
+    /* No KVM_IOEVENTFD, KVM_IRQFD or any other VM-changing request: vmm-ref registers
+       its ioeventfds during set-up, before any filter, and nothing after. */
 #if defined(__aarch64__)
     /* Wake-up from SYSTEM_SUSPEND: the core is reset (VCPU_INIT with the same features)
        and its PC, x0, PSTATE and SCTLR_EL1 are read and written; PSCI return values go
        to x0. */
-    {KVM_ARM_VCPU_INIT, SB_VCPU},
-    {KVM_GET_ONE_REG, SB_VCPU},
-    {KVM_SET_ONE_REG, SB_VCPU},
+    {KVM_ARM_VCPU_INIT, SB_VCPU, FD(VMM_FD_VCPU)},
+    {KVM_GET_ONE_REG, SB_VCPU, FD(VMM_FD_VCPU)},
+    {KVM_SET_ONE_REG, SB_VCPU, FD(VMM_FD_VCPU)},
 #elif defined(__x86_64__)
     /* Read-only register state, for the one-line reason of a guest crash. */
-    {KVM_GET_REGS, SB_VCPU},
-    {KVM_GET_SREGS, SB_VCPU},
+    {KVM_GET_REGS, SB_VCPU, FD(VMM_FD_VCPU)},
+    {KVM_GET_SREGS, SB_VCPU, FD(VMM_FD_VCPU)},
 #endif
-    /* The console's raw mode: tcgetattr (also isatty) and tcsetattr (each of its three
-       modes), to restore the terminal on the way out. */
-    {TCGETS, SB_MAIN},
-    {TCSETS, SB_MAIN},
-    {TCSETSW, SB_MAIN},
-    {TCSETSF, SB_MAIN},
+    /* The console's raw mode, on the console's input only: tcgetattr (also isatty) and
+       tcsetattr (each of its three modes), to restore the terminal on the way out. */
+    {TCGETS, SB_MAIN, FD(VMM_FD_CONSOLE_IN)},
+    {TCSETS, SB_MAIN, FD(VMM_FD_CONSOLE_IN)},
+    {TCSETSW, SB_MAIN, FD(VMM_FD_CONSOLE_IN)},
+    {TCSETSF, SB_MAIN, FD(VMM_FD_CONSOLE_IN)},
 };
 
 /* The size of the name table of the TRAP mode's handler: above every syscall number. */
@@ -240,18 +258,72 @@ static void sb_sigsys(int sig, siginfo_t *si, void *uctx)
 	_exit(VMM_SANDBOX_TRAP_EXIT);
 }
 
+/* Whether descriptor entry i belongs to one of the kinds in mask. */
+static bool sb_fd_in(size_t i, unsigned int mask)
+{
+	return mask & FD(sb_fds[i].kind);
+}
+
 static int sb_add_ioctls(scmp_filter_ctx ctx, int nr, unsigned int kind_bit)
 {
 	for (size_t i = 0; i < sizeof(sb_ioctls) / sizeof(sb_ioctls[0]); i++) {
 		if (!(sb_ioctls[i].kinds & kind_bit))
 			continue;
-		int r = seccomp_rule_add(
-		    ctx, SCMP_ACT_ALLOW, nr, 1,
-		    SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, (uint32_t)sb_ioctls[i].request));
-		if (r < 0)
-			return r;
+		for (size_t f = 0; f < sb_nfds; f++) {
+			if (!sb_fd_in(f, sb_ioctls[i].fds))
+				continue;
+			int r = seccomp_rule_add(
+			    ctx, SCMP_ACT_ALLOW, nr, 2,
+			    SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, (uint32_t)sb_fds[f].fd),
+			    SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, (uint32_t)sb_ioctls[i].request));
+			if (r < 0 && r != -EEXIST)
+				return r;
+		}
 	}
 	return 0;
+}
+
+/* One rule per registered descriptor of the entry's kinds (and stderr when it says so).
+   The kernel reads a descriptor as an int: the comparison is on the low 32 bits. */
+static int sb_add_fd_rules(scmp_filter_ctx ctx, int nr, unsigned int mask)
+{
+	int r = 0;
+
+	if (mask & SB_FD_STDERR)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+		                     SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, STDERR_FILENO));
+	for (size_t f = 0; r == 0 && f < sb_nfds; f++) {
+		if (!sb_fd_in(f, mask) || ((mask & SB_FD_STDERR) && sb_fds[f].fd == STDERR_FILENO))
+			continue;
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+		                     SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu,
+		                             (uint32_t)sb_fds[f].fd));
+		if (r == -EEXIST)
+			r = 0; /* the same descriptor under two kinds */
+	}
+	return r;
+}
+
+int vmm_sandbox_add_fd(enum vmm_sandbox_fd_kind kind, int fd)
+{
+	int r = 0;
+
+	if (fd < 0 || kind < 0 || kind > VMM_FD_VCPU)
+		return -EINVAL;
+	pthread_mutex_lock(&sb_fds_lock);
+	if (sb_nfds == SB_MAX_FDS)
+		r = -ENOSPC;
+	else
+		sb_fds[sb_nfds++] = (typeof(sb_fds[0])){.fd = fd, .kind = kind};
+	pthread_mutex_unlock(&sb_fds_lock);
+	return r;
+}
+
+void vmm_sandbox_clear_fds(void)
+{
+	pthread_mutex_lock(&sb_fds_lock);
+	sb_nfds = 0;
+	pthread_mutex_unlock(&sb_fds_lock);
 }
 
 static bool sb_kind_valid(enum vmm_thread_kind kind)
@@ -277,6 +349,8 @@ static int sb_build(enum vmm_thread_kind kind, enum vmm_sandbox_action action, s
 	else
 		return -EINVAL;
 	ctx = seccomp_init(deny);
+	if (ctx)
+		pthread_mutex_lock(&sb_fds_lock);
 	/* libseccomp refuses KILL_PROCESS when its probe finds the kernel (or an emulator
 	   such as qemu-user) without it (API level below 3). */
 	if (!ctx)
@@ -314,6 +388,9 @@ static int sb_build(enum vmm_thread_kind kind, enum vmm_sandbox_action action, s
 			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
 			                     SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid(), 0));
 			break;
+		case SB_FD:
+			r = sb_add_fd_rules(ctx, nr, s->fds);
+			break;
 		case SB_IOCTL:
 			r = sb_add_ioctls(ctx, nr, bit);
 			/* KVM_RUN is the hot path: test ioctl first. */
@@ -322,6 +399,7 @@ static int sb_build(enum vmm_thread_kind kind, enum vmm_sandbox_action action, s
 			break;
 		}
 	}
+	pthread_mutex_unlock(&sb_fds_lock);
 	if (r < 0) {
 		seccomp_release(ctx);
 		return r;

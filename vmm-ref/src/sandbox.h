@@ -6,6 +6,7 @@
  *   1. Do all set-up first: open /dev/kvm, disks and the console, create the VM, guest
  *      RAM, devices, ioeventfds/irqfds, the timerfd, signalfd, eventfds and the epoll set.
  *      The filters allow no open, no socket, no clone: nothing can be created later.
+ *      Register the descriptors each thread uses (vmm_sandbox_add_fd()).
  *   2. Start the vCPU threads. Each installs VMM_THREAD_VCPU on itself as its first
  *      action, before its first KVM_RUN (the vcpu library's thread_started handler).
  *   3. Once every vCPU thread exists (creating a thread needs clone, which no list
@@ -29,6 +30,34 @@ enum vmm_thread_kind {
 	VMM_THREAD_MAIN, /* the event loop: devices' back ends, interrupts, disks, console */
 	VMM_THREAD_VCPU, /* a vCPU: KVM_RUN and the MMIO/PIO handlers it calls */
 };
+
+/*
+ * The descriptors the threads may use after set-up. Calls that take a descriptor (read,
+ * write, writev, the disk calls, epoll, timerfd_settime, ioctl) are allowed on the
+ * descriptors registered with a kind the call's rule names, and on no other: a vCPU
+ * thread can write to the console, to stderr and to the loop's eventfds but not to a disk
+ * image, the main thread can read and write the images but run no vCPU. Register every
+ * descriptor before the filters are built (each vmm_sandbox_install*() builds its filter
+ * from what is registered then).
+ */
+enum vmm_sandbox_fd_kind {
+	VMM_FD_CONSOLE_OUT, /* the UART's output: write, writev */
+	VMM_FD_CONSOLE_IN,  /* console input: read; the terminal ioctls (main) */
+	VMM_FD_DISK,        /* a disk image: pread64, pwrite64, preadv, pwritev, fdatasync,
+	                       fsync, fallocate (main) */
+	VMM_FD_EVENT,       /* eventfds and the signalfd: write (both), read (main) */
+	VMM_FD_TIMER,       /* timerfds: timerfd_settime (both), read (main) */
+	VMM_FD_EPOLL,       /* the event loop's epoll set: epoll_wait, epoll_ctl (main) */
+	VMM_FD_VM,          /* the KVM VM: KVM_IRQ_LINE */
+	VMM_FD_VCPU,        /* a KVM vCPU: the vCPU requests; KVM_GET_MP_STATE (main) */
+};
+
+/* vmm_sandbox_add_fd() - registers fd as a descriptor of kind (a descriptor may have
+ * several kinds). Returns 0; -EINVAL (fd < 0, unknown kind), -ENOSPC (more than 128). */
+int vmm_sandbox_add_fd(enum vmm_sandbox_fd_kind kind, int fd);
+
+/* vmm_sandbox_clear_fds() - forgets every registered descriptor. */
+void vmm_sandbox_clear_fds(void);
 
 /* What a call outside the allowlist gets. */
 enum vmm_sandbox_action {

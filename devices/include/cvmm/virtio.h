@@ -485,8 +485,9 @@ struct vdev_virtio_blk;
  *               dup(); it must be open for writing unless read_only).
  *   read_only   offer VIRTIO_BLK_F_RO; writes, discards and write-zeroes then fail
  *               (IOERR for writes, UNSUPP for the others) and the image is never written.
- *   serial      the GET_ID answer (at most 20 bytes are used); NULL: "cvmm" plus the
- *               image's device and inode numbers.
+ *   serial      the GET_ID answer (at most 20 bytes are used); NULL: an empty id (20
+ *               zero bytes: the guest sees no serial). Nothing about the image file
+ *               (path, device or inode numbers) is ever put in it.
  *   queue_size  QueueNumMax (power of 2); 0: 256.
  *   seg_max     most data segments per request; 0: queue_size - 2.
  *   size_max    most bytes per data segment; 0: 1 MiB.

@@ -353,15 +353,10 @@ int vdev_virtio_blk_create(const struct vdev_virtio_blk_config *cfg, struct vdev
 	b->can_punch =
 	    !b->read_only && S_ISREG(st.st_mode) &&
 	    fallocate(b->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)bytes, 4096) == 0;
-	if (cfg->serial) {
-		size_t n = strnlen(cfg->serial, sizeof(b->id));
-		memcpy(b->id, cfg->serial, n);
-	} else {
-		char id[32];
-		snprintf(id, sizeof(id), "cvmm%llx-%llx", (unsigned long long)st.st_dev,
-		         (unsigned long long)st.st_ino);
-		memcpy(b->id, id, strnlen(id, sizeof(b->id)));
-	}
+	/* Without a serial the id is empty (the guest sees none): nothing derived from the
+	   image file (its device and inode numbers say where it lies on the host). */
+	if (cfg->serial)
+		memcpy(b->id, cfg->serial, strnlen(cfg->serial, sizeof(b->id)));
 	fill_config(b);
 
 	uint64_t f = (1ull << VDEV_VIRTIO_BLK_F_SIZE_MAX) | (1ull << VDEV_VIRTIO_BLK_F_SEG_MAX) |

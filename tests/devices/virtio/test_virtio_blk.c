@@ -254,6 +254,23 @@ Test(virtio_blk, get_id)
 	cr_expect_eq(used, 5);
 }
 
+Test(virtio_blk, default_id_says_nothing_about_the_host)
+{
+	/* No serial: the id is empty, not the image's st_dev and st_ino. */
+	struct vdev_virtio_blk_config cfg = {.path = path};
+	uint32_t used;
+	uint8_t id[20], zero[20] = {0};
+	vdev_virtio_mmio_destroy(m);
+	vdev_virtio_blk_destroy(blk);
+	vmem_map_destroy(mem);
+	start(&cfg, V1);
+	vmem_fill(mem, DATA, 0x55, 32);
+	cr_expect_eq(request(VDEV_VIRTIO_BLK_T_GET_ID, 0, true, 20, &used), VDEV_VIRTIO_BLK_S_OK);
+	cr_expect_eq(used, 21);
+	vmem_read(mem, DATA, id, 20);
+	cr_expect_arr_eq(id, zero, 20);
+}
+
 Test(virtio_blk, unknown_request)
 {
 	cr_expect_eq(request(99, 0, true, 512, NULL), VDEV_VIRTIO_BLK_S_UNSUPP);
