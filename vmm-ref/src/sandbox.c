@@ -7,6 +7,7 @@
 #include "sandbox.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/kvm.h>
 #include <pthread.h>
 #include <seccomp.h>
@@ -46,6 +47,7 @@ enum sb_args {
 	SB_NO_EXEC,  /* prot (arg 2) without PROT_EXEC: no new executable memory */
 	SB_OWN_TGID, /* thread group (arg 0) is this process: signals to its own threads only */
 	SB_FD,       /* descriptor (arg 0) registered with one of the entry's fd kinds */
+	SB_FD_SETFL, /* SB_FD, and the command (arg 1) is F_SETFL */
 };
 
 /* Descriptor kinds as bits (enum vmm_sandbox_fd_kind); stderr is its own. */
@@ -142,6 +144,9 @@ static const struct sb_syscall sb_syscalls[] = {
     /* Waits with a timeout while stopping the vCPUs. */
     {"nanosleep", SB_MAIN, SB_ANY, 0},
     {"clock_nanosleep", SB_MAIN, SB_ANY, 0},
+    /* Tear-down: a stdout that could not be reopened was made non-blocking for the
+       UART; its file status flags are put back on the way out (F_SETFL only). */
+    {"fcntl", SB_MAIN, SB_FD_SETFL, FD(VMM_FD_CONSOLE_OUT)},
     /* Tear-down: every descriptor vmm-ref holds is closed on the way out (closing
        gives nothing new: a later call on the number is refused like any other). */
     {"close", SB_MAIN, SB_ANY, 0},
@@ -390,6 +395,15 @@ static int sb_build(enum vmm_thread_kind kind, enum vmm_sandbox_action action, s
 			break;
 		case SB_FD:
 			r = sb_add_fd_rules(ctx, nr, s->fds);
+			break;
+		case SB_FD_SETFL:
+			for (size_t f = 0; r == 0 && f < sb_nfds; f++)
+				if (sb_fd_in(f, s->fds))
+					r = seccomp_rule_add(
+					    ctx, SCMP_ACT_ALLOW, nr, 2,
+					    SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu,
+					            (uint32_t)sb_fds[f].fd),
+					    SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, F_SETFL));
 			break;
 		case SB_IOCTL:
 			r = sb_add_ioctls(ctx, nr, bit);
