@@ -4,6 +4,8 @@
  */
 #define _GNU_SOURCE
 #include "machine.h"
+#include "console_input.h"
+#include "log_limit.h"
 
 #include "kernel_file.h"
 #ifdef VMM_REF_HAVE_SANDBOX
@@ -30,8 +32,6 @@
 #include <unistd.h>
 
 #define MIB (1024ull * 1024ull)
-#define CONSOLE_ESCAPE 0x01 /* Ctrl-A, then x quits (as in QEMU) */
-#define INPUT_BUF 256u
 #define VIRTIO_NOTIFY_OFF 0x50u
 
 /* What an epoll event is about: the kind in the high half of data.u64, an index below. */
@@ -61,19 +61,6 @@ struct vmm_slot {
 	int qfd[VDEV_VIRTIO_MAX_QUEUES];
 };
 
-/* Lines of one guest-caused kind logged in the current window (see log_limited()). */
-struct vmm_log_limit {
-	atomic_uint seen;                 /* in this window */
-	atomic_uint dropped;              /* in this window, not logged */
-	_Atomic uint64_t window_start_ns; /* 0: no window yet */
-};
-
-/* At most this many log lines of one guest-caused kind per window, then one saying the
-   rest are not logged: the guest must not decide how long vmm-ref's log grows. A new
-   window starts with the first line after VMM_LOG_WINDOW_S, and says how many were
-   dropped in the last. */
-#define VMM_LOG_BURST 10
-#define VMM_LOG_WINDOW_S 60
 
 struct vmm_machine {
 	struct vmm_machine_env env;
@@ -89,13 +76,12 @@ struct vmm_machine {
 	uint32_t nslots;
 
 	int out_fd, in_fd; /* console; -1 when none */
-	bool out_owned, in_watched, in_eof, tty_raw, escape;
+	bool out_owned, in_watched, in_eof, tty_raw;
 	bool out_watched;    /* out_fd is in the epoll set, for EPOLLOUT */
 	int out_saved_flags; /* stdout's file status flags to restore, or -1 */
 	uint64_t console_room; /* bytes a console file may still take (VMM_CONSOLE_FILE_MAX) */
 	struct termios saved_tty;
-	uint8_t in_buf[INPUT_BUF];
-	size_t in_len, in_off;
+	struct vmm_console_in in; /* input on its way to the UART */
 
 	/* Set when a vCPU resumes from SYSTEM_SUSPEND; the first device access after it
 	   re-drives every asserted line (the vGIC loses a pending level across the guest's
@@ -275,26 +261,18 @@ static uint64_t vmm_now_ns(void)
 static bool log_limited(struct vmm_machine *m, struct vmm_log_limit *l, enum vmm_log_level level,
                         const char *what)
 {
+	unsigned int dropped;
+
 	if (level > m->env.cfg->log_level)
 		return false;
-	uint64_t now = vmm_now_ns(), start = atomic_load(&l->window_start_ns);
-	if ((start == 0 || now - start >= VMM_LOG_WINDOW_S * 1000000000ull) &&
-	    atomic_compare_exchange_strong(&l->window_start_ns, &start, now)) {
-		unsigned int dropped = atomic_exchange(&l->dropped, 0);
-		atomic_store(&l->seen, 0);
-		if (dropped)
-			vmm_machine_log(&m->env, level,
-			                "%s: %u not logged in the last %u s or more", what, dropped,
-			                VMM_LOG_WINDOW_S);
-	}
-	unsigned int n = atomic_fetch_add(&l->seen, 1) + 1;
-	if (n <= VMM_LOG_BURST)
-		return true;
-	atomic_fetch_add(&l->dropped, 1);
-	if (n == VMM_LOG_BURST + 1)
+	enum vmm_log_verdict v = vmm_log_limit_check(l, vmm_now_ns(), &dropped);
+	if (dropped)
+		vmm_machine_log(&m->env, level, "%s: %u not logged in the last %u s or more", what,
+		                dropped, VMM_LOG_WINDOW_S);
+	if (v == VMM_LOG_NO_FIRST)
 		vmm_machine_log(&m->env, level, "%s: %u logged, further ones are not for %u s",
 		                what, VMM_LOG_BURST, VMM_LOG_WINDOW_S);
-	return false;
+	return v == VMM_LOG_YES;
 }
 
 static int on_bus(struct vmm_machine *m, struct vdev_bus *bus, uint64_t addr, uint8_t *data,
@@ -463,7 +441,11 @@ static int sandbox_register_fds(struct vmm_machine *m)
 		r = vmm_sandbox_add_fd(VMM_FD_TIMER, m->arch_tfd);
 	for (uint32_t i = 0; r == 0 && i < m->nslots; i++) {
 		const struct vmm_slot *s = &m->slots[i];
-		if (s->disk_fd >= 0)
+		/* The device's own descriptor of the image (it keeps a dup of disk_fd), and
+		   disk_fd, flushed at the end. */
+		if (s->blk)
+			r = vmm_sandbox_add_fd(VMM_FD_DISK, vdev_virtio_blk_image_fd(s->blk));
+		if (r == 0 && s->disk_fd >= 0)
 			r = vmm_sandbox_add_fd(VMM_FD_DISK, s->disk_fd);
 		for (uint16_t q = 0; r == 0 && q < s->nq; q++)
 			r = vmm_sandbox_add_fd(VMM_FD_EVENT, s->qfd[q]);
@@ -564,6 +546,8 @@ static int console_open(struct vmm_machine *m)
 				m->tty_raw = true;
 		}
 	}
+	/* The escape applies on a raw terminal only: piped input passes through as is. */
+	vmm_console_in_init(&m->in, m->tty_raw);
 	return 0;
 }
 
@@ -582,48 +566,36 @@ static void watch_stdin(struct vmm_machine *m, bool on)
 		m->in_watched = on;
 }
 
-/* Appends one input byte; the buffer is bounded at every append, whatever the caller
-   read. Returns false (the byte is not taken) when it is full. */
-static bool console_take(struct vmm_machine *m, uint8_t c)
-{
-	if (m->in_len >= sizeof(m->in_buf))
-		return false;
-	m->in_buf[m->in_len++] = c;
-	return true;
-}
-
 /* Offers buffered input to the UART; stops reading stdin while some is left. */
 static void console_push(struct vmm_machine *m)
 {
-	while (m->in_off < m->in_len) {
-		int n = vdev_uart_push_input(m->uart, m->in_buf + m->in_off, m->in_len - m->in_off);
+	size_t len;
+	const uint8_t *p;
+
+	while ((p = vmm_console_in_pending(&m->in, &len)) && len) {
+		int n = vdev_uart_push_input(m->uart, p, len);
 		if (n <= 0)
 			break;
-		m->in_off += (size_t)n;
+		vmm_console_in_taken(&m->in, (size_t)n);
 	}
-	if (m->in_off < m->in_len) {
-		watch_stdin(m, false);
-		return;
-	}
-	m->in_off = m->in_len = 0;
-	watch_stdin(m, true);
+	vmm_console_in_pending(&m->in, &len);
+	watch_stdin(m, len == 0);
 }
 
-/* Reads stdin; on a terminal, Ctrl-A x quits and Ctrl-A Ctrl-A sends one Ctrl-A. Returns
-   true when the escape asked to quit. */
+/* Reads stdin into the bounded input buffer (console_input.h: on a terminal, Ctrl-A x
+   quits). Returns true when the escape asked to quit. */
 static bool console_input(struct vmm_machine *m)
 {
-	uint8_t raw[INPUT_BUF];
-	size_t room = sizeof(m->in_buf) - m->in_len;
+	uint8_t raw[VMM_CONSOLE_IN_BUF];
+	size_t room = vmm_console_in_room(&m->in);
 	ssize_t n;
 
-	/* Only what the buffer can take, less one: a Ctrl-A held over from the last read
-	   may add a byte. With no room, stdin waits until the guest has taken some. */
-	if (room < 2) {
+	/* With no room, stdin waits until the guest has taken some. */
+	if (room == 0) {
 		watch_stdin(m, false);
 		return false;
 	}
-	n = read(m->in_fd, raw, room - 1);
+	n = read(m->in_fd, raw, room < sizeof(raw) ? room : sizeof(raw));
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
 		/* end of input: the guest keeps running without it */
 		watch_stdin(m, false);
@@ -631,20 +603,8 @@ static bool console_input(struct vmm_machine *m)
 		m->in_fd = m->tty_raw ? m->in_fd : -1;
 		return false;
 	}
-	for (ssize_t i = 0; i < n; i++) {
-		uint8_t c = raw[i];
-		if (m->tty_raw && m->escape) {
-			m->escape = false;
-			if (c == 'x' || c == 'X')
-				return true;
-			if (c != CONSOLE_ESCAPE)
-				console_take(m, CONSOLE_ESCAPE);
-		} else if (m->tty_raw && c == CONSOLE_ESCAPE) {
-			m->escape = true;
-			continue;
-		}
-		console_take(m, c);
-	}
+	if (n > 0 && vmm_console_in_feed(&m->in, raw, (size_t)n))
+		return true;
 	console_push(m);
 	return false;
 }

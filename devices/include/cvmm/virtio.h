@@ -519,6 +519,11 @@ void vdev_virtio_blk_destroy(struct vdev_virtio_blk *blk);
 /* vdev_virtio_blk_device: the device model to give vdev_virtio_mmio_create(). */
 const struct vdev_virtio_device *vdev_virtio_blk_device(const struct vdev_virtio_blk *blk);
 
+/* vdev_virtio_blk_image_fd: the descriptor the device reads and writes the image through
+ * (its own: opened from path, or a dup of fd), e.g. for an embedder's seccomp rules; -1
+ * for NULL. */
+int vdev_virtio_blk_image_fd(const struct vdev_virtio_blk *blk);
+
 /* vdev_virtio_blk_capacity: the capacity in 512-byte sectors (0 for NULL). */
 uint64_t vdev_virtio_blk_capacity(const struct vdev_virtio_blk *blk);
 

@@ -397,6 +397,11 @@ const struct vdev_virtio_device *vdev_virtio_blk_device(const struct vdev_virtio
 	return b ? &b->dev : NULL;
 }
 
+int vdev_virtio_blk_image_fd(const struct vdev_virtio_blk *b)
+{
+	return b ? b->fd : -1;
+}
+
 uint64_t vdev_virtio_blk_capacity(const struct vdev_virtio_blk *b)
 {
 	return b ? b->capacity : 0;

@@ -271,6 +271,18 @@ Test(virtio_blk, default_id_says_nothing_about_the_host)
 	cr_expect_arr_eq(id, zero, 20);
 }
 
+Test(virtio_blk, image_fd_is_the_devices_own)
+{
+	int fd = vdev_virtio_blk_image_fd(blk);
+	cr_assert_geq(fd, 0);
+	cr_expect_neq(fd, img);
+	cr_expect_eq(vdev_virtio_blk_image_fd(NULL), -1);
+	/* It is the image: the device's reads see what the test wrote. */
+	uint8_t b = 0;
+	cr_assert_eq(pread(fd, &b, 1, 513), 1);
+	cr_expect_eq(b, pattern(513));
+}
+
 Test(virtio_blk, unknown_request)
 {
 	cr_expect_eq(request(99, 0, true, 512, NULL), VDEV_VIRTIO_BLK_S_UNSUPP);
