@@ -1,6 +1,8 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
- * The arch-neutral VM: guest RAM, devices, the vCPU set and the epoll event loop on the
- * main thread (machine.h describes the split with machine_<arch>.c).
+ * The arch-neutral VM: guest RAM, devices, the vCPU set and the event loop on the main
+ * thread (cvmm event-loop: each source registers a callback; machine.h describes the
+ * split with machine_<arch>.c).
  */
 #define _GNU_SOURCE
 #include "machine.h"
@@ -12,6 +14,7 @@
 #include "sandbox.h"
 #endif
 
+#include <cvmm/event_loop.h>
 #include <cvmm/virtio.h>
 
 #include <errno.h>
@@ -22,7 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -34,18 +36,6 @@
 #define MIB (1024ull * 1024ull)
 #define VIRTIO_NOTIFY_OFF 0x50u
 
-/* What an epoll event is about: the kind in the high half of data.u64, an index below. */
-enum ev_kind {
-	EV_SIGNAL = 1,
-	EV_EXIT,
-	EV_RTC,
-	EV_ARCH_TIMER,
-	EV_STDIN,
-	EV_CONSOLE,     /* the UART wants the loop: room for input, or output is waiting */
-	EV_CONSOLE_OUT, /* the console's out_fd became writable */
-	EV_VIRTIO,
-};
-#define EV(kind, idx) (((uint64_t)(kind) << 32) | (uint32_t)(idx))
 
 struct vmm_machine;
 
@@ -59,6 +49,11 @@ struct vmm_slot {
 	int disk_fd; /* flushed at the end */
 	uint16_t nq;
 	int qfd[VDEV_VIRTIO_MAX_QUEUES];
+	/* Each queue's context for the event loop: its slot and index. */
+	struct vmm_queue {
+		struct vmm_slot *slot;
+		uint16_t index;
+	} queues[VDEV_VIRTIO_MAX_QUEUES];
 };
 
 
@@ -67,7 +62,8 @@ struct vmm_machine {
 	struct vmm_arch_desc desc;
 	struct vmm_arch *arch;
 
-	int epfd, sigfd, exit_evfd, rtc_tfd, arch_tfd, console_evfd;
+	struct evl *loop; /* the main thread's event loop: every descriptor below plugs in */
+	int sigfd, exit_evfd, rtc_tfd, arch_tfd, console_evfd;
 	atomic_int exit_status; /* -1 until a status is requested */
 
 	struct vdev_uart *uart;
@@ -431,7 +427,7 @@ static int sandbox_register_fds(struct vmm_machine *m)
 	if (r == 0 && m->in_fd >= 0)
 		r = vmm_sandbox_add_fd(VMM_FD_CONSOLE_IN, m->in_fd);
 	if (r == 0)
-		r = vmm_sandbox_add_fd(VMM_FD_EPOLL, m->epfd);
+		r = vmm_sandbox_add_fd(VMM_FD_EPOLL, evl_fd(m->loop));
 	int events[] = {m->sigfd, m->exit_evfd, m->console_evfd};
 	for (size_t i = 0; r == 0 && i < sizeof(events) / sizeof(events[0]); i++)
 		r = vmm_sandbox_add_fd(VMM_FD_EVENT, events[i]);
@@ -556,13 +552,14 @@ static int console_open(struct vmm_machine *m)
  * empty event mask: the kernel reports EPOLLHUP and EPOLLERR whatever the mask says, and
  * a reader woken by them while its buffer is full has nowhere to put what it reads.
  */
+static void on_stdin(void *ctx, int fd, uint32_t events);
+
 static void watch_stdin(struct vmm_machine *m, bool on)
 {
-	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV(EV_STDIN, 0)};
-
 	if (m->in_fd < 0 || m->in_eof || m->in_watched == on)
 		return;
-	if (epoll_ctl(m->epfd, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, m->in_fd, on ? &ev : NULL) == 0)
+	if ((on ? evl_add(m->loop, m->in_fd, EVL_IN, on_stdin, m) : evl_remove(m->loop, m->in_fd)) ==
+	    0)
 		m->in_watched = on;
 }
 
@@ -713,10 +710,23 @@ static int register_ram(struct vmm_machine *m)
 	return 0;
 }
 
-static int epoll_add(struct vmm_machine *m, int fd, uint64_t tag)
+static void drain(int fd)
 {
-	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = tag};
-	return epoll_ctl(m->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+	uint64_t v;
+	if (read(fd, &v, sizeof(v)) < 0) {
+		/* nothing pending: a spurious wake-up */
+	}
+}
+
+/* A virtio queue's QueueNotify (its ioeventfd), or the rest of its work after a budget
+   (work_left signals the same eventfd). */
+static void on_queue_notify(void *ctx, int fd, uint32_t events)
+{
+	struct vmm_queue *q = ctx;
+
+	(void)events;
+	drain(fd);
+	vdev_virtio_mmio_process_queue(q->slot->t, q->index);
 }
 
 static int add_slot(struct vmm_machine *m, const struct vdev_virtio_device *dev, uint32_t i)
@@ -750,8 +760,9 @@ static int add_slot(struct vmm_machine *m, const struct vdev_virtio_device *dev,
 		/* QueueNotify writes go to the main loop without a vCPU exit. */
 		ret = kvmio_vm_ioeventfd(m->env.vm, s->qfd[q], KVMIO_IOEVENT_MMIO,
 		                         base + VIRTIO_NOTIFY_OFF, 4, &match);
+		s->queues[q] = (struct vmm_queue){.slot = s, .index = q};
 		if (ret == 0)
-			ret = epoll_add(m, s->qfd[q], EV(EV_VIRTIO, (i << 8) | q));
+			ret = evl_add(m->loop, s->qfd[q], EVL_IN, on_queue_notify, &s->queues[q]);
 	}
 	return ret;
 }
@@ -837,6 +848,76 @@ static int create_devices(struct vmm_machine *m)
 	return 0;
 }
 
+/* The loop's sources. Each stops the loop with an exit status, or serves its device. */
+static void on_signal(void *ctx, int fd, uint32_t events)
+{
+	struct vmm_machine *m = ctx;
+	struct signalfd_siginfo si;
+
+	(void)events;
+	if (read(fd, &si, sizeof(si)) != sizeof(si))
+		return;
+	vmm_machine_log(&m->env, VMM_LOG_WARN, "%s: stopping the VM", strsignal((int)si.ssi_signo));
+	evl_stop(m->loop, VMM_EXIT_SIGNAL);
+}
+
+static void on_exit_request(void *ctx, int fd, uint32_t events)
+{
+	struct vmm_machine *m = ctx;
+
+	(void)events;
+	drain(fd);
+	if (atomic_load(&m->exit_status) >= 0)
+		evl_stop(m->loop, atomic_load(&m->exit_status));
+}
+
+static void on_rtc_timer(void *ctx, int fd, uint32_t events)
+{
+	struct vmm_machine *m = ctx;
+
+	(void)events;
+	drain(fd);
+	vdev_rtc_timer_expired(m->rtc);
+}
+
+static void on_arch_timer(void *ctx, int fd, uint32_t events)
+{
+	struct vmm_machine *m = ctx;
+
+	(void)events;
+	drain(fd);
+	vmm_arch_timer_expired(m->arch);
+}
+
+static void console_flush(struct vmm_machine *m);
+
+static void on_stdin(void *ctx, int fd, uint32_t events)
+{
+	struct vmm_machine *m = ctx;
+
+	(void)fd, (void)events;
+	if (console_input(m)) {
+		vmm_machine_log(&m->env, VMM_LOG_WARN, "console escape: stopping the VM");
+		evl_stop(m->loop, VMM_EXIT_SIGNAL);
+	}
+}
+
+static void on_console_wants_loop(void *ctx, int fd, uint32_t events)
+{
+	struct vmm_machine *m = ctx;
+
+	(void)events;
+	drain(fd);
+	console_push(m);
+	console_flush(m);
+}
+
+static void on_console_writable(void *ctx, int fd, uint32_t events)
+{
+	(void)fd, (void)events;
+	console_flush(ctx);
+}
+
 static int create_loop(struct vmm_machine *m)
 {
 	sigset_t sigs;
@@ -848,26 +929,27 @@ static int create_loop(struct vmm_machine *m)
 	/* Blocked before any vCPU thread exists, so that only the signalfd sees them. */
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	m->epfd = epoll_create1(EPOLL_CLOEXEC);
 	m->sigfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
 	m->exit_evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	m->console_evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	m->rtc_tfd = timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC | TFD_NONBLOCK);
 	m->arch_tfd = timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (m->epfd < 0 || m->sigfd < 0 || m->exit_evfd < 0 || m->console_evfd < 0 ||
-	    m->rtc_tfd < 0 || m->arch_tfd < 0)
+	if (m->sigfd < 0 || m->exit_evfd < 0 || m->console_evfd < 0 || m->rtc_tfd < 0 ||
+	    m->arch_tfd < 0)
 		return -errno;
-	int ret = epoll_add(m, m->sigfd, EV(EV_SIGNAL, 0));
+	int ret = evl_create(&m->loop);
 	if (ret == 0)
-		ret = epoll_add(m, m->exit_evfd, EV(EV_EXIT, 0));
+		ret = evl_add(m->loop, m->sigfd, EVL_IN, on_signal, m);
 	if (ret == 0)
-		ret = epoll_add(m, m->console_evfd, EV(EV_CONSOLE, 0));
+		ret = evl_add(m->loop, m->exit_evfd, EVL_IN, on_exit_request, m);
 	if (ret == 0)
-		ret = epoll_add(m, m->rtc_tfd, EV(EV_RTC, 0));
+		ret = evl_add(m->loop, m->console_evfd, EVL_IN, on_console_wants_loop, m);
 	if (ret == 0)
-		ret = epoll_add(m, m->arch_tfd, EV(EV_ARCH_TIMER, 0));
+		ret = evl_add(m->loop, m->rtc_tfd, EVL_IN, on_rtc_timer, m);
+	if (ret == 0)
+		ret = evl_add(m->loop, m->arch_tfd, EVL_IN, on_arch_timer, m);
 	if (ret == 0 && m->in_fd >= 0) {
-		ret = epoll_add(m, m->in_fd, EV(EV_STDIN, 0));
+		ret = evl_add(m->loop, m->in_fd, EVL_IN, on_stdin, m);
 		if (ret == -EPERM) /* a regular file as stdin: no input */
 			ret = 0, m->in_fd = -1;
 		else
@@ -974,12 +1056,10 @@ static void console_flush(struct vmm_machine *m)
 	int left = vdev_uart_flush_output(m->uart);
 	bool want = left > 0;
 
-	if (want != m->out_watched) {
-		struct epoll_event ev = {.events = EPOLLOUT, .data.u64 = EV(EV_CONSOLE_OUT, 0)};
-		if (epoll_ctl(m->epfd, want ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, m->out_fd,
-		              want ? &ev : NULL) == 0)
-			m->out_watched = want;
-	}
+	if (want != m->out_watched &&
+	    (want ? evl_add(m->loop, m->out_fd, EVL_OUT, on_console_writable, m)
+	          : evl_remove(m->loop, m->out_fd)) == 0)
+		m->out_watched = want;
 }
 
 /* At the end: what the guest printed gets out if out_fd takes it within
@@ -990,6 +1070,14 @@ static void console_drain(struct vmm_machine *m)
 {
 	struct timespec start, now;
 
+	/* The loop is over: only the console's output is still served. */
+	int sources[] = {m->sigfd, m->exit_evfd, m->console_evfd, m->rtc_tfd, m->arch_tfd};
+	for (size_t i = 0; i < sizeof(sources) / sizeof(sources[0]); i++)
+		evl_remove(m->loop, sources[i]);
+	watch_stdin(m, false);
+	for (uint32_t i = 0; i < m->nslots; i++)
+		for (uint16_t q = 0; q < m->slots[i].nq; q++)
+			evl_remove(m->loop, m->slots[i].qfd[q]);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
 		console_flush(m);
@@ -999,88 +1087,21 @@ static void console_drain(struct vmm_machine *m)
 		long ms = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
 		if (ms >= CONSOLE_DRAIN_MS)
 			break;
-		struct epoll_event evs[16];
-		/* Other events are left for nobody: the loop is over. */
-		if (epoll_wait(m->epfd, evs, 16, (int)(CONSOLE_DRAIN_MS - ms)) < 0 && errno != EINTR)
+		if (evl_run_once(m->loop, (int)(CONSOLE_DRAIN_MS - ms)) < 0)
 			break;
 	}
 	vdev_uart_drop_output(m->uart);
 }
 
-static void drain(int fd)
-{
-	uint64_t v;
-	if (read(fd, &v, sizeof(v)) < 0) {
-		/* nothing pending: a spurious wake-up */
-	}
-}
-
 static int event_loop(struct vmm_machine *m)
 {
-	for (;;) {
-		struct epoll_event evs[16];
-		int n = epoll_wait(m->epfd, evs, 16, -1);
+	int ret = evl_run(m->loop);
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			error_line("epoll_wait: %s", strerror(errno));
-			return VMM_EXIT_RUNTIME;
-		}
-		for (int i = 0; i < n; i++) {
-			uint32_t kind = (uint32_t)(evs[i].data.u64 >> 32);
-			uint32_t idx = (uint32_t)evs[i].data.u64;
-			switch (kind) {
-			case EV_SIGNAL: {
-				struct signalfd_siginfo si;
-				if (read(m->sigfd, &si, sizeof(si)) != sizeof(si))
-					break;
-				vmm_machine_log(&m->env, VMM_LOG_WARN, "%s: stopping the VM",
-				                strsignal((int)si.ssi_signo));
-				return VMM_EXIT_SIGNAL;
-			}
-			case EV_EXIT:
-				drain(m->exit_evfd);
-				if (atomic_load(&m->exit_status) >= 0)
-					return atomic_load(&m->exit_status);
-				break;
-			case EV_RTC:
-				drain(m->rtc_tfd);
-				vdev_rtc_timer_expired(m->rtc);
-				break;
-			case EV_ARCH_TIMER:
-				drain(m->arch_tfd);
-				vmm_arch_timer_expired(m->arch);
-				break;
-			case EV_STDIN:
-				if (console_input(m)) {
-					vmm_machine_log(&m->env, VMM_LOG_WARN,
-					                "console escape: stopping the VM");
-					return VMM_EXIT_SIGNAL;
-				}
-				break;
-			case EV_CONSOLE:
-				drain(m->console_evfd);
-				console_push(m);
-				console_flush(m);
-				break;
-			case EV_CONSOLE_OUT:
-				console_flush(m);
-				break;
-			case EV_VIRTIO: {
-				uint32_t slot = idx >> 8, q = idx & 0xff;
-				if (slot < m->nslots && q < m->slots[slot].nq) {
-					drain(m->slots[slot].qfd[q]);
-					vdev_virtio_mmio_process_queue(m->slots[slot].t,
-					                               (uint16_t)q);
-				}
-				break;
-			}
-			default:
-				break;
-			}
-		}
+	if (ret < 0) {
+		error_line("event loop: %s", strerror(-ret));
+		return VMM_EXIT_RUNTIME;
 	}
+	return ret;
 }
 
 /* ---------------------------------------------------------------------------------------
@@ -1122,7 +1143,8 @@ static void teardown(struct vmm_machine *m)
 	console_restore(m);
 	if (m->out_owned)
 		close_fd(m->out_fd);
-	close_fd(m->epfd);
+	evl_destroy(m->loop);
+	m->loop = NULL;
 	close_fd(m->sigfd);
 	close_fd(m->exit_evfd);
 	close_fd(m->console_evfd);
@@ -1305,7 +1327,7 @@ int vmm_machine_run(const struct vmm_config *cfg)
 		return VMM_EXIT_RUNTIME;
 	}
 	m->env = (struct vmm_machine_env){.cfg = cfg, .mem_bytes = mem, .priv = m};
-	m->epfd = m->sigfd = m->exit_evfd = m->rtc_tfd = m->arch_tfd = m->console_evfd = -1;
+	m->sigfd = m->exit_evfd = m->rtc_tfd = m->arch_tfd = m->console_evfd = -1;
 	m->out_fd = m->in_fd = -1;
 	m->out_saved_flags = -1;
 	atomic_init(&m->exit_status, -1);
