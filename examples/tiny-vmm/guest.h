@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The built-in guest of tiny-vmm: where it lives and how it ends, per architecture. */
 #ifndef TINY_VMM_GUEST_H
 #define TINY_VMM_GUEST_H

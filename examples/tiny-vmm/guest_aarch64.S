@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tiny-vmm's guest, aarch64 with the MMU off: print the message to the MMIO register at
    0x09000000, then PSCI SYSTEM_OFF (0x84000008) through hvc. */
 	.section .rodata

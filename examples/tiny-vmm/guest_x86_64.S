@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tiny-vmm's guest, 16-bit real mode: print the message byte by byte to port 0x3f8. */
 	.section .rodata
 	.globl guest_code_start, guest_code_end

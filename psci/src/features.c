@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The PSCI_FEATURES answer.
 #include <cvmm/psci.h>
 

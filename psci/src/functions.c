@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // PSCI function ids, names, versions, return codes, core states, call decoding.
 #include <cvmm/psci.h>
 

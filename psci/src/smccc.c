@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // SMCCC function id fields (Arm DEN0028).
 #include <cvmm/psci.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // SYSTEM_SUSPEND (DEN0022D.b 5.19): arguments, entry point, decision, wake state.
 #include <cvmm/psci.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Bare-metal arm64 guest for vmm-ref that measures, with the virtual counter, how long a
  * PSCI SYSTEM_SUSPEND takes to come back once its wake interrupt is due; packaged as an

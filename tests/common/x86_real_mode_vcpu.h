@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * For x86_64 KVM tests that drive raw ioctls: vCPU 0 of a VM, its kvm_run mapped, in real
  * mode with flat segments (base 0), starting at entry with a stack below 0x8000. Fails

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * 32-bit payload of the PVH entry test, run at the PVH entry. Each `out` to port 0x80
  * reports one 32-bit value: the start info's magic through EBX, CR0, the result of a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The x86_64 boot state builders: the boot GDT, the identity page tables, the ACPI tables
  * (checksums, the FADT's power-off and reset registers, the DSDT's \_S5 and virtio-mmio

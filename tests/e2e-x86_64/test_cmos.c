@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* The CMOS RTC model (vmm-ref/src/cmos_x86_64.h): registers, BCD time, the alarm. */
 #include "cmos_x86_64.h"
 

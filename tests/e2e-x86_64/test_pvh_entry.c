@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The PVH entry state on real KVM: a vCPU put into it by vmm_x86_pvh_vcpu_state(), with a
  * start info built by vmm_x86_pvh_info_build() and the PVH GDT in guest RAM, runs a 32-bit

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A hostile bare-metal arm64 guest for vmm-ref, packaged as an arm64 Image (the header of
  * Documentation/arm64/booting.rst) so that vmm-ref loads it as a kernel at the start of RAM.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A bare-metal x86_64 guest that floods the console (console_flood.sh): it prints
  * "FLOOD-START", then FLOOD_KIB KiB of 64-byte lines on the 16550 at 0x3f8 (rep outsb,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A hostile arm64 guest that accesses MMIO with an instruction KVM cannot decode for the
  * VMM (a load pair: no valid instruction syndrome). KVM then fails KVM_RUN (or reports

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A bare-metal arm64 guest that suspends and wakes in a tight loop (suspend_log.sh):
  * it leaves the virtual timer's interrupt pending for good (its deadline, 0, long past;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A bare-metal x86_64 guest that triple-faults (triple_fault.sh): it says so on the
  * 16550, loads an IDT with no entries and executes ud2. The #UD cannot be delivered, nor

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A bare-metal arm64 guest whose one virtio-blk request re-posts itself for ever
  * (virtio_repost.sh). vmm-ref runs it with --memory 128 --disk DISK, DISK a 32 MiB image

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer harness: arbitrary register values, RAM layouts and core states through
 // every psci function that sees guest input, with the library's promises as checks.
 #include <cvmm/psci.h>

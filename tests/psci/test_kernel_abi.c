@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // cvmm/psci.h against the kernel's UAPI: the kernel headers come first here (the other
 // order is in test_kernel_abi_order.c); both compile under -Werror without any clash,
 // and every value equals the kernel's.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // aarch64 only: the wake state's PSTATE bits against the kernel's <asm/ptrace.h>, and
 // <asm/kvm.h> (which includes <linux/psci.h>) together with cvmm/psci.h.
 #include <asm/kvm.h>

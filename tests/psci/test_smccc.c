@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // SMCCC function id decoding and encoding.
 #include <cvmm/psci.h>
 

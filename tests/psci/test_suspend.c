@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // SYSTEM_SUSPEND: arguments, entry point validation, decision, wake state.
 #include <cvmm/psci.h>
 

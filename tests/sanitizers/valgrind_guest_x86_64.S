@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A bare-metal x86_64 guest for vmm-ref under valgrind (valgrind_vmm_ref.sh). vmm-ref
  * loads it as an ELF "vmlinux" and enters it in 64-bit mode (the first 4 GiB identity

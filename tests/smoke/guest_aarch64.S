@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* aarch64 payload of the smoke test: PSCI SYSTEM_OFF (0x84000008) through hvc. */
 	.section .rodata
 	.globl smoke_guest_start, smoke_guest_end

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Real-mode payload of the smoke test: out 'K' to the COM1 data port, then hlt. */
 	.section .rodata
 	.globl smoke_guest_start, smoke_guest_end

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Shared by the smoke test's architecture-neutral and architecture parts. */
 #ifndef CVMM_SMOKE_H
 #define CVMM_SMOKE_H

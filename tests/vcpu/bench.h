@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The vcpu benchmark's shared parts (bench_vcpu.c) and its per-architecture parts. */
 #ifndef CVMM_TESTS_VCPU_BENCH_H
 #define CVMM_TESTS_VCPU_BENCH_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * aarch64 payloads of the vcpu benchmark.
  * vb_mmio: endless 8-byte MMIO writes to 0x0a000000.

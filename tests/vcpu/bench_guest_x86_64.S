@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * x86_64 payloads of the vcpu benchmark (real mode):
  * vb_mmio: endless 1-byte MMIO writes to 0xd0000.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A VM for the vcpu tests: KVM system, VM, one RAM region and a vcpu set. */
 #ifndef CVMM_TESTS_VCPU_FIXTURE_H
 #define CVMM_TESTS_VCPU_FIXTURE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * aarch64 payload of the vcpu tests: a PSCI call interpreter driven through an MMIO
  * mailbox at 0x0a000000 (not RAM, so every access exits to the test's handler).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * x86_64 payloads of the vcpu tests. Each runs from guest physical 0x1000 and reports
  * through port IO and MMIO (0xd0000 is not RAM, so accesses there exit).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The vcpu library on this machine's x86_64 KVM: exit dispatch with bare-metal payloads
  * (real and long mode), the end reasons, and the life cycle under races: pause, resume,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Shared by vmm-ref's tests: guest RAM in a host buffer, and the cached real kernels. */
 #ifndef VMM_TEST_HELPERS_H
 #define VMM_TEST_HELPERS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A small decoder of the LZ4 "legacy" frames Linux compresses bzImage payloads with. */
 #ifndef VMM_TEST_LZ4_LEGACY_H
 #define VMM_TEST_LZ4_LEGACY_H

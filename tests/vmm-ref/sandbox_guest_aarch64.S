@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* aarch64 payload of the sandbox test: a 32-bit MMIO store of 'K' to 0x10000000, then
    PSCI SYSTEM_OFF (0x84000008) through hvc. */
 	.section .rodata

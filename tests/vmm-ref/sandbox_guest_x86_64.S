@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Real-mode payload of the sandbox test: out 'K' to port 0x3f8, then hlt. */
 	.section .rodata
 	.globl sandbox_guest_start, sandbox_guest_end

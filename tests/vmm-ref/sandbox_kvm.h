@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The sandbox's real-guest test: what its architecture parts provide. */
 #ifndef VMM_SANDBOX_KVM_H
 #define VMM_SANDBOX_KVM_H

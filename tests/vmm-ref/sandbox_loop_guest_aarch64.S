@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* aarch64 payload of the sandbox's vcpu-library test: MMIO stores of 'L' to 0x10000000
    forever. */
 	.section .rodata

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Real-mode payload of the sandbox's vcpu-library test: out 'L' to port 0x3f8 forever. */
 	.section .rodata
 	.globl sandbox_loop_start, sandbox_loop_end

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Shared by the sandbox tests: a thread that installs one kind's filter on itself, then
  * waits until the test thread has looked at it from outside (/proc), then runs a body.

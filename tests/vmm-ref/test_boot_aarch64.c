@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* vmm_boot_prepare() on arm64: Debian's Image, an initrd and the FDT in guest RAM. */
 #include "boot.h"
 #include "helpers.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * vmm_boot_prepare() on x86_64: Debian's bzImage, an initrd and the zero page in guest RAM;
  * Debian's vmlinux (taken out of the bzImage) booted through its PVH note, with the PVH

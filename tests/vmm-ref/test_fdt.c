@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* The arm64 device tree, built and then read back node by node with libfdt. */
 #include "fdt_aarch64.h"
 #include "layout_aarch64.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Putting a kernel, its initrd and its boot data into guest RAM for the host's own
  * architecture (boot_aarch64.c or boot_x86_64.c, picked by CMake). Not thread-safe.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* arm64: Image at the bottom of RAM, FDT at the top, initrd just below the FDT. */
 #include "boot.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * x86_64: a bzImage (or an ELF vmlinux) in high RAM, its boot data and command line low.
  * A bzImage, and an ELF without a PVH note, start at their 64-bit entry with the zero page

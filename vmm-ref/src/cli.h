@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * vmm-ref's command line: a parser that turns argv into a struct vmm_config or one line of
  * error text. It prints nothing and exits nothing, so tests and fuzzers can drive it.

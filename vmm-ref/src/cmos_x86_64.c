@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* The MC146818 CMOS RTC model (cmos_x86_64.h). */
 #include "cmos_x86_64.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The x86 CMOS RTC (MC146818) as vmm-ref's guests see it on ports 0x70/0x71: the time
  * registers read the host's UTC clock in BCD, 24-hour mode; the alarm (seconds, minutes,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The device tree vmm-ref gives an arm64 Linux guest, built with libfdt's sequential-write
  * API from a plain description of the machine. Pure: no KVM, no I/O, no global state;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Guest RAM as the kernel loaders and boot-data builders see it: one contiguous range of
  * guest physical addresses and a write callback. The callback lets the same loaders fill a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Guest RAM for the loaders, backed by cvmm vm-memory. */
 #include "guest_ram.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Whole files read into host memory: kernels and initrds, before they are parsed.
  * Thread-safe: no shared state.

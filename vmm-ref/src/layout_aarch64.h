@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * vmm-ref's arm64 guest physical memory map. Devices live below 2 GiB, RAM starts at 2 GiB.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * vmm-ref's x86_64 guest physical memory map, port map and interrupt lines.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Kernel image loaders and boot-data helpers. Each loader parses an untrusted image held in
  * host memory (img, len), checks every header field, offset and size (with overflow) against

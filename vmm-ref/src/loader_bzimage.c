@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* x86 bzImage loader: the setup header of Documentation/x86/boot.rst. */
 #include "loader.h"
 

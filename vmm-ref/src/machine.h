@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The running VM, split in two:
  *
@@ -180,10 +181,10 @@ int vmm_arch_create_vcpus(struct vmm_arch *arch, const struct vmm_boot_info *boo
  */
 int vmm_arch_set_irq(struct vmm_arch *arch, uint32_t line, bool level);
 
-/* Frees the arch state (NULL accepted); called after the vCPU set is destroyed. */
 /* The timer of vmm_machine_arch_timer_set() expired. Main thread. */
 void vmm_arch_timer_expired(struct vmm_arch *arch);
 
+/* Frees the arch state (NULL accepted); called after the vCPU set is destroyed. */
 void vmm_arch_destroy(struct vmm_arch *arch);
 
 #endif

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The arm64 machine (layout_aarch64.h): an in-kernel vGIC (v3 or v2, whichever KVM
  * offers), interrupt lines as SPIs through KVM_IRQ_LINE, and the vCPUs' boot state.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The x86_64 machine (layout_x86_64.h): KVM's in-kernel PIC, IOAPIC, LAPIC and PIT, the
  * 16550 on COM1, the i8042 (reset), a CMOS RTC with its alarm, the ACPI PM1 registers

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* The PVH start info and entry state (pvh_x86_64.h). */
 #include "pvh_x86_64.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The PVH boot protocol of x86 (Xen's docs/misc/pvh.pandoc; Linux's arch/x86/platform/pvh
  * implements the guest side): a kernel whose ELF notes carry XEN_ELFNOTE_PHYS32_ENTRY is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * vmm-ref's seccomp sandbox (libseccomp): one allowlist per kind of thread, installed by
  * each thread on itself, without TSYNC.

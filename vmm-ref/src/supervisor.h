@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * vmm-ref --reboot: a guest reset starts the VM again from scratch.
  *

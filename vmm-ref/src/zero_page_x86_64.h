@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The x86_64 Linux boot data: the e820 memory map and the zero page (struct boot_params of
  * Documentation/x86/zero-page.rst and boot.rst) for the 64-bit boot protocol. Pure code on a

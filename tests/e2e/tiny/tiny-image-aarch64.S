@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A tiny arm64 "kernel" for vmm-ref tests that need a VM but no Linux: a valid arm64 Image
  * header (Documentation/arm64/booting.rst), then code that writes one line to the 16550

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* libFuzzer harness for the arm64 Image loader and boot-data placement. */
 #include "fuzz_loaders.h"
 #include "loader.h"
