@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int kvmio__arch_vcpu_created(struct kvmio_vm *vm, struct kvmio_vcpu *vcpu)
 {
@@ -117,4 +118,71 @@ int kvmio_vcpu_get_reg_list(const struct kvmio_vcpu *vcpu, uint64_t *ids, size_t
 	}
 	free(l);
 	return r;
+}
+
+static int vgic_addr(int fd, uint64_t type, uint64_t addr)
+{
+	return kvmio_device_set_attr(fd, KVM_DEV_ARM_VGIC_GRP_ADDR, type, &addr);
+}
+
+int kvmio_vgic_create(const struct kvmio_vm *vm, const struct kvmio_vgic_config *cfg,
+                      struct kvmio_vgic *out)
+{
+	unsigned int order[2];
+	int n = 0, fd = -ENODEV, r;
+
+	if (!out)
+		return -EINVAL;
+	out->fd = -1;
+	out->version = 0;
+	if (!vm || !cfg || (cfg->version != 0 && cfg->version != 2 && cfg->version != 3))
+		return -EINVAL;
+	out->version = 0;
+	if (cfg->version)
+		order[n++] = cfg->version;
+	else if (cfg->prefer_v2)
+		order[n++] = 2, order[n++] = 3;
+	else
+		order[n++] = 3, order[n++] = 2;
+	for (int i = 0; i < n && fd < 0; i++) {
+		fd = kvmio_vm_create_device(
+		    vm, order[i] == 3 ? KVM_DEV_TYPE_ARM_VGIC_V3 : KVM_DEV_TYPE_ARM_VGIC_V2, false);
+		if (fd >= 0)
+			out->version = order[i];
+		else if (fd != -ENODEV)
+			return fd;
+	}
+	if (fd < 0)
+		return fd;
+	r = vgic_addr(fd,
+	              out->version == 3 ? KVM_VGIC_V3_ADDR_TYPE_DIST : KVM_VGIC_V2_ADDR_TYPE_DIST,
+	              cfg->dist_base);
+	if (r == 0)
+		r = out->version == 3 ? vgic_addr(fd, KVM_VGIC_V3_ADDR_TYPE_REDIST, cfg->redist_base)
+		                      : vgic_addr(fd, KVM_VGIC_V2_ADDR_TYPE_CPU, cfg->cpu_base);
+	if (r == 0 && cfg->nr_irqs)
+		r = kvmio_device_set_attr(fd, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &cfg->nr_irqs);
+	if (r < 0) {
+		close(fd);
+		out->version = 0;
+		return r;
+	}
+	out->fd = fd;
+	return 0;
+}
+
+int kvmio_vgic_init(const struct kvmio_vgic *gic)
+{
+	if (!gic || gic->fd < 0)
+		return -EINVAL;
+	return kvmio_device_set_attr(gic->fd, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT,
+	                             NULL);
+}
+
+void kvmio_vgic_destroy(struct kvmio_vgic *gic)
+{
+	if (!gic || gic->fd < 0)
+		return;
+	close(gic->fd);
+	gic->fd = -1;
 }

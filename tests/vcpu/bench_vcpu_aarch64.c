@@ -126,7 +126,7 @@ static uint64_t bare_wakeup(struct kvmio_vcpu *kv, uint64_t features, uint64_t e
 struct svm {
 	struct kvmio_vm *vm;
 	void *ram;
-	int gic;
+	struct kvmio_vgic gic;
 	struct vcpu_set *set;
 	struct vcpu *v;
 };
@@ -139,42 +139,29 @@ static int svm_open(struct svm *m, struct kvmio_system *sys, const struct vcpu_h
 		bench_fail("mmap", errno);
 	memcpy(m->ram, vb_suspend_start, (size_t)(vb_suspend_end - vb_suspend_start));
 	CHECK(kvmio_vm_set_user_memory_region(m->vm, 0, 0, RAM_GPA, RAM_SIZE, m->ram), "memory");
-	uint64_t dist = 0x08000000, cpu = 0x08010000, redist = 0x080a0000, version = 2;
-	uint32_t nr_irqs = 64;
-	m->gic = kvmio_vm_create_device(m->vm, KVM_DEV_TYPE_ARM_VGIC_V2, false);
-	if (m->gic == -ENODEV) {
-		version = 3;
-		m->gic = kvmio_vm_create_device(m->vm, KVM_DEV_TYPE_ARM_VGIC_V3, false);
-	}
-	if (m->gic < 0)
-		return m->gic;
-	CHECK(kvmio_device_set_attr(
-		  m->gic, KVM_DEV_ARM_VGIC_GRP_ADDR,
-		  version == 2 ? KVM_VGIC_V2_ADDR_TYPE_DIST : KVM_VGIC_V3_ADDR_TYPE_DIST, &dist),
-	      "gic dist");
-	CHECK(kvmio_device_set_attr(m->gic, KVM_DEV_ARM_VGIC_GRP_ADDR,
-	                            version == 2 ? KVM_VGIC_V2_ADDR_TYPE_CPU
-	                                         : KVM_VGIC_V3_ADDR_TYPE_REDIST,
-	                            version == 2 ? &cpu : &redist),
-	      "gic cpu interface");
-	CHECK(kvmio_device_set_attr(m->gic, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &nr_irqs), "gic irqs");
+	const struct kvmio_vgic_config gc = {.prefer_v2 = true,
+	                                     .dist_base = 0x08000000,
+	                                     .cpu_base = 0x08010000,
+	                                     .redist_base = 0x080a0000,
+	                                     .nr_irqs = 64};
+	int gr = kvmio_vgic_create(m->vm, &gc, &m->gic);
+	if (gr < 0)
+		return gr;
 	struct psci_ram_range rr = {RAM_GPA, RAM_SIZE};
 	struct vcpu_set_config sc = {
 	    .handlers = *h, .system_suspend = true, .ram = &rr, .n_ram = 1};
 	CHECK(vcpu_set_create(sys, m->vm, &sc, &m->set), "vcpu_set_create");
 	struct vcpu_config cfg = {.id = 0, .entry = RAM_GPA};
 	CHECK(vcpu_create(m->set, &cfg, &m->v), "vcpu_create");
-	CHECK(kvmio_vcpu_set_reg(vcpu_kvm(m->v), KVMIO_ARM64_REG_X(19), version), "set x19");
-	CHECK(kvmio_device_set_attr(m->gic, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT,
-	                            NULL),
-	      "gic init");
+	CHECK(kvmio_vcpu_set_reg(vcpu_kvm(m->v), KVMIO_ARM64_REG_X(19), m->gic.version), "set x19");
+	CHECK(kvmio_vgic_init(&m->gic), "gic init");
 	return 0;
 }
 
 static void svm_close(struct svm *m)
 {
 	vcpu_set_destroy(m->set);
-	close(m->gic);
+	kvmio_vgic_destroy(&m->gic);
 	kvmio_vm_destroy(m->vm);
 	munmap(m->ram, RAM_SIZE);
 }

@@ -73,8 +73,7 @@ struct t {
 	uint64_t susp_entry, susp_ctx;
 	bool policy_allow;
 	struct fx fx;
-	int gic_fd;
-	int gic_version; /* 2 or 3; 0 without a vGIC */
+	struct kvmio_vgic gic; /* version 2 or 3; fd -1 and version 0 without a vGIC */
 	struct vcpu *v0, *v1;
 };
 
@@ -122,7 +121,7 @@ static int on_mmio(void *opaque, struct vcpu *vcpu, uint64_t addr, uint8_t *data
 		break;
 	}
 	case 0x78:
-		value = (uint64_t)t->gic_version;
+		value = (uint64_t)t->gic.version;
 		break;
 	case 0x28:
 		if (t->n_reports < MAX_CALLS)
@@ -264,12 +263,6 @@ static bool wait_result(int k, unsigned int ms)
 	}
 }
 
-static void gic_attr(uint32_t group, uint64_t attr, const void *value)
-{
-	int r = kvmio_device_set_attr(T.gic_fd, group, attr, value);
-	cr_assert_eq(r, 0, "vGIC attr %u/%lu: %s", group, (unsigned long)attr, strerror(-r));
-}
-
 /*
  * A VM with 1 MiB of RAM holding the payload, a vGIC for the wake-up interrupt (v2 where
  * the host has one, else v3), vCPU 0 starting at the payload and, with secondary,
@@ -286,30 +279,16 @@ static void setup(bool system_suspend, bool secondary)
 	for (int i = 0; i < MAX_CALLS; i++)
 		T.results[i] = NO_RESULT;
 	T.policy_allow = true;
-	T.gic_fd = -1;
+	T.gic.fd = -1;
 
 	fx_open(&T.fx, RAM_BASE, RAM_SIZE);
 	fx_load(&T.fx, RAM_BASE, vt_a64_start, vt_a64_end);
 
 	/* The payload asks the mailbox which vGIC it has (+0x78). */
-	uint64_t dist = GICD, cpu = GICC, redist = GICR;
-	uint32_t nr_irqs = 64;
-	T.gic_fd = kvmio_vm_create_device(T.fx.vm, KVM_DEV_TYPE_ARM_VGIC_V2, false);
-	if (T.gic_fd >= 0) {
-		T.gic_version = 2;
-		gic_attr(KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V2_ADDR_TYPE_DIST, &dist);
-		gic_attr(KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V2_ADDR_TYPE_CPU, &cpu);
-	} else {
-		cr_assert_eq(T.gic_fd, -ENODEV, "create vGICv2: %s", strerror(-T.gic_fd));
-		T.gic_fd = kvmio_vm_create_device(T.fx.vm, KVM_DEV_TYPE_ARM_VGIC_V3, false);
-		if (T.gic_fd >= 0) {
-			T.gic_version = 3;
-			gic_attr(KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_DIST, &dist);
-			gic_attr(KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_REDIST, &redist);
-		}
-	}
-	if (T.gic_fd >= 0)
-		gic_attr(KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &nr_irqs);
+	const struct kvmio_vgic_config gc = {
+	    .prefer_v2 = true, .dist_base = GICD, .cpu_base = GICC, .redist_base = GICR, .nr_irqs = 64};
+	int gr = kvmio_vgic_create(T.fx.vm, &gc, &T.gic);
+	cr_assert(gr == 0 || gr == -ENODEV, "create the vGIC: %s", strerror(-gr));
 
 	struct vcpu_handlers h = {
 	    .opaque = &T,
@@ -329,14 +308,16 @@ static void setup(bool system_suspend, bool secondary)
 		cr_assert_eq(r, 0, "vcpu 1: %s", strerror(-r));
 	}
 	/* The vGIC is initialised once every vCPU exists. */
-	if (T.gic_fd >= 0)
-		gic_attr(KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT, NULL);
+	if (T.gic.fd >= 0) {
+		r = kvmio_vgic_init(&T.gic);
+		cr_assert_eq(r, 0, "vGIC init: %s", strerror(-r));
+	}
 }
 
 /* For tests that wake a suspended vCPU with an interrupt. */
 static void need_gic(void)
 {
-	if (T.gic_fd < 0)
+	if (T.gic.fd < 0)
 		cr_skip_test("no vGIC on this host for the wake-up interrupt");
 }
 
@@ -362,8 +343,7 @@ static void teardown(void)
 {
 	vcpu_set_destroy(T.fx.set);
 	T.fx.set = NULL;
-	if (T.gic_fd >= 0)
-		close(T.gic_fd);
+	kvmio_vgic_destroy(&T.gic);
 	fx_close(&T.fx);
 }
 

@@ -63,11 +63,12 @@ struct vmm_machine {
 	struct vmm_arch *arch;
 
 	struct evl *loop; /* the main thread's event loop: every descriptor below plugs in */
-	int sigfd, exit_evfd, rtc_tfd, arch_tfd, console_evfd;
+	int sigfd, exit_evfd, rtc_tfd, console_evfd;
 	atomic_int exit_status; /* -1 until a status is requested */
 
 	struct vdev_uart *uart;
-	struct vdev_rtc *rtc;
+	struct vdev_rtc *rtc;   /* the arm64 RTC (PL031) */
+	struct vdev_cmos *cmos; /* the x86 RTC (MC146818) */
 	struct vmm_slot slots[VMM_DISKS_MAX + 1];
 	uint32_t nslots;
 
@@ -200,10 +201,6 @@ static void rtc_timer_changed(void *ctx, int64_t deadline_ns)
 	timer_set(m->rtc_tfd, deadline_ns);
 }
 
-void vmm_machine_arch_timer_set(struct vmm_machine_env *env, int64_t deadline_ns)
-{
-	timer_set(env->priv->arch_tfd, deadline_ns);
-}
 
 /* The UART's input_space and out_blocked callbacks (under or outside its lock, on a
    vCPU thread or the main one): the loop pushes input, or waits for out_fd to take the
@@ -234,6 +231,7 @@ static void replay_irqs(struct vmm_machine *m)
 {
 	vdev_uart_irq_replay(m->uart);
 	vdev_rtc_irq_replay(m->rtc);
+	vdev_cmos_irq_replay(m->cmos);
 	for (uint32_t i = 0; i < m->nslots; i++)
 		vdev_virtio_mmio_irq_replay(m->slots[i].t);
 }
@@ -433,8 +431,6 @@ static int sandbox_register_fds(struct vmm_machine *m)
 		r = vmm_sandbox_add_fd(VMM_FD_EVENT, events[i]);
 	if (r == 0)
 		r = vmm_sandbox_add_fd(VMM_FD_TIMER, m->rtc_tfd);
-	if (r == 0)
-		r = vmm_sandbox_add_fd(VMM_FD_TIMER, m->arch_tfd);
 	for (uint32_t i = 0; r == 0 && i < m->nslots; i++) {
 		const struct vmm_slot *s = &m->slots[i];
 		/* The device's own descriptor of the image (it keeps a dup of disk_fd), and
@@ -798,7 +794,16 @@ static int create_devices(struct vmm_machine *m)
 	ret = vdev_bus_insert(m->desc.uart_on_pio ? m->env.pio : m->env.mmio, m->desc.uart_base,
 	                      (uint64_t)VDEV_UART_REGS << m->desc.uart_shift, vdev_uart_ops(),
 	                      m->uart);
-	if (ret == 0 && m->desc.has_rtc) {
+	if (ret == 0 && m->desc.rtc == VMM_RTC_CMOS) {
+		struct vdev_cmos_config cc = {.irq = make_irq(m, m->desc.rtc_irq),
+		                              .timer_changed = rtc_timer_changed,
+		                              .timer_ctx = m};
+		ret = vdev_cmos_create(&cc, &m->cmos);
+		if (ret == 0)
+			ret = vdev_bus_insert(m->env.pio, m->desc.rtc_base, VDEV_CMOS_SIZE,
+			                      vdev_cmos_ops(), m->cmos);
+	}
+	if (ret == 0 && m->desc.rtc == VMM_RTC_PL031) {
 		struct vdev_rtc_config rc = {.irq = make_irq(m, m->desc.rtc_irq),
 		                             .timer_changed = rtc_timer_changed,
 		                             .timer_ctx = m};
@@ -877,16 +882,10 @@ static void on_rtc_timer(void *ctx, int fd, uint32_t events)
 
 	(void)events;
 	drain(fd);
-	vdev_rtc_timer_expired(m->rtc);
-}
-
-static void on_arch_timer(void *ctx, int fd, uint32_t events)
-{
-	struct vmm_machine *m = ctx;
-
-	(void)events;
-	drain(fd);
-	vmm_arch_timer_expired(m->arch);
+	if (m->rtc)
+		vdev_rtc_timer_expired(m->rtc);
+	if (m->cmos && vdev_cmos_timer_expired(m->cmos) == 1)
+		vmm_machine_log(&m->env, VMM_LOG_DEBUG, "CMOS alarm");
 }
 
 static void console_flush(struct vmm_machine *m);
@@ -933,9 +932,7 @@ static int create_loop(struct vmm_machine *m)
 	m->exit_evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	m->console_evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	m->rtc_tfd = timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC | TFD_NONBLOCK);
-	m->arch_tfd = timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (m->sigfd < 0 || m->exit_evfd < 0 || m->console_evfd < 0 || m->rtc_tfd < 0 ||
-	    m->arch_tfd < 0)
+	if (m->sigfd < 0 || m->exit_evfd < 0 || m->console_evfd < 0 || m->rtc_tfd < 0)
 		return -errno;
 	int ret = evl_create(&m->loop);
 	if (ret == 0)
@@ -946,8 +943,6 @@ static int create_loop(struct vmm_machine *m)
 		ret = evl_add(m->loop, m->console_evfd, EVL_IN, on_console_wants_loop, m);
 	if (ret == 0)
 		ret = evl_add(m->loop, m->rtc_tfd, EVL_IN, on_rtc_timer, m);
-	if (ret == 0)
-		ret = evl_add(m->loop, m->arch_tfd, EVL_IN, on_arch_timer, m);
 	if (ret == 0 && m->in_fd >= 0) {
 		ret = evl_add(m->loop, m->in_fd, EVL_IN, on_stdin, m);
 		if (ret == -EPERM) /* a regular file as stdin: no input */
@@ -1071,7 +1066,7 @@ static void console_drain(struct vmm_machine *m)
 	struct timespec start, now;
 
 	/* The loop is over: only the console's output is still served. */
-	int sources[] = {m->sigfd, m->exit_evfd, m->console_evfd, m->rtc_tfd, m->arch_tfd};
+	int sources[] = {m->sigfd, m->exit_evfd, m->console_evfd, m->rtc_tfd};
 	for (size_t i = 0; i < sizeof(sources) / sizeof(sources[0]); i++)
 		evl_remove(m->loop, sources[i]);
 	watch_stdin(m, false);
@@ -1136,6 +1131,7 @@ static void teardown(struct vmm_machine *m)
 	vdev_bus_destroy(m->env.pio);
 	vdev_uart_destroy(m->uart);
 	vdev_rtc_destroy(m->rtc);
+	vdev_cmos_destroy(m->cmos);
 	vmm_arch_destroy(m->arch);
 	kvmio_vm_destroy(m->env.vm);
 	kvmio_system_destroy(m->env.sys);
@@ -1149,7 +1145,6 @@ static void teardown(struct vmm_machine *m)
 	close_fd(m->exit_evfd);
 	close_fd(m->console_evfd);
 	close_fd(m->rtc_tfd);
-	close_fd(m->arch_tfd);
 }
 
 /* Field by field: memcmp() would also compare the structs' padding, which is never
@@ -1327,7 +1322,7 @@ int vmm_machine_run(const struct vmm_config *cfg)
 		return VMM_EXIT_RUNTIME;
 	}
 	m->env = (struct vmm_machine_env){.cfg = cfg, .mem_bytes = mem, .priv = m};
-	m->sigfd = m->exit_evfd = m->rtc_tfd = m->arch_tfd = m->console_evfd = -1;
+	m->sigfd = m->exit_evfd = m->rtc_tfd = m->console_evfd = -1;
 	m->out_fd = m->in_fd = -1;
 	m->out_saved_flags = -1;
 	atomic_init(&m->exit_status, -1);

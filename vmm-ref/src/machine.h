@@ -107,14 +107,6 @@ struct vmm_machine_env {
  */
 void vmm_machine_request_exit(struct vmm_machine_env *env, int status);
 
-/*
- * The event loop's timer for the arch part's own devices (the x86 CMOS alarm): arms it
- * for deadline_ns (CLOCK_REALTIME nanoseconds, absolute), or disarms it with -1. When it
- * expires the loop calls vmm_arch_timer_expired() on the main thread. Thread-safe (a
- * device write on a vCPU thread may re-arm it); usable once vmm_arch_add_devices() runs.
- */
-void vmm_machine_arch_timer_set(struct vmm_machine_env *env, int64_t deadline_ns);
-
 /* A log line on stderr at level (shown when cfg->log_level allows it). Thread-safe. */
 void vmm_machine_log(const struct vmm_machine_env *env, enum vmm_log_level level, const char *fmt,
                      ...) __attribute__((format(printf, 3, 4)));
@@ -135,7 +127,11 @@ struct vmm_arch_desc {
 	unsigned int uart_shift; /* register spacing, 1 << uart_shift bytes */
 	uint32_t uart_irq;
 
-	bool has_rtc; /* a PL031 on MMIO */
+	enum vmm_rtc_kind {
+		VMM_RTC_NONE,
+		VMM_RTC_PL031, /* on MMIO at rtc_base */
+		VMM_RTC_CMOS,  /* the MC146818 on PIO at rtc_base (0x70) */
+	} rtc;
 	uint64_t rtc_base;
 	uint32_t rtc_irq;
 
@@ -180,9 +176,6 @@ int vmm_arch_create_vcpus(struct vmm_arch *arch, const struct vmm_boot_info *boo
  * negative errno.
  */
 int vmm_arch_set_irq(struct vmm_arch *arch, uint32_t line, bool level);
-
-/* The timer of vmm_machine_arch_timer_set() expired. Main thread. */
-void vmm_arch_timer_expired(struct vmm_arch *arch);
 
 /* Frees the arch state (NULL accepted); called after the vCPU set is destroyed. */
 void vmm_arch_destroy(struct vmm_arch *arch);

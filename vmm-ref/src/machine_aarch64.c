@@ -16,8 +16,7 @@
 
 struct vmm_arch {
 	struct vmm_machine_env *env;
-	int gic_fd;
-	uint32_t gic_version;
+	struct kvmio_vgic gic;
 };
 
 void vmm_arch_describe(struct vmm_arch_desc *d)
@@ -27,7 +26,7 @@ void vmm_arch_describe(struct vmm_arch_desc *d)
 	    .uart_base = VMM_A64_UART_BASE,
 	    .uart_shift = 0,
 	    .uart_irq = VMM_A64_UART_SPI,
-	    .has_rtc = true,
+	    .rtc = VMM_RTC_PL031,
 	    .rtc_base = VMM_A64_RTC_BASE,
 	    .rtc_irq = VMM_A64_RTC_SPI,
 	    .virtio_base = VMM_A64_VIRTIO_BASE,
@@ -43,15 +42,15 @@ unsigned long vmm_arch_vm_type(const struct vmm_machine_env *env)
 	return 0; /* the default 40-bit IPA space covers RAM up to 64 GiB from 2 GiB */
 }
 
-static int gic_addr(int fd, uint64_t type, uint64_t addr)
-{
-	return kvmio_device_set_attr(fd, KVM_DEV_ARM_VGIC_GRP_ADDR, type, &addr);
-}
-
 int vmm_arch_create(struct vmm_machine_env *env, struct vmm_arch **out, char *err, size_t err_size)
 {
 	struct vmm_arch *a = calloc(1, sizeof(*a));
-	uint32_t nr_irqs = VMM_A64_GIC_NR_IRQS;
+	/* GICv3 when KVM has it (no 8-vCPU limit), else GICv2; addresses and line count
+	   before any vCPU exists (docs/KVM-FACTS.md, the vGIC). */
+	const struct kvmio_vgic_config gc = {.dist_base = VMM_A64_GICD_BASE,
+	                                     .cpu_base = VMM_A64_GICC_BASE,
+	                                     .redist_base = VMM_A64_GICR_BASE,
+	                                     .nr_irqs = VMM_A64_GIC_NR_IRQS};
 	int ret;
 
 	if (!a) {
@@ -59,42 +58,20 @@ int vmm_arch_create(struct vmm_machine_env *env, struct vmm_arch **out, char *er
 		return -ENOMEM;
 	}
 	a->env = env;
-	/* GICv3 when KVM has it (no 8-vCPU limit), else GICv2. */
-	a->gic_fd = kvmio_vm_create_device(env->vm, KVM_DEV_TYPE_ARM_VGIC_V3, false);
-	a->gic_version = 3;
-	if (a->gic_fd < 0) {
-		a->gic_fd = kvmio_vm_create_device(env->vm, KVM_DEV_TYPE_ARM_VGIC_V2, false);
-		a->gic_version = 2;
-	}
-	if (a->gic_fd < 0) {
-		ret = a->gic_fd;
+	a->gic.fd = -1;
+	ret = kvmio_vgic_create(env->vm, &gc, &a->gic);
+	if (ret < 0) {
 		snprintf(err, err_size, "cannot create an in-kernel vGIC (v3 or v2): %s",
 		         strerror(-ret));
 		goto fail;
 	}
-	if (a->gic_version == 2 && env->cfg->vcpus > 8) {
+	if (a->gic.version == 2 && env->cfg->vcpus > 8) {
 		ret = -EINVAL;
 		snprintf(err, err_size, "KVM offers a GICv2 only, which supports at most 8 vCPUs");
 		goto fail;
 	}
-	/* Addresses and line count before any vCPU exists (docs/KVM-FACTS.md, the vGIC). */
-	ret =
-	    gic_addr(a->gic_fd,
-	             a->gic_version == 3 ? KVM_VGIC_V3_ADDR_TYPE_DIST : KVM_VGIC_V2_ADDR_TYPE_DIST,
-	             VMM_A64_GICD_BASE);
-	if (ret == 0)
-		ret = a->gic_version == 3
-		          ? gic_addr(a->gic_fd, KVM_VGIC_V3_ADDR_TYPE_REDIST, VMM_A64_GICR_BASE)
-		          : gic_addr(a->gic_fd, KVM_VGIC_V2_ADDR_TYPE_CPU, VMM_A64_GICC_BASE);
-	if (ret == 0)
-		ret = kvmio_device_set_attr(a->gic_fd, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &nr_irqs);
-	if (ret < 0) {
-		snprintf(err, err_size, "cannot configure the GICv%u: %s", a->gic_version,
-		         strerror(-ret));
-		goto fail;
-	}
-	vmm_machine_log(env, VMM_LOG_INFO, "in-kernel GICv%u, %u interrupt lines", a->gic_version,
-	                nr_irqs);
+	vmm_machine_log(env, VMM_LOG_INFO, "in-kernel GICv%u, %u interrupt lines", a->gic.version,
+	                gc.nr_irqs);
 	*out = a;
 	return 0;
 fail:
@@ -104,7 +81,7 @@ fail:
 
 void vmm_arch_boot_request(struct vmm_arch *a, struct vmm_boot_request *req)
 {
-	req->gic_version = a->gic_version;
+	req->gic_version = a->gic.version;
 }
 
 int vmm_arch_add_devices(struct vmm_arch *a, char *err, size_t err_size)
@@ -136,10 +113,9 @@ int vmm_arch_create_vcpus(struct vmm_arch *a, const struct vmm_boot_info *boot, 
 		}
 	}
 	/* Only once every vCPU exists: a vCPU created after this fails with EBUSY. */
-	ret = kvmio_device_set_attr(a->gic_fd, KVM_DEV_ARM_VGIC_GRP_CTRL,
-	                            KVM_DEV_ARM_VGIC_CTRL_INIT, NULL);
+	ret = kvmio_vgic_init(&a->gic);
 	if (ret < 0)
-		snprintf(err, err_size, "cannot initialise the GICv%u: %s", a->gic_version,
+		snprintf(err, err_size, "cannot initialise the GICv%u: %s", a->gic.version,
 		         strerror(-ret));
 	return ret;
 }
@@ -151,16 +127,10 @@ int vmm_arch_set_irq(struct vmm_arch *a, uint32_t line, bool level)
 	return kvmio_vm_irq_line(a->env->vm, KVMIO_ARM_IRQ_SPI(line), level ? 1 : 0);
 }
 
-void vmm_arch_timer_expired(struct vmm_arch *a)
-{
-	(void)a; /* never armed: the PL031 has the loop's RTC timer */
-}
-
 void vmm_arch_destroy(struct vmm_arch *a)
 {
 	if (!a)
 		return;
-	if (a->gic_fd >= 0)
-		close(a->gic_fd);
+	kvmio_vgic_destroy(&a->gic);
 	free(a);
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * The x86_64 machine (layout_x86_64.h): KVM's in-kernel PIC, IOAPIC, LAPIC and PIT, the
- * 16550 on COM1, the i8042 (reset), a CMOS RTC with its alarm, the ACPI PM1 registers
+ * 16550 on COM1 and the CMOS RTC (machine.c creates them from the description), the
+ * i8042 (reset), the ACPI PM1 registers
  * (power-off), and the boot vCPU in the 64-bit boot protocol's state (or, for an ELF with
  * the PVH note, in the PVH entry state). The guest learns of its CPUs and the IOAPIC from
  * the ACPI MADT (boot_x86_64.c) and starts the other vCPUs itself with INIT/SIPI: KVM
@@ -9,7 +10,6 @@
  */
 #include "machine.h"
 
-#include "cmos_x86_64.h"
 #include "layout_x86_64.h"
 #include "pvh_x86_64.h"
 #include "zero_page_x86_64.h"
@@ -32,11 +32,6 @@ struct vmm_arch {
 	/* Lines share IRQs (layout_x86_64.h): an IRQ is high while any of its lines is. */
 	pthread_mutex_t irq_lock;
 	uint32_t line_levels; /* bit n: line n asserted */
-	/* CMOS RTC (cmos_x86_64.h); its alarm runs on the event loop's arch timer, armed
-	   for cmos_due (seconds since the epoch, -1 when disarmed). */
-	pthread_mutex_t cmos_lock;
-	struct vmm_cmos cmos;
-	int64_t cmos_due;
 	/* ACPI PM1 status, enable and control registers. */
 	pthread_mutex_t pm_lock;
 	uint16_t pm1_sts, pm1_en, pm1_cnt;
@@ -50,6 +45,9 @@ void vmm_arch_describe(struct vmm_arch_desc *d)
 	    .uart_base = VMM_X86_COM1_PORT,
 	    .uart_shift = 0,
 	    .uart_irq = VMM_X86_COM1_IRQ,
+	    .rtc = VMM_RTC_CMOS,
+	    .rtc_base = VMM_X86_CMOS_PORT,
+	    .rtc_irq = VDEV_CMOS_ISA_IRQ,
 	    .virtio_base = VMM_X86_VIRTIO_BASE,
 	    .virtio_stride = VMM_X86_VIRTIO_STRIDE,
 	    .virtio_irq = VMM_X86_VIRTIO_LINE,
@@ -75,9 +73,6 @@ int vmm_arch_create(struct vmm_machine_env *env, struct vmm_arch **out, char *er
 	}
 	a->env = env;
 	pthread_mutex_init(&a->irq_lock, NULL);
-	pthread_mutex_init(&a->cmos_lock, NULL);
-	vmm_cmos_init(&a->cmos);
-	a->cmos_due = -1;
 	pthread_mutex_init(&a->pm_lock, NULL);
 	a->locks_ready = true;
 	a->pm1_cnt = VMM_X86_PM1_SCI_EN;
@@ -230,74 +225,6 @@ static int pm_write(void *ctx, uint64_t offset, const uint8_t *data, uint32_t si
 
 static const struct vdev_ops pm_ops = {.read = pm_read, .write = pm_write};
 
-/* ---- CMOS: the MC146818 RTC (cmos_x86_64.h) and its alarm ---- */
-
-static int64_t now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec;
-}
-
-/* Called with cmos_lock held: the line follows IRQF (lock order cmos_lock, irq_lock). */
-static void cmos_irq(struct vmm_arch *a, int level)
-{
-	if (level >= 0)
-		vmm_arch_set_irq(a, VMM_CMOS_IRQ, level);
-}
-
-/* Called with cmos_lock held: the loop's arch timer for the alarm's next second. */
-static void cmos_arm(struct vmm_arch *a)
-{
-	a->cmos_due = vmm_cmos_next_alarm(&a->cmos, now_s());
-	vmm_machine_arch_timer_set(a->env, a->cmos_due < 0 ? -1 : a->cmos_due * 1000000000);
-}
-
-static int cmos_read(void *ctx, uint64_t offset, uint8_t *data, uint32_t size)
-{
-	struct vmm_arch *a = ctx;
-	int irq = -1;
-
-	if (size != 1)
-		return 0; /* data stays zero */
-	pthread_mutex_lock(&a->cmos_lock);
-	data[0] = vmm_cmos_read(&a->cmos, (uint32_t)offset, now_s(), &irq);
-	cmos_irq(a, irq);
-	pthread_mutex_unlock(&a->cmos_lock);
-	return 0;
-}
-
-static int cmos_write(void *ctx, uint64_t offset, const uint8_t *data, uint32_t size)
-{
-	struct vmm_arch *a = ctx;
-	int irq = -1;
-
-	if (size != 1)
-		return 0;
-	pthread_mutex_lock(&a->cmos_lock);
-	if (vmm_cmos_write(&a->cmos, (uint32_t)offset, data[0], &irq))
-		cmos_arm(a);
-	cmos_irq(a, irq);
-	pthread_mutex_unlock(&a->cmos_lock);
-	return 0;
-}
-
-/* The alarm's second came (main thread): raise it, unless the guest moved the alarm
-   meanwhile, then arm the timer for the next match. */
-void vmm_arch_timer_expired(struct vmm_arch *a)
-{
-	int irq = -1;
-
-	pthread_mutex_lock(&a->cmos_lock);
-	if (a->cmos_due >= 0 && vmm_cmos_alarm_due(&a->cmos, a->cmos_due, now_s(), &irq))
-		vmm_machine_log(a->env, VMM_LOG_DEBUG, "CMOS alarm");
-	cmos_irq(a, irq);
-	cmos_arm(a);
-	pthread_mutex_unlock(&a->cmos_lock);
-}
-
-static const struct vdev_ops cmos_ops = {.read = cmos_read, .write = cmos_write};
 
 int vmm_arch_add_devices(struct vmm_arch *a, char *err, size_t err_size)
 {
@@ -323,11 +250,9 @@ int vmm_arch_add_devices(struct vmm_arch *a, char *err, size_t err_size)
 		ret = vdev_bus_insert(env->pio, VDEV_I8042_BASE + 4, 1, vdev_i8042_cmd_ops(),
 		                      a->i8042);
 	if (ret == 0)
-		ret = vdev_bus_insert(env->pio, VMM_X86_CMOS_PORT, 2, &cmos_ops, a);
-	if (ret == 0)
 		ret = vdev_bus_insert(env->pio, VMM_X86_PM1_EVT_PORT, 6, &pm_ops, a);
 	if (ret < 0)
-		snprintf(err, err_size, "cannot add the i8042, CMOS or ACPI PM devices: %s",
+		snprintf(err, err_size, "cannot add the i8042 or ACPI PM devices: %s",
 		         strerror(-ret));
 	return ret;
 }
@@ -410,7 +335,6 @@ void vmm_arch_destroy(struct vmm_arch *a)
 	vdev_i8042_destroy(a->i8042);
 	if (a->locks_ready) {
 		pthread_mutex_destroy(&a->irq_lock);
-		pthread_mutex_destroy(&a->cmos_lock);
 		pthread_mutex_destroy(&a->pm_lock);
 	}
 	free(a);

@@ -90,8 +90,8 @@ static const struct sb_syscall sb_syscalls[] = {
     /* The PL031's time and the vCPUs' CPU-time clocks (the vDSO answers most calls,
        but not thread CPU clocks, and falls back to the syscall on some clock sources). */
     {"clock_gettime", SB_BOTH, SB_ANY, 0},
-    /* The RTC's alarm and the arch timer's deadline: the guest programs them on a vCPU
-       thread, and their timerfds are armed there (or from the loop). */
+    /* The RTC's alarm (PL031 or CMOS): the guest programs it on a vCPU thread, and
+       its timerfd is armed there (or from the loop). */
     {"timerfd_settime", SB_BOTH, SB_FD, FD(VMM_FD_TIMER)},
     /* pthread_kill() = tgkill(getpid(), tid, sig): kicking or pausing vCPU threads out
        of KVM_RUN (the main thread; a vCPU pausing the others around SYSTEM_SUSPEND). */

@@ -348,6 +348,76 @@ int vdev_rtc_timer_expired(struct vdev_rtc *rtc);
 int vdev_rtc_irq_replay(struct vdev_rtc *rtc);
 
 /* ---------------------------------------------------------------------------------------
+ * MC146818 CMOS RTC (a PC's ports 0x70/0x71)
+ * ------------------------------------------------------------------------------------- */
+
+/* Its port window: index at 0, data at 1. */
+#define VDEV_CMOS_SIZE 2u
+/* The ISA interrupt it raises (edge: each rise of IRQF is one interrupt). */
+#define VDEV_CMOS_ISA_IRQ 8u
+
+struct vdev_cmos;
+
+/*
+ * Configuration of a CMOS RTC: the same fields and contract as struct vdev_rtc_config
+ * (the alarm's line, an optional clock in nanoseconds since the epoch, and the embedder's
+ * one-shot timer for the alarm's next deadline, armed through timer_changed, whose
+ * expiry the embedder reports with vdev_cmos_timer_expired()).
+ *
+ * What the guest sees: the time registers read the clock's UTC time in BCD, 24-hour mode
+ * (register B's DM and 24/12 bits are fixed; time writes are kept as RAM and never read
+ * back: the clock is the host's); registers A and D read a 32.768 kHz time base and a
+ * good battery; the alarm (seconds, minutes, hours, each "don't care" at 0xc0 and above)
+ * sets AF in register C, and with AIE in register B also IRQF, which drives the line.
+ * Reading register C clears the flags and lowers the line. The periodic and update-ended
+ * interrupts are not implemented (PIE and UIE are kept, never raise anything). The other
+ * bytes of the 128 are battery-backed RAM. Index writes drop bit 7 (the NMI mask).
+ */
+struct vdev_cmos_config {
+	struct vdev_irq irq;
+	int64_t (*clock_ns)(void *clock_ctx);
+	void *clock_ctx;
+	void (*timer_changed)(void *timer_ctx, int64_t deadline_ns);
+	void *timer_ctx;
+};
+
+/* vdev_cmos_create: a CMOS RTC at power-on (24-hour BCD, no interrupt enabled, alarm
+ * registers 0). Returns 0 and *out; -EINVAL (NULL argument), -ENOMEM. */
+int vdev_cmos_create(const struct vdev_cmos_config *cfg, struct vdev_cmos **out);
+
+/* vdev_cmos_destroy: free it (NULL accepted). It must not be on a bus any more. */
+void vdev_cmos_destroy(struct vdev_cmos *cmos);
+
+/* vdev_cmos_ops: the bus operations; insert with ctx = the CMOS and len = VDEV_CMOS_SIZE
+ * at port 0x70. */
+const struct vdev_ops *vdev_cmos_ops(void);
+
+/*
+ * vdev_cmos_read / vdev_cmos_write: a guest access at offset 0 (index) or 1 (data).
+ * Byte registers: accesses wider than 1 byte read 0 and are ignored; a byte read past
+ * offset 1 gives 0xff, a write there is ignored. Returns 0; -EINVAL (NULL argument, size
+ * not 1, 2, 4 or 8).
+ */
+int vdev_cmos_read(struct vdev_cmos *cmos, uint64_t offset, uint8_t *data, uint32_t size);
+int vdev_cmos_write(struct vdev_cmos *cmos, uint64_t offset, const uint8_t *data,
+                    uint32_t size);
+
+/* vdev_cmos_next_deadline: when the alarm next matches (clock nanoseconds, whole
+ * seconds), or -1 when AIE is off or no time of day matches (or cmos NULL). */
+int64_t vdev_cmos_next_deadline(struct vdev_cmos *cmos);
+
+/*
+ * vdev_cmos_timer_expired: the embedder's timer fired. When the armed second has come and
+ * the alarm registers still match it (the guest may have moved the alarm meanwhile), AF
+ * is set (IRQF and the line with AIE); then the timer is armed for the next match. An
+ * early call does no harm. Returns 1 when the alarm went off, 0 if not; -EINVAL.
+ */
+int vdev_cmos_timer_expired(struct vdev_cmos *cmos);
+
+/* vdev_cmos_irq_replay: like vdev_rtc_irq_replay(), for the CMOS's line. */
+int vdev_cmos_irq_replay(struct vdev_cmos *cmos);
+
+/* ---------------------------------------------------------------------------------------
  * i8042 keyboard controller (x86)
  * ------------------------------------------------------------------------------------- */
 

@@ -681,6 +681,48 @@ size_t kvmio_reg_size(uint64_t id);
 /* Firmware pseudo-register: the PSCI version KVM offers the guest (e.g. 0x10001). */
 #define KVMIO_ARM64_REG_PSCI_VERSION KVM_REG_ARM_PSCI_VERSION
 
+/*
+ * The in-kernel interrupt controller of an arm64 VM, in the two steps KVM requires:
+ * kvmio_vgic_create() before any vCPU exists (the device, its addresses and its number of
+ * lines), kvmio_vgic_init() once every vCPU exists (KVM_DEV_ARM_VGIC_CTRL_INIT, which a
+ * vGICv3 needs before the first KVM_RUN; docs/KVM-FACTS.md).
+ *   version      2 or 3 for that one only; 0 for either: v3 first (no 8-vCPU limit),
+ *                unless prefer_v2.
+ *   dist_base    the distributor (64 KiB).
+ *   cpu_base     GICv2: the CPU interface (8 KiB).
+ *   redist_base  GICv3: the redistributors (128 KiB per vCPU).
+ *   nr_irqs      interrupt lines in all (a multiple of 32, 64..1024); 0 leaves KVM's.
+ */
+struct kvmio_vgic_config {
+	unsigned int version;
+	bool prefer_v2;
+	uint64_t dist_base;
+	uint64_t cpu_base;
+	uint64_t redist_base;
+	uint32_t nr_irqs;
+};
+
+/* A vGIC: its device fd (owned) and version. */
+struct kvmio_vgic {
+	int fd;
+	unsigned int version;
+};
+
+/*
+ * kvmio_vgic_create: creates the vGIC of cfg in vm. Returns 0 and *out; -EINVAL (NULL
+ * argument, version not 0, 2 or 3); -ENODEV when KVM offers no version cfg allows; the
+ * errno of a failed attribute (out->fd is then closed and -1).
+ */
+int kvmio_vgic_create(const struct kvmio_vm *vm, const struct kvmio_vgic_config *cfg,
+                      struct kvmio_vgic *out);
+
+/* kvmio_vgic_init: KVM_DEV_ARM_VGIC_CTRL_INIT, after every vCPU was created and
+ * initialised. Returns 0 or -errno. */
+int kvmio_vgic_init(const struct kvmio_vgic *gic);
+
+/* kvmio_vgic_destroy: closes the device fd (once; NULL and fd -1 accepted). */
+void kvmio_vgic_destroy(struct kvmio_vgic *gic);
+
 #endif /* __aarch64__ */
 
 #ifdef __cplusplus

@@ -231,3 +231,39 @@ Test(arm_gicv2, gicv3_and_msi_absent)
 	cr_assert_lt(m, 0, "signal_msi without an ITS: %d", m);
 	cr_log_info("signal_msi without an ITS: %s", strerror(-m));
 }
+
+/* kvmio_vgic_create/init: what the config says, on a GICv2 host. */
+Test(arm_gicv2, vgic_helper)
+{
+	struct kvmio_vgic v;
+	arm_guest_vm(&g);
+	if (kvmio_vm_create_device(g.vm, KVM_DEV_TYPE_ARM_VGIC_V2, true) == -ENODEV)
+		cr_skip_test("no vGICv2 on this host");
+	struct kvmio_vgic_config c = {
+	    .version = 3, .dist_base = GICD_BASE, .cpu_base = GICC_BASE, .nr_irqs = 96};
+	if (kvmio_vm_create_device(g.vm, KVM_DEV_TYPE_ARM_VGIC_V3, true) == -ENODEV) {
+		cr_expect_eq(kvmio_vgic_create(g.vm, &c, &v), -ENODEV, "v3 only, on a v2 host");
+		cr_expect_eq(v.fd, -1);
+	}
+	c.version = 0; /* v3 first: this host has v2 only */
+	cr_assert_eq(kvmio_vgic_create(g.vm, &c, &v), 0);
+	cr_expect_eq(v.version, 2);
+	gic = v.fd;
+	uint64_t back = 0;
+	uint32_t nr = 0;
+	cr_assert_eq(
+	    kvmio_device_get_attr(gic, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V2_ADDR_TYPE_CPU, &back), 0);
+	cr_expect_eq(back, GICC_BASE);
+	cr_assert_eq(kvmio_device_get_attr(gic, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &nr), 0);
+	cr_expect_eq(nr, 96);
+	cr_assert_eq(kvmio_vm_create_vcpu(g.vm, 0, &g.vcpu), 0);
+	cr_assert_eq(kvmio_vcpu_arm_init(g.vcpu, 1u << KVM_ARM_VCPU_PSCI_0_2), 0);
+	cr_expect_eq(kvmio_vgic_init(&v), 0);
+	cr_expect_eq(gicd_read(0x004) & 0x1f, 96 / 32 - 1, "GICD_TYPER.ITLinesNumber");
+	kvmio_vgic_destroy(&v);
+	cr_expect_eq(v.fd, -1);
+	gic = -1;
+	cr_expect_eq(kvmio_vgic_create(NULL, &c, &v), -EINVAL);
+	c.version = 4;
+	cr_expect_eq(kvmio_vgic_create(g.vm, &c, &v), -EINVAL);
+}

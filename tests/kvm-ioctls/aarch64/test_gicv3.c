@@ -104,3 +104,30 @@ Test(arm_gicv3, its_device_and_msi)
 	cr_assert_eq(m, -EBUSY, "signal_msi: %d", m);
 	close(its);
 }
+
+/* kvmio_vgic_create/init: what the config says, on a GICv3 host. */
+Test(arm_gicv3, vgic_helper)
+{
+	struct kvmio_vgic v;
+	arm_guest_vm(&g);
+	if (kvmio_vm_create_device(g.vm, KVM_DEV_TYPE_ARM_VGIC_V3, true) == -ENODEV)
+		cr_skip_test("no vGICv3 on this host (GICv2)");
+	const struct kvmio_vgic_config c = {
+	    .dist_base = GICD_BASE, .redist_base = GICR_BASE, .nr_irqs = 128};
+	cr_assert_eq(kvmio_vgic_create(g.vm, &c, &v), 0);
+	cr_expect_eq(v.version, 3, "v3 first when the config leaves the choice");
+	gic = v.fd;
+	uint64_t back = 0;
+	cr_assert_eq(kvmio_device_get_attr(gic, KVM_DEV_ARM_VGIC_GRP_ADDR,
+	                                   KVM_VGIC_V3_ADDR_TYPE_REDIST, &back),
+	             0);
+	cr_expect_eq(back, GICR_BASE);
+	cr_assert_eq(kvmio_vm_create_vcpu(g.vm, 0, &g.vcpu), 0);
+	cr_assert_eq(kvmio_vcpu_arm_init(g.vcpu, 1u << KVM_ARM_VCPU_PSCI_0_2), 0);
+	cr_expect_eq(kvmio_vgic_init(&v), 0);
+	uint32_t typer = 0;
+	cr_assert_eq(kvmio_device_get_attr(gic, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 0x004, &typer), 0);
+	cr_expect_eq(typer & 0x1f, 128 / 32 - 1, "GICD_TYPER.ITLinesNumber");
+	kvmio_vgic_destroy(&v);
+	gic = -1;
+}
