@@ -206,14 +206,51 @@ static bool matches(const struct cmos_state *c, int64_t t)
 	       field_matches(c->ram[CMOS_HOUR_ALARM], (int)(s / 3600));
 }
 
+/* Whether alarm byte a can match any value below limit at all. */
+static bool field_possible(uint8_t a, int limit)
+{
+	if ((a & DONT_CARE) == DONT_CARE)
+		return true;
+	for (int v = 0; v < limit; v++)
+		if (a == bcd(v))
+			return true;
+	return false;
+}
+
 static int64_t next_alarm(const struct cmos_state *c, int64_t now_s)
 {
-	if (!(c->reg_b & CMOS_B_AIE))
+	const uint8_t ah = c->ram[CMOS_HOUR_ALARM], am = c->ram[CMOS_MIN_ALARM],
+	              as = c->ram[CMOS_SEC_ALARM];
+
+	if (!(c->reg_b & CMOS_B_AIE) || !field_possible(ah, 24) || !field_possible(am, 60) ||
+	    !field_possible(as, 60))
 		return -1;
-	/* The alarm compares the time of day only: a match, if any, comes within a day. */
-	for (int64_t d = 1; d <= DAY_S; d++)
-		if (matches(c, now_s + d))
-			return now_s + d;
+	/* The alarm compares the time of day only: the first match after now_s comes within
+	   a day. Walk the hours, then the minutes, then the seconds, from the second after
+	   now_s on (the rest of today, then tomorrow): every field can match, so each level
+	   finds one within its range. */
+	int64_t base = now_s + 1, sod = base % DAY_S;
+	if (sod < 0)
+		sod += DAY_S;
+	int64_t day_start = base - sod;
+	for (int day = 0; day < 2; day++) {
+		int start = day == 0 ? (int)sod : 0;
+		int sh = start / 3600, sm = start / 60 % 60, ss = start % 60;
+		for (int h = sh; h < 24; h++) {
+			if (!field_matches(ah, h))
+				continue;
+			for (int m = h == sh ? sm : 0; m < 60; m++) {
+				if (!field_matches(am, m))
+					continue;
+				for (int sec = (h == sh && m == sm) ? ss : 0; sec < 60; sec++)
+					if (field_matches(as, sec))
+						return day_start + day * DAY_S + h * 3600 + m * 60 + sec;
+				/* no second left in this minute: later minutes start at 0 */
+				sh = sm = -1;
+			}
+			sh = -1;
+		}
+	}
 	return -1;
 }
 

@@ -225,3 +225,55 @@ Test(cmos, bad_arguments, .init = NULL, .fini = NULL)
 	cr_assert_eq(vdev_cmos_next_deadline(NULL), -1);
 	vdev_cmos_destroy(NULL);
 }
+
+/* The test's own answer: the first second after now whose time of day the three alarm
+   bytes match (each "don't care" at 0xc0 and above, else BCD), scanning a whole day. */
+static uint8_t to_bcd(int v)
+{
+	return (uint8_t)((v / 10) << 4 | v % 10);
+}
+
+static bool byte_matches(uint8_t a, int v)
+{
+	return (a & 0xc0) == 0xc0 || a == to_bcd(v);
+}
+
+static int64_t brute_next(uint8_t h, uint8_t m, uint8_t s, int64_t now)
+{
+	for (int64_t t = now + 1; t <= now + 86400; t++) {
+		int64_t sod = ((t % 86400) + 86400) % 86400;
+		if (byte_matches(h, (int)(sod / 3600)) && byte_matches(m, (int)(sod / 60 % 60)) &&
+		    byte_matches(s, (int)(sod % 60)))
+			return t;
+	}
+	return -1;
+}
+
+Test(cmos, next_alarm_agrees_with_a_whole_day_scan)
+{
+	static const uint8_t hours[] = {0x00, 0x12, 0x23, 0x24, 0x99, 0xc0, 0xff, 0x0a, 0x09};
+	static const uint8_t mins[] = {0x00, 0x35, 0x59, 0x60, 0xc3, 0x7f};
+	static const uint8_t secs[] = {0x00, 0x01, 0x58, 0x59, 0xd0, 0x5a};
+	static const int64_t times[] = {LEAP_NOON, NEAR_MIDNIGHT, NEAR_MIDNIGHT + 1, -2, 0,
+	                                LEAP_NOON + 3599, 86399};
+	int checked = 0;
+
+	set(REG_B, B_AIE);
+	for (size_t a = 0; a < sizeof(hours); a++)
+		for (size_t b = 0; b < sizeof(mins); b++)
+			for (size_t c = 0; c < sizeof(secs); c++)
+				for (size_t t = 0; t < sizeof(times) / sizeof(times[0]); t++) {
+					T.now_s = times[t];
+					set(HOUR_ALARM, hours[a]);
+					set(MIN_ALARM, mins[b]);
+					set(SEC_ALARM, secs[c]);
+					int64_t want = brute_next(hours[a], mins[b], secs[c], times[t]);
+					int64_t got = vdev_cmos_next_deadline(T.c);
+					cr_assert_eq(got, want < 0 ? -1 : want * NS,
+					             "alarm %02x:%02x:%02x at %lld: %lld, want %lld s",
+					             hours[a], mins[b], secs[c], (long long)times[t],
+					             (long long)got, (long long)want);
+					checked++;
+				}
+	cr_assert_eq(checked, 9 * 6 * 6 * 7);
+}

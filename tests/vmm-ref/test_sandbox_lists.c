@@ -10,7 +10,9 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <seccomp.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -105,4 +107,46 @@ Test(sandbox_lists, both_filters_compile)
 	cr_assert_eq(bpf_size(VMM_THREAD_VCPU, VMM_SANDBOX_TRAP), vcpu);
 	/* The filter stays far below the kernel's limit of 4096 instructions. */
 	cr_assert_lt(main / 8, 4096);
+}
+
+/* The first instructions of kind's filter: the architecture check, then the load of the
+   syscall number (seccomp_data.nr at offset 0) that every comparison after it needs. */
+static void expect_nr_loaded(enum vmm_thread_kind kind, const char *what)
+{
+	FILE *f = tmpfile();
+	uint8_t ins[3][8];
+
+	cr_assert_not_null(f);
+	cr_assert_eq(vmm_sandbox_export_bpf(kind, VMM_SANDBOX_KILL, fileno(f)), 0);
+	rewind(f);
+	cr_assert_eq(fread(ins, 8, 3, f), 3);
+	fclose(f);
+	/* struct sock_filter: u16 code, u8 jt, u8 jf, u32 k (host byte order). */
+	uint16_t code[3];
+	uint32_t k[3];
+	for (int i = 0; i < 3; i++) {
+		memcpy(&code[i], ins[i], 2);
+		memcpy(&k[i], ins[i] + 4, 4);
+	}
+	cr_expect(code[0] == 0x20 && k[0] == 4, "%s: first load is not of the arch", what);
+	cr_expect_eq(code[1], 0x15, "%s: no architecture check", what);
+	cr_expect(code[2] == 0x20 && k[2] == 0, "%s %s: the syscall number is never loaded", what,
+	          vmm_sandbox_kind_name(kind));
+}
+
+Test(sandbox_lists, every_filter_loads_the_syscall_number)
+{
+	/* libseccomp 2.5.4 dropped that load from an arm64 filter whose ioctl had a priority
+	   but no rule (no descriptor registered for it): every call was then refused. */
+	if (seccomp_api_get() < 3)
+		cr_assert_eq(seccomp_api_set(3), 0);
+	vmm_sandbox_clear_fds();
+	expect_nr_loaded(VMM_THREAD_VCPU, "no descriptors");
+	expect_nr_loaded(VMM_THREAD_MAIN, "no descriptors");
+	cr_assert_eq(vmm_sandbox_add_fd(VMM_FD_VCPU, 5), 0);
+	cr_assert_eq(vmm_sandbox_add_fd(VMM_FD_VM, 6), 0);
+	cr_assert_eq(vmm_sandbox_add_fd(VMM_FD_CONSOLE_IN, 0), 0);
+	expect_nr_loaded(VMM_THREAD_VCPU, "vCPU and VM descriptors");
+	expect_nr_loaded(VMM_THREAD_MAIN, "vCPU and VM descriptors");
+	vmm_sandbox_clear_fds();
 }
