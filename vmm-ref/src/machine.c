@@ -10,9 +10,7 @@
 #include "log_limit.h"
 
 #include "kernel_file.h"
-#ifdef VMM_REF_HAVE_SANDBOX
 #include "sandbox.h"
-#endif
 
 #include <cvmm/event_loop.h>
 #include <cvmm/virtio.h>
@@ -412,7 +410,6 @@ static void on_stopped(void *opaque, struct vcpu *v, const struct vcpu_end *end)
 		vmm_machine_request_exit(&m->env, st);
 }
 
-#ifdef VMM_REF_HAVE_SANDBOX
 /* Every descriptor the threads use once set-up is over, each with what it is for: the
    filters allow the descriptor calls on these alone (sandbox.h). */
 static int sandbox_register_fds(struct vmm_machine *m)
@@ -450,7 +447,6 @@ static int sandbox_register_fds(struct vmm_machine *m)
 	}
 	return r;
 }
-#endif
 
 static int on_thread_started(void *opaque, struct vcpu *v)
 {
@@ -459,11 +455,7 @@ static int on_thread_started(void *opaque, struct vcpu *v)
 
 	if (!m->env.cfg->seccomp)
 		return 0;
-#ifdef VMM_REF_HAVE_SANDBOX
 	return vmm_sandbox_install(VMM_THREAD_VCPU);
-#else
-	return 0;
-#endif
 }
 
 /* ---------------------------------------------------------------------------------------
@@ -1268,7 +1260,6 @@ static int setup_and_run(struct vmm_machine *m, struct vmm_file_buf *kernel,
 	vmm_machine_log(&m->env, VMM_LOG_INFO,
 	                "%u vCPU(s), %u MiB, %u virtio device(s), suspend %s", cfg->vcpus,
 	                cfg->memory_mib, m->nslots, vmm_suspend_policy_name(cfg->suspend));
-#ifdef VMM_REF_HAVE_SANDBOX
 	if (cfg->seccomp) {
 		ret = sandbox_register_fds(m);
 		if (ret < 0) {
@@ -1276,13 +1267,11 @@ static int setup_and_run(struct vmm_machine *m, struct vmm_file_buf *kernel,
 			return VMM_EXIT_RUNTIME;
 		}
 	}
-#endif
 	ret = vcpu_set_start(m->env.vcpus);
 	if (ret < 0) {
 		error_line("cannot start the vCPUs: %s", strerror(-ret));
 		return VMM_EXIT_RUNTIME;
 	}
-#ifdef VMM_REF_HAVE_SANDBOX
 	/* After the vCPU threads exist (they install their own filter, and creating a
 	   thread is not allowed once the main thread's filter is on). */
 	if (cfg->seccomp) {
@@ -1292,7 +1281,6 @@ static int setup_and_run(struct vmm_machine *m, struct vmm_file_buf *kernel,
 			return VMM_EXIT_RUNTIME;
 		}
 	}
-#endif
 	ret = event_loop(m);
 	vcpu_set_stop(m->env.vcpus);
 	console_drain(m);
