@@ -220,7 +220,7 @@ static bool field_possible(uint8_t a, int limit)
 static int64_t next_alarm(const struct cmos_state *c, int64_t now_s)
 {
 	const uint8_t ah = c->ram[CMOS_HOUR_ALARM], am = c->ram[CMOS_MIN_ALARM],
-	              as = c->ram[CMOS_SEC_ALARM];
+		      as = c->ram[CMOS_SEC_ALARM];
 
 	if (!(c->reg_b & CMOS_B_AIE) || !field_possible(ah, 24) || !field_possible(am, 60) ||
 	    !field_possible(as, 60))
@@ -244,7 +244,8 @@ static int64_t next_alarm(const struct cmos_state *c, int64_t now_s)
 					continue;
 				for (int sec = (h == sh && m == sm) ? ss : 0; sec < 60; sec++)
 					if (field_matches(as, sec))
-						return day_start + day * DAY_S + h * 3600 + m * 60 + sec;
+						return day_start + day * DAY_S + h * 3600 + m * 60 +
+						       sec;
 				/* no second left in this minute: later minutes start at 0 */
 				sh = sm = -1;
 			}
@@ -262,7 +263,6 @@ static bool alarm_due(struct cmos_state *c, int64_t due_s, int64_t now_s, int *i
 	set_irqf(c, irq);
 	return true;
 }
-
 
 struct vdev_cmos {
 	pthread_mutex_t lock;

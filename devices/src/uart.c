@@ -7,11 +7,11 @@
  * written to out_fd without ever waiting for it: what the fd does not take now stays in
  * the buffer for vdev_uart_flush_output(), and a byte that finds the buffer full is
  * dropped and counted. A reader that stops reading therefore costs guest output, never a
- * vCPU (which holds the lock while it transmits) or the thread that serves input. The receiver FIFO holds
- * what the embedder pushed in; it never overflows from host input because the push only
- * takes what fits (back-pressure). It can overflow in loopback mode, as real hardware does.
- * A received-data interrupt is raised as soon as any byte is waiting: below the FIFO
- * trigger level it is reported as a character timeout, as if the timeout had elapsed.
+ * vCPU (which holds the lock while it transmits) or the thread that serves input. The receiver FIFO
+ * holds what the embedder pushed in; it never overflows from host input because the push only takes
+ * what fits (back-pressure). It can overflow in loopback mode, as real hardware does. A
+ * received-data interrupt is raised as soon as any byte is waiting: below the FIFO trigger level it
+ * is reported as a character timeout, as if the timeout had elapsed.
  */
 #include "uart_regs.h"
 

@@ -158,8 +158,9 @@ int kvmio_vgic_create(const struct kvmio_vm *vm, const struct kvmio_vgic_config 
 	              out->version == 3 ? KVM_VGIC_V3_ADDR_TYPE_DIST : KVM_VGIC_V2_ADDR_TYPE_DIST,
 	              cfg->dist_base);
 	if (r == 0)
-		r = out->version == 3 ? vgic_addr(fd, KVM_VGIC_V3_ADDR_TYPE_REDIST, cfg->redist_base)
-		                      : vgic_addr(fd, KVM_VGIC_V2_ADDR_TYPE_CPU, cfg->cpu_base);
+		r = out->version == 3
+		        ? vgic_addr(fd, KVM_VGIC_V3_ADDR_TYPE_REDIST, cfg->redist_base)
+		        : vgic_addr(fd, KVM_VGIC_V2_ADDR_TYPE_CPU, cfg->cpu_base);
 	if (r == 0 && cfg->nr_irqs)
 		r = kvmio_device_set_attr(fd, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &cfg->nr_irqs);
 	if (r < 0) {

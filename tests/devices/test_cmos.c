@@ -254,7 +254,7 @@ Test(cmos, next_alarm_agrees_with_a_whole_day_scan)
 	static const uint8_t hours[] = {0x00, 0x12, 0x23, 0x24, 0x99, 0xc0, 0xff, 0x0a, 0x09};
 	static const uint8_t mins[] = {0x00, 0x35, 0x59, 0x60, 0xc3, 0x7f};
 	static const uint8_t secs[] = {0x00, 0x01, 0x58, 0x59, 0xd0, 0x5a};
-	static const int64_t times[] = {LEAP_NOON, NEAR_MIDNIGHT, NEAR_MIDNIGHT + 1, -2, 0,
+	static const int64_t times[] = {LEAP_NOON,        NEAR_MIDNIGHT, NEAR_MIDNIGHT + 1, -2, 0,
 	                                LEAP_NOON + 3599, 86399};
 	int checked = 0;
 
@@ -267,12 +267,14 @@ Test(cmos, next_alarm_agrees_with_a_whole_day_scan)
 					set(HOUR_ALARM, hours[a]);
 					set(MIN_ALARM, mins[b]);
 					set(SEC_ALARM, secs[c]);
-					int64_t want = brute_next(hours[a], mins[b], secs[c], times[t]);
+					int64_t want =
+					    brute_next(hours[a], mins[b], secs[c], times[t]);
 					int64_t got = vdev_cmos_next_deadline(T.c);
-					cr_assert_eq(got, want < 0 ? -1 : want * NS,
-					             "alarm %02x:%02x:%02x at %lld: %lld, want %lld s",
-					             hours[a], mins[b], secs[c], (long long)times[t],
-					             (long long)got, (long long)want);
+					cr_assert_eq(
+					    got, want < 0 ? -1 : want * NS,
+					    "alarm %02x:%02x:%02x at %lld: %lld, want %lld s",
+					    hours[a], mins[b], secs[c], (long long)times[t],
+					    (long long)got, (long long)want);
 					checked++;
 				}
 	cr_assert_eq(checked, 9 * 6 * 6 * 7);

@@ -49,7 +49,7 @@ Test(event_loop, calls_what_is_ready_with_its_context)
 	struct evl *l;
 	int a = eventfd(0, EFD_CLOEXEC), b = eventfd(0, EFD_CLOEXEC);
 	struct seen sa = {.remove_fd = -1, .stop_code = -1, .drain = true},
-	            sb = {.remove_fd = -1, .stop_code = -1, .drain = true};
+		    sb = {.remove_fd = -1, .stop_code = -1, .drain = true};
 
 	cr_assert_eq(evl_create(&l), 0);
 	sa.loop = sb.loop = l;
@@ -80,7 +80,7 @@ Test(event_loop, level_triggered_and_fair)
 	struct evl *l;
 	int a = eventfd(0, EFD_CLOEXEC), b = eventfd(0, EFD_CLOEXEC);
 	struct seen sa = {.remove_fd = -1, .stop_code = -1, .drain = false},
-	            sb = {.remove_fd = -1, .stop_code = -1, .drain = false};
+		    sb = {.remove_fd = -1, .stop_code = -1, .drain = false};
 
 	cr_assert_eq(evl_create(&l), 0);
 	cr_assert_eq(evl_add(l, a, EVL_IN, on_event, &sa), 0);
@@ -101,7 +101,7 @@ Test(event_loop, a_registration_removed_in_a_round_is_not_called)
 	struct evl *l;
 	int a = eventfd(0, EFD_CLOEXEC), b = eventfd(0, EFD_CLOEXEC);
 	struct seen sa = {.remove_fd = -1, .stop_code = -1, .drain = true},
-	            sb = {.remove_fd = -1, .stop_code = -1, .drain = true};
+		    sb = {.remove_fd = -1, .stop_code = -1, .drain = true};
 
 	cr_assert_eq(evl_create(&l), 0);
 	sa.loop = sb.loop = l;
@@ -159,7 +159,8 @@ Test(event_loop, writable_and_hang_up)
 {
 	struct evl *l;
 	int p[2];
-	struct seen sw = {.remove_fd = -1, .stop_code = -1}, sr = {.remove_fd = -1, .stop_code = -1};
+	struct seen sw = {.remove_fd = -1, .stop_code = -1},
+		    sr = {.remove_fd = -1, .stop_code = -1};
 
 	cr_assert_eq(pipe2(p, O_CLOEXEC | O_NONBLOCK), 0);
 	cr_assert_eq(evl_create(&l), 0);

@@ -285,8 +285,11 @@ static void setup(bool system_suspend, bool secondary)
 	fx_load(&T.fx, RAM_BASE, vt_a64_start, vt_a64_end);
 
 	/* The payload asks the mailbox which vGIC it has (+0x78). */
-	const struct kvmio_vgic_config gc = {
-	    .prefer_v2 = true, .dist_base = GICD, .cpu_base = GICC, .redist_base = GICR, .nr_irqs = 64};
+	const struct kvmio_vgic_config gc = {.prefer_v2 = true,
+	                                     .dist_base = GICD,
+	                                     .cpu_base = GICC,
+	                                     .redist_base = GICR,
+	                                     .nr_irqs = 64};
 	int gr = kvmio_vgic_create(T.fx.vm, &gc, &T.gic);
 	cr_assert(gr == 0 || gr == -ENODEV, "create the vGIC: %s", strerror(-gr));
 

@@ -24,9 +24,15 @@ Test(console_input, escape_on_a_terminal)
 
 	vmm_console_in_init(&c, true);
 	/* Ctrl-A Ctrl-A sends one; Ctrl-A y sends both; a Ctrl-A split across reads waits. */
-	cr_assert_not(vmm_console_in_feed(&c, (const uint8_t *)"a\x01\x01" "b\x01y\x01", 7));
+	cr_assert_not(vmm_console_in_feed(&c,
+	                                  (const uint8_t *)"a\x01\x01"
+	                                                   "b\x01y\x01",
+	                                  7));
 	cr_assert_eq(drain(&c, out, sizeof(out)), 5);
-	cr_assert_arr_eq(out, "a\x01" "b\x01y", 5);
+	cr_assert_arr_eq(out,
+	                 "a\x01"
+	                 "b\x01y",
+	                 5);
 	cr_assert(vmm_console_in_feed(&c, (const uint8_t *)"xzz", 3), "Ctrl-A x quits");
 	cr_assert_eq(drain(&c, out, sizeof(out)), 0, "nothing after the escape is taken");
 }

@@ -174,13 +174,11 @@ static void main_calls(struct sb_thread *t)
 Test(sandbox, main_thread_keeps_its_calls, .init = sb_init)
 {
 	char path[] = "/tmp/vmm-sandbox-XXXXXX";
-	int fds[SB_TEST_FDS] = {eventfd(0, EFD_CLOEXEC),
-	                        timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC),
-	                        epoll_create1(EPOLL_CLOEXEC),
-	                        mkstemp(path),
-	                        eventfd(0, EFD_CLOEXEC),
-	                        eventfd(0, EFD_CLOEXEC),
-	                        eventfd(0, EFD_CLOEXEC)};
+	int fds[SB_TEST_FDS] = {
+	    eventfd(0, EFD_CLOEXEC),      timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC),
+	    epoll_create1(EPOLL_CLOEXEC), mkstemp(path),
+	    eventfd(0, EFD_CLOEXEC),      eventfd(0, EFD_CLOEXEC),
+	    eventfd(0, EFD_CLOEXEC)};
 	struct sb_thread t = {.kind = VMM_THREAD_MAIN, .body = main_calls, .arg = fds};
 
 	register_fds(fds);
@@ -299,13 +297,11 @@ static void do_run_on_vm(struct sb_thread *t)
 static void expect_death_fds(enum vmm_thread_kind kind, void (*body)(struct sb_thread *))
 {
 	char path[] = "/tmp/vmm-sandbox-XXXXXX";
-	int fds[SB_TEST_FDS] = {eventfd(0, EFD_CLOEXEC),
-	                        timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC),
-	                        epoll_create1(EPOLL_CLOEXEC),
-	                        mkstemp(path),
-	                        eventfd(0, EFD_CLOEXEC),
-	                        eventfd(0, EFD_CLOEXEC),
-	                        eventfd(0, EFD_CLOEXEC)};
+	int fds[SB_TEST_FDS] = {
+	    eventfd(0, EFD_CLOEXEC),      timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC),
+	    epoll_create1(EPOLL_CLOEXEC), mkstemp(path),
+	    eventfd(0, EFD_CLOEXEC),      eventfd(0, EFD_CLOEXEC),
+	    eventfd(0, EFD_CLOEXEC)};
 	struct sb_thread t = {.kind = kind, .body = body, .arg = fds, .block_signals = true};
 	char out[512];
 

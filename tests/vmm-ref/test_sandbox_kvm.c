@@ -70,7 +70,8 @@ static int guest_try_create(struct guest *g, char *why, size_t why_size)
 		GUEST_FAIL(1, "vCPU set-up: %s", strerror(-r));
 	/* As vmm-ref registers them: the filters allow KVM calls on these descriptors. */
 	vmm_sandbox_clear_fds();
-	if (vmm_sandbox_add_fd(VMM_FD_VM, g->vm) < 0 || vmm_sandbox_add_fd(VMM_FD_VCPU, g->vcpu) < 0)
+	if (vmm_sandbox_add_fd(VMM_FD_VM, g->vm) < 0 ||
+	    vmm_sandbox_add_fd(VMM_FD_VCPU, g->vcpu) < 0)
 		GUEST_FAIL(1, "vmm_sandbox_add_fd failed");
 	return 0;
 #undef GUEST_FAIL

@@ -171,7 +171,8 @@ static int process_locked(struct vdev_virtio_mmio *t, uint32_t index)
 	   more: whatever is left is the embedder's to schedule after its other work. */
 	vdev_virtq_set_budget(qr->q, vdev_virtq_size(qr->q));
 	ret = t->dev.process(t->dev.ctx, (uint16_t)index, qr->q);
-	qr->work_left = ret >= 0 && vdev_virtq_budget(qr->q) == 0 && vdev_virtq_has_available(qr->q);
+	qr->work_left =
+	    ret >= 0 && vdev_virtq_budget(qr->q) == 0 && vdev_virtq_has_available(qr->q);
 	vdev_virtq_set_budget(qr->q, VDEV_VIRTQ_UNLIMITED);
 	/* Buffers completed before an error still get their notification. */
 	if (vdev_virtq_should_notify(qr->q))

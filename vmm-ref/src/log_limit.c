@@ -10,7 +10,8 @@ enum vmm_log_verdict vmm_log_limit_check(struct vmm_log_limit *l, uint64_t now_n
 	*report = 0;
 	/* A new window: the first caller to move its start reports the last one. A clock
 	   that went backwards (now before start) is not a new window. */
-	if ((start == 0 || (now_ns >= start && now_ns - start >= VMM_LOG_WINDOW_S * 1000000000ull)) &&
+	if ((start == 0 ||
+	     (now_ns >= start && now_ns - start >= VMM_LOG_WINDOW_S * 1000000000ull)) &&
 	    atomic_compare_exchange_strong(&l->window_start_ns, &start, now_ns ? now_ns : 1)) {
 		*report = atomic_exchange(&l->dropped, 0);
 		atomic_store(&l->seen, 0);

@@ -34,7 +34,6 @@
 #define MIB (1024ull * 1024ull)
 #define VIRTIO_NOTIFY_OFF 0x50u
 
-
 struct vmm_machine;
 
 struct vmm_slot {
@@ -54,7 +53,6 @@ struct vmm_slot {
 	} queues[VDEV_VIRTIO_MAX_QUEUES];
 };
 
-
 struct vmm_machine {
 	struct vmm_machine_env env;
 	struct vmm_arch_desc desc;
@@ -72,8 +70,8 @@ struct vmm_machine {
 
 	int out_fd, in_fd; /* console; -1 when none */
 	bool out_owned, in_watched, in_eof, tty_raw;
-	bool out_watched;    /* out_fd is in the epoll set, for EPOLLOUT */
-	int out_saved_flags; /* stdout's file status flags to restore, or -1 */
+	bool out_watched;      /* out_fd is in the epoll set, for EPOLLOUT */
+	int out_saved_flags;   /* stdout's file status flags to restore, or -1 */
 	uint64_t console_room; /* bytes a console file may still take (VMM_CONSOLE_FILE_MAX) */
 	struct termios saved_tty;
 	struct vmm_console_in in; /* input on its way to the UART */
@@ -198,7 +196,6 @@ static void rtc_timer_changed(void *ctx, int64_t deadline_ns)
 
 	timer_set(m->rtc_tfd, deadline_ns);
 }
-
 
 /* The UART's input_space and out_blocked callbacks (under or outside its lock, on a
    vCPU thread or the main one): the loop pushes input, or waits for out_fd to take the
@@ -546,8 +543,8 @@ static void watch_stdin(struct vmm_machine *m, bool on)
 {
 	if (m->in_fd < 0 || m->in_eof || m->in_watched == on)
 		return;
-	if ((on ? evl_add(m->loop, m->in_fd, EVL_IN, on_stdin, m) : evl_remove(m->loop, m->in_fd)) ==
-	    0)
+	if ((on ? evl_add(m->loop, m->in_fd, EVL_IN, on_stdin, m)
+	        : evl_remove(m->loop, m->in_fd)) == 0)
 		m->in_watched = on;
 }
 
@@ -1071,7 +1068,8 @@ static void console_drain(struct vmm_machine *m)
 		if (!m->out_watched)
 			return;
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		long ms = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+		long ms =
+		    (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
 		if (ms >= CONSOLE_DRAIN_MS)
 			break;
 		if (evl_run_once(m->loop, (int)(CONSOLE_DRAIN_MS - ms)) < 0)

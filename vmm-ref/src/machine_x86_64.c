@@ -225,7 +225,6 @@ static int pm_write(void *ctx, uint64_t offset, const uint8_t *data, uint32_t si
 
 static const struct vdev_ops pm_ops = {.read = pm_read, .write = pm_write};
 
-
 int vmm_arch_add_devices(struct vmm_arch *a, char *err, size_t err_size)
 {
 	struct vmm_machine_env *env = a->env;

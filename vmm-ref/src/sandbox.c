@@ -173,8 +173,8 @@ static const struct sb_ioctl sb_ioctls[] = {
        (SUSPENDED, then RUNNABLE on wake-up); vcpu_get_mp_state() from the loop. */
     {KVM_GET_MP_STATE, SB_BOTH, FD(VMM_FD_VCPU)},
     {KVM_SET_MP_STATE, SB_VCPU, FD(VMM_FD_VCPU)},
-    /* No KVM_IOEVENTFD, KVM_IRQFD or any other VM-changing request: vmm-ref registers
-       its ioeventfds during set-up, before any filter, and nothing after. */
+/* No KVM_IOEVENTFD, KVM_IRQFD or any other VM-changing request: vmm-ref registers
+   its ioeventfds during set-up, before any filter, and nothing after. */
 #if defined(__aarch64__)
     /* Wake-up from SYSTEM_SUSPEND: the core is reset (VCPU_INIT with the same features)
        and its PC, x0, PSTATE and SCTLR_EL1 are read and written; PSCI return values go
@@ -284,7 +284,8 @@ static int sb_add_ioctls(scmp_filter_ctx ctx, int nr, unsigned int kind_bit)
 			int r = seccomp_rule_add(
 			    ctx, SCMP_ACT_ALLOW, nr, 2,
 			    SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, (uint32_t)sb_fds[f].fd),
-			    SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, (uint32_t)sb_ioctls[i].request));
+			    SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu,
+			            (uint32_t)sb_ioctls[i].request));
 			if (r < 0 && r != -EEXIST)
 				return r;
 			added += r == 0;
@@ -305,9 +306,9 @@ static int sb_add_fd_rules(scmp_filter_ctx ctx, int nr, unsigned int mask)
 	for (size_t f = 0; r == 0 && f < sb_nfds; f++) {
 		if (!sb_fd_in(f, mask) || ((mask & SB_FD_STDERR) && sb_fds[f].fd == STDERR_FILENO))
 			continue;
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-		                     SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu,
-		                             (uint32_t)sb_fds[f].fd));
+		r = seccomp_rule_add(
+		    ctx, SCMP_ACT_ALLOW, nr, 1,
+		    SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, (uint32_t)sb_fds[f].fd));
 		if (r == -EEXIST)
 			r = 0; /* the same descriptor under two kinds */
 	}

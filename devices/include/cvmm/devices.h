@@ -399,8 +399,7 @@ const struct vdev_ops *vdev_cmos_ops(void);
  * not 1, 2, 4 or 8).
  */
 int vdev_cmos_read(struct vdev_cmos *cmos, uint64_t offset, uint8_t *data, uint32_t size);
-int vdev_cmos_write(struct vdev_cmos *cmos, uint64_t offset, const uint8_t *data,
-                    uint32_t size);
+int vdev_cmos_write(struct vdev_cmos *cmos, uint64_t offset, const uint8_t *data, uint32_t size);
 
 /* vdev_cmos_next_deadline: when the alarm next matches (clock nanoseconds, whole
  * seconds), or -1 when AIE is off or no time of day matches (or cmos NULL). */

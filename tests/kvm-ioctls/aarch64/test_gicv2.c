@@ -252,7 +252,8 @@ Test(arm_gicv2, vgic_helper)
 	uint64_t back = 0;
 	uint32_t nr = 0;
 	cr_assert_eq(
-	    kvmio_device_get_attr(gic, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V2_ADDR_TYPE_CPU, &back), 0);
+	    kvmio_device_get_attr(gic, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V2_ADDR_TYPE_CPU, &back),
+	    0);
 	cr_expect_eq(back, GICC_BASE);
 	cr_assert_eq(kvmio_device_get_attr(gic, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &nr), 0);
 	cr_expect_eq(nr, 96);

@@ -29,11 +29,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i + 3 <= size; i += 3) {
 		uint64_t step = (uint64_t)data[i] | (uint64_t)data[i + 1] << 8;
 		switch (data[i + 2] % 5) {
-		case 0: now += step * 1000000ull; break;
-		case 1: now += step * 1000000000ull; break;
-		case 2: now = now > step * 1000000ull ? now - step * 1000000ull : 1; break;
-		case 3: now += step * 1000000000000ull; break;
-		default: break;
+		case 0:
+			now += step * 1000000ull;
+			break;
+		case 1:
+			now += step * 1000000000ull;
+			break;
+		case 2:
+			now = now > step * 1000000ull ? now - step * 1000000ull : 1;
+			break;
+		case 3:
+			now += step * 1000000000000ull;
+			break;
+		default:
+			break;
 		}
 		uint64_t ws = atomic_load(&l.window_start_ns);
 		bool want_new = ws == 0 || (now >= ws && now - ws >= window);
@@ -45,7 +54,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort(); /* a window began early, late, or on a clock going backwards */
 		if (is_new) {
 			if (report != win_dropped)
-				abort(); /* the report must count exactly what the last window dropped */
+				abort(); /* the report must count exactly what the last window
+				            dropped */
 			reported += report;
 			win_logged = win_dropped = 0;
 		} else if (report) {

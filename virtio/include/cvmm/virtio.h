@@ -304,9 +304,9 @@ const char *vdev_virtq_error(const struct vdev_virtq *q);
  *   process         handle what the driver made available on queue index: pop, handle,
  *                   push, until vdev_virtq_pop() returns 0 (the ring is empty, or this
  *                   call's budget is spent: the transport calls again for the rest), and
- *                   nothing else without bound. Returns >= 0, or -EBADMSG (the driver broke the rules: the
- *                   transport sets DEVICE_NEEDS_RESET) or another negative errno (a host
- *                   failure: the transport also sets DEVICE_NEEDS_RESET).
+ *                   nothing else without bound. Returns >= 0, or -EBADMSG (the driver broke the
+ * rules: the transport sets DEVICE_NEEDS_RESET) or another negative errno (a host failure: the
+ * transport also sets DEVICE_NEEDS_RESET).
  */
 struct vdev_virtio_device {
 	uint32_t device_id;
