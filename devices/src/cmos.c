@@ -206,50 +206,41 @@ static bool matches(const struct cmos_state *c, int64_t t)
 	       field_matches(c->ram[CMOS_HOUR_ALARM], (int)(s / 3600));
 }
 
-/* Whether alarm byte a can match any value below limit at all. */
-static bool field_possible(uint8_t a, int limit)
+/* The smallest value from v on, below limit, that alarm byte a matches; -1 if none. */
+static int next_match(uint8_t a, int v, int limit)
 {
-	if ((a & DONT_CARE) == DONT_CARE)
-		return true;
-	for (int v = 0; v < limit; v++)
-		if (a == bcd(v))
-			return true;
-	return false;
+	for (; v < limit; v++)
+		if (field_matches(a, v))
+			return v;
+	return -1;
 }
 
 static int64_t next_alarm(const struct cmos_state *c, int64_t now_s)
 {
-	const uint8_t ah = c->ram[CMOS_HOUR_ALARM], am = c->ram[CMOS_MIN_ALARM],
-		      as = c->ram[CMOS_SEC_ALARM];
+	const uint8_t ah = c->ram[CMOS_HOUR_ALARM], am = c->ram[CMOS_MIN_ALARM];
+	const uint8_t as = c->ram[CMOS_SEC_ALARM];
 
-	if (!(c->reg_b & CMOS_B_AIE) || !field_possible(ah, 24) || !field_possible(am, 60) ||
-	    !field_possible(as, 60))
+	/* Off, or a byte no time of day matches (an hour of 0x24, say): never. */
+	if (!(c->reg_b & CMOS_B_AIE) || next_match(ah, 0, 24) < 0 || next_match(am, 0, 60) < 0 ||
+	    next_match(as, 0, 60) < 0)
 		return -1;
-	/* The alarm compares the time of day only: the first match after now_s comes within
-	   a day. Walk the hours, then the minutes, then the seconds, from the second after
-	   now_s on (the rest of today, then tomorrow): every field can match, so each level
-	   finds one within its range. */
+	/* The alarm compares the time of day only: the first match after now_s is in the
+	   rest of today or in tomorrow. From the start time on, the first matching hour,
+	   then minute, then second; a later hour starts its minutes (and a later minute its
+	   seconds) at 0. */
 	int64_t base = now_s + 1, sod = base % DAY_S;
 	if (sod < 0)
 		sod += DAY_S;
-	int64_t day_start = base - sod;
 	for (int day = 0; day < 2; day++) {
-		int start = day == 0 ? (int)sod : 0;
-		int sh = start / 3600, sm = start / 60 % 60, ss = start % 60;
-		for (int h = sh; h < 24; h++) {
-			if (!field_matches(ah, h))
-				continue;
-			for (int m = h == sh ? sm : 0; m < 60; m++) {
-				if (!field_matches(am, m))
-					continue;
-				for (int sec = (h == sh && m == sm) ? ss : 0; sec < 60; sec++)
-					if (field_matches(as, sec))
-						return day_start + day * DAY_S + h * 3600 + m * 60 +
-						       sec;
-				/* no second left in this minute: later minutes start at 0 */
-				sh = sm = -1;
+		int64_t start = day == 0 ? sod : 0;
+		int h0 = (int)(start / 3600), m0 = (int)(start / 60 % 60), s0 = (int)(start % 60);
+		for (int h = next_match(ah, h0, 24); h >= 0; h = next_match(ah, h + 1, 24)) {
+			for (int m = next_match(am, h == h0 ? m0 : 0, 60); m >= 0;
+			     m = next_match(am, m + 1, 60)) {
+				int sec = next_match(as, h == h0 && m == m0 ? s0 : 0, 60);
+				if (sec >= 0)
+					return base - sod + day * DAY_S + h * 3600 + m * 60 + sec;
 			}
-			sh = -1;
 		}
 	}
 	return -1;

@@ -537,8 +537,8 @@ int vdev_uart_flush_output(struct vdev_uart *uart)
 		return -EINVAL;
 	pthread_mutex_lock(&uart->lock);
 	ret = uart->cfg.out_fd < 0 ? 0 : flush_locked(uart);
-	if (ret == 0 || ret != -EAGAIN)
-		uart->out_waiting = false;
+	/* Still blocked: the caller keeps waiting for out_fd, transmits only buffer. */
+	uart->out_waiting = ret == -EAGAIN;
 	if (ret == -EAGAIN)
 		ret = uart->out_len > INT32_MAX ? INT32_MAX : (int)uart->out_len;
 	pthread_mutex_unlock(&uart->lock);

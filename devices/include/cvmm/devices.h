@@ -253,7 +253,8 @@ size_t vdev_uart_input_space(struct vdev_uart *uart);
  * takes without waiting. Call it when out_fd became writable after out_blocked, and once
  * more before the end (with a bounded wait for writability in between: see vmm-ref).
  * Returns 0 when the buffer is empty; the number of bytes still buffered (> 0) when
- * out_fd would block (out_blocked is called again the next time a byte finds it full);
+ * out_fd would block: keep waiting for out_fd and call again (out_blocked is not called
+ * meanwhile, and transmitted bytes only go into the buffer);
  * -EINVAL (uart NULL); a write error (the buffered bytes were dropped and counted).
  */
 int vdev_uart_flush_output(struct vdev_uart *uart);

@@ -4,22 +4,13 @@
    is never set without AF. */
 #include "fuzz_input.h"
 
-struct clock {
-	int64_t now;
-};
-
-static int64_t fz_clock(void *ctx)
-{
-	return ((struct clock *)ctx)->now;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_in in = {data, size};
 	struct fz_line line;
-	struct clock clk;
+	struct fz_clock clk;
 	struct vdev_cmos_config cfg = {0};
 	struct vdev_cmos *c;
 	uint8_t buf[8];
@@ -27,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Any time from 1970 to 2106, at any fraction of a second. */
 	clk.now = (int64_t)fz_bytes(&in, 4) * 1000000000 + (int64_t)fz_u8(&in) * 3900000;
 	cfg.irq = fz_irq(&line);
-	cfg.clock_ns = fz_clock;
+	cfg.clock_ns = fz_clock_ns;
 	cfg.clock_ctx = &clk;
 	if (vdev_cmos_create(&cfg, &c) != 0)
 		return 0;

@@ -64,6 +64,16 @@ static inline struct vdev_irq fz_irq(struct fz_line *l)
 	return (struct vdev_irq){.assert_line = fz_assert, .deassert_line = fz_deassert, .ctx = l};
 }
 
+/* A clock the input moves, for the devices that take one (clock_ns). */
+struct fz_clock {
+	int64_t now;
+};
+
+static inline int64_t fz_clock_ns(void *ctx)
+{
+	return ((struct fz_clock *)ctx)->now;
+}
+
 #define FZ_CHECK(cond)                                                                             \
 	do {                                                                                       \
 		if (!(cond))                                                                       \

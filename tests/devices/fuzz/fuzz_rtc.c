@@ -2,22 +2,13 @@
 /* The PL031's register interface and its timer, on a clock the input moves. */
 #include "fuzz_input.h"
 
-struct clock {
-	int64_t now;
-};
-
-static int64_t fz_clock(void *ctx)
-{
-	return ((struct clock *)ctx)->now;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_in in = {data, size};
 	struct fz_line line;
-	struct clock clk;
+	struct fz_clock clk;
 	struct vdev_rtc_config cfg = {0};
 	struct vdev_rtc *rtc;
 	uint8_t buf[8];
@@ -25,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Any start time, including before the epoch and near the ends of int64_t. */
 	clk.now = (int64_t)fz_bytes(&in, 8);
 	cfg.irq = fz_irq(&line);
-	cfg.clock_ns = fz_clock;
+	cfg.clock_ns = fz_clock_ns;
 	cfg.clock_ctx = &clk;
 	if (vdev_rtc_create(&cfg, &rtc) != 0)
 		return 0;
