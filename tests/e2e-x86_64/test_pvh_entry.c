@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The PVH entry state on real KVM: a vCPU put into it by vmm_x86_pvh_vcpu_state(), with a
- * start info built by vmm_x86_pvh_info_build() and the PVH GDT in guest RAM, runs a 32-bit
+ * The PVH entry state on real KVM: a vCPU put into it by ll_x86_pvh_vcpu_state(), with a
+ * start info built by ll_x86_pvh_info_build() and the PVH GDT in guest RAM, runs a 32-bit
  * payload (pvh_guest_x86_64.S) that reports what it finds through port 0x80.
  */
 #include "layout_x86_64.h"
-#include "loader.h"
-#include "pvh_x86_64.h"
+#include <cvmm/linux_loader.h>
+#include <cvmm/linux_loader_pvh.h>
 
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -56,7 +56,7 @@ static uint32_t next_out(const char *what)
 	cr_assert_eq(run->io.port, 0x80, "%s", what);
 	cr_assert_eq(run->io.direction, KVM_EXIT_IO_OUT, "%s", what);
 	cr_assert_eq(run->io.size, 4, "%s", what);
-	return vmm_le32((const uint8_t *)run + run->io.data_offset);
+	return ll_le32((const uint8_t *)run + run->io.data_offset);
 }
 
 Test(pvh_entry, payload_sees_the_protocol_state)
@@ -76,18 +76,18 @@ Test(pvh_entry, payload_sees_the_protocol_state)
 
 	/* What vmm-ref puts in RAM for a PVH boot: the GDT, the start info, the payload at
 	   the entry, and a mark above 1 MiB. */
-	uint64_t gdt[VMM_X86_PVH_GDT_ENTRIES];
-	vmm_x86_pvh_gdt_build(gdt);
-	for (size_t i = 0; i < VMM_X86_PVH_GDT_ENTRIES; i++)
-		vmm_put_le64(ram + VMM_X86_PVH_GDT + 8 * i, gdt[i]);
-	const struct vmm_e820_entry map[] = {{0, 0x9fc00, VMM_E820_RAM},
-	                                     {0x100000, RAM_SIZE - 0x100000, VMM_E820_RAM}};
-	const struct vmm_pvh_params pp = {.ram_end = RAM_SIZE, .memmap = map, .memmap_count = 2};
-	cr_assert_gt(vmm_x86_pvh_info_build(ram + VMM_X86_PVH_INFO, VMM_X86_PVH_INFO_MAX,
+	uint64_t gdt[LL_X86_PVH_GDT_ENTRIES];
+	ll_x86_pvh_gdt_build(gdt);
+	for (size_t i = 0; i < LL_X86_PVH_GDT_ENTRIES; i++)
+		ll_put_le64(ram + VMM_X86_PVH_GDT + 8 * i, gdt[i]);
+	const struct ll_e820_entry map[] = {{0, 0x9fc00, LL_E820_RAM},
+	                                     {0x100000, RAM_SIZE - 0x100000, LL_E820_RAM}};
+	const struct ll_pvh_params pp = {.ram_end = RAM_SIZE, .memmap = map, .memmap_count = 2};
+	cr_assert_gt(ll_x86_pvh_info_build(ram + VMM_X86_PVH_INFO, VMM_X86_PVH_INFO_MAX,
 	                                    VMM_X86_PVH_INFO, &pp),
 	             0);
 	memcpy(ram + ENTRY, pvh_guest_start, (size_t)(pvh_guest_end - pvh_guest_start));
-	vmm_put_le32(ram + MARK_ADDR, MARK);
+	ll_put_le32(ram + MARK_ADDR, MARK);
 
 	vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
 	cr_assert_geq(vcpu, 0, "KVM_CREATE_VCPU: %s", strerror(errno));
@@ -98,18 +98,18 @@ Test(pvh_entry, payload_sees_the_protocol_state)
 	struct kvm_regs regs;
 	cr_assert_eq(ioctl(vcpu, KVM_GET_SREGS, &sregs), 0);
 	cr_assert_eq(
-	    vmm_x86_pvh_vcpu_state(ENTRY, VMM_X86_PVH_INFO, VMM_X86_PVH_GDT, &regs, &sregs), 0);
+	    ll_x86_pvh_vcpu_state(ENTRY, VMM_X86_PVH_INFO, VMM_X86_PVH_GDT, &regs, &sregs), 0);
 	cr_assert_eq(ioctl(vcpu, KVM_SET_SREGS, &sregs), 0, "KVM_SET_SREGS: %s", strerror(errno));
 	cr_assert_eq(ioctl(vcpu, KVM_SET_REGS, &regs), 0, "KVM_SET_REGS: %s", strerror(errno));
 
-	cr_assert_eq(next_out("magic"), VMM_PVH_MAGIC, "EBX points at the start info");
+	cr_assert_eq(next_out("magic"), LL_PVH_MAGIC, "EBX points at the start info");
 	uint32_t cr0 = next_out("cr0");
 	cr_assert_eq(cr0 & 1, 1, "CR0.PE: %#x", cr0);
 	cr_assert_eq(cr0 & 0x80000000u, 0, "paging off: %#x", cr0);
 	cr_assert_eq(next_out("mode"), 0xffffffffu, "0x48 ran as dec %%eax: 32-bit mode");
-	cr_assert_eq(next_out("cs"), VMM_X86_PVH_CS);
-	cr_assert_eq(next_out("ds"), VMM_X86_PVH_DS);
-	cr_assert_eq(next_out("ss"), VMM_X86_PVH_DS);
+	cr_assert_eq(next_out("cs"), LL_X86_PVH_CS);
+	cr_assert_eq(next_out("ds"), LL_X86_PVH_DS);
+	cr_assert_eq(next_out("ss"), LL_X86_PVH_DS);
 	cr_assert_eq(next_out("flat read"), MARK, "the data segment reaches above 1 MiB");
 	cr_assert_eq(ioctl(vcpu, KVM_RUN, 0), 0);
 	cr_assert_eq(run->exit_reason, KVM_EXIT_HLT, "exit reason %u", run->exit_reason);

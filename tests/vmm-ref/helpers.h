@@ -4,8 +4,8 @@
 #define VMM_TEST_HELPERS_H
 
 #include "boot.h"
-#include "guest_ram.h"
-#include "kernel_file.h"
+#include <cvmm/linux_loader_ram.h>
+#include <cvmm/linux_loader_file.h>
 
 #include <criterion/criterion.h>
 #include <stdlib.h>
@@ -16,8 +16,8 @@
 #define FILL 0xaa
 
 struct test_ram {
-	struct vmm_ram_buffer buf;
-	struct vmm_guest_ram ram;
+	struct ll_ram_buffer buf;
+	struct ll_guest_ram ram;
 };
 
 /* RAM of size bytes at base, filled with FILL so zeroing and stray writes show. */
@@ -28,7 +28,7 @@ static inline void test_ram_init(struct test_ram *t, uint64_t base, uint64_t siz
 	t->buf.host = malloc(size);
 	cr_assert_not_null(t->buf.host);
 	memset(t->buf.host, FILL, size);
-	cr_assert_eq(vmm_guest_ram_init_buffer(&t->ram, &t->buf), 0);
+	cr_assert_eq(ll_guest_ram_init_buffer(&t->ram, &t->buf), 0);
 }
 
 /* The guest RAM vmm_boot_prepare() sees for mem bytes (vmm_boot_ram_range()). */
@@ -39,8 +39,8 @@ static inline void test_ram_init_boot(struct test_ram *t, uint64_t mem)
 	test_ram_init(t, base, size);
 }
 
-/* A malloc'd initrd of size bytes with a recognisable pattern (freed by vmm_file_free). */
-static inline void test_make_initrd(struct vmm_file_buf *initrd, size_t size)
+/* A malloc'd initrd of size bytes with a recognisable pattern (freed by ll_file_free). */
+static inline void test_make_initrd(struct ll_file_buf *initrd, size_t size)
 {
 	initrd->data = malloc(size);
 	initrd->size = size;
@@ -70,11 +70,11 @@ static inline bool all_bytes(const uint8_t *p, size_t n, uint8_t v)
 }
 
 /* Reads a cached kernel, or skips the test when the cache does not hold it. */
-static inline void read_kernel_or_skip(const char *path, struct vmm_file_buf *out)
+static inline void read_kernel_or_skip(const char *path, struct ll_file_buf *out)
 {
 	if (access(path, R_OK) != 0)
 		cr_skip_test("%s is absent (scripts/fetch-artefacts.sh fetches it)", path);
-	cr_assert_eq(vmm_file_read(path, 1ull << 30, out), 0, "reading %s", path);
+	cr_assert_eq(ll_file_read(path, 1ull << 30, out), 0, "reading %s", path);
 }
 
 #endif

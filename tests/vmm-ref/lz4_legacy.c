@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "lz4_legacy.h"
 
-#include "loader.h"
+#include <cvmm/linux_loader.h>
 
 #include <stdlib.h>
 
@@ -85,17 +85,17 @@ long lz4_legacy_decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t ou
 
 uint8_t *lz4_vmlinux_from_bzimage(const uint8_t *img, size_t len, size_t *out_len)
 {
-	struct vmm_bzimage_info info;
+	struct ll_bzimage_info info;
 
-	if (vmm_bzimage_parse(img, len, &info) < 0 || info.version < 0x0208)
+	if (ll_bzimage_parse(img, len, &info) < 0 || info.version < 0x0208)
 		return NULL;
-	uint32_t off = vmm_le32(img + 0x248), plen = vmm_le32(img + 0x24c);
+	uint32_t off = ll_le32(img + 0x248), plen = ll_le32(img + 0x24c);
 	if ((uint64_t)off + plen > info.kernel_size || plen < 8)
 		return NULL;
 	const uint8_t *payload = img + info.kernel_offset + off;
-	if (vmm_le32(payload) != LZ4_LEGACY_MAGIC)
+	if (ll_le32(payload) != LZ4_LEGACY_MAGIC)
 		return NULL;
-	size_t size = vmm_le32(payload + plen - 4);
+	size_t size = ll_le32(payload + plen - 4);
 	uint8_t *out = malloc(size ? size : 1);
 	if (!out)
 		return NULL;

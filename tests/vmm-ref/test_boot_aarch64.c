@@ -8,13 +8,13 @@
 #include <libfdt.h>
 
 static struct test_ram t;
-static struct vmm_file_buf kernel, initrd;
+static struct ll_file_buf kernel, initrd;
 
 static void fini(void)
 {
 	test_ram_free(&t);
-	vmm_file_free(&kernel);
-	vmm_file_free(&initrd);
+	ll_file_free(&kernel);
+	ll_file_free(&initrd);
 }
 
 TestSuite(boot, .fini = fini);
@@ -93,7 +93,7 @@ Test(boot, errors)
 	cr_assert_not_null(strstr(err, "initrd"), "%s", err);
 
 	uint8_t junk[4096] = "MZ this is not a kernel";
-	struct vmm_file_buf j = {junk, sizeof(junk), 0};
+	struct ll_file_buf j = {junk, sizeof(junk), 0};
 	req.kernel = &j;
 	req.initrd = NULL;
 	cr_assert_eq(vmm_boot_prepare(&req, &info, err, sizeof(err)), -ENOEXEC);

@@ -8,20 +8,20 @@
 #include "helpers.h"
 #include "layout_x86_64.h"
 #include "lz4_legacy.h"
-#include "pvh_x86_64.h"
-#include "zero_page_x86_64.h"
+#include <cvmm/linux_loader_pvh.h>
+#include <cvmm/linux_loader_x86.h>
 
 #include <elf.h>
 #include <errno.h>
 
 static struct test_ram t;
-static struct vmm_file_buf kernel, initrd;
+static struct ll_file_buf kernel, initrd;
 
 static void fini(void)
 {
 	test_ram_free(&t);
-	vmm_file_free(&kernel);
-	vmm_file_free(&initrd);
+	ll_file_free(&kernel);
+	ll_file_free(&initrd);
 }
 
 TestSuite(boot, .fini = fini);
@@ -63,14 +63,14 @@ Test(boot, debian_bzimage_with_initrd)
 	cr_assert_eq(memcmp(test_ram_at(&t, info.initrd_addr), initrd.data, initrd.size), 0);
 
 	const uint8_t *zp = test_ram_at(&t, VMM_X86_ZERO_PAGE);
-	cr_assert_eq(vmm_le32(zp + VMM_BP_HEADER), 0x53726448);
-	cr_assert_eq(zp[VMM_BP_TYPE_OF_LOADER], 0xff);
-	cr_assert_eq(vmm_le32(zp + VMM_BP_CMD_LINE_PTR), VMM_X86_CMDLINE);
-	cr_assert_eq(vmm_le32(zp + VMM_BP_RAMDISK_IMAGE), info.initrd_addr);
-	cr_assert_eq(vmm_le32(zp + VMM_BP_RAMDISK_SIZE), initrd.size);
-	cr_assert_eq(zp[VMM_BP_E820_ENTRIES], 2);
-	cr_assert_eq(vmm_le64(zp + VMM_BP_E820_TABLE + 20 + 8), 255 * MIB);
-	cr_assert_eq(vmm_le32(zp + VMM_BP_CMDLINE_SIZE), 2047, "the kernel's own header");
+	cr_assert_eq(ll_le32(zp + LL_BP_HEADER), 0x53726448);
+	cr_assert_eq(zp[LL_BP_TYPE_OF_LOADER], 0xff);
+	cr_assert_eq(ll_le32(zp + LL_BP_CMD_LINE_PTR), VMM_X86_CMDLINE);
+	cr_assert_eq(ll_le32(zp + LL_BP_RAMDISK_IMAGE), info.initrd_addr);
+	cr_assert_eq(ll_le32(zp + LL_BP_RAMDISK_SIZE), initrd.size);
+	cr_assert_eq(zp[LL_BP_E820_ENTRIES], 2);
+	cr_assert_eq(ll_le64(zp + LL_BP_E820_TABLE + 20 + 8), 255 * MIB);
+	cr_assert_eq(ll_le32(zp + LL_BP_CMDLINE_SIZE), 2047, "the kernel's own header");
 }
 
 Test(boot, errors)
@@ -95,7 +95,7 @@ Test(boot, errors)
 
 	/* Not an x86 kernel at all. */
 	uint8_t junk[4096] = "MZ this is not a kernel";
-	struct vmm_file_buf j = {.data = junk, .size = sizeof(junk), .mapped = 0};
+	struct ll_file_buf j = {.data = junk, .size = sizeof(junk), .mapped = 0};
 	req.kernel = &j;
 	req.initrd = NULL;
 	cr_assert_eq(vmm_boot_prepare(&req, &info, err, sizeof(err)), -ENOEXEC);
@@ -130,20 +130,20 @@ static uint8_t *debian_vmlinux(size_t *len)
 /* The type field of the first XEN_ELFNOTE_PHYS32_ENTRY note of a well-formed ELF. */
 static uint8_t *pvh_note_type(uint8_t *v, size_t len)
 {
-	uint64_t phoff = vmm_le64(v + offsetof(Elf64_Ehdr, e_phoff));
-	unsigned phnum = vmm_le16(v + offsetof(Elf64_Ehdr, e_phnum));
+	uint64_t phoff = ll_le64(v + offsetof(Elf64_Ehdr, e_phoff));
+	unsigned phnum = ll_le16(v + offsetof(Elf64_Ehdr, e_phnum));
 
 	for (unsigned i = 0; i < phnum; i++) {
 		const uint8_t *ph = v + phoff + i * sizeof(Elf64_Phdr);
-		if (vmm_le32(ph) != PT_NOTE)
+		if (ll_le32(ph) != PT_NOTE)
 			continue;
-		uint64_t off = vmm_le64(ph + offsetof(Elf64_Phdr, p_offset));
-		uint64_t end = off + vmm_le64(ph + offsetof(Elf64_Phdr, p_filesz));
+		uint64_t off = ll_le64(ph + offsetof(Elf64_Phdr, p_offset));
+		uint64_t end = off + ll_le64(ph + offsetof(Elf64_Phdr, p_filesz));
 		cr_assert_leq(end, len);
 		while (off + 12 <= end) {
 			uint8_t *n = v + off;
-			uint32_t namesz = vmm_le32(n), descsz = vmm_le32(n + 4);
-			if (vmm_le32(n + 8) == 18 && namesz == 4 && memcmp(n + 12, "Xen", 4) == 0)
+			uint32_t namesz = ll_le32(n), descsz = ll_le32(n + 4);
+			if (ll_le32(n + 8) == 18 && namesz == 4 && memcmp(n + 12, "Xen", 4) == 0)
 				return n + 8;
 			off += 12 + ((namesz + 3) & ~3u) + ((descsz + 3) & ~3u);
 		}
@@ -157,7 +157,7 @@ Test(boot, debian_vmlinux_pvh_with_initrd)
 	char err[256] = "";
 	size_t len;
 	uint8_t *v = debian_vmlinux(&len);
-	struct vmm_file_buf elf = {.data = v, .size = len};
+	struct ll_file_buf elf = {.data = v, .size = len};
 
 	test_ram_init_boot(&t, 1024 * MIB);
 	test_make_initrd(&initrd, MIB);
@@ -173,47 +173,47 @@ Test(boot, debian_vmlinux_pvh_with_initrd)
 	cr_assert_gt(info.pvh_entry, 0x1000000);
 	cr_assert_eq(info.kernel.entry, info.pvh_entry, "the vCPU starts at the PVH entry");
 	cr_assert_eq(info.boot_data_addr, VMM_X86_PVH_INFO);
-	cr_assert_eq(info.boot_data_size, vmm_x86_pvh_info_size(2));
+	cr_assert_eq(info.boot_data_size, ll_x86_pvh_info_size(2));
 	cr_assert_leq(info.initrd_addr + initrd.size, 0x38000000);
 	cr_assert_geq(info.initrd_addr, info.kernel.end);
 	cr_assert_eq(memcmp(test_ram_at(&t, info.initrd_addr), initrd.data, initrd.size), 0);
 
 	const uint8_t *si = test_ram_at(&t, VMM_X86_PVH_INFO);
-	cr_assert_eq(vmm_le32(si + VMM_PVH_SI_MAGIC), 0x336ec578);
-	cr_assert_eq(vmm_le32(si + VMM_PVH_SI_VERSION), 1);
-	cr_assert_eq(vmm_le32(si + VMM_PVH_SI_FLAGS), 0);
-	uint64_t cmd = vmm_le64(si + VMM_PVH_SI_CMDLINE);
+	cr_assert_eq(ll_le32(si + LL_PVH_SI_MAGIC), 0x336ec578);
+	cr_assert_eq(ll_le32(si + LL_PVH_SI_VERSION), 1);
+	cr_assert_eq(ll_le32(si + LL_PVH_SI_FLAGS), 0);
+	uint64_t cmd = ll_le64(si + LL_PVH_SI_CMDLINE);
 	cr_assert_str_eq((const char *)test_ram_at(&t, cmd), "console=ttyS0 quiet");
 	/* The initrd is the first (only) module. */
-	cr_assert_eq(vmm_le32(si + VMM_PVH_SI_NR_MODULES), 1);
-	const uint8_t *mod = test_ram_at(&t, vmm_le64(si + VMM_PVH_SI_MODLIST));
-	cr_assert_eq(vmm_le64(mod), info.initrd_addr);
-	cr_assert_eq(vmm_le64(mod + 8), initrd.size);
-	cr_assert_eq(vmm_le64(mod + 16), 0, "no module command line");
+	cr_assert_eq(ll_le32(si + LL_PVH_SI_NR_MODULES), 1);
+	const uint8_t *mod = test_ram_at(&t, ll_le64(si + LL_PVH_SI_MODLIST));
+	cr_assert_eq(ll_le64(mod), info.initrd_addr);
+	cr_assert_eq(ll_le64(mod + 8), initrd.size);
+	cr_assert_eq(ll_le64(mod + 16), 0, "no module command line");
 	/* The RSDP of the ACPI tables vmm-ref built. */
-	uint64_t rsdp = vmm_le64(si + VMM_PVH_SI_RSDP);
+	uint64_t rsdp = ll_le64(si + LL_PVH_SI_RSDP);
 	cr_assert_eq(rsdp, VMM_X86_ACPI);
 	cr_assert_eq(memcmp(test_ram_at(&t, rsdp), "RSD PTR ", 8), 0);
 	/* The memory map: the e820 map, E820 types, low RAM and RAM from 1 MiB. */
-	cr_assert_eq(vmm_le32(si + VMM_PVH_SI_MEMMAP_ENTRIES), 2);
-	uint64_t mm = vmm_le64(si + VMM_PVH_SI_MEMMAP);
+	cr_assert_eq(ll_le32(si + LL_PVH_SI_MEMMAP_ENTRIES), 2);
+	uint64_t mm = ll_le64(si + LL_PVH_SI_MEMMAP);
 	cr_assert_lt(mm, 1024 * MIB);
 	const uint8_t *e = test_ram_at(&t, mm);
-	cr_assert_eq(vmm_le64(e), 0);
-	cr_assert_eq(vmm_le64(e + 8), VMM_X86_EBDA_START);
-	cr_assert_eq(vmm_le32(e + 16), VMM_E820_RAM);
-	cr_assert_eq(vmm_le64(e + 24), VMM_X86_HIGH_RAM);
-	cr_assert_eq(vmm_le64(e + 32), 1024 * MIB - VMM_X86_HIGH_RAM);
-	cr_assert_eq(vmm_le32(e + 40), VMM_E820_RAM);
+	cr_assert_eq(ll_le64(e), 0);
+	cr_assert_eq(ll_le64(e + 8), VMM_X86_EBDA_START);
+	cr_assert_eq(ll_le32(e + 16), LL_E820_RAM);
+	cr_assert_eq(ll_le64(e + 24), VMM_X86_HIGH_RAM);
+	cr_assert_eq(ll_le64(e + 32), 1024 * MIB - VMM_X86_HIGH_RAM);
+	cr_assert_eq(ll_le32(e + 40), LL_E820_RAM);
 	/* Everything the guest reads before paging is on lies below 4 GiB, and the zero page
 	   is not written: PVH does not use it. */
 	cr_assert_lt(VMM_X86_PVH_INFO + info.boot_data_size, 0x100000000ull);
-	cr_assert(all_bytes(test_ram_at(&t, VMM_X86_ZERO_PAGE), VMM_ZERO_PAGE_SIZE, FILL));
+	cr_assert(all_bytes(test_ram_at(&t, VMM_X86_ZERO_PAGE), LL_ZERO_PAGE_SIZE, FILL));
 	/* The PVH GDT is in RAM. */
-	uint64_t gdt[VMM_X86_PVH_GDT_ENTRIES];
-	vmm_x86_pvh_gdt_build(gdt);
-	for (size_t i = 0; i < VMM_X86_PVH_GDT_ENTRIES; i++)
-		cr_assert_eq(vmm_le64(test_ram_at(&t, VMM_X86_PVH_GDT + 8 * i)), gdt[i]);
+	uint64_t gdt[LL_X86_PVH_GDT_ENTRIES];
+	ll_x86_pvh_gdt_build(gdt);
+	for (size_t i = 0; i < LL_X86_PVH_GDT_ENTRIES; i++)
+		cr_assert_eq(ll_le64(test_ram_at(&t, VMM_X86_PVH_GDT + 8 * i)), gdt[i]);
 	free(v);
 }
 
@@ -223,16 +223,16 @@ Test(boot, debian_vmlinux_pvh_without_initrd)
 	char err[256] = "";
 	size_t len;
 	uint8_t *v = debian_vmlinux(&len);
-	struct vmm_file_buf elf = {.data = v, .size = len};
+	struct ll_file_buf elf = {.data = v, .size = len};
 
 	test_ram_init_boot(&t, 256 * MIB);
 	struct vmm_boot_request req = {
 	    .ram = &t.ram, .mem_bytes = 256 * MIB, .kernel = &elf, .cmdline = "", .vcpus = 1};
 	cr_assert_eq(vmm_boot_prepare(&req, &info, err, sizeof(err)), 0, "%s", err);
 	const uint8_t *si = test_ram_at(&t, VMM_X86_PVH_INFO);
-	cr_assert_eq(vmm_le32(si + VMM_PVH_SI_NR_MODULES), 0);
-	cr_assert_eq(vmm_le64(si + VMM_PVH_SI_MODLIST), 0, "0: no module list");
-	cr_assert_eq(*test_ram_at(&t, vmm_le64(si + VMM_PVH_SI_CMDLINE)), '\0');
+	cr_assert_eq(ll_le32(si + LL_PVH_SI_NR_MODULES), 0);
+	cr_assert_eq(ll_le64(si + LL_PVH_SI_MODLIST), 0, "0: no module list");
+	cr_assert_eq(*test_ram_at(&t, ll_le64(si + LL_PVH_SI_CMDLINE)), '\0');
 
 	/* Linux's COMMAND_LINE_SIZE: 2047 characters fit, 2048 do not. */
 	static char line[2049];
@@ -253,11 +253,11 @@ Test(boot, vmlinux_without_pvh_note_uses_64bit_entry)
 	char err[256] = "";
 	size_t len;
 	uint8_t *v = debian_vmlinux(&len);
-	struct vmm_file_buf elf = {.data = v, .size = len};
+	struct ll_file_buf elf = {.data = v, .size = len};
 	uint8_t *type = pvh_note_type(v, len);
 
 	cr_assert_not_null(type, "Debian's vmlinux has the note");
-	vmm_put_le32(type, 0x7fff); /* a note type nobody reads */
+	ll_put_le32(type, 0x7fff); /* a note type nobody reads */
 	test_ram_init_boot(&t, 256 * MIB);
 	struct vmm_boot_request req = {
 	    .ram = &t.ram, .mem_bytes = 256 * MIB, .kernel = &elf, .cmdline = "quiet", .vcpus = 1};
@@ -266,9 +266,9 @@ Test(boot, vmlinux_without_pvh_note_uses_64bit_entry)
 	cr_assert_eq(info.kernel.entry, 0x1000000, "phys_startup_64");
 	cr_assert_eq(info.boot_data_addr, VMM_X86_ZERO_PAGE);
 	const uint8_t *zp = test_ram_at(&t, VMM_X86_ZERO_PAGE);
-	cr_assert_eq(vmm_le16(zp + VMM_BP_BOOT_FLAG), 0xaa55);
-	cr_assert_eq(vmm_le32(zp + VMM_BP_HEADER), 0x53726448);
-	cr_assert_eq(vmm_le32(zp + VMM_BP_CMD_LINE_PTR), VMM_X86_CMDLINE);
+	cr_assert_eq(ll_le16(zp + LL_BP_BOOT_FLAG), 0xaa55);
+	cr_assert_eq(ll_le32(zp + LL_BP_HEADER), 0x53726448);
+	cr_assert_eq(ll_le32(zp + LL_BP_CMD_LINE_PTR), VMM_X86_CMDLINE);
 	cr_assert(all_bytes(test_ram_at(&t, VMM_X86_PVH_INFO), VMM_X86_PVH_INFO_MAX, FILL),
 	          "no start info");
 	free(v);
@@ -283,11 +283,11 @@ Test(boot, vmlinux_without_pvh_note_uses_64bit_entry)
 static void cr_phdr(uint8_t *e, int i, uint32_t type, uint64_t off, uint64_t paddr, uint64_t sz)
 {
 	uint8_t *p = e + CR_PH(i);
-	vmm_put_le32(p + offsetof(Elf64_Phdr, p_type), type);
-	vmm_put_le64(p + offsetof(Elf64_Phdr, p_offset), off);
-	vmm_put_le64(p + offsetof(Elf64_Phdr, p_paddr), paddr);
-	vmm_put_le64(p + offsetof(Elf64_Phdr, p_filesz), sz);
-	vmm_put_le64(p + offsetof(Elf64_Phdr, p_memsz), sz);
+	ll_put_le32(p + offsetof(Elf64_Phdr, p_type), type);
+	ll_put_le64(p + offsetof(Elf64_Phdr, p_offset), off);
+	ll_put_le64(p + offsetof(Elf64_Phdr, p_paddr), paddr);
+	ll_put_le64(p + offsetof(Elf64_Phdr, p_filesz), sz);
+	ll_put_le64(p + offsetof(Elf64_Phdr, p_memsz), sz);
 }
 
 /* One PT_LOAD of 4 KiB at 16 MiB (e_entry at its start), then a PT_NOTE holding one Xen
@@ -300,19 +300,19 @@ static uint8_t *craft(uint32_t pvh_entry)
 	e[EI_CLASS] = ELFCLASS64;
 	e[EI_DATA] = ELFDATA2LSB;
 	e[EI_VERSION] = EV_CURRENT;
-	vmm_put_le16(e + offsetof(Elf64_Ehdr, e_type), ET_EXEC);
-	vmm_put_le16(e + offsetof(Elf64_Ehdr, e_machine), EM_X86_64);
-	vmm_put_le64(e + offsetof(Elf64_Ehdr, e_entry), 0x1000000);
-	vmm_put_le64(e + offsetof(Elf64_Ehdr, e_phoff), 64);
-	vmm_put_le16(e + offsetof(Elf64_Ehdr, e_phentsize), 56);
-	vmm_put_le16(e + offsetof(Elf64_Ehdr, e_phnum), 2);
+	ll_put_le16(e + offsetof(Elf64_Ehdr, e_type), ET_EXEC);
+	ll_put_le16(e + offsetof(Elf64_Ehdr, e_machine), EM_X86_64);
+	ll_put_le64(e + offsetof(Elf64_Ehdr, e_entry), 0x1000000);
+	ll_put_le64(e + offsetof(Elf64_Ehdr, e_phoff), 64);
+	ll_put_le16(e + offsetof(Elf64_Ehdr, e_phentsize), 56);
+	ll_put_le16(e + offsetof(Elf64_Ehdr, e_phnum), 2);
 	cr_phdr(e, 0, PT_LOAD, 0x1000, 0x1000000, 0x1000);
 	uint8_t *n = e + CR_NOTE;
-	vmm_put_le32(n, 4);
-	vmm_put_le32(n + 4, 4);
-	vmm_put_le32(n + 8, 18); /* XEN_ELFNOTE_PHYS32_ENTRY */
+	ll_put_le32(n, 4);
+	ll_put_le32(n + 4, 4);
+	ll_put_le32(n + 8, 18); /* XEN_ELFNOTE_PHYS32_ENTRY */
 	memcpy(n + 12, "Xen", 4);
-	vmm_put_le32(n + 16, pvh_entry);
+	ll_put_le32(n + 16, pvh_entry);
 	cr_phdr(e, 1, PT_NOTE, CR_NOTE, 0, 20);
 	return e;
 }
@@ -322,7 +322,7 @@ Test(boot, hostile_pvh_notes_are_refused)
 	struct vmm_boot_info info;
 	char err[256];
 	uint8_t *e = craft(0x1000010);
-	struct vmm_file_buf k = {.data = e, .size = CR_LEN};
+	struct ll_file_buf k = {.data = e, .size = CR_LEN};
 
 	test_ram_init_boot(&t, 64 * MIB);
 	struct vmm_boot_request req = {
@@ -352,29 +352,29 @@ Test(boot, hostile_pvh_notes_are_refused)
 		uint8_t *n = e + CR_NOTE;
 		switch (i) {
 		case 0:
-			vmm_put_le32(n + 16, 0x2000000);
+			ll_put_le32(n + 16, 0x2000000);
 			break;
 		case 1:
-			vmm_put_le32(n + 4, 2);
+			ll_put_le32(n + 4, 2);
 			break;
 		case 2:
-			vmm_put_le32(n + 4, 64);
+			ll_put_le32(n + 4, 64);
 			break;
 		case 3:
 			cr_phdr(e, 1, PT_NOTE, CR_NOTE, 0, 8);
 			break;
 		case 4:
-			vmm_put_le32(n, 0xfffffffe);
+			ll_put_le32(n, 0xfffffffe);
 			break;
 		case 5:
 			break; /* the file is cut inside the note */
 		case 6:
-			vmm_put_le32(n + 4, 8);
-			vmm_put_le64(n + 16, 0x100001000ull);
+			ll_put_le32(n + 4, 8);
+			ll_put_le64(n + 16, 0x100001000ull);
 			cr_phdr(e, 1, PT_NOTE, CR_NOTE, 0, 24);
 			break;
 		}
-		k = (struct vmm_file_buf){.data = e, .size = bad[i].len};
+		k = (struct ll_file_buf){.data = e, .size = bad[i].len};
 		test_ram_init_boot(&t, 64 * MIB);
 		err[0] = '\0';
 		int ret = vmm_boot_prepare(&req, &info, err, sizeof(err));
@@ -393,12 +393,12 @@ Test(boot, hostile_pvh_notes_are_refused)
 
 /* ---- The PVH start info builder ---- */
 
-static const struct vmm_e820_entry map2[] = {{0, 0x9fc00, VMM_E820_RAM},
-                                             {0x100000, 255 * MIB, VMM_E820_RAM}};
+static const struct ll_e820_entry map2[] = {{0, 0x9fc00, LL_E820_RAM},
+                                             {0x100000, 255 * MIB, LL_E820_RAM}};
 
-static struct vmm_pvh_params good_params(void)
+static struct ll_pvh_params good_params(void)
 {
-	return (struct vmm_pvh_params){.ram_end = 256 * MIB,
+	return (struct ll_pvh_params){.ram_end = 256 * MIB,
 	                               .cmdline_addr = 0x20000,
 	                               .cmdline_len = 5,
 	                               .initrd_addr = 200 * MIB,
@@ -411,27 +411,27 @@ static struct vmm_pvh_params good_params(void)
 Test(pvh, start_info_layout)
 {
 	uint8_t buf[4096];
-	struct vmm_pvh_params p = good_params();
+	struct ll_pvh_params p = good_params();
 
 	memset(buf, FILL, sizeof(buf));
-	cr_assert_eq(vmm_x86_pvh_info_build(buf, sizeof(buf), 0x6000, &p), 0x80 + 2 * 24);
-	cr_assert_eq(vmm_le32(buf), 0x336ec578);
-	cr_assert_eq(vmm_le32(buf + 4), 1);
-	cr_assert_eq(vmm_le32(buf + 8), 0);
-	cr_assert_eq(vmm_le32(buf + 12), 1);
-	cr_assert_eq(vmm_le64(buf + 16), 0x6040);
-	cr_assert_eq(vmm_le64(buf + 24), 0x20000);
-	cr_assert_eq(vmm_le64(buf + 32), 0xe0000);
-	cr_assert_eq(vmm_le64(buf + 40), 0x6080);
-	cr_assert_eq(vmm_le32(buf + 48), 2);
-	cr_assert_eq(vmm_le32(buf + 52), 0, "reserved");
-	cr_assert_eq(vmm_le64(buf + 0x40), 200 * MIB);
-	cr_assert_eq(vmm_le64(buf + 0x48), MIB);
+	cr_assert_eq(ll_x86_pvh_info_build(buf, sizeof(buf), 0x6000, &p), 0x80 + 2 * 24);
+	cr_assert_eq(ll_le32(buf), 0x336ec578);
+	cr_assert_eq(ll_le32(buf + 4), 1);
+	cr_assert_eq(ll_le32(buf + 8), 0);
+	cr_assert_eq(ll_le32(buf + 12), 1);
+	cr_assert_eq(ll_le64(buf + 16), 0x6040);
+	cr_assert_eq(ll_le64(buf + 24), 0x20000);
+	cr_assert_eq(ll_le64(buf + 32), 0xe0000);
+	cr_assert_eq(ll_le64(buf + 40), 0x6080);
+	cr_assert_eq(ll_le32(buf + 48), 2);
+	cr_assert_eq(ll_le32(buf + 52), 0, "reserved");
+	cr_assert_eq(ll_le64(buf + 0x40), 200 * MIB);
+	cr_assert_eq(ll_le64(buf + 0x48), MIB);
 	cr_assert(all_bytes(buf + 0x50, 16, 0), "module cmdline_paddr and reserved");
-	cr_assert_eq(vmm_le64(buf + 0x80 + 24), 0x100000);
-	cr_assert_eq(vmm_le64(buf + 0x80 + 32), 255 * MIB);
-	cr_assert_eq(vmm_le32(buf + 0x80 + 40), 1);
-	cr_assert_eq(vmm_le32(buf + 0x80 + 44), 0, "reserved");
+	cr_assert_eq(ll_le64(buf + 0x80 + 24), 0x100000);
+	cr_assert_eq(ll_le64(buf + 0x80 + 32), 255 * MIB);
+	cr_assert_eq(ll_le32(buf + 0x80 + 40), 1);
+	cr_assert_eq(ll_le32(buf + 0x80 + 44), 0, "reserved");
 	cr_assert(all_bytes(buf + 0x80 + 48, sizeof(buf) - 0x80 - 48, FILL), "nothing past");
 
 	/* Absent parts are 0. */
@@ -440,28 +440,28 @@ Test(pvh, start_info_layout)
 	p.cmdline_len = 0;
 	p.memmap_count = 0;
 	p.rsdp_addr = 0;
-	cr_assert_eq(vmm_x86_pvh_info_build(buf, sizeof(buf), 0x6000, &p), 0x80);
-	cr_assert_eq(vmm_le32(buf + 12), 0);
+	cr_assert_eq(ll_x86_pvh_info_build(buf, sizeof(buf), 0x6000, &p), 0x80);
+	cr_assert_eq(ll_le32(buf + 12), 0);
 	cr_assert(all_bytes(buf + 16, 40, 0));
 }
 
 Test(pvh, start_info_bounds)
 {
 	uint8_t buf[4096];
-	struct vmm_pvh_params p;
+	struct ll_pvh_params p;
 #define EXPECT(err, what, gpa, size, stmt)                                                         \
 	do {                                                                                       \
 		p = good_params();                                                                 \
 		stmt;                                                                              \
 		memset(buf, FILL, sizeof(buf));                                                    \
-		cr_assert_eq(vmm_x86_pvh_info_build(buf, size, gpa, &p), err, what);               \
+		cr_assert_eq(ll_x86_pvh_info_build(buf, size, gpa, &p), err, what);               \
 		cr_assert(all_bytes(buf, sizeof(buf), FILL), "%s: nothing written", what);         \
 	} while (0)
 	EXPECT(-EINVAL, "gpa 0 reads as absent", 0, sizeof(buf), (void)0);
 	EXPECT(-EINVAL, "unaligned", 0x6004, sizeof(buf), (void)0);
 	EXPECT(-ENOSPC, "buffer too small for the map", 0x6000, 0x80 + 24, (void)0);
 	EXPECT(-EINVAL, "more map entries than Linux's table", 0x6000, sizeof(buf),
-	       p.memmap_count = VMM_E820_MAX + 1);
+	       p.memmap_count = LL_E820_MAX + 1);
 	EXPECT(-EINVAL, "map NULL with a count", 0x6000, sizeof(buf), p.memmap = NULL);
 	EXPECT(-EINVAL, "start info past RAM", 256 * MIB - 0x80, sizeof(buf), (void)0);
 	EXPECT(-EINVAL, "start info above 4 GiB", 0x100000000ull, sizeof(buf),
@@ -490,25 +490,25 @@ Test(pvh, start_info_bounds)
 		p.initrd_addr = 0xfff00000;
 		p.initrd_size = 2 * MIB;
 	});
-	static struct vmm_e820_entry wrap[] = {{UINT64_MAX - 10, 100, VMM_E820_RAM}};
+	static struct ll_e820_entry wrap[] = {{UINT64_MAX - 10, 100, LL_E820_RAM}};
 	EXPECT(-EINVAL, "map entry wraps", 0x6000, sizeof(buf), p.memmap = wrap;
 	       p.memmap_count = 1);
-	static struct vmm_e820_entry empty[] = {{0x100000, 0, VMM_E820_RAM}};
+	static struct ll_e820_entry empty[] = {{0x100000, 0, LL_E820_RAM}};
 	EXPECT(-EINVAL, "empty map entry", 0x6000, sizeof(buf), p.memmap = empty;
 	       p.memmap_count = 1);
 #undef EXPECT
-	cr_assert_eq(vmm_x86_pvh_info_build(NULL, sizeof(buf), 0x6000, &p), -EINVAL);
-	cr_assert_eq(vmm_x86_pvh_info_build(buf, sizeof(buf), 0x6000, NULL), -EINVAL);
+	cr_assert_eq(ll_x86_pvh_info_build(NULL, sizeof(buf), 0x6000, &p), -EINVAL);
+	cr_assert_eq(ll_x86_pvh_info_build(buf, sizeof(buf), 0x6000, NULL), -EINVAL);
 	/* The largest map fits the layout's page. */
-	static struct vmm_e820_entry big[VMM_E820_MAX];
-	for (size_t i = 0; i < VMM_E820_MAX; i++)
-		big[i] = (struct vmm_e820_entry){i * 2 * MIB, MIB, VMM_E820_RAM};
+	static struct ll_e820_entry big[LL_E820_MAX];
+	for (size_t i = 0; i < LL_E820_MAX; i++)
+		big[i] = (struct ll_e820_entry){i * 2 * MIB, MIB, LL_E820_RAM};
 	p = good_params();
 	p.memmap = big;
-	p.memmap_count = VMM_E820_MAX;
-	cr_assert_leq(vmm_x86_pvh_info_size(VMM_E820_MAX), VMM_X86_PVH_INFO_MAX);
-	cr_assert_eq(vmm_x86_pvh_info_build(buf, sizeof(buf), 0x6000, &p),
-	             (int)vmm_x86_pvh_info_size(VMM_E820_MAX));
+	p.memmap_count = LL_E820_MAX;
+	cr_assert_leq(ll_x86_pvh_info_size(LL_E820_MAX), VMM_X86_PVH_INFO_MAX);
+	cr_assert_eq(ll_x86_pvh_info_build(buf, sizeof(buf), 0x6000, &p),
+	             (int)ll_x86_pvh_info_size(LL_E820_MAX));
 }
 
 /* ---- The entry state ---- */
@@ -538,12 +538,12 @@ Test(pvh, vcpu_state)
 {
 	struct kvm_sregs s;
 	struct kvm_regs r;
-	uint64_t gdt[VMM_X86_PVH_GDT_ENTRIES];
+	uint64_t gdt[LL_X86_PVH_GDT_ENTRIES];
 
 	memset(&s, 0x5a, sizeof(s));
 	memset(&r, 0x5a, sizeof(r));
 	s.apic_base = 0xfee00900;
-	cr_assert_eq(vmm_x86_pvh_vcpu_state(0x1000850, 0x6000, VMM_X86_PVH_GDT, &r, &s), 0);
+	cr_assert_eq(ll_x86_pvh_vcpu_state(0x1000850, 0x6000, VMM_X86_PVH_GDT, &r, &s), 0);
 	cr_assert_eq(r.rip, 0x1000850);
 	cr_assert_eq(r.rbx, 0x6000, "EBX = the start info");
 	cr_assert_eq(r.rflags, 0x2, "IF, TF and VM clear");
@@ -556,25 +556,25 @@ Test(pvh, vcpu_state)
 	cr_assert_eq(s.gdt.base, VMM_X86_PVH_GDT);
 	cr_assert_eq(s.gdt.limit, 31);
 
-	vmm_x86_pvh_gdt_build(gdt);
+	ll_x86_pvh_gdt_build(gdt);
 	cr_assert_eq(gdt[0], 0);
-	cr_assert_eq(s.cs.selector, VMM_X86_PVH_CS);
-	check_matches_gdt(&s.cs, gdt[VMM_X86_PVH_CS / 8], "CS");
+	cr_assert_eq(s.cs.selector, LL_X86_PVH_CS);
+	check_matches_gdt(&s.cs, gdt[LL_X86_PVH_CS / 8], "CS");
 	cr_assert_eq(s.cs.limit, 0xffffffff);
 	cr_assert_eq(s.cs.db, 1, "32-bit code");
 	cr_assert_eq(s.cs.type & 0xa, 0xa, "execute/read");
 	const struct kvm_segment *data[] = {&s.ds, &s.es, &s.fs, &s.gs, &s.ss};
 	for (size_t i = 0; i < 5; i++) {
-		cr_assert_eq(data[i]->selector, VMM_X86_PVH_DS);
-		check_matches_gdt(data[i], gdt[VMM_X86_PVH_DS / 8], "data");
+		cr_assert_eq(data[i]->selector, LL_X86_PVH_DS);
+		check_matches_gdt(data[i], gdt[LL_X86_PVH_DS / 8], "data");
 		cr_assert_eq(data[i]->type & 0xa, 0x2, "read/write data");
 	}
-	cr_assert_eq(s.tr.selector, VMM_X86_PVH_TSS);
-	check_matches_gdt(&s.tr, gdt[VMM_X86_PVH_TSS / 8], "TR");
+	cr_assert_eq(s.tr.selector, LL_X86_PVH_TSS);
+	check_matches_gdt(&s.tr, gdt[LL_X86_PVH_TSS / 8], "TR");
 	cr_assert_eq(s.tr.base, 0);
 	cr_assert_eq(s.tr.limit, 0x67);
 	cr_assert_eq(s.tr.type, 0xb, "busy 32-bit TSS");
 
-	cr_assert_eq(vmm_x86_pvh_vcpu_state(0, 0, 0, NULL, &s), -EINVAL);
-	cr_assert_eq(vmm_x86_pvh_vcpu_state(0, 0, 0, &r, NULL), -EINVAL);
+	cr_assert_eq(ll_x86_pvh_vcpu_state(0, 0, 0, NULL, &s), -EINVAL);
+	cr_assert_eq(ll_x86_pvh_vcpu_state(0, 0, 0, &r, NULL), -EINVAL);
 }

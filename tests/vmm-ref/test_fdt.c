@@ -13,7 +13,7 @@
 #define MIB (1024ull * 1024ull)
 
 static uint8_t fdt[BUF_SIZE];
-static struct vmm_fdt_aarch64 cfg;
+static struct ll_fdt_arm64 cfg;
 
 static int node(const char *path)
 {
@@ -76,7 +76,7 @@ static void assert_reg(const char *path, uint64_t base, uint64_t size)
 static int build(void)
 {
 	memset(fdt, 0xee, sizeof(fdt));
-	int size = vmm_fdt_aarch64_build(&cfg, fdt, sizeof(fdt));
+	int size = ll_fdt_arm64_build(&cfg, fdt, sizeof(fdt));
 	cr_assert_gt(size, 0, "build: %d", size);
 	cr_assert_eq(fdt_check_header(fdt), 0);
 	cr_assert_eq((int)fdt_totalsize(fdt), size);
@@ -85,22 +85,19 @@ static int build(void)
 
 Test(fdt, gicv2_machine_with_everything)
 {
-	cr_assert_eq(vmm_fdt_aarch64_defaults(&cfg, 2, 256 * MIB, 2), 0);
+	cr_assert_eq(vmm_fdt_aarch64_defaults(&cfg, 2, 256 * MIB, 2, 2), 0);
 	cfg.bootargs = "console=ttyS0 quiet";
 	cfg.initrd_start = 0x8f000000;
 	cfg.initrd_size = 0x123456;
-	cfg.num_virtio = 2;
 	for (uint32_t i = 0; i < 2; i++)
-		cfg.virtio[i] = (struct vmm_fdt_mmio){
-		    VMM_A64_VIRTIO_BASE + i * VMM_A64_VIRTIO_SIZE, VMM_A64_VIRTIO_SIZE,
-		    VMM_A64_VIRTIO_SPI_BASE + i, VMM_FDT_IRQ_EDGE_RISING};
+		cfg.devices[VMM_FDT_DEV_VIRTIO + i].trigger = LL_FDT_IRQ_EDGE_RISING;
 	int size = build();
 	cr_assert_lt(size, 4096, "a small machine's tree is small (%d bytes)", size);
 
 	/* Root */
 	cr_assert_eq(cell("/", "#address-cells"), 2);
 	cr_assert_eq(cell("/", "#size-cells"), 2);
-	cr_assert_eq(cell("/", "interrupt-parent"), VMM_FDT_PHANDLE_GIC);
+	cr_assert_eq(cell("/", "interrupt-parent"), LL_FDT_PHANDLE_GIC);
 
 	/* CPUs and PSCI */
 	cr_assert_eq(cell("/cpus", "#address-cells"), 1);
@@ -127,8 +124,8 @@ Test(fdt, gicv2_machine_with_everything)
 	cr_assert_str_eq(str(gic, "compatible"), "arm,cortex-a15-gic");
 	cr_assert_eq(cell(gic, "#interrupt-cells"), 3);
 	cr_assert_not_null(fdt_getprop(fdt, node(gic), "interrupt-controller", NULL));
-	cr_assert_eq(cell(gic, "phandle"), VMM_FDT_PHANDLE_GIC);
-	cr_assert_eq(fdt_node_offset_by_phandle(fdt, VMM_FDT_PHANDLE_GIC), node(gic));
+	cr_assert_eq(cell(gic, "phandle"), LL_FDT_PHANDLE_GIC);
+	cr_assert_eq(fdt_node_offset_by_phandle(fdt, LL_FDT_PHANDLE_GIC), node(gic));
 	const fdt32_t *r = cells(gic, "reg", 8);
 	cr_assert_eq(cell64(r), VMM_A64_GICD_BASE);
 	cr_assert_eq(cell64(r + 2), VMM_A64_GICD_SIZE);
@@ -176,7 +173,7 @@ Test(fdt, gicv2_machine_with_everything)
 
 Test(fdt, gicv3_sixteen_cpus)
 {
-	cr_assert_eq(vmm_fdt_aarch64_defaults(&cfg, 17, 1024 * MIB, 3), 0);
+	cr_assert_eq(vmm_fdt_aarch64_defaults(&cfg, 17, 1024 * MIB, 3, 0), 0);
 	build();
 	const char *gic = "/intc@8000000";
 	cr_assert_str_eq(str(gic, "compatible"), "arm,gic-v3");
@@ -184,7 +181,7 @@ Test(fdt, gicv3_sixteen_cpus)
 	cr_assert_eq(cell64(r + 4), VMM_A64_GICR_BASE);
 	cr_assert_eq(cell64(r + 6), 17 * VMM_A64_GICR_STRIDE, "one redistributor per vCPU");
 	/* KVM's MPIDR for vCPU 16: Aff1 = 1, Aff0 = 0. */
-	cr_assert_eq(vmm_fdt_aarch64_default_mpidr(16), 0x100);
+	cr_assert_eq(ll_fdt_arm64_default_mpidr(16), 0x100);
 	cr_assert_eq(cell("/cpus/cpu@100", "reg"), 0x100);
 	cr_assert_eq(cell("/cpus/cpu@f", "reg"), 0xf);
 	/* No CPU mask in GICv3 PPI flags. */
@@ -197,7 +194,7 @@ Test(fdt, gicv3_sixteen_cpus)
 
 Test(fdt, aff3_needs_two_address_cells)
 {
-	cr_assert_eq(vmm_fdt_aarch64_defaults(&cfg, 2, 256 * MIB, 3), 0);
+	cr_assert_eq(vmm_fdt_aarch64_defaults(&cfg, 2, 256 * MIB, 3, 0), 0);
 	cfg.mpidr[1] = 0x100000001ull | 0x80000000ull; /* Aff3 = 1, bit 31 (RES1) dropped */
 	build();
 	cr_assert_eq(cell("/cpus", "#address-cells"), 2);
@@ -207,9 +204,8 @@ Test(fdt, aff3_needs_two_address_cells)
 
 Test(fdt, without_uart_and_rtc)
 {
-	cr_assert_eq(vmm_fdt_aarch64_defaults(&cfg, 1, 64 * MIB, 2), 0);
-	cfg.has_uart = false;
-	cfg.has_rtc = false;
+	cr_assert_eq(vmm_fdt_aarch64_defaults(&cfg, 1, 64 * MIB, 2, 0), 0);
+	cfg.num_devices = 0;
 	build();
 	cr_assert_lt(fdt_path_offset(fdt, "/uart@9000000"), 0);
 	cr_assert_lt(fdt_path_offset(fdt, "/rtc@9010000"), 0);
@@ -221,52 +217,68 @@ Test(fdt, without_uart_and_rtc)
 
 Test(fdt, buffer_too_small)
 {
-	cr_assert_eq(vmm_fdt_aarch64_defaults(&cfg, 2, 256 * MIB, 2), 0);
+	cr_assert_eq(vmm_fdt_aarch64_defaults(&cfg, 2, 256 * MIB, 2, 0), 0);
 	int size = build();
 	for (int s = 0; s < size; s += 97)
-		cr_assert_eq(vmm_fdt_aarch64_build(&cfg, fdt, (size_t)s), -ENOSPC, "size %d", s);
-	cr_assert_eq(vmm_fdt_aarch64_build(&cfg, fdt, (size_t)size - 1), -ENOSPC);
-	cr_assert_eq(vmm_fdt_aarch64_build(&cfg, fdt, (size_t)size), size, "exactly enough");
+		cr_assert_eq(ll_fdt_arm64_build(&cfg, fdt, (size_t)s), -ENOSPC, "size %d", s);
+	cr_assert_eq(ll_fdt_arm64_build(&cfg, fdt, (size_t)size - 1), -ENOSPC);
+	cr_assert_eq(ll_fdt_arm64_build(&cfg, fdt, (size_t)size), size, "exactly enough");
 	cr_assert_eq(fdt_check_header(fdt), 0);
 }
 
 Test(fdt, bad_configurations)
 {
-	cr_assert_eq(vmm_fdt_aarch64_defaults(&cfg, 0, 256 * MIB, 2), -EINVAL);
-	cr_assert_eq(vmm_fdt_aarch64_defaults(&cfg, 9, 256 * MIB, 2), -EINVAL, "GICv2: 8 CPUs");
-	cr_assert_eq(vmm_fdt_aarch64_defaults(&cfg, 8, 256 * MIB, 2), 0);
-	cr_assert_eq(vmm_fdt_aarch64_defaults(&cfg, 65, 256 * MIB, 3), -EINVAL);
-	cr_assert_eq(vmm_fdt_aarch64_defaults(&cfg, 1, 256 * MIB, 4), -EINVAL);
+	cr_assert_eq(vmm_fdt_aarch64_defaults(&cfg, 0, 256 * MIB, 2, 0), -EINVAL);
+	cr_assert_eq(vmm_fdt_aarch64_defaults(&cfg, 9, 256 * MIB, 2, 0), -EINVAL, "GICv2: 8 CPUs");
+	cr_assert_eq(vmm_fdt_aarch64_defaults(&cfg, 8, 256 * MIB, 2, 0), 0);
+	cr_assert_eq(vmm_fdt_aarch64_defaults(&cfg, 65, 256 * MIB, 3, 0), -EINVAL);
+	cr_assert_eq(vmm_fdt_aarch64_defaults(&cfg, 1, 256 * MIB, 4, 0), -EINVAL);
 
-	cr_assert_eq(vmm_fdt_aarch64_defaults(&cfg, 2, 256 * MIB, 2), 0);
-	struct vmm_fdt_aarch64 good = cfg;
+	cr_assert_eq(vmm_fdt_aarch64_defaults(&cfg, 2, 256 * MIB, 2, 0), 0);
+	struct ll_fdt_arm64 good = cfg;
 
 	cfg.ram_size = 0;
-	cr_assert_eq(vmm_fdt_aarch64_build(&cfg, fdt, sizeof(fdt)), -EINVAL, "empty RAM");
+	cr_assert_eq(ll_fdt_arm64_build(&cfg, fdt, sizeof(fdt)), -EINVAL, "empty RAM");
 	cfg = good;
 	cfg.ram_base = UINT64_MAX - 10;
-	cr_assert_eq(vmm_fdt_aarch64_build(&cfg, fdt, sizeof(fdt)), -EINVAL, "RAM overflows");
+	cr_assert_eq(ll_fdt_arm64_build(&cfg, fdt, sizeof(fdt)), -EINVAL, "RAM overflows");
 	cfg = good;
 	cfg.initrd_start = UINT64_MAX;
 	cfg.initrd_size = 2;
-	cr_assert_eq(vmm_fdt_aarch64_build(&cfg, fdt, sizeof(fdt)), -EINVAL, "initrd overflows");
+	cr_assert_eq(ll_fdt_arm64_build(&cfg, fdt, sizeof(fdt)), -EINVAL, "initrd overflows");
 	cfg = good;
 	cfg.num_cpus = 9;
-	cr_assert_eq(vmm_fdt_aarch64_build(&cfg, fdt, sizeof(fdt)), -EINVAL, "9 CPUs on GICv2");
+	cr_assert_eq(ll_fdt_arm64_build(&cfg, fdt, sizeof(fdt)), -EINVAL, "9 CPUs on GICv2");
 	cfg = good;
 	cfg.gic_version = 1;
-	cr_assert_eq(vmm_fdt_aarch64_build(&cfg, fdt, sizeof(fdt)), -EINVAL, "GIC version");
+	cr_assert_eq(ll_fdt_arm64_build(&cfg, fdt, sizeof(fdt)), -EINVAL, "GIC version");
 	cfg = good;
-	cfg.rtc.spi = 988;
-	cr_assert_eq(vmm_fdt_aarch64_build(&cfg, fdt, sizeof(fdt)), -EINVAL, "SPI beyond 1019");
+	cfg.devices[VMM_FDT_DEV_RTC].spi = 988;
+	cr_assert_eq(ll_fdt_arm64_build(&cfg, fdt, sizeof(fdt)), -EINVAL, "SPI beyond 1019");
 	cfg = good;
-	cfg.uart.trigger = 3;
-	cr_assert_eq(vmm_fdt_aarch64_build(&cfg, fdt, sizeof(fdt)), -EINVAL, "trigger");
+	cfg.devices[VMM_FDT_DEV_UART].trigger = 3;
+	cr_assert_eq(ll_fdt_arm64_build(&cfg, fdt, sizeof(fdt)), -EINVAL, "trigger");
 	cfg = good;
-	cfg.num_virtio = VMM_FDT_MAX_VIRTIO + 1;
-	cr_assert_eq(vmm_fdt_aarch64_build(&cfg, fdt, sizeof(fdt)), -EINVAL, "virtio count");
+	cfg.num_devices = LL_FDT_MAX_DEVICES + 1;
+	cr_assert_eq(ll_fdt_arm64_build(&cfg, fdt, sizeof(fdt)), -EINVAL, "device count");
 	cfg = good;
-	cfg.num_virtio = 1;
-	cr_assert_eq(vmm_fdt_aarch64_build(&cfg, fdt, sizeof(fdt)), -EINVAL, "virtio slot unset");
-	cr_assert_eq(vmm_fdt_aarch64_build(NULL, fdt, sizeof(fdt)), -EINVAL);
+	cfg.num_devices = VMM_FDT_DEV_VIRTIO + 1;
+	cr_assert_eq(ll_fdt_arm64_build(&cfg, fdt, sizeof(fdt)), -EINVAL, "device unset");
+	cfg = good;
+	cfg.devices[VMM_FDT_DEV_UART].clock_hz = 0;
+	cr_assert_eq(ll_fdt_arm64_build(&cfg, fdt, sizeof(fdt)), -EINVAL, "UART without clock");
+	cfg = good;
+	cfg.devices[VMM_FDT_DEV_RTC].clock_hz = 0;
+	cr_assert_eq(ll_fdt_arm64_build(&cfg, fdt, sizeof(fdt)), -EINVAL, "PL031 without clock");
+	cfg = good;
+	cfg.devices[VMM_FDT_DEV_UART].kind = (enum ll_fdt_device_kind)7;
+	cr_assert_eq(ll_fdt_arm64_build(&cfg, fdt, sizeof(fdt)), -EINVAL, "unknown kind");
+	cfg = good;
+	cfg.devices[VMM_FDT_DEV_VIRTIO] = cfg.devices[VMM_FDT_DEV_RTC];
+	cfg.devices[VMM_FDT_DEV_VIRTIO].base += 0x1000;
+	cfg.num_devices = VMM_FDT_DEV_VIRTIO + 1;
+	cr_assert_eq(ll_fdt_arm64_build(&cfg, fdt, sizeof(fdt)), -EINVAL, "two PL031s");
+	cr_assert_eq(vmm_fdt_aarch64_defaults(&cfg, 2, 256 * MIB, 2, VMM_A64_VIRTIO_SLOTS + 1),
+	             -EINVAL, "more virtio devices than slots");
+	cr_assert_eq(ll_fdt_arm64_build(NULL, fdt, sizeof(fdt)), -EINVAL);
 }

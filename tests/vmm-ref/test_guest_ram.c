@@ -1,39 +1,39 @@
 // SPDX-License-Identifier: Apache-2.0
 /* The loaders' view of guest RAM: range checks, the host-buffer backing and vm-memory's. */
 #include "helpers.h"
-#include "loader.h"
+#include <cvmm/linux_loader.h>
 
 #include <cvmm/vm_memory.h>
 #include <errno.h>
 
 Test(guest_ram, contains_edges_and_overflow)
 {
-	struct vmm_guest_ram r = {.base = 0x1000, .size = 0x1000};
+	struct ll_guest_ram r = {.base = 0x1000, .size = 0x1000};
 
-	cr_assert(vmm_guest_ram_contains(&r, 0x1000, 0x1000));
-	cr_assert(vmm_guest_ram_contains(&r, 0x2000, 0), "empty range at the end");
-	cr_assert(!vmm_guest_ram_contains(&r, 0x1000, 0x1001));
-	cr_assert(!vmm_guest_ram_contains(&r, 0xfff, 1));
-	cr_assert(!vmm_guest_ram_contains(&r, 0x2001, 0));
-	cr_assert(!vmm_guest_ram_contains(&r, 0x1800, UINT64_MAX));
-	cr_assert(!vmm_guest_ram_contains(&r, UINT64_MAX, 2));
+	cr_assert(ll_guest_ram_contains(&r, 0x1000, 0x1000));
+	cr_assert(ll_guest_ram_contains(&r, 0x2000, 0), "empty range at the end");
+	cr_assert(!ll_guest_ram_contains(&r, 0x1000, 0x1001));
+	cr_assert(!ll_guest_ram_contains(&r, 0xfff, 1));
+	cr_assert(!ll_guest_ram_contains(&r, 0x2001, 0));
+	cr_assert(!ll_guest_ram_contains(&r, 0x1800, UINT64_MAX));
+	cr_assert(!ll_guest_ram_contains(&r, UINT64_MAX, 2));
 }
 
 Test(guest_ram, buffer_backing)
 {
 	struct test_ram t;
-	struct vmm_ram_buffer bad = {.base = UINT64_MAX - 10, .host = (uint8_t *)&bad, .size = 20};
-	struct vmm_guest_ram r;
+	struct ll_ram_buffer bad = {.base = UINT64_MAX - 10, .host = (uint8_t *)&bad, .size = 20};
+	struct ll_guest_ram r;
 
-	cr_assert_eq(vmm_guest_ram_init_buffer(&r, &bad), -EINVAL, "base + size overflows");
+	cr_assert_eq(ll_guest_ram_init_buffer(&r, &bad), -EINVAL, "base + size overflows");
 	test_ram_init(&t, 0x10000, 0x2000);
-	cr_assert_eq(vmm_guest_ram_write(&t.ram, 0x10ffe, "abcd", 4), 0);
+	cr_assert_eq(ll_guest_ram_write(&t.ram, 0x10ffe, "abcd", 4), 0);
 	cr_assert_eq(memcmp(test_ram_at(&t, 0x10ffe), "abcd", 4), 0);
-	cr_assert_eq(vmm_guest_ram_write(&t.ram, 0x10ffe, NULL, 2), 0);
+	cr_assert_eq(ll_guest_ram_write(&t.ram, 0x10ffe, NULL, 2), 0);
 	cr_assert_eq(*test_ram_at(&t, 0x10fff), 0);
 	cr_assert_eq(*test_ram_at(&t, 0x11000), 'c');
-	cr_assert_eq(vmm_guest_ram_write(&t.ram, 0x11ffe, "abcd", 4), -EFAULT);
-	cr_assert_eq(vmm_guest_ram_write(&t.ram, 0xffff, "a", 1), -EFAULT);
+	cr_assert_eq(ll_guest_ram_write(&t.ram, 0x11ffe, "abcd", 4), -EFAULT);
+	cr_assert_eq(ll_guest_ram_write(&t.ram, 0xffff, "a", 1), -EFAULT);
 	/* The callback checks again, whatever the caller did. */
 	cr_assert_eq(t.ram.write(t.ram.opaque, 0x11fff, "ab", 2), -EFAULT);
 	test_ram_free(&t);
@@ -42,25 +42,25 @@ Test(guest_ram, buffer_backing)
 Test(guest_ram, vm_memory_backing)
 {
 	struct vmem_map *map;
-	struct vmm_guest_ram r;
-	struct vmm_kernel_load out;
+	struct ll_guest_ram r;
+	struct ll_kernel_load out;
 	uint8_t img[8192] = {0}, back[8192];
 
 	cr_assert_eq(vmem_map_create(&map), 0);
 	cr_assert_eq(vmem_map_add_anon(map, 0x80000000, 4 * MIB, 0), 0);
-	cr_assert_eq(vmm_guest_ram_init_vmem(&r, map, 0x80000000, 8 * MIB), -EFAULT,
+	cr_assert_eq(ll_guest_ram_init_vmem(&r, map, 0x80000000, 8 * MIB), -EFAULT,
 	             "more than the map covers");
 	cr_assert_eq(vmem_map_add_anon(map, 0x80400000, 4 * MIB, 0), 0);
-	cr_assert_eq(vmm_guest_ram_init_vmem(&r, map, 0x80000000, 8 * MIB), 0,
+	cr_assert_eq(ll_guest_ram_init_vmem(&r, map, 0x80000000, 8 * MIB), 0,
 	             "two regions that touch");
 
 	for (size_t i = 64; i < sizeof(img); i++)
 		img[i] = (uint8_t)(i * 3);
-	vmm_put_le64(img + 0x08, 0x3ff000); /* the Image straddles the two regions */
-	vmm_put_le64(img + 0x10, 0x4000);
-	vmm_put_le32(img + 0x38, VMM_ARM64_IMAGE_MAGIC);
+	ll_put_le64(img + 0x08, 0x3ff000); /* the Image straddles the two regions */
+	ll_put_le64(img + 0x10, 0x4000);
+	ll_put_le32(img + 0x38, LL_ARM64_IMAGE_MAGIC);
 	cr_assert_eq(vmem_fill(map, 0x80000000, FILL, 8 * MIB), 0);
-	cr_assert_eq(vmm_arm64_image_load(&r, img, sizeof(img), NULL, &out), 0);
+	cr_assert_eq(ll_arm64_image_load(&r, img, sizeof(img), NULL, &out), 0);
 	cr_assert_eq(out.load_addr, 0x803ff000);
 	cr_assert_eq(vmem_read(map, out.load_addr, back, sizeof(back)), 0);
 	cr_assert_eq(memcmp(back, img, sizeof(img)), 0);
@@ -74,22 +74,22 @@ Test(guest_ram, vm_memory_backing)
 Test(kernel_file, read_whole_files)
 {
 	char path[] = "/tmp/vmm-ref-test-XXXXXX";
-	struct vmm_file_buf b = {0};
+	struct ll_file_buf b = {0};
 	int fd = mkstemp(path);
 
 	cr_assert_geq(fd, 0);
-	cr_assert_eq(vmm_file_read(path, 100, &b), -EINVAL, "an empty file");
+	cr_assert_eq(ll_file_read(path, 100, &b), -EINVAL, "an empty file");
 	cr_assert_eq(write(fd, "kernel bytes", 12), 12);
-	cr_assert_eq(vmm_file_read(path, 11, &b), -EFBIG);
+	cr_assert_eq(ll_file_read(path, 11, &b), -EFBIG);
 	cr_assert_null(b.data);
-	cr_assert_eq(vmm_file_read(path, 12, &b), 0);
+	cr_assert_eq(ll_file_read(path, 12, &b), 0);
 	cr_assert_eq(b.size, 12);
 	cr_assert_eq(memcmp(b.data, "kernel bytes", 12), 0);
-	vmm_file_free(&b);
+	ll_file_free(&b);
 	cr_assert_null(b.data);
-	vmm_file_free(NULL);
+	ll_file_free(NULL);
 	close(fd);
 	unlink(path);
-	cr_assert_eq(vmm_file_read(path, 100, &b), -ENOENT);
-	cr_assert_eq(vmm_file_read("/", 100, &b), -EINVAL, "a directory");
+	cr_assert_eq(ll_file_read(path, 100, &b), -ENOENT);
+	cr_assert_eq(ll_file_read("/", 100, &b), -EINVAL, "a directory");
 }

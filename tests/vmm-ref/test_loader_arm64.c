@@ -2,7 +2,7 @@
 /* The arm64 Image loader and boot-data placement, on Debian's Image and crafted headers. */
 #include "helpers.h"
 #include "layout_aarch64.h"
-#include "loader.h"
+#include <cvmm/linux_loader.h>
 
 #include <errno.h>
 
@@ -24,26 +24,26 @@ static uint8_t *craft(size_t len, uint64_t text_offset, uint64_t image_size, uin
 	cr_assert_not_null(img);
 	for (size_t i = 64; i < len; i++)
 		img[i] = (uint8_t)i;
-	vmm_put_le64(img + 0x08, text_offset);
-	vmm_put_le64(img + 0x10, image_size);
-	vmm_put_le64(img + 0x18, flags);
-	vmm_put_le32(img + 0x38, VMM_ARM64_IMAGE_MAGIC);
+	ll_put_le64(img + 0x08, text_offset);
+	ll_put_le64(img + 0x10, image_size);
+	ll_put_le64(img + 0x18, flags);
+	ll_put_le32(img + 0x38, LL_ARM64_IMAGE_MAGIC);
 	return img;
 }
 
 Test(arm64_image, debian_kernel_loads_at_ram_base)
 {
-	struct vmm_file_buf k = {0};
-	struct vmm_arm64_image_info info;
-	struct vmm_kernel_load out;
+	struct ll_file_buf k = {0};
+	struct ll_arm64_image_info info;
+	struct ll_kernel_load out;
 
 	read_kernel_or_skip(VMM_TEST_KERNEL_ARM64, &k);
 	test_ram_init(&t, BASE, 256 * MIB);
-	cr_assert_eq(vmm_arm64_image_load(&t.ram, k.data, k.size, &info, &out), 0);
+	cr_assert_eq(ll_arm64_image_load(&t.ram, k.data, k.size, &info, &out), 0);
 
 	/* Debian's 6.1 Image: text_offset 0, little-endian, 4 KiB pages, placed anywhere. */
 	cr_assert_eq(info.text_offset, 0);
-	cr_assert_eq(info.image_size, vmm_le64(k.data + 0x10));
+	cr_assert_eq(info.image_size, ll_le64(k.data + 0x10));
 	cr_assert_gt(info.image_size, k.size, "image_size includes the bss");
 	cr_assert(!info.big_endian);
 	cr_assert_eq(info.page_size_kib, 4);
@@ -56,31 +56,31 @@ Test(arm64_image, debian_kernel_loads_at_ram_base)
 	cr_assert(all_bytes(test_ram_at(&t, BASE + k.size), info.image_size - k.size, 0),
 	          "bss is zeroed");
 	cr_assert_eq(*test_ram_at(&t, out.end), FILL, "nothing written past image_size");
-	vmm_file_free(&k);
+	ll_file_free(&k);
 }
 
 Test(arm64_image, debian_kernel_too_big_for_ram)
 {
-	struct vmm_file_buf k = {0};
-	struct vmm_kernel_load out;
+	struct ll_file_buf k = {0};
+	struct ll_kernel_load out;
 
 	read_kernel_or_skip(VMM_TEST_KERNEL_ARM64, &k);
 	test_ram_init(&t, BASE, 16 * MIB);
-	cr_assert_eq(vmm_arm64_image_load(&t.ram, k.data, k.size, NULL, &out), -ENOSPC);
+	cr_assert_eq(ll_arm64_image_load(&t.ram, k.data, k.size, NULL, &out), -ENOSPC);
 	cr_assert(all_bytes(t.buf.host, t.buf.size, FILL), "nothing written");
 	/* Cut short inside the header: not an Image at all. */
-	cr_assert_eq(vmm_arm64_image_load(&t.ram, k.data, 63, NULL, &out), -ENOEXEC);
-	vmm_file_free(&k);
+	cr_assert_eq(ll_arm64_image_load(&t.ram, k.data, 63, NULL, &out), -ENOEXEC);
+	ll_file_free(&k);
 }
 
 Test(arm64_image, text_offset_from_2mib_boundary)
 {
-	struct vmm_kernel_load out;
+	struct ll_kernel_load out;
 	uint8_t *img = craft(4096, 0x80000, 0x10000, 0x2);
 
 	/* RAM that starts off a 2 MiB boundary: the kernel goes to the next one. */
 	test_ram_init(&t, BASE + 0x1000, 8 * MIB);
-	cr_assert_eq(vmm_arm64_image_load(&t.ram, img, 4096, NULL, &out), 0);
+	cr_assert_eq(ll_arm64_image_load(&t.ram, img, 4096, NULL, &out), 0);
 	cr_assert_eq(out.load_addr, BASE + 0x200000 + 0x80000);
 	cr_assert_eq(out.end, out.load_addr + 0x10000);
 	cr_assert_eq(memcmp(test_ram_at(&t, out.load_addr), img, 4096), 0);
@@ -89,10 +89,10 @@ Test(arm64_image, text_offset_from_2mib_boundary)
 
 Test(arm64_image, legacy_header_without_image_size)
 {
-	struct vmm_arm64_image_info info;
+	struct ll_arm64_image_info info;
 	uint8_t *img = craft(8192, 0x1234000, 0, 0xe);
 
-	cr_assert_eq(vmm_arm64_image_parse(img, 8192, &info), 0);
+	cr_assert_eq(ll_arm64_image_parse(img, 8192, &info), 0);
 	cr_assert_eq(info.text_offset, 0x80000, "pre-3.17: text_offset is 0x80000");
 	cr_assert_eq(info.image_size, 8192);
 	cr_assert_eq(info.flags, 0);
@@ -102,12 +102,12 @@ Test(arm64_image, legacy_header_without_image_size)
 
 Test(arm64_image, page_sizes)
 {
-	struct vmm_arm64_image_info info;
+	struct ll_arm64_image_info info;
 	static const uint32_t kib[] = {0, 4, 16, 64};
 
 	for (uint64_t f = 0; f < 4; f++) {
 		uint8_t *img = craft(64, 0, 4096, f << 1);
-		cr_assert_eq(vmm_arm64_image_parse(img, 64, &info), 0);
+		cr_assert_eq(ll_arm64_image_parse(img, 64, &info), 0);
 		cr_assert_eq(info.page_size_kib, kib[f]);
 		free(img);
 	}
@@ -115,47 +115,47 @@ Test(arm64_image, page_sizes)
 
 Test(arm64_image, bad_headers)
 {
-	struct vmm_arm64_image_info info;
-	struct vmm_kernel_load out;
+	struct ll_arm64_image_info info;
+	struct ll_kernel_load out;
 	uint8_t *img;
 
 	test_ram_init(&t, BASE, 8 * MIB);
 	img = craft(4096, 0, 4096, 0);
-	cr_assert_eq(vmm_arm64_image_parse(img, 63, &info), -ENOEXEC, "truncated header");
-	cr_assert_eq(vmm_arm64_image_parse(NULL, 4096, &info), -ENOEXEC);
+	cr_assert_eq(ll_arm64_image_parse(img, 63, &info), -ENOEXEC, "truncated header");
+	cr_assert_eq(ll_arm64_image_parse(NULL, 4096, &info), -ENOEXEC);
 	img[0x3b] = 0x65;
-	cr_assert_eq(vmm_arm64_image_parse(img, 4096, &info), -ENOEXEC, "wrong magic");
+	cr_assert_eq(ll_arm64_image_parse(img, 4096, &info), -ENOEXEC, "wrong magic");
 	free(img);
 
 	img = craft(4096, 0x80001, 4096, 0);
-	cr_assert_eq(vmm_arm64_image_load(&t.ram, img, 4096, NULL, &out), -EINVAL,
+	cr_assert_eq(ll_arm64_image_load(&t.ram, img, 4096, NULL, &out), -EINVAL,
 	             "text_offset inside a page");
 	free(img);
 
 	img = craft(4096, 0, 4096, 1);
-	cr_assert_eq(vmm_arm64_image_load(&t.ram, img, 4096, NULL, &out), -ENOTSUP, "big-endian");
+	cr_assert_eq(ll_arm64_image_load(&t.ram, img, 4096, NULL, &out), -ENOTSUP, "big-endian");
 	free(img);
 
 	img = craft(4096, 0, UINT64_MAX, 0);
-	cr_assert_eq(vmm_arm64_image_load(&t.ram, img, 4096, NULL, &out), -ENOSPC,
+	cr_assert_eq(ll_arm64_image_load(&t.ram, img, 4096, NULL, &out), -ENOSPC,
 	             "image_size overflows");
 	free(img);
 
 	img = craft(4096, 0xfffffffffffff000ull, 4096, 0);
-	cr_assert_eq(vmm_arm64_image_load(&t.ram, img, 4096, NULL, &out), -ENOSPC,
+	cr_assert_eq(ll_arm64_image_load(&t.ram, img, 4096, NULL, &out), -ENOSPC,
 	             "text_offset overflows");
 	free(img);
 
 	img = craft(4096, 0x7ff000, 0x2000, 0);
-	cr_assert_eq(vmm_arm64_image_load(&t.ram, img, 4096, NULL, &out), -ENOSPC,
+	cr_assert_eq(ll_arm64_image_load(&t.ram, img, 4096, NULL, &out), -ENOSPC,
 	             "crosses the end of RAM");
 	free(img);
 	cr_assert(all_bytes(t.buf.host, t.buf.size, FILL), "no failed load wrote anything");
 
 	/* RAM whose first 2 MiB boundary would lie past UINT64_MAX. */
-	struct vmm_guest_ram top = {.base = UINT64_MAX - 0x1000, .size = 0x1000};
+	struct ll_guest_ram top = {.base = UINT64_MAX - 0x1000, .size = 0x1000};
 	img = craft(64, 0, 64, 0);
-	cr_assert_eq(vmm_arm64_image_load(&top, img, 64, NULL, &out), -ENOSPC);
+	cr_assert_eq(ll_arm64_image_load(&top, img, 64, NULL, &out), -ENOSPC);
 	free(img);
 }
 
@@ -166,7 +166,7 @@ Test(arm64_image, boot_data_at_top_of_ram)
 
 	test_ram_init(&t, BASE, 256 * MIB);
 	cr_assert_eq(
-	    vmm_arm64_place_boot_data(&t.ram, BASE + 40 * MIB, 5 * MIB + 3, 0x10000, &initrd, &fdt),
+	    ll_arm64_place_boot_data(&t.ram, BASE + 40 * MIB, 5 * MIB + 3, 0x10000, &initrd, &fdt),
 	    0);
 	cr_assert_eq(fdt, end - 0x10000);
 	cr_assert_eq(initrd % 0x10000, 0);
@@ -174,11 +174,11 @@ Test(arm64_image, boot_data_at_top_of_ram)
 	cr_assert_gt(initrd + 0x10000 + 5 * MIB + 3, fdt, "and as high as alignment allows");
 	cr_assert_geq(initrd, BASE + 40 * MIB);
 
-	cr_assert_eq(vmm_arm64_place_boot_data(&t.ram, BASE + 40 * MIB, 0, VMM_ARM64_FDT_MAX_SIZE,
+	cr_assert_eq(ll_arm64_place_boot_data(&t.ram, BASE + 40 * MIB, 0, LL_ARM64_FDT_MAX_SIZE,
 	                                       &initrd, &fdt),
 	             0);
 	cr_assert_eq(initrd, 0);
-	cr_assert_eq(fdt, end - VMM_ARM64_FDT_MAX_SIZE);
+	cr_assert_eq(fdt, end - LL_ARM64_FDT_MAX_SIZE);
 	cr_assert_eq(fdt % 8, 0);
 }
 
@@ -188,25 +188,25 @@ Test(arm64_image, boot_data_that_does_not_fit)
 
 	test_ram_init(&t, BASE, 64 * MIB);
 	/* An initrd just too large for the room between kernel and FDT. */
-	cr_assert_eq(vmm_arm64_place_boot_data(&t.ram, BASE + 32 * MIB, 32 * MIB - 0x10000 + 1,
+	cr_assert_eq(ll_arm64_place_boot_data(&t.ram, BASE + 32 * MIB, 32 * MIB - 0x10000 + 1,
 	                                       0x10000, &initrd, &fdt),
 	             -ENOSPC);
 	cr_assert_eq(
-	    vmm_arm64_place_boot_data(&t.ram, BASE + 32 * MIB, UINT64_MAX, 0x10000, &initrd, &fdt),
+	    ll_arm64_place_boot_data(&t.ram, BASE + 32 * MIB, UINT64_MAX, 0x10000, &initrd, &fdt),
 	    -ENOSPC);
 	cr_assert_eq(
-	    vmm_arm64_place_boot_data(&t.ram, BASE + 64 * MIB - 0x8000, 0, 0x10000, &initrd, &fdt),
+	    ll_arm64_place_boot_data(&t.ram, BASE + 64 * MIB - 0x8000, 0, 0x10000, &initrd, &fdt),
 	    -ENOSPC, "no room for the FDT");
-	cr_assert_eq(vmm_arm64_place_boot_data(&t.ram, BASE + 65 * MIB, 0, 0x10000, &initrd, &fdt),
+	cr_assert_eq(ll_arm64_place_boot_data(&t.ram, BASE + 65 * MIB, 0, 0x10000, &initrd, &fdt),
 	             -ENOSPC, "kernel end past RAM");
 	cr_assert_eq(
-	    vmm_arm64_place_boot_data(&t.ram, BASE, 0, VMM_ARM64_FDT_MAX_SIZE + 1, &initrd, &fdt),
+	    ll_arm64_place_boot_data(&t.ram, BASE, 0, LL_ARM64_FDT_MAX_SIZE + 1, &initrd, &fdt),
 	    -EINVAL);
-	cr_assert_eq(vmm_arm64_place_boot_data(&t.ram, BASE, 0, 0, &initrd, &fdt), -EINVAL);
+	cr_assert_eq(ll_arm64_place_boot_data(&t.ram, BASE, 0, 0, &initrd, &fdt), -EINVAL);
 	cr_assert_eq(initrd, 1, "outputs untouched on failure");
 	cr_assert_eq(fdt, 1);
 	/* Exactly fitting: kernel end, initrd and FDT back to back. */
-	cr_assert_eq(vmm_arm64_place_boot_data(&t.ram, BASE + 32 * MIB, 32 * MIB - 0x10000, 0x10000,
+	cr_assert_eq(ll_arm64_place_boot_data(&t.ram, BASE + 32 * MIB, 32 * MIB - 0x10000, 0x10000,
 	                                       &initrd, &fdt),
 	             0);
 	cr_assert_eq(initrd, BASE + 32 * MIB);

@@ -6,9 +6,9 @@
  */
 #include "helpers.h"
 #include "layout_x86_64.h"
-#include "loader.h"
 #include "lz4_legacy.h"
-#include "zero_page_x86_64.h"
+#include <cvmm/linux_loader.h>
+#include <cvmm/linux_loader_x86.h>
 
 #include <elf.h>
 #include <errno.h>
@@ -38,21 +38,21 @@ static uint8_t *craft_bz(void)
 	uint8_t *b = calloc(1, CRAFT_LEN);
 	cr_assert_not_null(b);
 	b[0x1f1] = SETUP_SECTS;
-	vmm_put_le32(b + 0x1f4, KSIZE / 16);
-	vmm_put_le16(b + 0x1fe, 0xaa55);
+	ll_put_le32(b + 0x1f4, KSIZE / 16);
+	ll_put_le16(b + 0x1fe, 0xaa55);
 	b[0x200] = 0xeb;
 	b[0x201] = 0x6a; /* header ends at 0x26c */
-	vmm_put_le32(b + 0x202, 0x53726448);
-	vmm_put_le16(b + 0x206, 0x020f);
+	ll_put_le32(b + 0x202, 0x53726448);
+	ll_put_le16(b + 0x206, 0x020f);
 	b[0x211] = 0x01; /* LOADED_HIGH */
-	vmm_put_le32(b + 0x214, 0x100000);
-	vmm_put_le32(b + 0x22c, 0x7fffffff);
-	vmm_put_le32(b + 0x230, 0x200000);
+	ll_put_le32(b + 0x214, 0x100000);
+	ll_put_le32(b + 0x22c, 0x7fffffff);
+	ll_put_le32(b + 0x230, 0x200000);
 	b[0x234] = 1;
-	vmm_put_le16(b + 0x236, 0x3); /* XLF_KERNEL_64 | CAN_BE_LOADED_ABOVE_4G */
-	vmm_put_le32(b + 0x238, 2047);
-	vmm_put_le64(b + 0x258, 0x1000000);
-	vmm_put_le32(b + 0x260, 0x10000);
+	ll_put_le16(b + 0x236, 0x3); /* XLF_KERNEL_64 | CAN_BE_LOADED_ABOVE_4G */
+	ll_put_le32(b + 0x238, 2047);
+	ll_put_le64(b + 0x258, 0x1000000);
+	ll_put_le32(b + 0x260, 0x10000);
 	for (size_t i = KOFF; i < CRAFT_LEN; i++)
 		b[i] = (uint8_t)(i * 7);
 	return b;
@@ -60,17 +60,17 @@ static uint8_t *craft_bz(void)
 
 Test(bzimage, debian_cloud_kernel)
 {
-	struct vmm_file_buf k = {0};
-	struct vmm_bzimage_info info;
-	struct vmm_kernel_load out;
+	struct ll_file_buf k = {0};
+	struct ll_bzimage_info info;
+	struct ll_kernel_load out;
 
 	read_kernel_or_skip(VMM_TEST_KERNEL_X86_64, &k);
 	test_ram_init(&t, 0, 256 * MIB);
-	cr_assert_eq(vmm_bzimage_load(&t.ram, k.data, k.size, &info, &out), 0);
+	cr_assert_eq(ll_bzimage_load(&t.ram, k.data, k.size, &info, &out), 0);
 
 	/* The fields as the file has them. */
 	cr_assert_geq(info.version, 0x020c);
-	cr_assert_eq(info.version, vmm_le16(k.data + 0x206));
+	cr_assert_eq(info.version, ll_le16(k.data + 0x206));
 	cr_assert_eq(info.setup_sects, k.data[0x1f1]);
 	cr_assert_eq(info.kernel_offset, (k.data[0x1f1] + 1u) * 512);
 	cr_assert_eq(info.kernel_size, k.size - info.kernel_offset);
@@ -80,7 +80,7 @@ Test(bzimage, debian_cloud_kernel)
 	cr_assert_eq(info.cmdline_size, 2047);
 	cr_assert_eq(info.pref_address, 0x1000000, "CONFIG_PHYSICAL_START");
 	cr_assert_eq(info.kernel_alignment, 0x200000, "CONFIG_PHYSICAL_ALIGN");
-	cr_assert_eq(info.init_size, vmm_le32(k.data + 0x260));
+	cr_assert_eq(info.init_size, ll_le32(k.data + 0x260));
 	cr_assert_gt(info.init_size, info.kernel_size);
 	cr_assert_eq(info.header_end, 0x202u + k.data[0x201]);
 
@@ -92,60 +92,60 @@ Test(bzimage, debian_cloud_kernel)
 	cr_assert_eq(*test_ram_at(&t, 0xffffff), FILL, "nothing below the load address");
 	cr_assert_eq(*test_ram_at(&t, 0x1000000 + info.kernel_size), FILL,
 	             "init_size is reserved, not written");
-	vmm_file_free(&k);
+	ll_file_free(&k);
 }
 
 Test(bzimage, debian_cloud_kernel_too_big_for_ram)
 {
-	struct vmm_file_buf k = {0};
-	struct vmm_kernel_load out;
+	struct ll_file_buf k = {0};
+	struct ll_kernel_load out;
 
 	read_kernel_or_skip(VMM_TEST_KERNEL_X86_64, &k);
 	/* 16 MiB + the file fits in 32 MiB, 16 MiB + init_size does not. */
 	test_ram_init(&t, 0, 32 * MIB);
-	cr_assert_eq(vmm_bzimage_load(&t.ram, k.data, k.size, NULL, &out), -ENOSPC);
+	cr_assert_eq(ll_bzimage_load(&t.ram, k.data, k.size, NULL, &out), -ENOSPC);
 	cr_assert(all_bytes(t.buf.host, t.buf.size, FILL));
-	cr_assert_eq(vmm_bzimage_load(&t.ram, k.data, 0x200, NULL, &out), -ENOEXEC, "truncated");
-	vmm_file_free(&k);
+	cr_assert_eq(ll_bzimage_load(&t.ram, k.data, 0x200, NULL, &out), -ENOEXEC, "truncated");
+	ll_file_free(&k);
 }
 
 Test(bzimage, crafted_good)
 {
-	struct vmm_bzimage_info info;
-	struct vmm_kernel_load out;
+	struct ll_bzimage_info info;
+	struct ll_kernel_load out;
 	uint8_t *b = craft_bz();
 
 	test_ram_init(&t, 0, 32 * MIB);
-	cr_assert_eq(vmm_bzimage_load(&t.ram, b, CRAFT_LEN, &info, &out), 0);
+	cr_assert_eq(ll_bzimage_load(&t.ram, b, CRAFT_LEN, &info, &out), 0);
 	cr_assert_eq(out.load_addr, 0x1000000);
 	cr_assert_eq(out.end, 0x1010000);
 	cr_assert_eq(memcmp(test_ram_at(&t, 0x1000000), b + KOFF, KSIZE), 0);
 
 	/* setup_sects 0 means 4. */
 	b[0x1f1] = 0;
-	cr_assert_eq(vmm_bzimage_parse(b, CRAFT_LEN, &info), 0);
+	cr_assert_eq(ll_bzimage_parse(b, CRAFT_LEN, &info), 0);
 	cr_assert_eq(info.setup_sects, 4);
 
 	/* Protocol 2.06 (no pref_address): 1 MiB, and the file's length as the span. */
 	b[0x201] = 0x3a; /* header ends at 0x23c */
-	vmm_put_le16(b + 0x206, 0x0206);
-	cr_assert_eq(vmm_bzimage_load(&t.ram, b, CRAFT_LEN, &info, &out), 0);
-	cr_assert_eq(out.load_addr, VMM_BZIMAGE_LOW_LOAD);
-	cr_assert_eq(out.end, VMM_BZIMAGE_LOW_LOAD + KSIZE);
+	ll_put_le16(b + 0x206, 0x0206);
+	cr_assert_eq(ll_bzimage_load(&t.ram, b, CRAFT_LEN, &info, &out), 0);
+	cr_assert_eq(out.load_addr, LL_BZIMAGE_LOW_LOAD);
+	cr_assert_eq(out.end, LL_BZIMAGE_LOW_LOAD + KSIZE);
 
 	/* A relocatable kernel off its alignment is loaded as asked; it realigns itself. */
-	vmm_put_le16(b + 0x206, 0x020f);
+	ll_put_le16(b + 0x206, 0x020f);
 	b[0x201] = 0x6a;
-	vmm_put_le64(b + 0x258, 0x1001000);
-	cr_assert_eq(vmm_bzimage_load(&t.ram, b, CRAFT_LEN, &info, &out), 0);
+	ll_put_le64(b + 0x258, 0x1001000);
+	cr_assert_eq(ll_bzimage_load(&t.ram, b, CRAFT_LEN, &info, &out), 0);
 	cr_assert_eq(out.load_addr, 0x1001000);
 	free(b);
 }
 
 Test(bzimage, crafted_bad)
 {
-	struct vmm_bzimage_info info;
-	struct vmm_kernel_load out;
+	struct ll_bzimage_info info;
+	struct ll_kernel_load out;
 	uint8_t *b;
 
 	test_ram_init(&t, 0, 32 * MIB);
@@ -153,32 +153,32 @@ Test(bzimage, crafted_bad)
 	do {                                                                                       \
 		b = craft_bz();                                                                    \
 		stmt;                                                                              \
-		cr_assert_eq(vmm_bzimage_load(&t.ram, b, CRAFT_LEN, &info, &out), err, what);      \
+		cr_assert_eq(ll_bzimage_load(&t.ram, b, CRAFT_LEN, &info, &out), err, what);       \
 		free(b);                                                                           \
 	} while (0)
-	EXPECT(-ENOEXEC, "boot flag", vmm_put_le16(b + 0x1fe, 0x55aa));
+	EXPECT(-ENOEXEC, "boot flag", ll_put_le16(b + 0x1fe, 0x55aa));
 	EXPECT(-ENOEXEC, "HdrS", b[0x205] = 'T');
-	EXPECT(-ENOTSUP, "protocol 2.05", vmm_put_le16(b + 0x206, 0x0205));
+	EXPECT(-ENOTSUP, "protocol 2.05", ll_put_le16(b + 0x206, 0x0205));
 	EXPECT(-ENOTSUP, "zImage", b[0x211] = 0);
-	EXPECT(-ENOTSUP, "no 64-bit entry", vmm_put_le16(b + 0x236, 0x2));
+	EXPECT(-ENOTSUP, "no 64-bit entry", ll_put_le16(b + 0x236, 0x2));
 	EXPECT(-EINVAL, "no short jump", b[0x200] = 0xe9);
 	EXPECT(-EINVAL, "header ends before cmdline_size", b[0x201] = 0x30);
 	EXPECT(-EINVAL, "setup past the end of the file", b[0x1f1] = 0xff);
-	EXPECT(-EINVAL, "syssize larger than the file", vmm_put_le32(b + 0x1f4, KSIZE / 16 + 1));
-	EXPECT(-EINVAL, "alignment not a power of two", vmm_put_le32(b + 0x230, 0x300000));
-	EXPECT(-ENOSPC, "init_size past RAM", vmm_put_le32(b + 0x260, 0xffffffff));
+	EXPECT(-EINVAL, "syssize larger than the file", ll_put_le32(b + 0x1f4, KSIZE / 16 + 1));
+	EXPECT(-EINVAL, "alignment not a power of two", ll_put_le32(b + 0x230, 0x300000));
+	EXPECT(-ENOSPC, "init_size past RAM", ll_put_le32(b + 0x260, 0xffffffff));
 	EXPECT(-ENOSPC, "pref_address + init_size overflows",
-	       vmm_put_le64(b + 0x258, 0xffffffffffe00000ull));
-	EXPECT(-ENOSPC, "pref_address past RAM", vmm_put_le64(b + 0x258, 0x40000000));
+	       ll_put_le64(b + 0x258, 0xffffffffffe00000ull));
+	EXPECT(-ENOSPC, "pref_address past RAM", ll_put_le64(b + 0x258, 0x40000000));
 #undef EXPECT
 	cr_assert(all_bytes(t.buf.host, t.buf.size, FILL), "no failed load wrote anything");
 
 	b = craft_bz();
 	/* The header itself cut short: up to the version field, still no bzImage. */
-	cr_assert_eq(vmm_bzimage_parse(b, 0x207, &info), -ENOEXEC);
-	cr_assert_eq(vmm_bzimage_parse(b, 0x208, &info), -EINVAL, "header end beyond file");
-	cr_assert_eq(vmm_bzimage_parse(b, KOFF, &info), -EINVAL, "no kernel after the setup");
-	cr_assert_eq(vmm_bzimage_parse(b, KOFF + 0x200, &info), -EINVAL, "no room for the entry");
+	cr_assert_eq(ll_bzimage_parse(b, 0x207, &info), -ENOEXEC);
+	cr_assert_eq(ll_bzimage_parse(b, 0x208, &info), -EINVAL, "header end beyond file");
+	cr_assert_eq(ll_bzimage_parse(b, KOFF, &info), -EINVAL, "no kernel after the setup");
+	cr_assert_eq(ll_bzimage_parse(b, KOFF + 0x200, &info), -EINVAL, "no room for the entry");
 	free(b);
 }
 
@@ -186,40 +186,52 @@ Test(bzimage, crafted_bad)
 
 Test(zero_page, e820_maps)
 {
-	struct vmm_e820_entry e[VMM_E820_MAX];
+	struct ll_e820_entry e[LL_E820_MAX];
 
-	cr_assert_eq(vmm_x86_e820_build(256 * MIB, e, VMM_E820_MAX), 2);
+	cr_assert_eq(ll_x86_e820_build(256 * MIB, VMM_X86_MMIO_GAP_START, VMM_X86_MMIO_GAP_END, e,
+	                               LL_E820_MAX),
+	             2);
 	cr_assert_eq(e[0].addr, 0);
 	cr_assert_eq(e[0].size, VMM_X86_EBDA_START);
-	cr_assert_eq(e[0].type, VMM_E820_RAM);
+	cr_assert_eq(e[0].type, LL_E820_RAM);
 	cr_assert_eq(e[1].addr, 0x100000);
 	cr_assert_eq(e[1].size, 256 * MIB - 0x100000);
 
-	cr_assert_eq(vmm_x86_e820_build(4096 * MIB, e, VMM_E820_MAX), 3);
+	cr_assert_eq(ll_x86_e820_build(4096 * MIB, VMM_X86_MMIO_GAP_START, VMM_X86_MMIO_GAP_END, e,
+	                               LL_E820_MAX),
+	             3);
 	cr_assert_eq(e[1].addr + e[1].size, VMM_X86_MMIO_GAP_START);
 	cr_assert_eq(e[2].addr, 0x100000000ull);
 	cr_assert_eq(e[2].size, 1024 * MIB, "the part above the gap moves to 4 GiB");
 
-	cr_assert_eq(vmm_x86_e820_build(3072 * MIB, e, VMM_E820_MAX), 2, "exactly up to the gap");
-	cr_assert_eq(vmm_x86_e820_build(4096 * MIB, e, 2), -ENOSPC);
-	cr_assert_eq(vmm_x86_e820_build(MIB, e, VMM_E820_MAX), -EINVAL);
-	cr_assert_eq(vmm_x86_e820_build(UINT64_MAX, e, VMM_E820_MAX), -EINVAL);
+	cr_assert_eq(ll_x86_e820_build(3072 * MIB, VMM_X86_MMIO_GAP_START, VMM_X86_MMIO_GAP_END, e,
+	                               LL_E820_MAX),
+	             2, "exactly up to the gap");
+	cr_assert_eq(
+	    ll_x86_e820_build(4096 * MIB, VMM_X86_MMIO_GAP_START, VMM_X86_MMIO_GAP_END, e, 2),
+	    -ENOSPC);
+	cr_assert_eq(
+	    ll_x86_e820_build(MIB, VMM_X86_MMIO_GAP_START, VMM_X86_MMIO_GAP_END, e, LL_E820_MAX),
+	    -EINVAL);
+	cr_assert_eq(ll_x86_e820_build(UINT64_MAX, VMM_X86_MMIO_GAP_START, VMM_X86_MMIO_GAP_END, e,
+	                               LL_E820_MAX),
+	             -EINVAL);
 }
 
 Test(zero_page, from_debian_bzimage)
 {
-	struct vmm_file_buf k = {0};
-	struct vmm_bzimage_info info;
-	struct vmm_e820_entry e[4];
-	uint8_t zp[VMM_ZERO_PAGE_SIZE];
+	struct ll_file_buf k = {0};
+	struct ll_bzimage_info info;
+	struct ll_e820_entry e[4];
+	uint8_t zp[LL_ZERO_PAGE_SIZE];
 
 	read_kernel_or_skip(VMM_TEST_KERNEL_X86_64, &k);
-	cr_assert_eq(vmm_bzimage_parse(k.data, k.size, &info), 0);
-	int n = vmm_x86_e820_build(5000 * MIB, e, 4);
+	cr_assert_eq(ll_bzimage_parse(k.data, k.size, &info), 0);
+	int n = ll_x86_e820_build(5000 * MIB, VMM_X86_MMIO_GAP_START, VMM_X86_MMIO_GAP_END, e, 4);
 	cr_assert_eq(n, 3);
-	struct vmm_zero_page_params p = {
-	    .setup_header = k.data + VMM_BP_HDR,
-	    .setup_header_len = info.header_end - VMM_BP_HDR,
+	struct ll_zero_page_params p = {
+	    .setup_header = k.data + LL_BP_HDR,
+	    .setup_header_len = info.header_end - LL_BP_HDR,
 	    .cmdline_addr = 0x20000,
 	    .cmdline_len = 2047,
 	    .initrd_addr = 0x123456000ull,
@@ -228,70 +240,69 @@ Test(zero_page, from_debian_bzimage)
 	    .e820_count = (size_t)n,
 	};
 	memset(zp, 0x77, sizeof(zp));
-	cr_assert_eq(vmm_x86_zero_page_build(zp, &p), 0);
-	cr_assert_eq(memcmp(zp + VMM_BP_HDR, k.data + VMM_BP_HDR, 0x210 - VMM_BP_HDR), 0,
+	cr_assert_eq(ll_x86_zero_page_build(zp, &p), 0);
+	cr_assert_eq(memcmp(zp + LL_BP_HDR, k.data + LL_BP_HDR, 0x210 - LL_BP_HDR), 0,
 	             "setup header copied");
-	cr_assert_eq(vmm_le16(zp + VMM_BP_BOOT_FLAG), 0xaa55);
-	cr_assert_eq(vmm_le32(zp + VMM_BP_HEADER), 0x53726448);
-	cr_assert_eq(zp[VMM_BP_TYPE_OF_LOADER], 0xff);
-	cr_assert_eq(vmm_le32(zp + VMM_BP_CMD_LINE_PTR), 0x20000);
-	cr_assert_eq(vmm_le32(zp + VMM_BP_EXT_CMD_LINE_PTR), 0);
-	cr_assert_eq(vmm_le32(zp + VMM_BP_RAMDISK_IMAGE), 0x23456000);
-	cr_assert_eq(vmm_le32(zp + VMM_BP_EXT_RAMDISK_IMAGE), 1);
-	cr_assert_eq(vmm_le32(zp + VMM_BP_RAMDISK_SIZE), 0x654321);
-	cr_assert_eq(zp[VMM_BP_E820_ENTRIES], 3);
-	const uint8_t *e2 = zp + VMM_BP_E820_TABLE + 2 * VMM_BP_E820_ENTRY_SIZE;
-	cr_assert_eq(vmm_le64(e2), 0x100000000ull);
-	cr_assert_eq(vmm_le64(e2 + 8), (5000 - 3072) * MIB);
-	cr_assert_eq(vmm_le32(e2 + 16), VMM_E820_RAM);
-	cr_assert(all_bytes(zp + VMM_BP_E820_TABLE + 3 * VMM_BP_E820_ENTRY_SIZE,
-	                    VMM_ZERO_PAGE_SIZE - VMM_BP_E820_TABLE - 3 * VMM_BP_E820_ENTRY_SIZE, 0),
+	cr_assert_eq(ll_le16(zp + LL_BP_BOOT_FLAG), 0xaa55);
+	cr_assert_eq(ll_le32(zp + LL_BP_HEADER), 0x53726448);
+	cr_assert_eq(zp[LL_BP_TYPE_OF_LOADER], 0xff);
+	cr_assert_eq(ll_le32(zp + LL_BP_CMD_LINE_PTR), 0x20000);
+	cr_assert_eq(ll_le32(zp + LL_BP_EXT_CMD_LINE_PTR), 0);
+	cr_assert_eq(ll_le32(zp + LL_BP_RAMDISK_IMAGE), 0x23456000);
+	cr_assert_eq(ll_le32(zp + LL_BP_EXT_RAMDISK_IMAGE), 1);
+	cr_assert_eq(ll_le32(zp + LL_BP_RAMDISK_SIZE), 0x654321);
+	cr_assert_eq(zp[LL_BP_E820_ENTRIES], 3);
+	const uint8_t *e2 = zp + LL_BP_E820_TABLE + 2 * LL_BP_E820_ENTRY_SIZE;
+	cr_assert_eq(ll_le64(e2), 0x100000000ull);
+	cr_assert_eq(ll_le64(e2 + 8), (5000 - 3072) * MIB);
+	cr_assert_eq(ll_le32(e2 + 16), LL_E820_RAM);
+	cr_assert(all_bytes(zp + LL_BP_E820_TABLE + 3 * LL_BP_E820_ENTRY_SIZE,
+	                    LL_ZERO_PAGE_SIZE - LL_BP_E820_TABLE - 3 * LL_BP_E820_ENTRY_SIZE, 0),
 	          "the rest is zero");
 
 	/* One byte more than the kernel's cmdline_size. */
 	p.cmdline_len = 2048;
-	cr_assert_eq(vmm_x86_zero_page_build(zp, &p), -E2BIG);
+	cr_assert_eq(ll_x86_zero_page_build(zp, &p), -E2BIG);
 	p.cmdline_len = 10;
-	p.e820_count = VMM_E820_MAX + 1;
-	cr_assert_eq(vmm_x86_zero_page_build(zp, &p), -EINVAL);
+	p.e820_count = LL_E820_MAX + 1;
+	cr_assert_eq(ll_x86_zero_page_build(zp, &p), -EINVAL);
 	p.e820_count = 1;
-	p.setup_header_len = VMM_BP_HDR_END - VMM_BP_HDR + 1;
-	cr_assert_eq(vmm_x86_zero_page_build(zp, &p), -EINVAL);
-	vmm_file_free(&k);
+	p.setup_header_len = LL_BP_HDR_END - LL_BP_HDR + 1;
+	cr_assert_eq(ll_x86_zero_page_build(zp, &p), -EINVAL);
+	ll_file_free(&k);
 }
 
 Test(zero_page, minimal_header_for_elf_kernels)
 {
-	uint8_t zp[VMM_ZERO_PAGE_SIZE];
-	struct vmm_zero_page_params p = {.cmdline_addr = 0x20000, .cmdline_len = 5};
+	uint8_t zp[LL_ZERO_PAGE_SIZE];
+	struct ll_zero_page_params p = {.cmdline_addr = 0x20000, .cmdline_len = 5};
 
-	cr_assert_eq(vmm_x86_zero_page_build(zp, &p), 0);
-	cr_assert_eq(vmm_le16(zp + VMM_BP_BOOT_FLAG), 0xaa55);
-	cr_assert_eq(vmm_le32(zp + VMM_BP_HEADER), 0x53726448);
-	cr_assert_eq(zp[VMM_BP_TYPE_OF_LOADER], 0xff);
-	cr_assert_eq(vmm_le32(zp + VMM_BP_RAMDISK_SIZE), 0);
-	cr_assert_eq(zp[VMM_BP_E820_ENTRIES], 0);
+	cr_assert_eq(ll_x86_zero_page_build(zp, &p), 0);
+	cr_assert_eq(ll_le16(zp + LL_BP_BOOT_FLAG), 0xaa55);
+	cr_assert_eq(ll_le32(zp + LL_BP_HEADER), 0x53726448);
+	cr_assert_eq(zp[LL_BP_TYPE_OF_LOADER], 0xff);
+	cr_assert_eq(ll_le32(zp + LL_BP_RAMDISK_SIZE), 0);
+	cr_assert_eq(zp[LL_BP_E820_ENTRIES], 0);
 	p.initrd_size = 0x100000000ull;
-	cr_assert_eq(vmm_x86_zero_page_build(zp, &p), -EINVAL, "initrd size beyond 32 bits");
+	cr_assert_eq(ll_x86_zero_page_build(zp, &p), -EINVAL, "initrd size beyond 32 bits");
 }
 
 Test(zero_page, initrd_placement)
 {
 	uint64_t a = 0;
 
-	cr_assert_eq(vmm_x86_place_initrd(256 * MIB, 0x4378000, 10 * MIB + 1, 0x7fffffff, &a), 0);
-	cr_assert_eq(a, vmm_align_down(256 * MIB - 10 * MIB - 1, 4096));
+	cr_assert_eq(ll_x86_place_initrd(256 * MIB, 0x4378000, 10 * MIB + 1, 0x7fffffff, &a), 0);
+	cr_assert_eq(a, ll_align_down(256 * MIB - 10 * MIB - 1, 4096));
 	/* initrd_addr_max is the last byte the initrd may use. */
-	cr_assert_eq(vmm_x86_place_initrd(2048 * MIB, 0x4378000, 4096, 0x37ffffff, &a), 0);
+	cr_assert_eq(ll_x86_place_initrd(2048 * MIB, 0x4378000, 4096, 0x37ffffff, &a), 0);
 	cr_assert_eq(a, 0x38000000 - 4096);
-	cr_assert_eq(vmm_x86_place_initrd(64 * MIB, 60 * MIB, 4 * MIB + 1, 0x7fffffff, &a),
-	             -ENOSPC);
-	cr_assert_eq(vmm_x86_place_initrd(64 * MIB, 60 * MIB, UINT64_MAX, 0x7fffffff, &a), -ENOSPC);
-	cr_assert_eq(vmm_x86_place_initrd(64 * MIB, UINT64_MAX, 1, 0x7fffffff, &a), -ENOSPC);
+	cr_assert_eq(ll_x86_place_initrd(64 * MIB, 60 * MIB, 4 * MIB + 1, 0x7fffffff, &a), -ENOSPC);
+	cr_assert_eq(ll_x86_place_initrd(64 * MIB, 60 * MIB, UINT64_MAX, 0x7fffffff, &a), -ENOSPC);
+	cr_assert_eq(ll_x86_place_initrd(64 * MIB, UINT64_MAX, 1, 0x7fffffff, &a), -ENOSPC);
 	cr_assert_eq(
-	    vmm_x86_place_initrd(64 * MIB, 60 * MIB + 1, 4 * MIB - 0x1000 + 1, 0xffffffff, &a),
+	    ll_x86_place_initrd(64 * MIB, 60 * MIB + 1, 4 * MIB - 0x1000 + 1, 0xffffffff, &a),
 	    -ENOSPC);
-	cr_assert_eq(vmm_x86_place_initrd(64 * MIB, 60 * MIB, 4 * MIB, 0xffffffff, &a), 0);
+	cr_assert_eq(ll_x86_place_initrd(64 * MIB, 60 * MIB, 4 * MIB, 0xffffffff, &a), 0);
 	cr_assert_eq(a, 60 * MIB);
 }
 
@@ -304,12 +315,12 @@ static void put_phdr(uint8_t *e, int i, uint32_t type, uint64_t off, uint64_t pa
                      uint64_t filesz, uint64_t memsz)
 {
 	uint8_t *p = e + PH(i);
-	vmm_put_le32(p + offsetof(Elf64_Phdr, p_type), type);
-	vmm_put_le64(p + offsetof(Elf64_Phdr, p_offset), off);
-	vmm_put_le64(p + offsetof(Elf64_Phdr, p_vaddr), paddr + 0xffffffff80000000ull);
-	vmm_put_le64(p + offsetof(Elf64_Phdr, p_paddr), paddr);
-	vmm_put_le64(p + offsetof(Elf64_Phdr, p_filesz), filesz);
-	vmm_put_le64(p + offsetof(Elf64_Phdr, p_memsz), memsz);
+	ll_put_le32(p + offsetof(Elf64_Phdr, p_type), type);
+	ll_put_le64(p + offsetof(Elf64_Phdr, p_offset), off);
+	ll_put_le64(p + offsetof(Elf64_Phdr, p_vaddr), paddr + 0xffffffff80000000ull);
+	ll_put_le64(p + offsetof(Elf64_Phdr, p_paddr), paddr);
+	ll_put_le64(p + offsetof(Elf64_Phdr, p_filesz), filesz);
+	ll_put_le64(p + offsetof(Elf64_Phdr, p_memsz), memsz);
 }
 
 /*
@@ -324,39 +335,39 @@ static uint8_t *craft_elf(void)
 	e[EI_CLASS] = ELFCLASS64;
 	e[EI_DATA] = ELFDATA2LSB;
 	e[EI_VERSION] = EV_CURRENT;
-	vmm_put_le16(e + offsetof(Elf64_Ehdr, e_type), ET_EXEC);
-	vmm_put_le16(e + offsetof(Elf64_Ehdr, e_machine), EM_X86_64);
-	vmm_put_le64(e + offsetof(Elf64_Ehdr, e_entry), 0x100010);
-	vmm_put_le64(e + offsetof(Elf64_Ehdr, e_phoff), 64);
-	vmm_put_le16(e + offsetof(Elf64_Ehdr, e_phentsize), 56);
-	vmm_put_le16(e + offsetof(Elf64_Ehdr, e_phnum), 3);
+	ll_put_le16(e + offsetof(Elf64_Ehdr, e_type), ET_EXEC);
+	ll_put_le16(e + offsetof(Elf64_Ehdr, e_machine), EM_X86_64);
+	ll_put_le64(e + offsetof(Elf64_Ehdr, e_entry), 0x100010);
+	ll_put_le64(e + offsetof(Elf64_Ehdr, e_phoff), 64);
+	ll_put_le16(e + offsetof(Elf64_Ehdr, e_phentsize), 56);
+	ll_put_le16(e + offsetof(Elf64_Ehdr, e_phnum), 3);
 	put_phdr(e, 0, PT_LOAD, 0x1000, 0x100000, 0x1000, 0x3000);
 	put_phdr(e, 1, PT_LOAD, 0x2000, 0x200000, 0x800, 0x800);
 	for (size_t i = 0x1000; i < 0x2800; i++)
 		e[i] = (uint8_t)(i * 13 + 1);
 	uint8_t *n = e + 0x3000;
-	vmm_put_le32(n, 4); /* "GNU" build id, 20-byte desc */
-	vmm_put_le32(n + 4, 20);
-	vmm_put_le32(n + 8, 3);
+	ll_put_le32(n, 4); /* "GNU" build id, 20-byte desc */
+	ll_put_le32(n + 4, 20);
+	ll_put_le32(n + 8, 3);
 	memcpy(n + 12, "GNU", 4);
 	n += 12 + 4 + 20;
-	vmm_put_le32(n, 4);
-	vmm_put_le32(n + 4, 8);
-	vmm_put_le32(n + 8, VMM_XEN_ELFNOTE_PHYS32_ENTRY);
+	ll_put_le32(n, 4);
+	ll_put_le32(n + 4, 8);
+	ll_put_le32(n + 8, LL_XEN_ELFNOTE_PHYS32_ENTRY);
 	memcpy(n + 12, "Xen", 4);
-	vmm_put_le64(n + 16, 0x100020);
+	ll_put_le64(n + 16, 0x100020);
 	put_phdr(e, 2, PT_NOTE, 0x3000, 0, 36 + 24, 36 + 24);
 	return e;
 }
 
 Test(elf, crafted_good)
 {
-	struct vmm_elf_info info;
-	struct vmm_kernel_load out;
+	struct ll_elf_info info;
+	struct ll_kernel_load out;
 	uint8_t *e = craft_elf();
 
 	test_ram_init(&t, 0, 4 * MIB);
-	cr_assert_eq(vmm_elf_load(&t.ram, e, ELF_LEN, EM_X86_64, &info, &out), 0);
+	cr_assert_eq(ll_elf_load(&t.ram, e, ELF_LEN, EM_X86_64, &info, &out), 0);
 	cr_assert_eq(info.num_load, 2);
 	cr_assert_eq(info.low, 0x100000);
 	cr_assert_eq(info.end, 0x200800);
@@ -372,21 +383,21 @@ Test(elf, crafted_good)
 	cr_assert_eq(*test_ram_at(&t, 0x200800), FILL);
 
 	/* A 4-byte PVH desc, as other kernels emit it; and no note at all. */
-	vmm_put_le32(e + 0x3000 + 36 + 4, 4);
-	vmm_put_le32(e + 0x3000 + 36 + 16, 0x100030);
+	ll_put_le32(e + 0x3000 + 36 + 4, 4);
+	ll_put_le32(e + 0x3000 + 36 + 16, 0x100030);
 	put_phdr(e, 2, PT_NOTE, 0x3000, 0, 36 + 20, 36 + 20);
-	cr_assert_eq(vmm_elf_parse(e, ELF_LEN, EM_X86_64, &info), 0);
+	cr_assert_eq(ll_elf_parse(e, ELF_LEN, EM_X86_64, &info), 0);
 	cr_assert_eq(info.pvh_entry, 0x100030);
-	vmm_put_le32(e + PH(2), PT_NULL);
-	cr_assert_eq(vmm_elf_parse(e, ELF_LEN, EM_X86_64, &info), 0);
+	ll_put_le32(e + PH(2), PT_NULL);
+	cr_assert_eq(ll_elf_parse(e, ELF_LEN, EM_X86_64, &info), 0);
 	cr_assert(!info.has_pvh);
 	free(e);
 }
 
 Test(elf, crafted_bad)
 {
-	struct vmm_elf_info info;
-	struct vmm_kernel_load out;
+	struct ll_elf_info info;
+	struct ll_kernel_load out;
 	uint8_t *e;
 
 	test_ram_init(&t, 0, 4 * MIB);
@@ -394,24 +405,24 @@ Test(elf, crafted_bad)
 	do {                                                                                       \
 		e = craft_elf();                                                                   \
 		stmt;                                                                              \
-		cr_assert_eq(vmm_elf_load(&t.ram, e, ELF_LEN, EM_X86_64, &info, &out), err, what); \
+		cr_assert_eq(ll_elf_load(&t.ram, e, ELF_LEN, EM_X86_64, &info, &out), err, what);  \
 		free(e);                                                                           \
 	} while (0)
 	EXPECT(-ENOEXEC, "magic", e[1] = 'X');
 	EXPECT(-ENOTSUP, "32-bit", e[EI_CLASS] = ELFCLASS32);
 	EXPECT(-ENOTSUP, "big-endian", e[EI_DATA] = ELFDATA2MSB);
-	EXPECT(-ENOTSUP, "aarch64", vmm_put_le16(e + offsetof(Elf64_Ehdr, e_machine), EM_AARCH64));
-	EXPECT(-ENOTSUP, "shared object", vmm_put_le16(e + offsetof(Elf64_Ehdr, e_type), ET_DYN));
-	EXPECT(-EINVAL, "no program headers", vmm_put_le16(e + offsetof(Elf64_Ehdr, e_phnum), 0));
+	EXPECT(-ENOTSUP, "aarch64", ll_put_le16(e + offsetof(Elf64_Ehdr, e_machine), EM_AARCH64));
+	EXPECT(-ENOTSUP, "shared object", ll_put_le16(e + offsetof(Elf64_Ehdr, e_type), ET_DYN));
+	EXPECT(-EINVAL, "no program headers", ll_put_le16(e + offsetof(Elf64_Ehdr, e_phnum), 0));
 	EXPECT(-EINVAL, "phentsize too small",
-	       vmm_put_le16(e + offsetof(Elf64_Ehdr, e_phentsize), 32));
+	       ll_put_le16(e + offsetof(Elf64_Ehdr, e_phentsize), 32));
 	EXPECT(-EINVAL, "phdrs past the end",
-	       vmm_put_le64(e + offsetof(Elf64_Ehdr, e_phoff), ELF_LEN - 100));
+	       ll_put_le64(e + offsetof(Elf64_Ehdr, e_phoff), ELF_LEN - 100));
 	EXPECT(-EINVAL, "phoff overflow",
-	       vmm_put_le64(e + offsetof(Elf64_Ehdr, e_phoff), UINT64_MAX - 10));
+	       ll_put_le64(e + offsetof(Elf64_Ehdr, e_phoff), UINT64_MAX - 10));
 	EXPECT(-EINVAL, "huge phnum * phentsize", {
-		vmm_put_le16(e + offsetof(Elf64_Ehdr, e_phnum), 0xfffe);
-		vmm_put_le16(e + offsetof(Elf64_Ehdr, e_phentsize), 0xffff);
+		ll_put_le16(e + offsetof(Elf64_Ehdr, e_phnum), 0xfffe);
+		ll_put_le16(e + offsetof(Elf64_Ehdr, e_phentsize), 0xffff);
 	});
 	EXPECT(-EINVAL, "segment past the file",
 	       put_phdr(e, 1, PT_LOAD, 0x3000, 0x200000, 0x200, 0x800));
@@ -421,19 +432,19 @@ Test(elf, crafted_bad)
 	EXPECT(-EINVAL, "paddr + memsz overflow",
 	       put_phdr(e, 1, PT_LOAD, 0x2000, UINT64_MAX - 0x100, 0x800, 0x800));
 	EXPECT(-EINVAL, "entry outside the segments",
-	       vmm_put_le64(e + offsetof(Elf64_Ehdr, e_entry), 0x104000));
+	       ll_put_le64(e + offsetof(Elf64_Ehdr, e_entry), 0x104000));
 	EXPECT(-EINVAL, "no PT_LOAD", {
-		vmm_put_le32(e + PH(0), PT_NULL);
-		vmm_put_le32(e + PH(1), PT_NULL);
+		ll_put_le32(e + PH(0), PT_NULL);
+		ll_put_le32(e + PH(1), PT_NULL);
 	});
-	EXPECT(-EINVAL, "note name size overflow", vmm_put_le32(e + 0x3000, 0xfffffffe));
-	EXPECT(-EINVAL, "note desc past the segment", vmm_put_le32(e + 0x3004, 0x1000));
+	EXPECT(-EINVAL, "note name size overflow", ll_put_le32(e + 0x3000, 0xfffffffe));
+	EXPECT(-EINVAL, "note desc past the segment", ll_put_le32(e + 0x3004, 0x1000));
 	EXPECT(-EINVAL, "note segment past the file", put_phdr(e, 2, PT_NOTE, 0x3000, 0, 0x200, 0));
 	EXPECT(-EINVAL, "PVH desc of 2 bytes", {
-		vmm_put_le32(e + 0x3000 + 36 + 4, 2);
+		ll_put_le32(e + 0x3000 + 36 + 4, 2);
 		put_phdr(e, 2, PT_NOTE, 0x3000, 0, 36 + 16, 36 + 16);
 	});
-	EXPECT(-EINVAL, "PVH entry beyond 32 bits", vmm_put_le64(e + 0x3000 + 36 + 16, 1ull << 32));
+	EXPECT(-EINVAL, "PVH entry beyond 32 bits", ll_put_le64(e + 0x3000 + 36 + 16, 1ull << 32));
 	EXPECT(-ENOSPC, "segment past RAM",
 	       put_phdr(e, 1, PT_LOAD, 0x2000, 0x3ffc00, 0x800, 0x800));
 	EXPECT(-ENOSPC, "segment below RAM", {
@@ -444,20 +455,20 @@ Test(elf, crafted_bad)
 	cr_assert(all_bytes(t.buf.host, t.buf.size, FILL), "no failed load wrote anything");
 
 	e = craft_elf();
-	cr_assert_eq(vmm_elf_parse(e, 40, EM_X86_64, &info), -EINVAL, "truncated header");
-	cr_assert_eq(vmm_elf_parse(e, 3, EM_X86_64, &info), -ENOEXEC);
-	cr_assert_eq(vmm_elf_parse(e, 0x2000, EM_X86_64, &info), -EINVAL, "file cut in a segment");
+	cr_assert_eq(ll_elf_parse(e, 40, EM_X86_64, &info), -EINVAL, "truncated header");
+	cr_assert_eq(ll_elf_parse(e, 3, EM_X86_64, &info), -ENOEXEC);
+	cr_assert_eq(ll_elf_parse(e, 0x2000, EM_X86_64, &info), -EINVAL, "file cut in a segment");
 	free(e);
 }
 
 /* The real vmlinux, taken out of Debian's bzImage (LZ4 payload, protocol >= 2.08). */
 static uint8_t *debian_vmlinux(size_t *len)
 {
-	struct vmm_file_buf k = {0};
+	struct ll_file_buf k = {0};
 
 	read_kernel_or_skip(VMM_TEST_KERNEL_X86_64, &k);
 	uint8_t *v = lz4_vmlinux_from_bzimage(k.data, k.size, len);
-	vmm_file_free(&k);
+	ll_file_free(&k);
 	if (!v)
 		cr_skip_test("this bzImage's payload is not LZ4-compressed");
 	return v;
@@ -496,12 +507,12 @@ static uint64_t system_map_phys(const char *symbol)
 
 Test(elf, debian_vmlinux_with_pvh_note)
 {
-	struct vmm_elf_info info;
-	struct vmm_kernel_load out;
+	struct ll_elf_info info;
+	struct ll_kernel_load out;
 	size_t len;
 	uint8_t *v = debian_vmlinux(&len);
 
-	cr_assert_eq(vmm_elf_parse(v, len, EM_X86_64, &info), 0);
+	cr_assert_eq(ll_elf_parse(v, len, EM_X86_64, &info), 0);
 	cr_assert_eq(info.entry, 0x1000000, "phys_startup_64 at CONFIG_PHYSICAL_START");
 	cr_assert_eq(info.low, 0x1000000);
 	cr_assert_geq(info.num_load, 2);
@@ -513,18 +524,18 @@ Test(elf, debian_vmlinux_with_pvh_note)
 	cr_assert_lt(info.pvh_entry, info.end);
 
 	test_ram_init(&t, 0, 256 * MIB);
-	cr_assert_eq(vmm_elf_load(&t.ram, v, len, EM_X86_64, NULL, &out), 0);
+	cr_assert_eq(ll_elf_load(&t.ram, v, len, EM_X86_64, NULL, &out), 0);
 	cr_assert_eq(out.entry, 0x1000000);
 	/* The first segment's bytes are where its p_paddr says. */
-	uint64_t phoff = vmm_le64(v + offsetof(Elf64_Ehdr, e_phoff));
+	uint64_t phoff = ll_le64(v + offsetof(Elf64_Ehdr, e_phoff));
 	const uint8_t *ph = v + phoff;
-	cr_assert_eq(vmm_le32(ph), PT_LOAD);
-	uint64_t off = vmm_le64(ph + 8), paddr = vmm_le64(ph + 24), filesz = vmm_le64(ph + 32);
+	cr_assert_eq(ll_le32(ph), PT_LOAD);
+	uint64_t off = ll_le64(ph + 8), paddr = ll_le64(ph + 24), filesz = ll_le64(ph + 32);
 	cr_assert_eq(paddr, 0x1000000);
 	cr_assert_eq(memcmp(test_ram_at(&t, paddr), v + off, filesz), 0);
 
 	test_ram_free(&t);
 	test_ram_init(&t, 0, 24 * MIB);
-	cr_assert_eq(vmm_elf_load(&t.ram, v, len, EM_X86_64, NULL, &out), -ENOSPC);
+	cr_assert_eq(ll_elf_load(&t.ram, v, len, EM_X86_64, NULL, &out), -ENOSPC);
 	free(v);
 }

@@ -6,19 +6,19 @@
 #ifndef VMM_BOOT_H
 #define VMM_BOOT_H
 
-#include "guest_ram.h"
-#include "kernel_file.h"
-#include "loader.h"
+#include <cvmm/linux_loader_ram.h>
+#include <cvmm/linux_loader_file.h>
+#include <cvmm/linux_loader.h>
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 struct vmm_boot_request {
-	const struct vmm_guest_ram *ram; /* the range vmm_boot_ram_range() gave */
+	const struct ll_guest_ram *ram; /* the range vmm_boot_ram_range() gave */
 	uint64_t mem_bytes;              /* all guest RAM, for the memory map */
-	const struct vmm_file_buf *kernel;
-	const struct vmm_file_buf *initrd; /* NULL or size 0: none */
+	const struct ll_file_buf *kernel;
+	const struct ll_file_buf *initrd; /* NULL or size 0: none */
 	const char *cmdline;
 	uint32_t vcpus;
 	uint32_t gic_version; /* arm64: 2 or 3 */
@@ -27,7 +27,7 @@ struct vmm_boot_request {
 
 struct vmm_boot_info {
 	const char *format;            /* "arm64 Image", "bzImage", "ELF vmlinux" */
-	struct vmm_kernel_load kernel; /* kernel.entry: where the boot vCPU starts */
+	struct ll_kernel_load kernel; /* kernel.entry: where the boot vCPU starts */
 	uint64_t initrd_addr, initrd_size;
 	/* arm64: the FDT; x86_64: the zero page, or the PVH start info when has_pvh */
 	uint64_t boot_data_addr, boot_data_size;
@@ -60,7 +60,7 @@ int vmm_boot_ram_regions(uint64_t mem_bytes, struct vmm_ram_region out[VMM_RAM_R
  * bzImage or an ELF without the PVH note gets the zero page of the 64-bit boot protocol,
  * an ELF with it the PVH start info).
  * Returns 0, or a negative errno with one line in err naming what is wrong: the loaders'
- * errors (loader.h), -E2BIG (command line too long for this kernel), -ENOSPC.
+ * errors (cvmm/linux_loader.h), -E2BIG (command line too long for this kernel), -ENOSPC.
  */
 int vmm_boot_prepare(const struct vmm_boot_request *req, struct vmm_boot_info *out, char *err,
                      size_t err_size);

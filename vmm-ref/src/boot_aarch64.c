@@ -46,20 +46,20 @@ static const char *image_error(int err)
 int vmm_boot_prepare(const struct vmm_boot_request *req, struct vmm_boot_info *out, char *err,
                      size_t err_size)
 {
-	const struct vmm_guest_ram *ram = req->ram;
-	struct vmm_fdt_aarch64 *fdt_cfg = NULL;
+	const struct ll_guest_ram *ram = req->ram;
+	struct ll_fdt_arm64 *fdt_cfg = NULL;
 	uint64_t initrd_size = req->initrd ? req->initrd->size : 0;
 	uint8_t *fdt = NULL;
 	int ret;
 
 	*out = (struct vmm_boot_info){.format = "arm64 Image"};
-	ret = vmm_arm64_image_load(ram, req->kernel->data, req->kernel->size, NULL, &out->kernel);
+	ret = ll_arm64_image_load(ram, req->kernel->data, req->kernel->size, NULL, &out->kernel);
 	if (ret < 0) {
 		snprintf(err, err_size, "the kernel %s", image_error(ret));
 		return ret;
 	}
-	ret = vmm_arm64_place_boot_data(ram, out->kernel.end, initrd_size, FDT_RESERVE,
-	                                &out->initrd_addr, &out->boot_data_addr);
+	ret = ll_arm64_place_boot_data(ram, out->kernel.end, initrd_size, FDT_RESERVE,
+	                               &out->initrd_addr, &out->boot_data_addr);
 	if (ret < 0) {
 		snprintf(err, err_size, "the kernel%s and the device tree do not fit in guest RAM",
 		         initrd_size ? ", the initrd" : "");
@@ -67,7 +67,7 @@ int vmm_boot_prepare(const struct vmm_boot_request *req, struct vmm_boot_info *o
 	}
 	if (initrd_size) {
 		out->initrd_size = initrd_size;
-		ret = vmm_guest_ram_write(ram, out->initrd_addr, req->initrd->data, initrd_size);
+		ret = ll_guest_ram_write(ram, out->initrd_addr, req->initrd->data, initrd_size);
 		if (ret < 0) {
 			snprintf(err, err_size, "cannot copy the initrd into guest RAM");
 			return ret;
@@ -81,7 +81,14 @@ int vmm_boot_prepare(const struct vmm_boot_request *req, struct vmm_boot_info *o
 		snprintf(err, err_size, "out of memory");
 		goto out;
 	}
-	ret = vmm_fdt_aarch64_defaults(fdt_cfg, req->vcpus, req->mem_bytes, req->gic_version);
+	if (req->num_virtio > VMM_A64_VIRTIO_SLOTS) {
+		ret = -EINVAL;
+		snprintf(err, err_size, "%u virtio devices are more than %u slots", req->num_virtio,
+		         VMM_A64_VIRTIO_SLOTS);
+		goto out;
+	}
+	ret = vmm_fdt_aarch64_defaults(fdt_cfg, req->vcpus, req->mem_bytes, req->gic_version,
+	                               req->num_virtio);
 	if (ret < 0) {
 		snprintf(err, err_size, "%u vCPUs are more than a GICv%u supports", req->vcpus,
 		         req->gic_version);
@@ -90,27 +97,13 @@ int vmm_boot_prepare(const struct vmm_boot_request *req, struct vmm_boot_info *o
 	fdt_cfg->bootargs = req->cmdline;
 	fdt_cfg->initrd_start = out->initrd_addr;
 	fdt_cfg->initrd_size = out->initrd_size;
-	if (req->num_virtio > VMM_A64_VIRTIO_SLOTS || req->num_virtio > VMM_FDT_MAX_VIRTIO) {
-		ret = -EINVAL;
-		snprintf(err, err_size, "%u virtio devices are more than %u slots", req->num_virtio,
-		         VMM_A64_VIRTIO_SLOTS);
-		goto out;
-	}
-	fdt_cfg->num_virtio = req->num_virtio;
-	for (uint32_t i = 0; i < req->num_virtio; i++)
-		fdt_cfg->virtio[i] = (struct vmm_fdt_mmio){
-		    .base = VMM_A64_VIRTIO_BASE + i * VMM_A64_VIRTIO_SIZE,
-		    .size = VMM_A64_VIRTIO_SIZE,
-		    .spi = VMM_A64_VIRTIO_SPI_BASE + i,
-		    .trigger = VMM_FDT_IRQ_LEVEL_HIGH,
-		};
-	ret = vmm_fdt_aarch64_build(fdt_cfg, fdt, FDT_RESERVE);
+	ret = ll_fdt_arm64_build(fdt_cfg, fdt, FDT_RESERVE);
 	if (ret < 0) {
 		snprintf(err, err_size, "cannot build the device tree");
 		goto out;
 	}
 	out->boot_data_size = (uint64_t)ret;
-	ret = vmm_guest_ram_write(ram, out->boot_data_addr, fdt, out->boot_data_size);
+	ret = ll_guest_ram_write(ram, out->boot_data_addr, fdt, out->boot_data_size);
 	if (ret < 0)
 		snprintf(err, err_size, "cannot copy the device tree into guest RAM");
 out:

@@ -8,8 +8,8 @@
 #include "boot.h"
 
 #include "layout_x86_64.h"
-#include "pvh_x86_64.h"
-#include "zero_page_x86_64.h"
+#include <cvmm/linux_loader_pvh.h>
+#include <cvmm/linux_loader_x86.h>
 
 #include <elf.h>
 #include <errno.h>
@@ -73,26 +73,26 @@ static const char *load_error(int err, const char *format)
 	}
 }
 
-static int write_gdt(const struct vmm_guest_ram *ram, uint64_t gpa, const uint64_t *gdt, size_t n)
+static int write_gdt(const struct ll_guest_ram *ram, uint64_t gpa, const uint64_t *gdt, size_t n)
 {
 	uint8_t bytes[8 * 8];
 
 	for (size_t i = 0; i < n; i++)
-		vmm_put_le64(bytes + 8 * i, gdt[i]);
-	return vmm_guest_ram_write(ram, gpa, bytes, 8 * n);
+		ll_put_le64(bytes + 8 * i, gdt[i]);
+	return ll_guest_ram_write(ram, gpa, bytes, 8 * n);
 }
 
 /* The boot state in RAM: the 64-bit protocol's identity page tables and GDT (__BOOT_CS,
    __BOOT_DS), the PVH GDT, and the ACPI tables that let the guest power off. Both GDTs
    are written whatever the entry: they are small and sit apart. *acpi_len: ACPI's size. */
-static int write_boot_state(const struct vmm_guest_ram *ram, uint32_t vcpus, uint32_t num_virtio,
+static int write_boot_state(const struct ll_guest_ram *ram, uint32_t vcpus, uint32_t num_virtio,
                             int *acpi_len)
 {
-	uint8_t tables[VMM_X86_PAGE_TABLES_SIZE];
+	uint8_t tables[LL_X86_PAGE_TABLES_SIZE];
 	uint8_t acpi[VMM_X86_ACPI_MAX];
-	uint64_t gdt[VMM_X86_GDT_ENTRIES];
-	uint64_t pvh_gdt[VMM_X86_PVH_GDT_ENTRIES];
-	struct vmm_x86_acpi_params ap = {
+	uint64_t gdt[LL_X86_GDT_ENTRIES];
+	uint64_t pvh_gdt[LL_X86_PVH_GDT_ENTRIES];
+	struct ll_x86_acpi_params ap = {
 	    .pm1_evt_port = VMM_X86_PM1_EVT_PORT,
 	    .pm1_cnt_port = VMM_X86_PM1_CNT_PORT,
 	    .sci_irq = VMM_X86_SCI_IRQ,
@@ -101,36 +101,47 @@ static int write_boot_state(const struct vmm_guest_ram *ram, uint32_t vcpus, uin
 	    .cpus = vcpus ? vcpus : 1,
 	    .virtio_count = num_virtio,
 	};
+	struct ll_x86_acpi_mmio virtio[VMM_X86_VIRTIO_SLOTS];
 	int ret;
 
+	if (num_virtio > VMM_X86_VIRTIO_SLOTS)
+		return -EINVAL;
+	/* Every slot's IRQ is level, used or not, as the PIC lines they share must be. */
 	for (uint32_t i = 0; i < VMM_X86_VIRTIO_SLOTS; i++)
 		ap.level_irqs |= (uint16_t)(1u << vmm_x86_virtio_irq(i));
-	ret = vmm_x86_page_tables_build(tables, sizeof(tables), VMM_X86_PAGE_TABLES);
+	for (uint32_t i = 0; i < num_virtio; i++)
+		virtio[i] = (struct ll_x86_acpi_mmio){
+		    .base = (uint32_t)(VMM_X86_VIRTIO_BASE + i * VMM_X86_VIRTIO_STRIDE),
+		    .size = (uint32_t)VMM_X86_VIRTIO_STRIDE,
+		    .irq = (uint8_t)vmm_x86_virtio_irq(i),
+		};
+	ap.virtio = virtio;
+	ret = ll_x86_page_tables_build(tables, sizeof(tables), VMM_X86_PAGE_TABLES);
 	if (ret == 0)
-		ret = vmm_guest_ram_write(ram, VMM_X86_PAGE_TABLES, tables, sizeof(tables));
+		ret = ll_guest_ram_write(ram, VMM_X86_PAGE_TABLES, tables, sizeof(tables));
 	if (ret < 0)
 		return ret;
-	vmm_x86_gdt_build(gdt);
-	vmm_x86_pvh_gdt_build(pvh_gdt);
-	ret = write_gdt(ram, VMM_X86_GDT, gdt, VMM_X86_GDT_ENTRIES);
+	ll_x86_gdt_build(gdt);
+	ll_x86_pvh_gdt_build(pvh_gdt);
+	ret = write_gdt(ram, VMM_X86_GDT, gdt, LL_X86_GDT_ENTRIES);
 	if (ret == 0)
-		ret = write_gdt(ram, VMM_X86_PVH_GDT, pvh_gdt, VMM_X86_PVH_GDT_ENTRIES);
+		ret = write_gdt(ram, VMM_X86_PVH_GDT, pvh_gdt, LL_X86_PVH_GDT_ENTRIES);
 	if (ret < 0)
 		return ret;
-	*acpi_len = vmm_x86_acpi_build(acpi, sizeof(acpi), VMM_X86_ACPI, &ap);
+	*acpi_len = ll_x86_acpi_build(acpi, sizeof(acpi), VMM_X86_ACPI, &ap);
 	if (*acpi_len < 0)
 		return *acpi_len;
-	return vmm_guest_ram_write(ram, VMM_X86_ACPI, acpi, (size_t)*acpi_len);
+	return ll_guest_ram_write(ram, VMM_X86_ACPI, acpi, (size_t)*acpi_len);
 }
 
 /* The PVH start info: the command line, the initrd as the first module, the e820 map and
    the RSDP. */
 static int write_pvh_info(const struct vmm_boot_request *req, struct vmm_boot_info *out,
-                          const struct vmm_e820_entry *e820, size_t n, int acpi_len,
+                          const struct ll_e820_entry *e820, size_t n, int acpi_len,
                           uint32_t cmdline_len)
 {
 	uint8_t info[VMM_X86_PVH_INFO_MAX];
-	const struct vmm_pvh_params pp = {
+	const struct ll_pvh_params pp = {
 	    .ram_end = req->ram->base + req->ram->size,
 	    .cmdline_addr = VMM_X86_CMDLINE,
 	    .cmdline_len = cmdline_len,
@@ -140,12 +151,12 @@ static int write_pvh_info(const struct vmm_boot_request *req, struct vmm_boot_in
 	    .memmap_count = n,
 	    .rsdp_addr = acpi_len > 0 ? VMM_X86_ACPI : 0,
 	};
-	int used = vmm_x86_pvh_info_build(info, sizeof(info), VMM_X86_PVH_INFO, &pp);
+	int used = ll_x86_pvh_info_build(info, sizeof(info), VMM_X86_PVH_INFO, &pp);
 	int ret;
 
 	if (used < 0)
 		return used;
-	ret = vmm_guest_ram_write(req->ram, VMM_X86_PVH_INFO, info, (size_t)used);
+	ret = ll_guest_ram_write(req->ram, VMM_X86_PVH_INFO, info, (size_t)used);
 	if (ret < 0)
 		return ret;
 	out->boot_data_addr = VMM_X86_PVH_INFO;
@@ -156,12 +167,12 @@ static int write_pvh_info(const struct vmm_boot_request *req, struct vmm_boot_in
 /* The zero page of the 64-bit boot protocol: the bzImage's own setup header (or a
    minimal one for an ELF), the command line, the initrd, the e820 map and the RSDP. */
 static int write_zero_page(const struct vmm_boot_request *req, struct vmm_boot_info *out,
-                           const struct vmm_bzimage_info *bz, const struct vmm_e820_entry *e820,
+                           const struct ll_bzimage_info *bz, const struct ll_e820_entry *e820,
                            size_t n, int acpi_len, uint32_t cmdline_len)
 {
-	uint8_t zp[VMM_ZERO_PAGE_SIZE];
-	struct vmm_zero_page_params zpp = {
-	    .setup_header = bz ? req->kernel->data + VMM_BP_HDR : NULL,
+	uint8_t zp[LL_ZERO_PAGE_SIZE];
+	struct ll_zero_page_params zpp = {
+	    .setup_header = bz ? req->kernel->data + LL_BP_HDR : NULL,
 	    .setup_header_len = 0,
 	    .cmdline_addr = VMM_X86_CMDLINE,
 	    .cmdline_len = cmdline_len,
@@ -174,12 +185,12 @@ static int write_zero_page(const struct vmm_boot_request *req, struct vmm_boot_i
 	int ret;
 
 	if (bz) {
-		size_t end = bz->header_end < VMM_BP_HDR_END ? bz->header_end : VMM_BP_HDR_END;
-		zpp.setup_header_len = end - VMM_BP_HDR;
+		size_t end = bz->header_end < LL_BP_HDR_END ? bz->header_end : LL_BP_HDR_END;
+		zpp.setup_header_len = end - LL_BP_HDR;
 	}
-	ret = vmm_x86_zero_page_build(zp, &zpp);
+	ret = ll_x86_zero_page_build(zp, &zpp);
 	if (ret == 0)
-		ret = vmm_guest_ram_write(req->ram, VMM_X86_ZERO_PAGE, zp, sizeof(zp));
+		ret = ll_guest_ram_write(req->ram, VMM_X86_ZERO_PAGE, zp, sizeof(zp));
 	if (ret < 0)
 		return ret;
 	out->boot_data_addr = VMM_X86_ZERO_PAGE;
@@ -190,11 +201,11 @@ static int write_zero_page(const struct vmm_boot_request *req, struct vmm_boot_i
 int vmm_boot_prepare(const struct vmm_boot_request *req, struct vmm_boot_info *out, char *err,
                      size_t err_size)
 {
-	const struct vmm_guest_ram *ram = req->ram;
-	const struct vmm_file_buf *k = req->kernel;
-	struct vmm_bzimage_info bz;
-	struct vmm_elf_info elf;
-	struct vmm_e820_entry e820[VMM_E820_MAX];
+	const struct ll_guest_ram *ram = req->ram;
+	const struct ll_file_buf *k = req->kernel;
+	struct ll_bzimage_info bz;
+	struct ll_elf_info elf;
+	struct ll_e820_entry e820[LL_E820_MAX];
 	uint64_t initrd_size = req->initrd ? req->initrd->size : 0;
 	uint32_t cmdline_max;
 	size_t cmdline_len;
@@ -203,11 +214,11 @@ int vmm_boot_prepare(const struct vmm_boot_request *req, struct vmm_boot_info *o
 	int ret, n;
 
 	*out = (struct vmm_boot_info){.format = "bzImage"};
-	ret = vmm_bzimage_load(ram, k->data, k->size, &bz, &out->kernel);
+	ret = ll_bzimage_load(ram, k->data, k->size, &bz, &out->kernel);
 	is_bz = ret != -ENOEXEC;
 	if (!is_bz) {
 		out->format = "ELF vmlinux";
-		ret = vmm_elf_load(ram, k->data, k->size, EM_X86_64, &elf, &out->kernel);
+		ret = ll_elf_load(ram, k->data, k->size, EM_X86_64, &elf, &out->kernel);
 		if (ret == 0 && elf.has_pvh) {
 			/* PVH is the entry Linux documents for a vmlinux; its 64-bit e_entry
 			   (startup_64) works only as long as head_64.S accepts the decompressor's
@@ -229,7 +240,7 @@ int vmm_boot_prepare(const struct vmm_boot_request *req, struct vmm_boot_info *o
 	}
 
 	/* A bzImage states its limit; Linux takes at most COMMAND_LINE_SIZE - 1 otherwise. */
-	cmdline_max = is_bz ? bz.cmdline_size : VMM_PVH_CMDLINE_MAX;
+	cmdline_max = is_bz ? bz.cmdline_size : LL_PVH_CMDLINE_MAX;
 	if (cmdline_max > VMM_X86_CMDLINE_MAX - 1)
 		cmdline_max = VMM_X86_CMDLINE_MAX - 1;
 	cmdline_len = strlen(req->cmdline);
@@ -240,7 +251,7 @@ int vmm_boot_prepare(const struct vmm_boot_request *req, struct vmm_boot_info *o
 		return -E2BIG;
 	}
 	out->cmdline_addr = VMM_X86_CMDLINE;
-	ret = vmm_guest_ram_write(ram, VMM_X86_CMDLINE, req->cmdline, cmdline_len + 1);
+	ret = ll_guest_ram_write(ram, VMM_X86_CMDLINE, req->cmdline, cmdline_len + 1);
 	if (ret < 0) {
 		snprintf(err, err_size, "cannot copy the command line into guest RAM");
 		return ret;
@@ -253,12 +264,12 @@ int vmm_boot_prepare(const struct vmm_boot_request *req, struct vmm_boot_info *o
 	}
 
 	if (initrd_size) {
-		ret = vmm_x86_place_initrd(ram->base + ram->size, out->kernel.end, initrd_size,
-		                           is_bz ? bz.initrd_addr_max : LEGACY_INITRD_ADDR_MAX,
-		                           &out->initrd_addr);
+		ret = ll_x86_place_initrd(ram->base + ram->size, out->kernel.end, initrd_size,
+		                          is_bz ? bz.initrd_addr_max : LEGACY_INITRD_ADDR_MAX,
+		                          &out->initrd_addr);
 		if (ret == 0)
-			ret = vmm_guest_ram_write(ram, out->initrd_addr, req->initrd->data,
-			                          initrd_size);
+			ret = ll_guest_ram_write(ram, out->initrd_addr, req->initrd->data,
+			                         initrd_size);
 		if (ret < 0) {
 			snprintf(err, err_size, "the initrd does not fit in guest RAM below %#x",
 			         is_bz ? bz.initrd_addr_max : LEGACY_INITRD_ADDR_MAX);
@@ -267,7 +278,8 @@ int vmm_boot_prepare(const struct vmm_boot_request *req, struct vmm_boot_info *o
 		out->initrd_size = initrd_size;
 	}
 
-	n = vmm_x86_e820_build(req->mem_bytes, e820, VMM_E820_MAX);
+	n = ll_x86_e820_build(req->mem_bytes, VMM_X86_MMIO_GAP_START, VMM_X86_MMIO_GAP_END, e820,
+	                      LL_E820_MAX);
 	if (n < 0) {
 		snprintf(err, err_size, "cannot build the e820 memory map");
 		return n;

@@ -9,7 +9,7 @@
 #include "console_input.h"
 #include "log_limit.h"
 
-#include "kernel_file.h"
+#include <cvmm/linux_loader_file.h>
 #include "sandbox.h"
 
 #include <cvmm/event_loop.h>
@@ -595,9 +595,9 @@ static bool console_input(struct vmm_machine *m)
  * Set-up
  * ------------------------------------------------------------------------------------- */
 
-static int read_input(const char *what, const char *path, size_t max, struct vmm_file_buf *buf)
+static int read_input(const char *what, const char *path, size_t max, struct ll_file_buf *buf)
 {
-	int ret = vmm_file_read(path, max, buf);
+	int ret = ll_file_read(path, max, buf);
 
 	if (ret == -EFBIG)
 		error_line("%s '%s' is larger than guest RAM", what, path);
@@ -1146,11 +1146,11 @@ static bool boot_request_differs(const struct vmm_boot_request *a, const struct 
 	       a->gic_version != b->gic_version || a->num_virtio != b->num_virtio;
 }
 
-static int setup_and_run(struct vmm_machine *m, struct vmm_file_buf *kernel,
-                         struct vmm_file_buf *initrd)
+static int setup_and_run(struct vmm_machine *m, struct ll_file_buf *kernel,
+                         struct ll_file_buf *initrd)
 {
 	const struct vmm_config *cfg = m->env.cfg;
-	struct vmm_guest_ram ram;
+	struct ll_guest_ram ram;
 	struct vmm_boot_info info;
 	uint64_t base, size;
 	char err[256];
@@ -1163,7 +1163,7 @@ static int setup_and_run(struct vmm_machine *m, struct vmm_file_buf *kernel,
 	m->env.mem = create_ram(cfg, m->env.mem_bytes);
 	if (!m->env.mem)
 		return VMM_EXIT_RUNTIME;
-	if (vmm_guest_ram_init_vmem(&ram, m->env.mem, base, size) < 0) {
+	if (ll_guest_ram_init_vmem(&ram, m->env.mem, base, size) < 0) {
 		error_line("internal error: guest RAM is not mapped as planned");
 		return VMM_EXIT_RUNTIME;
 	}
@@ -1253,8 +1253,8 @@ static int setup_and_run(struct vmm_machine *m, struct vmm_file_buf *kernel,
 	}
 	/* The kernel and initrd are in guest RAM now: their file copies (tens of MiB) would
 	   otherwise stay resident for the VM's whole life. */
-	vmm_file_free(kernel);
-	vmm_file_free(initrd);
+	ll_file_free(kernel);
+	ll_file_free(initrd);
 	vmm_machine_log(&m->env, VMM_LOG_INFO,
 	                "%u vCPU(s), %u MiB, %u virtio device(s), suspend %s", cfg->vcpus,
 	                cfg->memory_mib, m->nslots, vmm_suspend_policy_name(cfg->suspend));
@@ -1297,7 +1297,7 @@ static int setup_and_run(struct vmm_machine *m, struct vmm_file_buf *kernel,
 
 int vmm_machine_run(const struct vmm_config *cfg)
 {
-	struct vmm_file_buf kernel = {0}, initrd = {0};
+	struct ll_file_buf kernel = {0}, initrd = {0};
 	uint64_t mem = (uint64_t)cfg->memory_mib * MIB;
 	struct vmm_machine *m;
 	int status = VMM_EXIT_RUNTIME;
@@ -1329,7 +1329,7 @@ int vmm_machine_run(const struct vmm_config *cfg)
 out:
 	teardown(m);
 	free(m);
-	vmm_file_free(&initrd);
-	vmm_file_free(&kernel);
+	ll_file_free(&initrd);
+	ll_file_free(&kernel);
 	return status;
 }

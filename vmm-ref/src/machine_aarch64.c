@@ -5,7 +5,7 @@
  */
 #include "machine.h"
 
-#include "fdt_aarch64.h"
+#include <cvmm/linux_loader_fdt.h>
 #include "layout_aarch64.h"
 
 #include <errno.h>

@@ -11,8 +11,8 @@
 #include "machine.h"
 
 #include "layout_x86_64.h"
-#include "pvh_x86_64.h"
-#include "zero_page_x86_64.h"
+#include <cvmm/linux_loader_pvh.h>
+#include <cvmm/linux_loader_x86.h>
 
 #include <errno.h>
 #include <pthread.h>
@@ -75,7 +75,7 @@ int vmm_arch_create(struct vmm_machine_env *env, struct vmm_arch **out, char *er
 	pthread_mutex_init(&a->irq_lock, NULL);
 	pthread_mutex_init(&a->pm_lock, NULL);
 	a->locks_ready = true;
-	a->pm1_cnt = VMM_X86_PM1_SCI_EN;
+	a->pm1_cnt = LL_X86_PM1_SCI_EN;
 
 	ret = kvmio_vm_set_tss_addr(env->vm, TSS_ADDR);
 	if (ret == 0)
@@ -211,12 +211,12 @@ static int pm_write(void *ctx, uint64_t offset, const uint8_t *data, uint32_t si
 			a->pm1_cnt = (uint16_t)((a->pm1_cnt & ~m) | v);
 	}
 	/* SLP_EN with the \_S5 type from the DSDT: power off. SLP_EN reads back as 0. */
-	if (a->pm1_cnt & VMM_X86_PM1_SLP_EN) {
-		off = ((a->pm1_cnt & VMM_X86_PM1_SLP_TYP_MASK) >> VMM_X86_PM1_SLP_TYP_SHIFT) ==
-		      VMM_X86_ACPI_S5_TYP;
-		a->pm1_cnt &= (uint16_t)~VMM_X86_PM1_SLP_EN;
+	if (a->pm1_cnt & LL_X86_PM1_SLP_EN) {
+		off = ((a->pm1_cnt & LL_X86_PM1_SLP_TYP_MASK) >> LL_X86_PM1_SLP_TYP_SHIFT) ==
+		      LL_X86_ACPI_S5_TYP;
+		a->pm1_cnt &= (uint16_t)~LL_X86_PM1_SLP_EN;
 	}
-	a->pm1_cnt |= VMM_X86_PM1_SCI_EN; /* always in ACPI mode */
+	a->pm1_cnt |= LL_X86_PM1_SCI_EN; /* always in ACPI mode */
 	pthread_mutex_unlock(&a->pm_lock);
 	if (off)
 		end_vm(a, VMM_EXIT_POWEROFF, "ACPI power-off (S5)");
@@ -268,10 +268,10 @@ static int set_boot_segments(struct vcpu *v)
 	if (ret < 0)
 		return ret;
 	s.gdt.base = VMM_X86_GDT;
-	s.gdt.limit = VMM_X86_GDT_ENTRIES * 8 - 1;
-	s.cs.selector = VMM_X86_BOOT_CS;
+	s.gdt.limit = LL_X86_GDT_ENTRIES * 8 - 1;
+	s.cs.selector = LL_X86_BOOT_CS;
 	data = s.ds;
-	data.selector = VMM_X86_BOOT_DS;
+	data.selector = LL_X86_BOOT_DS;
 	s.ds = s.es = s.fs = s.gs = s.ss = data;
 	return kvmio_vcpu_set_sregs(kv, &s);
 }
@@ -286,7 +286,7 @@ static int set_pvh_state(struct vcpu *v, const struct vmm_boot_info *boot)
 	int ret = kvmio_vcpu_get_sregs(kv, &s);
 
 	if (ret == 0)
-		ret = vmm_x86_pvh_vcpu_state(boot->pvh_entry, (uint32_t)boot->boot_data_addr,
+		ret = ll_x86_pvh_vcpu_state(boot->pvh_entry, (uint32_t)boot->boot_data_addr,
 		                             VMM_X86_PVH_GDT, &r, &s);
 	if (ret == 0)
 		ret = kvmio_vcpu_set_sregs(kv, &s);

@@ -4,7 +4,7 @@
  * (any values, consistent or not). A build must either fail cleanly or give a tree that
  * libfdt's full check accepts, whose chosen node holds the bootargs given.
  */
-#include "fdt_aarch64.h"
+#include <cvmm/linux_loader_fdt.h>
 
 #include <libfdt.h>
 #include <stdlib.h>
@@ -28,8 +28,13 @@ static uint64_t take(struct reader *r, size_t n)
 	return v;
 }
 
-static void take_mmio(struct reader *r, struct vmm_fdt_mmio *m)
+static void take_device(struct reader *r, struct ll_fdt_device *m)
 {
+	uint8_t f = (uint8_t)take(r, 1);
+
+	m->kind = (enum ll_fdt_device_kind)(f % 4); /* 3 is no kind */
+	m->is_stdout = f & 4;
+	m->clock_hz = (uint32_t)take(r, 4);
 	m->base = take(r, 8);
 	m->size = take(r, 4);
 	m->spi = (uint32_t)take(r, 2);
@@ -39,13 +44,13 @@ static void take_mmio(struct reader *r, struct vmm_fdt_mmio *m)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t buf[BUF_SIZE];
-	static struct vmm_fdt_aarch64 cfg;
+	static struct ll_fdt_arm64 cfg;
 	struct reader r = {data, size};
 	char bootargs[256];
 
 	memset(&cfg, 0, sizeof(cfg));
-	cfg.num_cpus = (uint32_t)take(&r, 1) % (VMM_FDT_MAX_CPUS + 2);
-	for (uint32_t i = 0; i < cfg.num_cpus && i < VMM_FDT_MAX_CPUS; i++)
+	cfg.num_cpus = (uint32_t)take(&r, 1) % (LL_FDT_MAX_CPUS + 2);
+	for (uint32_t i = 0; i < cfg.num_cpus && i < LL_FDT_MAX_CPUS; i++)
 		cfg.mpidr[i] = take(&r, 5);
 	cfg.ram_base = take(&r, 8);
 	cfg.ram_size = take(&r, 8);
@@ -57,23 +62,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.gicc_or_gicr_base = take(&r, 8);
 	cfg.gicc_or_gicr_size = take(&r, 4);
 	uint8_t f = (uint8_t)take(&r, 1);
-	cfg.has_uart = f & 1;
-	cfg.uart_is_stdout = f & 2;
-	cfg.has_rtc = f & 4;
-	take_mmio(&r, &cfg.uart);
-	cfg.uart_clock = (uint32_t)take(&r, 4);
-	take_mmio(&r, &cfg.rtc);
-	cfg.apb_clock = (uint32_t)take(&r, 4);
-	cfg.num_virtio = (uint32_t)take(&r, 1) % (VMM_FDT_MAX_VIRTIO + 2);
-	for (uint32_t i = 0; i < cfg.num_virtio && i < VMM_FDT_MAX_VIRTIO; i++)
-		take_mmio(&r, &cfg.virtio[i]);
+	cfg.model = f & 1 ? "fuzz" : NULL;
+	cfg.num_devices = (uint32_t)take(&r, 1) % (LL_FDT_MAX_DEVICES + 2);
+	for (uint32_t i = 0; i < cfg.num_devices && i < LL_FDT_MAX_DEVICES; i++)
+		take_device(&r, &cfg.devices[i]);
 	size_t n = r.left < sizeof(bootargs) - 1 ? r.left : sizeof(bootargs) - 1;
 	memcpy(bootargs, r.p, n);
 	bootargs[n] = '\0';
 	cfg.bootargs = bootargs;
 
 	size_t buf_size = (size_t)(f >> 3) * 0x800 + 0x100;
-	int ret = vmm_fdt_aarch64_build(&cfg, buf, buf_size);
+	int ret = ll_fdt_arm64_build(&cfg, buf, buf_size);
 	if (ret < 0)
 		return 0;
 	if ((size_t)ret > buf_size || fdt_check_full(buf, (size_t)ret) != 0)

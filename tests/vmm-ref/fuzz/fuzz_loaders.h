@@ -3,31 +3,31 @@
 #ifndef VMM_FUZZ_LOADERS_H
 #define VMM_FUZZ_LOADERS_H
 
-#include "guest_ram.h"
+#include <cvmm/linux_loader_ram.h>
 
 #include <stdlib.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static inline struct vmm_guest_ram *fuzz_ram(uint64_t base, uint64_t size)
+static inline struct ll_guest_ram *fuzz_ram(uint64_t base, uint64_t size)
 {
-	static struct vmm_ram_buffer buf;
-	static struct vmm_guest_ram ram;
+	static struct ll_ram_buffer buf;
+	static struct ll_guest_ram ram;
 
 	if (!buf.host) {
 		buf.base = base;
 		buf.size = size;
 		buf.host = calloc(1, size);
-		if (!buf.host || vmm_guest_ram_init_buffer(&ram, &buf) < 0)
+		if (!buf.host || ll_guest_ram_init_buffer(&ram, &buf) < 0)
 			abort();
 	}
 	return &ram;
 }
 
 /* A load that succeeded must lie inside RAM. */
-static inline void fuzz_check_inside(const struct vmm_guest_ram *ram, uint64_t lo, uint64_t hi)
+static inline void fuzz_check_inside(const struct ll_guest_ram *ram, uint64_t lo, uint64_t hi)
 {
-	if (lo > hi || !vmm_guest_ram_contains(ram, lo, hi - lo))
+	if (lo > hi || !ll_guest_ram_contains(ram, lo, hi - lo))
 		abort();
 }
 

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "guest_ram.h"
+#include <cvmm/linux_loader_ram.h>
 
 #include <errno.h>
 #include <string.h>
 
 static int buffer_write(void *opaque, uint64_t gpa, const void *src, size_t len)
 {
-	struct vmm_ram_buffer *buf = opaque;
+	struct ll_ram_buffer *buf = opaque;
 
 	/* Checked again here: the callback is the last line before host memory. */
 	if (gpa < buf->base || gpa - buf->base > buf->size || len > buf->size - (gpa - buf->base))
@@ -18,7 +18,7 @@ static int buffer_write(void *opaque, uint64_t gpa, const void *src, size_t len)
 	return 0;
 }
 
-int vmm_guest_ram_init_buffer(struct vmm_guest_ram *ram, struct vmm_ram_buffer *buf)
+int ll_guest_ram_init_buffer(struct ll_guest_ram *ram, struct ll_ram_buffer *buf)
 {
 	if (!ram || !buf || !buf->host || buf->size == 0 || buf->base > UINT64_MAX - buf->size)
 		return -EINVAL;
@@ -29,7 +29,7 @@ int vmm_guest_ram_init_buffer(struct vmm_guest_ram *ram, struct vmm_ram_buffer *
 	return 0;
 }
 
-bool vmm_guest_ram_contains(const struct vmm_guest_ram *ram, uint64_t gpa, uint64_t len)
+bool ll_guest_ram_contains(const struct ll_guest_ram *ram, uint64_t gpa, uint64_t len)
 {
 	if (gpa < ram->base)
 		return false;
@@ -37,10 +37,9 @@ bool vmm_guest_ram_contains(const struct vmm_guest_ram *ram, uint64_t gpa, uint6
 	return off <= ram->size && len <= ram->size - off;
 }
 
-int vmm_guest_ram_write(const struct vmm_guest_ram *ram, uint64_t gpa, const void *src,
-                        uint64_t len)
+int ll_guest_ram_write(const struct ll_guest_ram *ram, uint64_t gpa, const void *src, uint64_t len)
 {
-	if (!vmm_guest_ram_contains(ram, gpa, len) || len > SIZE_MAX)
+	if (!ll_guest_ram_contains(ram, gpa, len) || len > SIZE_MAX)
 		return -EFAULT;
 	if (len == 0)
 		return 0;

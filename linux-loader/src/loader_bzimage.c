@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /* x86 bzImage loader: the setup header of Documentation/x86/boot.rst. */
-#include "loader.h"
+#include <cvmm/linux_loader.h>
 
 #include <errno.h>
 
@@ -28,16 +28,16 @@
 #define XLF_KERNEL_64 0x01u
 #define ENTRY_64_OFFSET 0x200u
 
-int vmm_bzimage_parse(const void *img, size_t len, struct vmm_bzimage_info *info)
+int ll_bzimage_parse(const void *img, size_t len, struct ll_bzimage_info *info)
 {
 	const uint8_t *p = img;
-	struct vmm_bzimage_info i = {0};
+	struct ll_bzimage_info i = {0};
 
-	if (!img || !info || len < OFF_VERSION + 2 || vmm_le16(p + OFF_BOOT_FLAG) != BOOT_FLAG ||
-	    vmm_le32(p + OFF_HEADER) != HDRS_MAGIC)
+	if (!img || !info || len < OFF_VERSION + 2 || ll_le16(p + OFF_BOOT_FLAG) != BOOT_FLAG ||
+	    ll_le32(p + OFF_HEADER) != HDRS_MAGIC)
 		return -ENOEXEC;
-	i.version = vmm_le16(p + OFF_VERSION);
-	if (i.version < VMM_BZIMAGE_MIN_VERSION)
+	i.version = ll_le16(p + OFF_VERSION);
+	if (i.version < LL_BZIMAGE_MIN_VERSION)
 		return -ENOTSUP;
 	/* The byte after the short jump at 0x200 says where the header ends. */
 	i.header_end = OFF_HEADER + (size_t)p[OFF_JUMP + 1];
@@ -46,17 +46,17 @@ int vmm_bzimage_parse(const void *img, size_t len, struct vmm_bzimage_info *info
 
 	i.setup_sects = p[OFF_SETUP_SECTS] ? p[OFF_SETUP_SECTS] : 4;
 	i.loadflags = p[OFF_LOADFLAGS];
-	i.code32_start = vmm_le32(p + OFF_CODE32_START);
-	i.initrd_addr_max = vmm_le32(p + OFF_INITRD_ADDR_MAX);
-	i.kernel_alignment = vmm_le32(p + OFF_KERNEL_ALIGNMENT);
+	i.code32_start = ll_le32(p + OFF_CODE32_START);
+	i.initrd_addr_max = ll_le32(p + OFF_INITRD_ADDR_MAX);
+	i.kernel_alignment = ll_le32(p + OFF_KERNEL_ALIGNMENT);
 	i.relocatable = i.version >= 0x0205 && p[OFF_RELOCATABLE];
-	i.cmdline_size = vmm_le32(p + OFF_CMDLINE_SIZE);
+	i.cmdline_size = ll_le32(p + OFF_CMDLINE_SIZE);
 	if (i.version >= 0x020a && i.header_end >= OFF_INIT_SIZE + 4) {
-		i.pref_address = vmm_le64(p + OFF_PREF_ADDRESS);
-		i.init_size = vmm_le32(p + OFF_INIT_SIZE);
+		i.pref_address = ll_le64(p + OFF_PREF_ADDRESS);
+		i.init_size = ll_le32(p + OFF_INIT_SIZE);
 	}
 	if (i.version >= 0x020c && i.header_end >= OFF_XLOADFLAGS + 2)
-		i.xloadflags = vmm_le16(p + OFF_XLOADFLAGS);
+		i.xloadflags = ll_le16(p + OFF_XLOADFLAGS);
 
 	/* A zImage (loaded below 1 MiB) is not a bzImage. */
 	if (!(i.loadflags & LOADED_HIGH))
@@ -68,27 +68,27 @@ int vmm_bzimage_parse(const void *img, size_t len, struct vmm_bzimage_info *info
 		return -EINVAL;
 	i.kernel_size = len - i.kernel_offset;
 	/* syssize counts 16-byte paragraphs of the protected-mode part (from protocol 2.04). */
-	if ((uint64_t)vmm_le32(p + OFF_SYSSIZE) * 16 > i.kernel_size)
+	if ((uint64_t)ll_le32(p + OFF_SYSSIZE) * 16 > i.kernel_size)
 		return -EINVAL;
 	if (i.kernel_size <= ENTRY_64_OFFSET)
 		return -EINVAL;
-	if (i.relocatable && (i.kernel_alignment == 0 || !vmm_is_pow2(i.kernel_alignment)))
+	if (i.relocatable && (i.kernel_alignment == 0 || !ll_is_pow2(i.kernel_alignment)))
 		return -EINVAL;
 	*info = i;
 	return 0;
 }
 
-int vmm_bzimage_load(const struct vmm_guest_ram *ram, const void *img, size_t len,
-                     struct vmm_bzimage_info *info, struct vmm_kernel_load *out)
+int ll_bzimage_load(const struct ll_guest_ram *ram, const void *img, size_t len,
+                    struct ll_bzimage_info *info, struct ll_kernel_load *out)
 {
 	const uint8_t *p = img;
-	struct vmm_bzimage_info i;
+	struct ll_bzimage_info i;
 	uint64_t load, span;
 	int ret;
 
 	if (!ram || !out)
 		return -EINVAL;
-	ret = vmm_bzimage_parse(img, len, &i);
+	ret = ll_bzimage_parse(img, len, &i);
 	if (ret < 0)
 		return ret;
 	if (info)
@@ -97,15 +97,15 @@ int vmm_bzimage_load(const struct vmm_guest_ram *ram, const void *img, size_t le
 	 * pref_address is where the kernel runs without relocating itself; a kernel that is not
 	 * relocatable moves itself there anyway, so it is the address to load at.
 	 */
-	load = i.pref_address ? i.pref_address : VMM_BZIMAGE_LOW_LOAD;
+	load = i.pref_address ? i.pref_address : LL_BZIMAGE_LOW_LOAD;
 	/*
 	 * A relocatable kernel loaded off its kernel_alignment realigns itself; it is not an
 	 * error (boot.rst), and init_size covers the move.
 	 */
 	span = i.init_size > i.kernel_size ? i.init_size : i.kernel_size;
-	if (!vmm_guest_ram_contains(ram, load, span))
+	if (!ll_guest_ram_contains(ram, load, span))
 		return -ENOSPC;
-	ret = vmm_guest_ram_write(ram, load, p + i.kernel_offset, i.kernel_size);
+	ret = ll_guest_ram_write(ram, load, p + i.kernel_offset, i.kernel_size);
 	if (ret < 0)
 		return ret;
 	out->load_addr = load;

@@ -2,7 +2,7 @@
 /*
  * Kernel image loaders and boot-data helpers. Each loader parses an untrusted image held in
  * host memory (img, len), checks every header field, offset and size (with overflow) against
- * the file and against guest RAM, and only then copies it through a struct vmm_guest_ram.
+ * the file and against guest RAM, and only then copies it through a struct ll_guest_ram.
  * They are pure functions of their arguments: they print nothing and allocate nothing, and
  * are safe to call from several threads on different RAM objects.
  *
@@ -13,10 +13,10 @@
  *   -ENOSPC   the kernel (or boot data) does not fit in guest RAM
  *   -EFAULT   or the write callback's error, if writing to guest RAM fails
  */
-#ifndef VMM_LOADER_H
-#define VMM_LOADER_H
+#ifndef CVMM_LINUX_LOADER_H
+#define CVMM_LINUX_LOADER_H
 
-#include "guest_ram.h"
+#include <cvmm/linux_loader_ram.h>
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -24,41 +24,41 @@
 #include <string.h>
 
 /* Little-endian fields of untrusted images; the caller has checked the bounds. */
-static inline uint16_t vmm_le16(const uint8_t *p)
+static inline uint16_t ll_le16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] | p[1] << 8);
 }
 
-static inline uint32_t vmm_le32(const uint8_t *p)
+static inline uint32_t ll_le32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static inline uint64_t vmm_le64(const uint8_t *p)
+static inline uint64_t ll_le64(const uint8_t *p)
 {
-	return (uint64_t)vmm_le32(p) | (uint64_t)vmm_le32(p + 4) << 32;
+	return (uint64_t)ll_le32(p) | (uint64_t)ll_le32(p + 4) << 32;
 }
 
-static inline void vmm_put_le16(uint8_t *p, uint16_t v)
+static inline void ll_put_le16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)v;
 	p[1] = (uint8_t)(v >> 8);
 }
 
-static inline void vmm_put_le32(uint8_t *p, uint32_t v)
+static inline void ll_put_le32(uint8_t *p, uint32_t v)
 {
 	for (int i = 0; i < 4; i++)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
-static inline void vmm_put_le64(uint8_t *p, uint64_t v)
+static inline void ll_put_le64(uint8_t *p, uint64_t v)
 {
-	vmm_put_le32(p, (uint32_t)v);
-	vmm_put_le32(p + 4, (uint32_t)(v >> 32));
+	ll_put_le32(p, (uint32_t)v);
+	ll_put_le32(p + 4, (uint32_t)(v >> 32));
 }
 
 /* Where a loaded kernel sits and starts. */
-struct vmm_kernel_load {
+struct ll_kernel_load {
 	uint64_t load_addr; /* guest physical address of the first byte written */
 	uint64_t end;       /* first address after the memory the kernel claims */
 	uint64_t entry;     /* guest physical address the boot vCPU starts at */
@@ -66,12 +66,12 @@ struct vmm_kernel_load {
 
 /* ---- arm64 Image (Documentation/arm64/booting.rst) ---- */
 
-#define VMM_ARM64_IMAGE_HEADER_SIZE 64u
-#define VMM_ARM64_IMAGE_MAGIC 0x644d5241u /* "ARM\x64" at offset 0x38 */
-#define VMM_ARM64_LOAD_ALIGN 0x200000u    /* the Image goes text_offset past a 2 MiB boundary */
-#define VMM_ARM64_FDT_MAX_SIZE 0x200000u  /* the kernel maps at most 2 MiB of DTB */
+#define LL_ARM64_IMAGE_HEADER_SIZE 64u
+#define LL_ARM64_IMAGE_MAGIC 0x644d5241u /* "ARM\x64" at offset 0x38 */
+#define LL_ARM64_LOAD_ALIGN 0x200000u    /* the Image goes text_offset past a 2 MiB boundary */
+#define LL_ARM64_FDT_MAX_SIZE 0x200000u  /* the kernel maps at most 2 MiB of DTB */
 
-struct vmm_arm64_image_info {
+struct ll_arm64_image_info {
 	uint64_t text_offset; /* from the 2 MiB aligned base to the first byte of the Image */
 	uint64_t image_size;  /* bytes the kernel uses from its load address, bss included */
 	uint64_t flags;
@@ -85,7 +85,7 @@ struct vmm_arm64_image_info {
  * text_offset 0x80000 and the file length, as booting.rst says. image_size is never less than
  * len. Returns 0, -ENOEXEC (short, no magic), -EINVAL (text_offset not 4 KiB aligned).
  */
-int vmm_arm64_image_parse(const void *img, size_t len, struct vmm_arm64_image_info *info);
+int ll_arm64_image_parse(const void *img, size_t len, struct ll_arm64_image_info *info);
 
 /*
  * Loads an arm64 Image at the first 2 MiB boundary of ram plus text_offset, copies the file
@@ -93,25 +93,25 @@ int vmm_arm64_image_parse(const void *img, size_t len, struct vmm_arm64_image_in
  * instruction); out->end is load address + image_size. info may be NULL.
  * Returns 0, the parse errors, -ENOTSUP (big-endian kernel), -ENOSPC, or a write error.
  */
-int vmm_arm64_image_load(const struct vmm_guest_ram *ram, const void *img, size_t len,
-                         struct vmm_arm64_image_info *info, struct vmm_kernel_load *out);
+int ll_arm64_image_load(const struct ll_guest_ram *ram, const void *img, size_t len,
+                        struct ll_arm64_image_info *info, struct ll_kernel_load *out);
 
 /*
  * Chooses where the arm64 boot data goes: the FDT at the top of RAM (fdt_max_size bytes,
- * 4 KiB aligned, at most VMM_ARM64_FDT_MAX_SIZE), the initrd (if initrd_size > 0) just below
+ * 4 KiB aligned, at most LL_ARM64_FDT_MAX_SIZE), the initrd (if initrd_size > 0) just below
  * it, 64 KiB aligned (the largest arm64 page), both above kernel_end. *initrd_addr is 0 when
  * there is no initrd. Returns 0, -EINVAL (fdt_max_size 0 or too big), -ENOSPC.
  */
-int vmm_arm64_place_boot_data(const struct vmm_guest_ram *ram, uint64_t kernel_end,
-                              uint64_t initrd_size, uint64_t fdt_max_size, uint64_t *initrd_addr,
-                              uint64_t *fdt_addr);
+int ll_arm64_place_boot_data(const struct ll_guest_ram *ram, uint64_t kernel_end,
+                             uint64_t initrd_size, uint64_t fdt_max_size, uint64_t *initrd_addr,
+                             uint64_t *fdt_addr);
 
 /* ---- x86_64 bzImage (Documentation/x86/boot.rst) ---- */
 
-#define VMM_BZIMAGE_MIN_VERSION 0x0206u
-#define VMM_BZIMAGE_LOW_LOAD 0x100000u /* where a kernel without pref_address goes */
+#define LL_BZIMAGE_MIN_VERSION 0x0206u
+#define LL_BZIMAGE_LOW_LOAD 0x100000u /* where a kernel without pref_address goes */
 
-struct vmm_bzimage_info {
+struct ll_bzimage_info {
 	uint16_t version;
 	uint8_t setup_sects; /* 0 in the file means 4; stored here as used */
 	uint8_t loadflags;
@@ -133,7 +133,7 @@ struct vmm_bzimage_info {
  * LOADED_HIGH, a 64-bit entry (XLF_KERNEL_64 from protocol 2.12), setup_sects inside the
  * file. Returns 0, -ENOEXEC (not a bzImage), -EINVAL, -ENOTSUP (too old, no 64-bit entry).
  */
-int vmm_bzimage_parse(const void *img, size_t len, struct vmm_bzimage_info *info);
+int ll_bzimage_parse(const void *img, size_t len, struct ll_bzimage_info *info);
 
 /*
  * Loads the protected-mode kernel of a bzImage at pref_address (protocol >= 2.10, non-zero)
@@ -141,14 +141,14 @@ int vmm_bzimage_parse(const void *img, size_t len, struct vmm_bzimage_info *info
  * (load address + 0x200); out->end is load address + max(init_size, file part).
  * info may be NULL. Returns 0, the parse errors, -ENOSPC, or a write error.
  */
-int vmm_bzimage_load(const struct vmm_guest_ram *ram, const void *img, size_t len,
-                     struct vmm_bzimage_info *info, struct vmm_kernel_load *out);
+int ll_bzimage_load(const struct ll_guest_ram *ram, const void *img, size_t len,
+                    struct ll_bzimage_info *info, struct ll_kernel_load *out);
 
 /* ---- ELF vmlinux ---- */
 
-#define VMM_XEN_ELFNOTE_PHYS32_ENTRY 18u
+#define LL_XEN_ELFNOTE_PHYS32_ENTRY 18u
 
-struct vmm_elf_info {
+struct ll_elf_info {
 	uint64_t entry;     /* e_entry, inside a PT_LOAD segment's physical range */
 	uint64_t low, end;  /* lowest p_paddr and highest p_paddr + p_memsz of PT_LOAD */
 	uint32_t num_load;  /* PT_LOAD segments with p_memsz > 0 */
@@ -163,7 +163,7 @@ struct vmm_elf_info {
  * for the PVH entry note (whose entry must also lie inside a PT_LOAD segment). Returns 0, -ENOEXEC
  * (no ELF magic), -ENOTSUP (32-bit, big-endian, other machine, not ET_EXEC), -EINVAL.
  */
-int vmm_elf_parse(const void *img, size_t len, uint16_t machine, struct vmm_elf_info *info);
+int ll_elf_parse(const void *img, size_t len, uint16_t machine, struct ll_elf_info *info);
 
 /*
  * Parses, then checks every PT_LOAD against ram by physical address, then copies each
@@ -171,7 +171,7 @@ int vmm_elf_parse(const void *img, size_t len, uint16_t machine, struct vmm_elf_
  * out->end the span of the segments. info may be NULL.
  * Returns 0, the parse errors, -ENOSPC, or a write error.
  */
-int vmm_elf_load(const struct vmm_guest_ram *ram, const void *img, size_t len, uint16_t machine,
-                 struct vmm_elf_info *info, struct vmm_kernel_load *out);
+int ll_elf_load(const struct ll_guest_ram *ram, const void *img, size_t len, uint16_t machine,
+                struct ll_elf_info *info, struct ll_kernel_load *out);
 
 #endif

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "kernel_file.h"
+#include <cvmm/linux_loader_file.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -33,7 +33,7 @@ static uint8_t *map_huge(size_t size, size_t *mapped)
 	return p;
 }
 
-int vmm_file_read(const char *path, size_t max, struct vmm_file_buf *out)
+int ll_file_read(const char *path, size_t max, struct ll_file_buf *out)
 {
 	struct stat st;
 	uint8_t *data = NULL;
@@ -89,7 +89,7 @@ out:
 	return ret;
 }
 
-void vmm_file_free(struct vmm_file_buf *buf)
+void ll_file_free(struct ll_file_buf *buf)
 {
 	if (!buf)
 		return;

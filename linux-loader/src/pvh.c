@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /* The PVH start info and entry state (pvh_x86_64.h). */
-#include "pvh_x86_64.h"
+#include <cvmm/linux_loader_pvh.h>
 
-#include "loader.h"
+#include <cvmm/linux_loader.h>
 
 #include <errno.h>
 #include <string.h>
@@ -20,14 +20,14 @@ static bool overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 	return alen && blen && a < b + blen && b < a + alen;
 }
 
-int vmm_x86_pvh_info_build(uint8_t *buf, size_t size, uint64_t gpa, const struct vmm_pvh_params *p)
+int ll_x86_pvh_info_build(uint8_t *buf, size_t size, uint64_t gpa, const struct ll_pvh_params *p)
 {
 	uint64_t limit, used, cmd_len;
 
-	/* Linux takes the map into boot_params' e820 table, which holds VMM_E820_MAX. */
-	if (!buf || !p || (p->memmap_count && !p->memmap) || p->memmap_count > VMM_E820_MAX)
+	/* Linux takes the map into boot_params' e820 table, which holds LL_E820_MAX. */
+	if (!buf || !p || (p->memmap_count && !p->memmap) || p->memmap_count > LL_E820_MAX)
 		return -EINVAL;
-	used = vmm_x86_pvh_info_size(p->memmap_count);
+	used = ll_x86_pvh_info_size(p->memmap_count);
 	if (size < used)
 		return -ENOSPC;
 	limit = p->ram_end < FOUR_GIB ? p->ram_end : FOUR_GIB;
@@ -36,7 +36,7 @@ int vmm_x86_pvh_info_build(uint8_t *buf, size_t size, uint64_t gpa, const struct
 		return -EINVAL;
 	if (p->cmdline_addr == 0 && p->cmdline_len != 0)
 		return -EINVAL;
-	if (p->cmdline_len > VMM_PVH_CMDLINE_MAX)
+	if (p->cmdline_len > LL_PVH_CMDLINE_MAX)
 		return -E2BIG;
 	cmd_len = p->cmdline_addr ? (uint64_t)p->cmdline_len + 1 : 0; /* with its NUL */
 	if (p->cmdline_addr && (!inside(p->cmdline_addr, cmd_len, limit) ||
@@ -52,39 +52,39 @@ int vmm_x86_pvh_info_build(uint8_t *buf, size_t size, uint64_t gpa, const struct
 			return -EINVAL;
 
 	memset(buf, 0, used);
-	vmm_put_le32(buf + VMM_PVH_SI_MAGIC, VMM_PVH_MAGIC);
-	vmm_put_le32(buf + VMM_PVH_SI_VERSION, VMM_PVH_VERSION);
-	vmm_put_le64(buf + VMM_PVH_SI_CMDLINE, p->cmdline_addr);
-	vmm_put_le64(buf + VMM_PVH_SI_RSDP, p->rsdp_addr);
+	ll_put_le32(buf + LL_PVH_SI_MAGIC, LL_PVH_MAGIC);
+	ll_put_le32(buf + LL_PVH_SI_VERSION, LL_PVH_VERSION);
+	ll_put_le64(buf + LL_PVH_SI_CMDLINE, p->cmdline_addr);
+	ll_put_le64(buf + LL_PVH_SI_RSDP, p->rsdp_addr);
 	if (p->initrd_size) {
-		uint8_t *m = buf + VMM_PVH_OFF_MODLIST;
-		vmm_put_le32(buf + VMM_PVH_SI_NR_MODULES, 1);
-		vmm_put_le64(buf + VMM_PVH_SI_MODLIST, gpa + VMM_PVH_OFF_MODLIST);
-		vmm_put_le64(m, p->initrd_addr);
-		vmm_put_le64(m + 8, p->initrd_size);
+		uint8_t *m = buf + LL_PVH_OFF_MODLIST;
+		ll_put_le32(buf + LL_PVH_SI_NR_MODULES, 1);
+		ll_put_le64(buf + LL_PVH_SI_MODLIST, gpa + LL_PVH_OFF_MODLIST);
+		ll_put_le64(m, p->initrd_addr);
+		ll_put_le64(m + 8, p->initrd_size);
 		/* cmdline_paddr (m + 16) stays 0: the module has no command line. */
 	}
 	if (p->memmap_count) {
-		vmm_put_le64(buf + VMM_PVH_SI_MEMMAP, gpa + VMM_PVH_OFF_MEMMAP);
-		vmm_put_le32(buf + VMM_PVH_SI_MEMMAP_ENTRIES, (uint32_t)p->memmap_count);
+		ll_put_le64(buf + LL_PVH_SI_MEMMAP, gpa + LL_PVH_OFF_MEMMAP);
+		ll_put_le32(buf + LL_PVH_SI_MEMMAP_ENTRIES, (uint32_t)p->memmap_count);
 	}
 	for (size_t i = 0; i < p->memmap_count; i++) {
-		uint8_t *e = buf + VMM_PVH_OFF_MEMMAP + i * VMM_PVH_MEMMAP_ENTRY_SIZE;
-		vmm_put_le64(e, p->memmap[i].addr);
-		vmm_put_le64(e + 8, p->memmap[i].size);
-		vmm_put_le32(e + 16, p->memmap[i].type);
+		uint8_t *e = buf + LL_PVH_OFF_MEMMAP + i * LL_PVH_MEMMAP_ENTRY_SIZE;
+		ll_put_le64(e, p->memmap[i].addr);
+		ll_put_le64(e + 8, p->memmap[i].size);
+		ll_put_le32(e + 16, p->memmap[i].type);
 	}
 	return (int)used;
 }
 
-void vmm_x86_pvh_gdt_build(uint64_t gdt[VMM_X86_PVH_GDT_ENTRIES])
+void ll_x86_pvh_gdt_build(uint64_t gdt[LL_X86_PVH_GDT_ENTRIES])
 {
 	gdt[0] = 0;
 	/* base 0, limit 0xfffff in 4 KiB units (G), 32-bit (D/B), present, DPL 0. */
-	gdt[VMM_X86_PVH_CS / 8] = 0x00cf9b000000ffffull; /* code, execute/read, accessed */
-	gdt[VMM_X86_PVH_DS / 8] = 0x00cf93000000ffffull; /* data, read/write, accessed */
+	gdt[LL_X86_PVH_CS / 8] = 0x00cf9b000000ffffull; /* code, execute/read, accessed */
+	gdt[LL_X86_PVH_DS / 8] = 0x00cf93000000ffffull; /* data, read/write, accessed */
 	/* base 0, limit 0x67 in bytes, present, system type 0xb: a busy 32-bit TSS. */
-	gdt[VMM_X86_PVH_TSS / 8] = 0x00008b0000000067ull;
+	gdt[LL_X86_PVH_TSS / 8] = 0x00008b0000000067ull;
 }
 
 #if defined(__x86_64__)
@@ -100,21 +100,21 @@ static void flat32(struct kvm_segment *s, uint16_t selector, uint8_t type)
 	s->g = 1;
 }
 
-int vmm_x86_pvh_vcpu_state(uint32_t entry, uint32_t start_info, uint64_t gdt_gpa,
-                           struct kvm_regs *regs, struct kvm_sregs *sregs)
+int ll_x86_pvh_vcpu_state(uint32_t entry, uint32_t start_info, uint64_t gdt_gpa,
+                          struct kvm_regs *regs, struct kvm_sregs *sregs)
 {
 	if (!regs || !sregs)
 		return -EINVAL;
-	flat32(&sregs->cs, VMM_X86_PVH_CS, 0xb);
-	flat32(&sregs->ds, VMM_X86_PVH_DS, 0x3);
+	flat32(&sregs->cs, LL_X86_PVH_CS, 0xb);
+	flat32(&sregs->ds, LL_X86_PVH_DS, 0x3);
 	sregs->es = sregs->fs = sregs->gs = sregs->ss = sregs->ds;
 	memset(&sregs->tr, 0, sizeof(sregs->tr));
 	sregs->tr.limit = 0x67;
-	sregs->tr.selector = VMM_X86_PVH_TSS;
+	sregs->tr.selector = LL_X86_PVH_TSS;
 	sregs->tr.type = 0xb;
 	sregs->tr.present = 1;
 	sregs->gdt.base = gdt_gpa;
-	sregs->gdt.limit = VMM_X86_PVH_GDT_ENTRIES * 8 - 1;
+	sregs->gdt.limit = LL_X86_PVH_GDT_ENTRIES * 8 - 1;
 	/* PE; ET is hard-wired to one. Every other writable bit clear: no paging, no
 	   caching control, no long mode. */
 	sregs->cr0 = 0x1 | 0x10;

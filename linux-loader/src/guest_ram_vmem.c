@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /* Guest RAM for the loaders, backed by cvmm vm-memory. */
-#include "guest_ram.h"
+#include <cvmm/linux_loader_ram.h>
 
 #include <cvmm/vm_memory.h>
 #include <errno.h>
@@ -12,8 +12,8 @@ static int vmem_ram_write(void *opaque, uint64_t gpa, const void *src, size_t le
 	return src ? vmem_write(map, gpa, src, len) : vmem_fill(map, gpa, 0, len);
 }
 
-int vmm_guest_ram_init_vmem(struct vmm_guest_ram *ram, struct vmem_map *map, uint64_t base,
-                            uint64_t size)
+int ll_guest_ram_init_vmem(struct ll_guest_ram *ram, struct vmem_map *map, uint64_t base,
+                           uint64_t size)
 {
 	if (!ram || !map || size == 0 || base > UINT64_MAX - size || size > SIZE_MAX)
 		return -EINVAL;

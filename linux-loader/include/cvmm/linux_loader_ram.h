@@ -4,16 +4,16 @@
  * guest physical addresses and a write callback. The callback lets the same loaders fill a
  * plain host buffer (tests, fuzzing) or guest memory managed by vm-memory (the VMM).
  *
- * Not thread-safe: a vmm_guest_ram is used by one thread at a time.
+ * Not thread-safe: a ll_guest_ram is used by one thread at a time.
  */
-#ifndef VMM_GUEST_RAM_H
-#define VMM_GUEST_RAM_H
+#ifndef CVMM_LINUX_LOADER_RAM_H
+#define CVMM_LINUX_LOADER_RAM_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-struct vmm_guest_ram {
+struct ll_guest_ram {
 	uint64_t base; /* guest physical address of the first byte */
 	uint64_t size; /* bytes; base + size does not overflow */
 	/*
@@ -25,8 +25,8 @@ struct vmm_guest_ram {
 	void *opaque;
 };
 
-/* A host buffer that backs guest RAM for vmm_guest_ram_init_buffer(). */
-struct vmm_ram_buffer {
+/* A host buffer that backs guest RAM for ll_guest_ram_init_buffer(). */
+struct ll_ram_buffer {
 	uint64_t base;
 	uint8_t *host;
 	uint64_t size;
@@ -36,7 +36,7 @@ struct vmm_ram_buffer {
  * Makes ram write into the host buffer described by buf (which must outlive ram).
  * Returns 0, or -EINVAL when a pointer is NULL, the size is 0 or base + size overflows.
  */
-int vmm_guest_ram_init_buffer(struct vmm_guest_ram *ram, struct vmm_ram_buffer *buf);
+int ll_guest_ram_init_buffer(struct ll_guest_ram *ram, struct ll_ram_buffer *buf);
 
 struct vmem_map;
 
@@ -46,24 +46,23 @@ struct vmem_map;
  * Returns 0, -EINVAL (NULL map, size 0, base + size overflows), or -EFAULT when the map
  * does not cover the whole range.
  */
-int vmm_guest_ram_init_vmem(struct vmm_guest_ram *ram, struct vmem_map *map, uint64_t base,
-                            uint64_t size);
+int ll_guest_ram_init_vmem(struct ll_guest_ram *ram, struct vmem_map *map, uint64_t base,
+                           uint64_t size);
 
 /*
  * True when [gpa, gpa + len) lies inside ram, without overflow. len 0 is inside when gpa
  * is inside or at the end of ram.
  */
-bool vmm_guest_ram_contains(const struct vmm_guest_ram *ram, uint64_t gpa, uint64_t len);
+bool ll_guest_ram_contains(const struct ll_guest_ram *ram, uint64_t gpa, uint64_t len);
 
 /*
  * Checks the range, then writes through ram->write (src NULL writes zeros).
  * Returns 0, -EFAULT when the range is not inside ram, or the callback's error.
  */
-int vmm_guest_ram_write(const struct vmm_guest_ram *ram, uint64_t gpa, const void *src,
-                        uint64_t len);
+int ll_guest_ram_write(const struct ll_guest_ram *ram, uint64_t gpa, const void *src, uint64_t len);
 
 /* Alignment helpers; align must be a power of two. They report overflow with false. */
-static inline bool vmm_align_up(uint64_t v, uint64_t align, uint64_t *out)
+static inline bool ll_align_up(uint64_t v, uint64_t align, uint64_t *out)
 {
 	if (v > UINT64_MAX - (align - 1))
 		return false;
@@ -71,12 +70,12 @@ static inline bool vmm_align_up(uint64_t v, uint64_t align, uint64_t *out)
 	return true;
 }
 
-static inline uint64_t vmm_align_down(uint64_t v, uint64_t align)
+static inline uint64_t ll_align_down(uint64_t v, uint64_t align)
 {
 	return v & ~(align - 1);
 }
 
-static inline bool vmm_is_pow2(uint64_t v)
+static inline bool ll_is_pow2(uint64_t v)
 {
 	return v != 0 && (v & (v - 1)) == 0;
 }

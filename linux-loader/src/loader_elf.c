@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /* ELF64 vmlinux loader: PT_LOAD segments by physical address, and the PVH entry note. */
-#include "loader.h"
+#include <cvmm/linux_loader.h>
 
 #include <elf.h>
 #include <errno.h>
@@ -18,27 +18,27 @@ static uint32_t align4(uint32_t v)
 }
 
 /* Walks the notes of one PT_NOTE segment; a malformed note list is an error. */
-static int scan_notes(const uint8_t *n, uint64_t size, struct vmm_elf_info *info)
+static int scan_notes(const uint8_t *n, uint64_t size, struct ll_elf_info *info)
 {
 	while (size > 0) {
 		if (size < 12)
 			return -EINVAL;
-		uint32_t namesz = vmm_le32(n), descsz = vmm_le32(n + 4), type = vmm_le32(n + 8);
+		uint32_t namesz = ll_le32(n), descsz = ll_le32(n + 4), type = ll_le32(n + 8);
 		if (namesz > UINT32_MAX - 3 || descsz > UINT32_MAX - 3)
 			return -EINVAL;
 		uint64_t name_span = align4(namesz), desc_span = align4(descsz);
 		if (name_span + desc_span > size - 12)
 			return -EINVAL;
 		const uint8_t *name = n + 12, *desc = name + name_span;
-		if (type == VMM_XEN_ELFNOTE_PHYS32_ENTRY && namesz == sizeof(XEN_NOTE_NAME) &&
+		if (type == LL_XEN_ELFNOTE_PHYS32_ENTRY && namesz == sizeof(XEN_NOTE_NAME) &&
 		    memcmp(name, XEN_NOTE_NAME, sizeof(XEN_NOTE_NAME)) == 0) {
 			/* Linux emits the entry as a pointer-sized value; it is a 32-bit address.
 			 */
 			uint64_t entry;
 			if (descsz == 4)
-				entry = vmm_le32(desc);
+				entry = ll_le32(desc);
 			else if (descsz == 8)
-				entry = vmm_le64(desc);
+				entry = ll_le64(desc);
 			else
 				return -EINVAL;
 			if (entry > UINT32_MAX)
@@ -65,12 +65,12 @@ static int read_ehdr(const uint8_t *p, size_t len, uint16_t machine, struct elf_
 		return -EINVAL;
 	if (p[EI_CLASS] != ELFCLASS64 || p[EI_DATA] != ELFDATA2LSB)
 		return -ENOTSUP;
-	h->type = vmm_le16(p + offsetof(Elf64_Ehdr, e_type));
-	h->machine = vmm_le16(p + offsetof(Elf64_Ehdr, e_machine));
-	h->entry = vmm_le64(p + offsetof(Elf64_Ehdr, e_entry));
-	h->phoff = vmm_le64(p + offsetof(Elf64_Ehdr, e_phoff));
-	h->phentsize = vmm_le16(p + offsetof(Elf64_Ehdr, e_phentsize));
-	h->phnum = vmm_le16(p + offsetof(Elf64_Ehdr, e_phnum));
+	h->type = ll_le16(p + offsetof(Elf64_Ehdr, e_type));
+	h->machine = ll_le16(p + offsetof(Elf64_Ehdr, e_machine));
+	h->entry = ll_le64(p + offsetof(Elf64_Ehdr, e_entry));
+	h->phoff = ll_le64(p + offsetof(Elf64_Ehdr, e_phoff));
+	h->phentsize = ll_le16(p + offsetof(Elf64_Ehdr, e_phentsize));
+	h->phnum = ll_le16(p + offsetof(Elf64_Ehdr, e_phnum));
 	if (h->type != ET_EXEC || h->machine != machine)
 		return -ENOTSUP;
 	if (h->phnum == 0 || h->phnum == PN_XNUM || h->phentsize < sizeof(Elf64_Phdr) ||
@@ -88,11 +88,11 @@ static void read_phdr(const uint8_t *p, const struct elf_hdr *h, unsigned idx, s
 {
 	const uint8_t *q = p + h->phoff + (uint64_t)idx * h->phentsize;
 
-	ph->type = vmm_le32(q + offsetof(Elf64_Phdr, p_type));
-	ph->offset = vmm_le64(q + offsetof(Elf64_Phdr, p_offset));
-	ph->paddr = vmm_le64(q + offsetof(Elf64_Phdr, p_paddr));
-	ph->filesz = vmm_le64(q + offsetof(Elf64_Phdr, p_filesz));
-	ph->memsz = vmm_le64(q + offsetof(Elf64_Phdr, p_memsz));
+	ph->type = ll_le32(q + offsetof(Elf64_Phdr, p_type));
+	ph->offset = ll_le64(q + offsetof(Elf64_Phdr, p_offset));
+	ph->paddr = ll_le64(q + offsetof(Elf64_Phdr, p_paddr));
+	ph->filesz = ll_le64(q + offsetof(Elf64_Phdr, p_filesz));
+	ph->memsz = ll_le64(q + offsetof(Elf64_Phdr, p_memsz));
 }
 
 /* Whether addr lies in the memory of a PT_LOAD segment (already checked not to wrap). */
@@ -107,10 +107,10 @@ static bool in_load_segment(const uint8_t *p, const struct elf_hdr *h, uint64_t 
 	return false;
 }
 
-int vmm_elf_parse(const void *img, size_t len, uint16_t machine, struct vmm_elf_info *info)
+int ll_elf_parse(const void *img, size_t len, uint16_t machine, struct ll_elf_info *info)
 {
 	const uint8_t *p = img;
-	struct vmm_elf_info i = {.low = UINT64_MAX};
+	struct ll_elf_info i = {.low = UINT64_MAX};
 	struct elf_hdr h;
 	bool entry_ok = false;
 	int ret;
@@ -155,17 +155,17 @@ int vmm_elf_parse(const void *img, size_t len, uint16_t machine, struct vmm_elf_
 	return 0;
 }
 
-int vmm_elf_load(const struct vmm_guest_ram *ram, const void *img, size_t len, uint16_t machine,
-                 struct vmm_elf_info *info, struct vmm_kernel_load *out)
+int ll_elf_load(const struct ll_guest_ram *ram, const void *img, size_t len, uint16_t machine,
+                struct ll_elf_info *info, struct ll_kernel_load *out)
 {
 	const uint8_t *p = img;
-	struct vmm_elf_info i;
+	struct ll_elf_info i;
 	struct elf_hdr h;
 	int ret;
 
 	if (!ram || !out)
 		return -EINVAL;
-	ret = vmm_elf_parse(img, len, machine, &i);
+	ret = ll_elf_parse(img, len, machine, &i);
 	if (ret < 0)
 		return ret;
 	if (info)
@@ -179,14 +179,14 @@ int vmm_elf_load(const struct vmm_guest_ram *ram, const void *img, size_t len, u
 			if (ph.type != PT_LOAD || ph.memsz == 0)
 				continue;
 			if (pass == 0) {
-				if (!vmm_guest_ram_contains(ram, ph.paddr, ph.memsz))
+				if (!ll_guest_ram_contains(ram, ph.paddr, ph.memsz))
 					return -ENOSPC;
 				continue;
 			}
-			ret = vmm_guest_ram_write(ram, ph.paddr, p + ph.offset, ph.filesz);
+			ret = ll_guest_ram_write(ram, ph.paddr, p + ph.offset, ph.filesz);
 			if (ret == 0)
-				ret = vmm_guest_ram_write(ram, ph.paddr + ph.filesz, NULL,
-				                          ph.memsz - ph.filesz);
+				ret = ll_guest_ram_write(ram, ph.paddr + ph.filesz, NULL,
+				                         ph.memsz - ph.filesz);
 			if (ret < 0)
 				return ret;
 		}

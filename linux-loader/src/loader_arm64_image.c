@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /* Linux arm64 Image loader: the header fields of Documentation/arm64/booting.rst. */
-#include "loader.h"
+#include <cvmm/linux_loader.h>
 
 #include <errno.h>
 
@@ -20,18 +20,18 @@
 #define INITRD_ALIGN 0x10000u
 #define FDT_ALIGN 0x1000u
 
-int vmm_arm64_image_parse(const void *img, size_t len, struct vmm_arm64_image_info *info)
+int ll_arm64_image_parse(const void *img, size_t len, struct ll_arm64_image_info *info)
 {
 	const uint8_t *p = img;
 
-	if (!img || !info || len < VMM_ARM64_IMAGE_HEADER_SIZE ||
-	    vmm_le32(p + HDR_MAGIC) != VMM_ARM64_IMAGE_MAGIC)
+	if (!img || !info || len < LL_ARM64_IMAGE_HEADER_SIZE ||
+	    ll_le32(p + HDR_MAGIC) != LL_ARM64_IMAGE_MAGIC)
 		return -ENOEXEC;
 
-	struct vmm_arm64_image_info i = {
-	    .text_offset = vmm_le64(p + HDR_TEXT_OFFSET),
-	    .image_size = vmm_le64(p + HDR_IMAGE_SIZE),
-	    .flags = vmm_le64(p + HDR_FLAGS),
+	struct ll_arm64_image_info i = {
+	    .text_offset = ll_le64(p + HDR_TEXT_OFFSET),
+	    .image_size = ll_le64(p + HDR_IMAGE_SIZE),
+	    .flags = ll_le64(p + HDR_FLAGS),
 	};
 	if (i.image_size == 0) {
 		i.text_offset = LEGACY_TEXT_OFFSET;
@@ -50,16 +50,16 @@ int vmm_arm64_image_parse(const void *img, size_t len, struct vmm_arm64_image_in
 	return 0;
 }
 
-int vmm_arm64_image_load(const struct vmm_guest_ram *ram, const void *img, size_t len,
-                         struct vmm_arm64_image_info *info, struct vmm_kernel_load *out)
+int ll_arm64_image_load(const struct ll_guest_ram *ram, const void *img, size_t len,
+                        struct ll_arm64_image_info *info, struct ll_kernel_load *out)
 {
-	struct vmm_arm64_image_info i;
+	struct ll_arm64_image_info i;
 	uint64_t base, load;
 	int ret;
 
 	if (!ram || !out)
 		return -EINVAL;
-	ret = vmm_arm64_image_parse(img, len, &i);
+	ret = ll_arm64_image_parse(img, len, &i);
 	if (ret < 0)
 		return ret;
 	if (info)
@@ -70,17 +70,17 @@ int vmm_arm64_image_load(const struct vmm_guest_ram *ram, const void *img, size_
 	 * The lowest 2 MiB boundary in RAM suits both placement modes: "as close as possible to
 	 * the base of DRAM" and "anywhere".
 	 */
-	if (!vmm_align_up(ram->base, VMM_ARM64_LOAD_ALIGN, &base) ||
+	if (!ll_align_up(ram->base, LL_ARM64_LOAD_ALIGN, &base) ||
 	    base > UINT64_MAX - i.text_offset)
 		return -ENOSPC;
 	load = base + i.text_offset;
-	if (!vmm_guest_ram_contains(ram, load, i.image_size))
+	if (!ll_guest_ram_contains(ram, load, i.image_size))
 		return -ENOSPC;
 
-	ret = vmm_guest_ram_write(ram, load, img, len);
+	ret = ll_guest_ram_write(ram, load, img, len);
 	if (ret < 0)
 		return ret;
-	ret = vmm_guest_ram_write(ram, load + len, NULL, i.image_size - len);
+	ret = ll_guest_ram_write(ram, load + len, NULL, i.image_size - len);
 	if (ret < 0)
 		return ret;
 	out->load_addr = load;
@@ -89,27 +89,27 @@ int vmm_arm64_image_load(const struct vmm_guest_ram *ram, const void *img, size_
 	return 0;
 }
 
-int vmm_arm64_place_boot_data(const struct vmm_guest_ram *ram, uint64_t kernel_end,
-                              uint64_t initrd_size, uint64_t fdt_max_size, uint64_t *initrd_addr,
-                              uint64_t *fdt_addr)
+int ll_arm64_place_boot_data(const struct ll_guest_ram *ram, uint64_t kernel_end,
+                             uint64_t initrd_size, uint64_t fdt_max_size, uint64_t *initrd_addr,
+                             uint64_t *fdt_addr)
 {
 	uint64_t ram_end, fdt, floor, initrd = 0;
 
 	if (!ram || !initrd_addr || !fdt_addr || fdt_max_size == 0 ||
-	    fdt_max_size > VMM_ARM64_FDT_MAX_SIZE)
+	    fdt_max_size > LL_ARM64_FDT_MAX_SIZE)
 		return -EINVAL;
 	ram_end = ram->base + ram->size;
 	if (kernel_end < ram->base || kernel_end > ram_end || fdt_max_size > ram_end - kernel_end)
 		return -ENOSPC;
-	fdt = vmm_align_down(ram_end - fdt_max_size, FDT_ALIGN);
+	fdt = ll_align_down(ram_end - fdt_max_size, FDT_ALIGN);
 	if (fdt < kernel_end)
 		return -ENOSPC;
 
 	if (initrd_size > 0) {
-		if (!vmm_align_up(kernel_end, INITRD_ALIGN, &floor) || floor > fdt ||
+		if (!ll_align_up(kernel_end, INITRD_ALIGN, &floor) || floor > fdt ||
 		    initrd_size > fdt - floor)
 			return -ENOSPC;
-		initrd = vmm_align_down(fdt - initrd_size, INITRD_ALIGN);
+		initrd = ll_align_down(fdt - initrd_size, INITRD_ALIGN);
 		if (initrd < floor)
 			return -ENOSPC;
 	}

@@ -3,16 +3,16 @@
  * Whole files read into host memory: kernels and initrds, before they are parsed.
  * Thread-safe: no shared state.
  */
-#ifndef VMM_KERNEL_FILE_H
-#define VMM_KERNEL_FILE_H
+#ifndef CVMM_LINUX_LOADER_FILE_H
+#define CVMM_LINUX_LOADER_FILE_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-struct vmm_file_buf {
+struct ll_file_buf {
 	uint8_t *data;
 	size_t size;
-	/* Bytes mapped at data when vmm_file_read mapped the buffer (munmap), or 0 when data
+	/* Bytes mapped at data when ll_file_read mapped the buffer (munmap), or 0 when data
 	   came from malloc (free): a caller may fill a zeroed buffer with malloc'd data. */
 	size_t mapped;
 };
@@ -24,9 +24,9 @@ struct vmm_file_buf {
  * -EFBIG (larger than max bytes), -EINVAL (not a regular file or empty), or the errno of
  * open/fstat/read.
  */
-int vmm_file_read(const char *path, size_t max, struct vmm_file_buf *out);
+int ll_file_read(const char *path, size_t max, struct ll_file_buf *out);
 
 /* Frees the buffer and clears it; accepts NULL and an empty buffer. */
-void vmm_file_free(struct vmm_file_buf *buf);
+void ll_file_free(struct ll_file_buf *buf);
 
 #endif
