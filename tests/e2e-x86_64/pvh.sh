@@ -25,7 +25,9 @@ got=$(dd if=pvh-disk.img bs=4096 skip=16 count=1 2>/dev/null | head -n 1)
 say "the image holds the guest's '$wrote'"
 
 # Two vCPUs through PVH: vCPU 0 runs from the PVH entry; the kernel starts the second
-# one itself with INIT/SIPI, as after a bzImage boot.
+# one itself with INIT/SIPI, as after a bzImage boot. Not quiet: should the boot ever stop
+# short of /init, the log shows where.
+CONSOLE_ARGS="console=ttyS0"
 boot_guest pvh-smp.log boot -- --vcpus 2
 wait_for pvh-smp.log "CVMM-GUEST init cpus=2 scenario=boot" 120 || fail "no init marker with 2 CPUs"
 wait_for pvh-smp.log "CVMM-GUEST online cpus 0-1" 30 || fail "CPU 1 is not online"

@@ -11,12 +11,28 @@ EOL="[[:space:]]*\$"
 cd /tmp || exit 1
 
 say() { echo "$TAG: $*"; }
-# fail MESSAGE: prints it with the end of the current log, kills vmm-ref, exits 1.
+# fail MESSAGE: prints it with the end of the current log and, while vmm-ref still runs,
+# what each of its threads is doing (state, where it sleeps, CPU ticks 2 s apart: a
+# hang shows as vCPU threads that spin or that all sleep), kills vmm-ref, exits 1.
 fail() {
 	echo "$TAG: FAIL: $*"
 	[ -n "${LOG:-}" ] && [ -e "$LOG" ] && { echo "--- $LOG (last 30 lines)"; tail -n 30 "$LOG"; }
-	[ -n "${VMM_PID:-}" ] && kill -9 "$VMM_PID" 2>/dev/null
+	if [ -n "${VMM_PID:-}" ] && alive; then
+		echo "--- vmm-ref's threads: tid name state wchan ticks ticks-2s-later"
+		thread_states >/tmp/fail-threads.1
+		sleep 2
+		thread_states | paste -d' ' /tmp/fail-threads.1 - | awk '{ print $1, $2, $3, $4, $5, $10 }'
+		kill -9 "$VMM_PID" 2>/dev/null
+	fi
 	exit 1
+}
+
+# thread_states: "TID NAME STATE WCHAN TICKS" for each thread of vmm-ref.
+thread_states() {
+	local t
+	for t in /proc/$VMM_PID/task/*; do
+		echo "$(awk '{ print $1, $2, $3 }' "$t/stat" 2>/dev/null) $(cat "$t/wchan" 2>/dev/null || echo -) $(awk '{ print $14 + $15 }' "$t/stat" 2>/dev/null)"
+	done
 }
 
 # run_vmm LOG [vmm-ref args...]: runs vmm-ref in the background, console and stderr in
