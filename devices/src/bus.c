@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The bus is a sorted array of non-overlapping ranges, searched by bisection. A
  * reader-writer lock lets every vCPU thread dispatch at once (devices serialise themselves

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The MC146818 CMOS RTC of a PC (ports 0x70/0x71): see <cvmm/devices.h>. The register
  * model is pure code on struct cmos_state; the device adds the lock, the clock, the

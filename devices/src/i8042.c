@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * i8042 keyboard controller with a keyboard that answers commands but has no keys, and no
  * mouse. Enough for Linux's i8042 and atkbd probes, and for the reset line: the usual way

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 #include <cvmm/devices.h>
 
 int vdev_irq_assert(const struct vdev_irq *irq)

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The event loop over epoll. Each registration is a heap record that epoll returns as
  * its data pointer. A record removed during a round is only marked dead (epoll may have

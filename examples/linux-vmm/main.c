@@ -1,12 +1,12 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * linux-vmm: boots an x86_64 Linux bzImage with cvmm's libraries alone, in about as few
  * lines as that takes. linux-loader puts the kernel, the initrd, the command line, the
  * zero page, the page tables, the GDT and the ACPI tables into guest RAM (vm-memory);
  * kvm-ioctls makes the VM with KVM's in-kernel PIC, IOAPIC, LAPIC and PIT; the vcpu
- * library runs the boot vCPU; the devices library's 16550 is the console on COM1. The
- * guest powers off through the ACPI PM1 control register its FADT names (exit status 0)
- * or resets through the 8042 (exit status 2).
+ * library runs the boot vCPU; the devices library's 16550 is the console on COM1 and its
+ * ACPI PM1 registers are the ones the FADT names. The guest powers off through them (exit
+ * status 0) or resets through the 8042 (exit status 2).
  *
  *   linux-vmm BZIMAGE [INITRD [COMMAND-LINE]]
  *
@@ -40,8 +40,8 @@
 #define IDENTITY_MAP_ADDR 0xfffbc000ull
 #define COM1_PORT 0x3f8u
 #define COM1_IRQ 4u
-#define PM1_EVT_PORT 0x600u /* status, enable */
-#define PM1_CNT_PORT 0x604u
+#define PM1_EVT_PORT 0x600u /* status, enable; the control block follows */
+#define PM1_CNT_PORT (PM1_EVT_PORT + VDEV_ACPI_PM1_CNT_OFFSET)
 #define SCI_IRQ 9u
 #define I8042_COMMAND_PORT 0x64u
 #define I8042_RESET 0xfeu
@@ -51,8 +51,9 @@
 struct machine {
 	struct kvmio_vm *vm;
 	struct vdev_uart *uart;
-	uint8_t pm1_enable[2]; /* PM1a enable: kept, so the guest's ACPI finds it writable */
-	int end_status;        /* 0 powered off, 2 reset */
+	struct vdev_acpi_pm *pm; /* the PM1 registers the FADT names */
+	struct vcpu *boot;
+	int end_status; /* 0 powered off, 2 reset */
 };
 
 static int line_level(void *ctx, uint32_t line, uint32_t level)
@@ -77,6 +78,16 @@ static int line_pulse(void *ctx, uint32_t line)
 	return r < 0 ? r : line_level(ctx, line, 0);
 }
 
+/* The guest wrote SLP_EN: the DSDT offers \_S5 only, so any sleep is the power-off. */
+static void on_sleep(void *ctx, unsigned int slp_typ)
+{
+	struct machine *m = ctx;
+
+	(void)slp_typ;
+	m->end_status = 0;
+	vcpu_stop(m->boot);
+}
+
 static int on_pio(void *opaque, struct vcpu *v, uint16_t port, uint8_t *data, uint32_t size,
                   bool is_write)
 {
@@ -85,42 +96,14 @@ static int on_pio(void *opaque, struct vcpu *v, uint16_t port, uint8_t *data, ui
 	if (port >= COM1_PORT && port < COM1_PORT + VDEV_UART_REGS)
 		return is_write ? vdev_uart_write(m->uart, port - COM1_PORT, data, size)
 		                : vdev_uart_read(m->uart, port - COM1_PORT, data, size);
-	if (port == PM1_EVT_PORT + 2 && size <= 2) {
-		if (is_write)
-			memcpy(m->pm1_enable, data, size);
-		else
-			memcpy(data, m->pm1_enable, size);
-		return 0;
-	}
-	if (is_write && port == PM1_CNT_PORT && size >= 2 &&
-	    ((data[0] | data[1] << 8) & LL_X86_PM1_SLP_EN)) {
-		/* The DSDT offers \_S5 only: any sleep request is the power-off. */
-		m->end_status = 0;
-		return vcpu_stop(v);
-	}
+	if (port >= PM1_EVT_PORT && port < PM1_EVT_PORT + VDEV_ACPI_PM_SIZE)
+		return is_write ? vdev_acpi_pm_write(m->pm, port - PM1_EVT_PORT, data, size)
+		                : vdev_acpi_pm_read(m->pm, port - PM1_EVT_PORT, data, size);
 	if (is_write && port == I8042_COMMAND_PORT && data[0] == I8042_RESET) {
 		m->end_status = 2;
 		return vcpu_stop(v);
 	}
-	return 0; /* PM1 status reads 0 (no events); other ports are absent */
-}
-
-/* The 64-bit boot protocol's segments on top of what the vcpu library set for long mode:
-   the GDT in RAM, CS = __BOOT_CS, the data segments __BOOT_DS. */
-static int set_boot_segments(struct vcpu *v)
-{
-	struct kvmio_vcpu *kv = vcpu_kvm(v);
-	struct kvm_sregs s;
-	int r = kvmio_vcpu_get_sregs(kv, &s);
-
-	if (r < 0)
-		return r;
-	s.gdt.base = GDT_ADDR;
-	s.gdt.limit = LL_X86_GDT_ENTRIES * 8 - 1;
-	s.cs.selector = LL_X86_BOOT_CS;
-	s.ds.selector = LL_X86_BOOT_DS;
-	s.es = s.fs = s.gs = s.ss = s.ds;
-	return kvmio_vcpu_set_sregs(kv, &s);
+	return 0; /* other ports are absent */
 }
 
 /* Everything linux-loader writes: kernel, command line, boot state, ACPI, initrd, zero
@@ -218,7 +201,6 @@ int main(int argc, char **argv)
 	struct ll_guest_ram ram;
 	struct ll_kernel_load kl;
 	struct vmem_region_info ri;
-	struct vcpu *boot;
 	struct vcpu_end end;
 	const char *what;
 	int r, status = 1;
@@ -263,8 +245,18 @@ int main(int argc, char **argv)
 	};
 	if ((r = vdev_uart_create(&uc, &m.uart)) < 0)
 		goto fail;
+	/* The ACPI PM1 registers: the guest's power-off; the SCI on IRQ 9. */
+	what = "create the ACPI PM registers";
+	const struct vdev_acpi_pm_config pc = {
+	    .sci = {line_assert, line_deassert, line_pulse, &m, SCI_IRQ},
+	    .sleep = on_sleep,
+	    .ctx = &m,
+	};
+	if ((r = vdev_acpi_pm_create(&pc, &m.pm)) < 0)
+		goto fail;
 
-	/* The boot vCPU: 64-bit mode at the kernel's entry, rsi = the zero page. */
+	/* The boot vCPU: 64-bit mode at the kernel's entry, rsi = the zero page, the boot
+	   protocol's GDT and selectors (__BOOT_CS, __BOOT_DS). */
 	what = "run the vCPU";
 	struct vcpu_set_config sc = {.handlers = {.opaque = &m, .pio = on_pio}};
 	struct vcpu_config vc = {
@@ -273,10 +265,14 @@ int main(int argc, char **argv)
 	    .args = {0, ZERO_PAGE_ADDR},
 	    .mode = VCPU_X86_LONG,
 	    .cr3 = PAGE_TABLES_ADDR,
+	    .gdt_base = GDT_ADDR,
+	    .gdt_limit = LL_X86_GDT_ENTRIES * 8 - 1,
+	    .code_selector = LL_X86_BOOT_CS,
+	    .data_selector = LL_X86_BOOT_DS,
 	};
 	if ((r = vcpu_set_create(sys, m.vm, &sc, &set)) < 0 ||
-	    (r = vcpu_create(set, &vc, &boot)) < 0 || (r = set_boot_segments(boot)) < 0 ||
-	    (r = vcpu_start(boot)) < 0 || (r = vcpu_join(boot, &end)) < 0)
+	    (r = vcpu_create(set, &vc, &m.boot)) < 0 || (r = vcpu_start(m.boot)) < 0 ||
+	    (r = vcpu_join(m.boot, &end)) < 0)
 		goto fail;
 	vdev_uart_flush_output(m.uart);
 	if (end.reason != VCPU_END_STOPPED || m.end_status < 0) {
@@ -292,6 +288,7 @@ fail:
 out:
 	vcpu_set_destroy(set);
 	vdev_uart_destroy(m.uart);
+	vdev_acpi_pm_destroy(m.pm);
 	vmem_map_destroy(mem);
 	kvmio_vm_destroy(m.vm);
 	kvmio_system_destroy(sys);

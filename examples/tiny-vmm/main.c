@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tiny-vmm: the smallest useful VMM built from cvmm's libraries, kvm-ioctls, vm-memory
  * and vcpu, and nothing else. It runs a built-in bare-metal guest that prints a line

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The arm64 guest's device tree, written front to back with libfdt's sequential-write API. */
 #include <cvmm/linux_loader_fdt.h>
 

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Guest RAM for the loaders, backed by cvmm vm-memory. */
 #include <cvmm/linux_loader_ram.h>
 

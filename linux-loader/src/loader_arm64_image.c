@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Linux arm64 Image loader: the header fields of Documentation/arm64/booting.rst. */
 #include <cvmm/linux_loader.h>
 

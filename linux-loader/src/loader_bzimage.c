@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* x86 bzImage loader: the setup header of Documentation/x86/boot.rst. */
 #include <cvmm/linux_loader.h>
 

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ELF64 vmlinux loader: PT_LOAD segments by physical address, and the PVH entry note. */
 #include <cvmm/linux_loader.h>
 

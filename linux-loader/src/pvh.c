@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The PVH start info and entry state (pvh_x86_64.h). */
 #include <cvmm/linux_loader_pvh.h>
 
@@ -86,46 +86,3 @@ void ll_x86_pvh_gdt_build(uint64_t gdt[LL_X86_PVH_GDT_ENTRIES])
 	/* base 0, limit 0x67 in bytes, present, system type 0xb: a busy 32-bit TSS. */
 	gdt[LL_X86_PVH_TSS / 8] = 0x00008b0000000067ull;
 }
-
-#if defined(__x86_64__)
-static void flat32(struct kvm_segment *s, uint16_t selector, uint8_t type)
-{
-	memset(s, 0, sizeof(*s));
-	s->limit = 0xffffffff;
-	s->selector = selector;
-	s->type = type;
-	s->present = 1;
-	s->s = 1;  /* code or data, not a system segment */
-	s->db = 1; /* 32-bit */
-	s->g = 1;
-}
-
-int ll_x86_pvh_vcpu_state(uint32_t entry, uint32_t start_info, uint64_t gdt_gpa,
-                          struct kvm_regs *regs, struct kvm_sregs *sregs)
-{
-	if (!regs || !sregs)
-		return -EINVAL;
-	flat32(&sregs->cs, LL_X86_PVH_CS, 0xb);
-	flat32(&sregs->ds, LL_X86_PVH_DS, 0x3);
-	sregs->es = sregs->fs = sregs->gs = sregs->ss = sregs->ds;
-	memset(&sregs->tr, 0, sizeof(sregs->tr));
-	sregs->tr.limit = 0x67;
-	sregs->tr.selector = LL_X86_PVH_TSS;
-	sregs->tr.type = 0xb;
-	sregs->tr.present = 1;
-	sregs->gdt.base = gdt_gpa;
-	sregs->gdt.limit = LL_X86_PVH_GDT_ENTRIES * 8 - 1;
-	/* PE; ET is hard-wired to one. Every other writable bit clear: no paging, no
-	   caching control, no long mode. */
-	sregs->cr0 = 0x1 | 0x10;
-	sregs->cr2 = 0;
-	sregs->cr3 = 0;
-	sregs->cr4 = 0;
-	sregs->efer = 0;
-	memset(regs, 0, sizeof(*regs));
-	regs->rflags = 0x2; /* bit 1 reads as one; IF, TF and VM clear */
-	regs->rip = entry;
-	regs->rbx = start_info;
-	return 0;
-}
-#endif

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* x86_64 e820 map and zero page for Linux's 64-bit boot protocol. */
 #include <cvmm/linux_loader_x86.h>
 

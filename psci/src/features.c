@@ -1,5 +1,5 @@
-// SPDX-License-Identifier: Apache-2.0
-// The PSCI_FEATURES answer.
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The PSCI_FEATURES answer. */
 #include <cvmm/psci.h>
 
 int32_t psci_features_answer(const struct psci_features_config *cfg, uint32_t fid)
@@ -18,7 +18,7 @@ int32_t psci_features_answer(const struct psci_features_config *cfg, uint32_t fi
 	if (fn->smc64 && !cfg->smc64)
 		return CVMM_PSCI_RET_NOT_SUPPORTED;
 	if (fid == CVMM_PSCI_FN_CPU_SUSPEND || fid == CVMM_PSCI_FN64_CPU_SUSPEND)
-		// Only bits 1:0 are defined; the others are reserved and must read as zero.
+		/* Only bits 1:0 are defined; the others are reserved and must read as zero. */
 		return (int32_t)(cfg->cpu_suspend_flags & CVMM_PSCI_CPU_SUSPEND_FLAGS_MASK);
 	return CVMM_PSCI_RET_SUCCESS;
 }

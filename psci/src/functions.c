@@ -1,5 +1,5 @@
-// SPDX-License-Identifier: Apache-2.0
-// PSCI function ids, names, versions, return codes, core states, call decoding.
+/* SPDX-License-Identifier: Apache-2.0 */
+/* PSCI function ids, names, versions, return codes, core states, call decoding. */
 #include <cvmm/psci.h>
 
 #include <errno.h>
@@ -8,7 +8,7 @@
 #define V10 CVMM_PSCI_VERSION_1_0
 #define V11 CVMM_PSCI_VERSION_1_1
 
-// Sorted by function number, SMC32 form first: psci_function_lookup() relies on it.
+/* Sorted by function number, SMC32 form first: psci_function_lookup() relies on it. */
 static const struct psci_function_info functions[CVMM_PSCI_FUNCTION_COUNT] = {
     {CVMM_PSCI_FN_PSCI_VERSION, "PSCI_VERSION", V02, false},
     {CVMM_PSCI_FN_CPU_SUSPEND, "CPU_SUSPEND", V02, false},
@@ -62,7 +62,7 @@ uint16_t psci_version_minor(uint32_t version)
 
 const struct psci_function_info *psci_function_lookup(uint32_t fid)
 {
-	// Every PSCI id is base + number with number < 0x20; anything else is not PSCI.
+	/* Every PSCI id is base + number with number < 0x20; anything else is not PSCI. */
 	uint32_t base = fid & ~0x1FU;
 
 	if (base != CVMM_PSCI_FN32_BASE && base != CVMM_PSCI_FN64_BASE)
@@ -114,8 +114,8 @@ uint64_t psci_ret_to_reg(int32_t ret)
 	return (uint64_t)(int64_t)ret;
 }
 
-// KVM's MP state numbers (<linux/kvm.h>), kept here so that this library needs no
-// kernel header; the tests check them against the kernel's.
+/* KVM's MP state numbers (<linux/kvm.h>), kept here so that this library needs no
+   kernel header; the tests check them against the kernel's. */
 #define MP_STATE_STOPPED 5U
 
 enum psci_core_state psci_core_state_from_mp_state(uint32_t mp_state)
@@ -125,7 +125,7 @@ enum psci_core_state psci_core_state_from_mp_state(uint32_t mp_state)
 
 enum psci_caller_state psci_caller_from_pstate(uint64_t pstate)
 {
-	// PSTATE.nRW (bit 4) is 1 for AArch32.
+	/* PSTATE.nRW (bit 4) is 1 for AArch32. */
 	return (pstate & (1ULL << 4)) ? CVMM_PSCI_CALLER_AARCH32 : CVMM_PSCI_CALLER_AARCH64;
 }
 
@@ -136,7 +136,7 @@ int psci_call_decode(const uint64_t x[4], struct psci_call *out)
 	out->fid = psci_smccc_fid(x[0]);
 	out->fn = psci_function_lookup(out->fid);
 	out->smc64 = (out->fid & CVMM_SMCCC_SMC64) != 0;
-	// An SMC32 call's arguments are W1..W3: the upper halves may hold anything.
+	/* An SMC32 call's arguments are W1..W3: the upper halves may hold anything. */
 	uint64_t mask = out->smc64 ? UINT64_MAX : UINT32_MAX;
 	for (int i = 0; i < 3; i++)
 		out->arg[i] = x[i + 1] & mask;

@@ -1,5 +1,5 @@
-// SPDX-License-Identifier: Apache-2.0
-// SMCCC function id fields (Arm DEN0028).
+/* SPDX-License-Identifier: Apache-2.0 */
+/* SMCCC function id fields (Arm DEN0028). */
 #include <cvmm/psci.h>
 
 struct psci_smccc_id psci_smccc_decode(uint32_t fid)

@@ -1,5 +1,5 @@
-// SPDX-License-Identifier: Apache-2.0
-// SYSTEM_SUSPEND (DEN0022D.b 5.19): arguments, entry point, decision, wake state.
+/* SPDX-License-Identifier: Apache-2.0 */
+/* SYSTEM_SUSPEND (DEN0022D.b 5.19): arguments, entry point, decision, wake state. */
 #include <cvmm/psci.h>
 
 #include <errno.h>
@@ -24,8 +24,8 @@ int psci_system_suspend_args(const uint64_t x[4], struct psci_system_suspend_arg
 	return 0;
 }
 
-// Whether [addr, addr + len) lies inside one range; 1 <= len. Works with inclusive
-// last addresses so that no sum can wrap, whatever the guest or the caller gives.
+/* Whether [addr, addr + len) lies inside one range; 1 <= len. Works with inclusive
+   last addresses so that no sum can wrap, whatever the guest or the caller gives. */
 static bool inside_ram(uint64_t addr, uint64_t len, const struct psci_ram_range *ram, size_t n_ram)
 {
 	for (size_t i = 0; i < n_ram; i++) {
@@ -34,7 +34,7 @@ static bool inside_ram(uint64_t addr, uint64_t len, const struct psci_ram_range 
 
 		if (ram[i].size == 0)
 			continue;
-		// A range that runs past 2^64 holds only what lies below 2^64.
+		/* A range that runs past 2^64 holds only what lies below 2^64. */
 		if (ram[i].size - 1 > UINT64_MAX - base)
 			last = UINT64_MAX;
 		else
@@ -75,14 +75,14 @@ int psci_system_suspend_decide(const struct psci_system_suspend_args *args,
 	if ((!env->cores && env->n_cores) || (!env->ram && env->n_ram))
 		return -EINVAL;
 
-	// The order of the checks is documented in the header; keep the two in step.
+	/* The order of the checks is documented in the header; keep the two in step. */
 	if (args->fid == CVMM_PSCI_FN64_SYSTEM_SUSPEND && env->caller == CVMM_PSCI_CALLER_AARCH32) {
 		decide(out, CVMM_PSCI_SUSPEND_NOT_SUPPORTED, CVMM_PSCI_RET_NOT_SUPPORTED,
 		       CVMM_PSCI_NO_CALLER);
 		return 0;
 	}
 	for (size_t i = 0; i < env->n_cores; i++) {
-		// Anything but OFF blocks, unknown values included: fail closed.
+		/* Anything but OFF blocks, unknown values included: fail closed. */
 		if (i != env->caller_index && env->cores[i] != CVMM_PSCI_CORE_OFF) {
 			decide(out, CVMM_PSCI_SUSPEND_CORE_NOT_OFF, CVMM_PSCI_RET_DENIED, i);
 			return 0;
@@ -112,7 +112,7 @@ int psci_wake_state(const struct psci_system_suspend_args *args, enum psci_calle
 	    CVMM_PSCI_SCTLR_M | CVMM_PSCI_SCTLR_C | CVMM_PSCI_SCTLR_I | CVMM_PSCI_SCTLR_EE;
 	out->sctlr_set = out->big_endian ? CVMM_PSCI_SCTLR_EE : 0;
 	if (caller == CVMM_PSCI_CALLER_AARCH32) {
-		// An AArch32 core takes r0 and a 32-bit PC; CPSR.E follows SCTLR.EE.
+		/* An AArch32 core takes r0 and a 32-bit PC; CPSR.E follows SCTLR.EE. */
 		out->x0 &= UINT32_MAX;
 		out->pc = args->entry & UINT32_MAX & ~1ULL;
 		out->pstate = CVMM_PSCI_PSTATE_AA32_SVC | CVMM_PSCI_PSTATE_A | CVMM_PSCI_PSTATE_I |

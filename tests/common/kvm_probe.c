@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Configure-time probe (cmake/CvmmTesting.cmake, CVMM_KVM_TESTS=auto): exits 0 when this
  * machine's /dev/kvm can create a VM, 1 otherwise, and prints which.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Lets Criterion test programs of the aarch64 build run under qemu-user on an x86_64
  * build machine that has no binfmt_misc entry for aarch64 (linked into every test

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The MC146818 CMOS RTC device: registers, BCD time, the alarm, its timer and its line,
    on a test clock. */
 #include "irq_recorder.h"

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The event loop on real descriptors: eventfds, pipes, a regular file and a timerfd. */
 #define _GNU_SOURCE
 #include <cvmm/event_loop.h>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A device-mapper device whose middle fails every I/O, for the fault-injection tests in
  * the emulated host (which has no dmsetup): the table is built with the DM ioctls.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * virtio-blk over an image whose host file system is full: a real ENOSPC from a 64 KiB
  * tmpfs (mounted in a private mount namespace of the test's own process) under a sparse

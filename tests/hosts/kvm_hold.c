@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Started in the background by an emulated host's /init (run-host.sh --kvm-hold), before
  * any test: holds one KVM VM with one vCPU without an in-kernel interrupt controller

@@ -1,6 +1,6 @@
-// SPDX-License-Identifier: Apache-2.0
-// libFuzzer harness: arbitrary register values, RAM layouts and core states through
-// every psci function that sees guest input, with the library's promises as checks.
+/* SPDX-License-Identifier: Apache-2.0 */
+/* libFuzzer harness: arbitrary register values, RAM layouts and core states through
+   every psci function that sees guest input, with the library's promises as checks. */
 #include <cvmm/psci.h>
 
 #include <stdlib.h>
@@ -57,7 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	enum psci_core_state cores[8];
 
 	uint64_t flags = take(&in, 2);
-	// Half the time a real SYSTEM_SUSPEND id, so that the decision is reached.
+	/* Half the time a real SYSTEM_SUSPEND id, so that the decision is reached. */
 	x[0] = (flags & 1)
 	           ? ((flags & 2) ? CVMM_PSCI_FN64_SYSTEM_SUSPEND : CVMM_PSCI_FN_SYSTEM_SUSPEND) |
 	                 (take(&in, 4) << 32)
@@ -78,7 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	enum psci_caller_state caller = psci_caller_from_pstate(take(&in, 8));
 	uint64_t sctlr = take(&in, 8);
 
-	// Decoding: never fails on valid pointers; SMC32 arguments never exceed 32 bits.
+	/* Decoding: never fails on valid pointers; SMC32 arguments never exceed 32 bits. */
 	struct psci_call call;
 	CHECK(psci_call_decode(x, &call) == 0);
 	if (!call.smc64)
@@ -113,7 +113,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(d.honour == (d.ret == CVMM_PSCI_RET_SUCCESS));
 	if (!d.honour)
 		return 0;
-	// An honoured call: every other core OFF, policy allows, entry inside RAM.
+	/* An honoured call: every other core OFF, policy allows, entry inside RAM. */
 	for (size_t i = 0; i < n_cores; i++)
 		CHECK(i == caller_index || cores[i] == CVMM_PSCI_CORE_OFF);
 	CHECK(!env.policy_deny);

@@ -1,10 +1,10 @@
-// SPDX-License-Identifier: Apache-2.0
-// The PSCI_FEATURES answer.
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The PSCI_FEATURES answer. */
 #include <cvmm/psci.h>
 
 #include <criterion/criterion.h>
 
-// A VMM like KVM with SYSTEM_SUSPEND: PSCI 1.1, the functions KVM implements.
+/* A VMM like KVM with SYSTEM_SUSPEND: PSCI 1.1, the functions KVM implements. */
 static struct psci_features_config kvm_like(void)
 {
 	struct psci_features_config c = {
@@ -111,10 +111,10 @@ Test(features, cpu_suspend_flags)
 	c.cpu_suspend_flags =
 	    CVMM_PSCI_FEATURE_CPU_SUSPEND_OSI | CVMM_PSCI_FEATURE_CPU_SUSPEND_EXT_STATEID;
 	cr_assert_eq(psci_features_answer(&c, CVMM_PSCI_FN_CPU_SUSPEND), 3);
-	// Reserved bits never reach the guest, and the answer never looks like an error.
+	/* Reserved bits never reach the guest, and the answer never looks like an error. */
 	c.cpu_suspend_flags = UINT32_MAX;
 	cr_assert_eq(psci_features_answer(&c, CVMM_PSCI_FN_CPU_SUSPEND), 3);
-	// Other functions answer 0 whatever the flags.
+	/* Other functions answer 0 whatever the flags. */
 	cr_assert_eq(psci_features_answer(&c, CVMM_PSCI_FN_CPU_OFF), 0);
 }
 

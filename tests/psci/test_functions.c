@@ -1,5 +1,5 @@
-// SPDX-License-Identifier: Apache-2.0
-// PSCI function table, names, versions, return codes, core states, call decoding.
+/* SPDX-License-Identifier: Apache-2.0 */
+/* PSCI function table, names, versions, return codes, core states, call decoding. */
 #include <cvmm/psci.h>
 
 #include <criterion/criterion.h>
@@ -12,7 +12,7 @@ struct expected_fn {
 	uint32_t since;
 };
 
-// Written out from DEN0022D.b's function list, independently of the library's table.
+/* Written out from DEN0022D.b's function list, independently of the library's table. */
 static const struct expected_fn expected[] = {
     {0x84000000U, "PSCI_VERSION", 0x2},
     {0x84000001U, "CPU_SUSPEND", 0x2},
@@ -86,14 +86,14 @@ Test(functions, lookup_and_name_of_every_function)
 
 Test(functions, lookup_rejects_non_psci_ids)
 {
-	// Inside the PSCI number space but not defined (yet).
+	/* Inside the PSCI number space but not defined (yet). */
 	cr_assert_null(psci_function_lookup(0x84000015U));
 	cr_assert_null(psci_function_lookup(0x8400001FU));
-	// SMC64 forms that PSCI does not define.
+	/* SMC64 forms that PSCI does not define. */
 	cr_assert_null(psci_function_lookup(0xC4000000U));
 	cr_assert_null(psci_function_lookup(0xC400000AU));
 	cr_assert_null(psci_function_lookup(0xC4000013U));
-	// Outside the PSCI range.
+	/* Outside the PSCI range. */
 	cr_assert_null(psci_function_lookup(0x84000020U));
 	cr_assert_null(psci_function_lookup(0x0400000EU));
 	cr_assert_null(psci_function_lookup(0x4400000EU));
@@ -137,7 +137,7 @@ Test(versions, encode_and_decode)
 	cr_assert_eq(psci_version_minor(CVMM_PSCI_VERSION_0_2), 2);
 	cr_assert_eq(psci_version_major(0xABCD1234U), 0xABCD);
 	cr_assert_eq(psci_version_minor(0xABCD1234U), 0x1234);
-	// Versions order like their encodings.
+	/* Versions order like their encodings. */
 	cr_assert_lt(CVMM_PSCI_VERSION_0_2, CVMM_PSCI_VERSION_1_0);
 	cr_assert_lt(CVMM_PSCI_VERSION_1_0, CVMM_PSCI_VERSION_1_1);
 }

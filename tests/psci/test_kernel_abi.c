@@ -1,7 +1,7 @@
-// SPDX-License-Identifier: Apache-2.0
-// cvmm/psci.h against the kernel's UAPI: the kernel headers come first here (the other
-// order is in test_kernel_abi_order.c); both compile under -Werror without any clash,
-// and every value equals the kernel's.
+/* SPDX-License-Identifier: Apache-2.0 */
+/* cvmm/psci.h against the kernel's UAPI: the kernel headers come first here (the other
+   order is in test_kernel_abi_order.c); both compile under -Werror without any clash,
+   and every value equals the kernel's. */
 #include <linux/kvm.h>
 #include <linux/psci.h>
 
@@ -73,7 +73,7 @@ Test(kernel_abi, psci_1_0_and_1_1_function_ids)
 
 Test(kernel_abi, every_table_entry_is_a_kernel_id)
 {
-	// The kernel's full list, both forms; the table must be exactly this set.
+	/* The kernel's full list, both forms; the table must be exactly this set. */
 	static const uint32_t kernel_ids[] = {
 	    PSCI_0_2_FN_PSCI_VERSION,
 	    PSCI_0_2_FN_CPU_SUSPEND,
@@ -125,7 +125,7 @@ Test(kernel_abi, every_table_entry_is_a_kernel_id)
 Test(kernel_abi, mem_protect_check_range_header_age)
 {
 	if (KERNEL_HEADER_HAS_OLD_MEM_PROTECT_CHECK_RANGE) {
-		// The old header: both 1.1 memory functions share number 0x13 there.
+		/* The old header: both 1.1 memory functions share number 0x13 there. */
 		cr_assert_eq(PSCI_1_1_FN_MEM_PROTECT_CHECK_RANGE, PSCI_0_2_FN(19));
 		cr_assert_eq(PSCI_1_1_FN64_MEM_PROTECT_CHECK_RANGE, PSCI_0_2_FN64(19));
 	} else {
@@ -147,7 +147,7 @@ Test(kernel_abi, return_codes)
 	SAME(CVMM_PSCI_RET_NOT_PRESENT, PSCI_RET_NOT_PRESENT);
 	SAME(CVMM_PSCI_RET_DISABLED, PSCI_RET_DISABLED);
 	SAME(CVMM_PSCI_RET_INVALID_ADDRESS, PSCI_RET_INVALID_ADDRESS);
-	// The register form is the kernel's (unsigned long)PSCI_RET_* on a 64-bit kernel.
+	/* The register form is the kernel's (unsigned long)PSCI_RET_* on a 64-bit kernel. */
 	cr_assert_eq(psci_ret_to_reg(CVMM_PSCI_RET_DENIED), (uint64_t)(int64_t)PSCI_RET_DENIED);
 }
 

@@ -1,6 +1,6 @@
-// SPDX-License-Identifier: Apache-2.0
-// aarch64 only: the wake state's PSTATE bits against the kernel's <asm/ptrace.h>, and
-// <asm/kvm.h> (which includes <linux/psci.h>) together with cvmm/psci.h.
+/* SPDX-License-Identifier: Apache-2.0 */
+/* aarch64 only: the wake state's PSTATE bits against the kernel's <asm/ptrace.h>, and
+   <asm/kvm.h> (which includes <linux/psci.h>) together with cvmm/psci.h. */
 #include <asm/kvm.h>
 #include <asm/ptrace.h>
 #include <cvmm/psci.h>
@@ -20,7 +20,7 @@ Test(kernel_abi_aarch64, pstate_bits)
 
 Test(kernel_abi_aarch64, wake_pstate_is_kvms_reset_pstate)
 {
-	// KVM resets an AArch64 vCPU to EL1h with D, A, I and F masked.
+	/* KVM resets an AArch64 vCPU to EL1h with D, A, I and F masked. */
 	struct psci_system_suspend_args a = {CVMM_PSCI_FN64_SYSTEM_SUSPEND, true, 0x40000000, 0};
 	struct psci_wake_state w;
 

@@ -1,6 +1,6 @@
-// SPDX-License-Identifier: Apache-2.0
-// cvmm/psci.h first, then the kernel's headers: no macro of the kernel's may rename or
-// redefine anything of cvmm's (a clash fails the build under -Werror).
+/* SPDX-License-Identifier: Apache-2.0 */
+/* cvmm/psci.h first, then the kernel's headers: no macro of the kernel's may rename or
+   redefine anything of cvmm's (a clash fails the build under -Werror). */
 #include <cvmm/psci.h>
 
 #include <linux/kvm.h>

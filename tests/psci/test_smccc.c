@@ -1,5 +1,5 @@
-// SPDX-License-Identifier: Apache-2.0
-// SMCCC function id decoding and encoding.
+/* SPDX-License-Identifier: Apache-2.0 */
+/* SMCCC function id decoding and encoding. */
 #include <cvmm/psci.h>
 
 #include <criterion/criterion.h>
@@ -29,7 +29,7 @@ Test(smccc, decode_smc32_fast)
 
 Test(smccc, decode_yielding_and_owner_fields)
 {
-	// Yielding SMC64 call of a trusted OS (owner 63), function 0x1234.
+	/* Yielding SMC64 call of a trusted OS (owner 63), function 0x1234. */
 	struct psci_smccc_id id = psci_smccc_decode(0x7F001234U);
 
 	cr_assert_not(id.fast);
@@ -81,7 +81,7 @@ Test(smccc, encode_every_flag_combination)
 	cr_assert_eq(psci_smccc_encode(false, false, 4, 0x0E), 0x0400000EU);
 	cr_assert_eq(psci_smccc_encode(true, false, CVMM_SMCCC_OWNER_ARCH, 0),
 	             CVMM_SMCCC_VERSION_FN);
-	// Only the low 6 bits of the owner count.
+	/* Only the low 6 bits of the owner count. */
 	cr_assert_eq(psci_smccc_encode(false, false, 0xFF, 0xFFFF), 0x3F00FFFFU);
 }
 

@@ -1,5 +1,5 @@
-// SPDX-License-Identifier: Apache-2.0
-// SYSTEM_SUSPEND: arguments, entry point validation, decision, wake state.
+/* SPDX-License-Identifier: Apache-2.0 */
+/* SYSTEM_SUSPEND: arguments, entry point validation, decision, wake state. */
 #include <cvmm/psci.h>
 
 #include <criterion/criterion.h>
@@ -44,9 +44,9 @@ Test(args, other_functions_and_bad_pointers)
 	struct psci_system_suspend_args a;
 
 	cr_assert_eq(psci_system_suspend_args(x, &a), -ENOENT);
-	x[0] = 0x4400000EULL; // yielding form: not PSCI
+	x[0] = 0x4400000EULL; /* yielding form: not PSCI */
 	cr_assert_eq(psci_system_suspend_args(x, &a), -ENOENT);
-	x[0] = 0x8400000E00000000ULL; // the id in the wrong half
+	x[0] = 0x8400000E00000000ULL; /* the id in the wrong half */
 	cr_assert_eq(psci_system_suspend_args(x, &a), -ENOENT);
 	x[0] = CVMM_PSCI_FN_SYSTEM_SUSPEND;
 	cr_assert_eq(psci_system_suspend_args(NULL, &a), -EINVAL);
@@ -61,7 +61,7 @@ Test(entry, aarch64_inside_ram)
 
 	cr_assert(psci_entry_valid(RAM_BASE, c, one_ram, 1));
 	cr_assert(psci_entry_valid(RAM_BASE + 0x1000, c, one_ram, 1));
-	// The last instruction of RAM: its 4 bytes end exactly at the end.
+	/* The last instruction of RAM: its 4 bytes end exactly at the end. */
 	cr_assert(psci_entry_valid(RAM_BASE + RAM_SIZE - 4, c, one_ram, 1));
 }
 
@@ -81,18 +81,18 @@ Test(entry, aarch64_alignment)
 
 	for (uint64_t off = 1; off < 4; off++)
 		cr_assert_not(psci_entry_valid(RAM_BASE + 0x100 + off, c, one_ram, 1));
-	cr_assert_not(psci_entry_valid(RAM_BASE + 1, c, one_ram, 1)); // a T32-looking bit
+	cr_assert_not(psci_entry_valid(RAM_BASE + 1, c, one_ram, 1)); /* a T32-looking bit */
 }
 
 Test(entry, instruction_must_fit_in_one_range)
 {
-	// Ranges not multiple of 4 long: an aligned entry whose 4 bytes cross the end.
+	/* Ranges not multiple of 4 long: an aligned entry whose 4 bytes cross the end. */
 	const struct psci_ram_range odd[] = {{0x1000, 0x1002}, {0x2002, 0x100}};
 
 	cr_assert_not(psci_entry_valid(0x2000, CVMM_PSCI_CALLER_AARCH64, odd, 2));
 	cr_assert(psci_entry_valid(0x1FFC, CVMM_PSCI_CALLER_AARCH64, odd, 2));
 	cr_assert(psci_entry_valid(0x2004, CVMM_PSCI_CALLER_AARCH64, odd, 2));
-	// A range shorter than an instruction holds none.
+	/* A range shorter than an instruction holds none. */
 	const struct psci_ram_range tiny[] = {{0x1000, 3}};
 	cr_assert_not(psci_entry_valid(0x1000, CVMM_PSCI_CALLER_AARCH64, tiny, 1));
 	const struct psci_ram_range four[] = {{0x1000, 4}};
@@ -102,7 +102,7 @@ Test(entry, instruction_must_fit_in_one_range)
 Test(entry, several_ranges_and_empty_ones)
 {
 	const struct psci_ram_range ram[] = {
-	    {0x80000000ULL, 0}, // empty: holds nothing
+	    {0x80000000ULL, 0}, /* empty: holds nothing */
 	    {0x40000000ULL, 0x1000},
 	    {0x100000000ULL, 0x100000},
 	};
@@ -111,7 +111,7 @@ Test(entry, several_ranges_and_empty_ones)
 	cr_assert(psci_entry_valid(0x100000000ULL, CVMM_PSCI_CALLER_AARCH64, ram, 3));
 	cr_assert_not(psci_entry_valid(0x80000000ULL, CVMM_PSCI_CALLER_AARCH64, ram, 3));
 	cr_assert_not(psci_entry_valid(0x40001000ULL, CVMM_PSCI_CALLER_AARCH64, ram, 3));
-	// Only the first n ranges count.
+	/* Only the first n ranges count. */
 	cr_assert_not(psci_entry_valid(0x100000000ULL, CVMM_PSCI_CALLER_AARCH64, ram, 2));
 }
 
@@ -124,20 +124,20 @@ Test(entry, no_ram)
 
 Test(entry, ranges_at_the_top_of_the_address_space)
 {
-	// Ends exactly at 2^64.
+	/* Ends exactly at 2^64. */
 	const struct psci_ram_range top[] = {{0xFFFFFFFFFFFFF000ULL, 0x1000}};
 	cr_assert(psci_entry_valid(0xFFFFFFFFFFFFFFFCULL, CVMM_PSCI_CALLER_AARCH64, top, 1));
 	cr_assert_not(psci_entry_valid(0xFFFFFFFFFFFFEFFCULL, CVMM_PSCI_CALLER_AARCH64, top, 1));
-	// Runs past 2^64: the part below 2^64 counts, nothing wraps to address 0.
+	/* Runs past 2^64: the part below 2^64 counts, nothing wraps to address 0. */
 	const struct psci_ram_range past[] = {{0xFFFFFFFFFFFFF000ULL, 0x100000}};
 	cr_assert(psci_entry_valid(0xFFFFFFFFFFFFFFFCULL, CVMM_PSCI_CALLER_AARCH64, past, 1));
 	cr_assert_not(psci_entry_valid(0, CVMM_PSCI_CALLER_AARCH64, past, 1));
 	cr_assert_not(psci_entry_valid(0xFFC, CVMM_PSCI_CALLER_AARCH64, past, 1));
-	// The largest possible range.
+	/* The largest possible range. */
 	const struct psci_ram_range all[] = {{0, UINT64_MAX}};
 	cr_assert(psci_entry_valid(0, CVMM_PSCI_CALLER_AARCH64, all, 1));
 	cr_assert(psci_entry_valid(0xFFFFFFFFFFFFFFF8ULL, CVMM_PSCI_CALLER_AARCH64, all, 1));
-	// [0, 2^64 - 1) does not hold the 4 bytes at 2^64 - 4.
+	/* [0, 2^64 - 1) does not hold the 4 bytes at 2^64 - 4. */
 	cr_assert_not(psci_entry_valid(0xFFFFFFFFFFFFFFFCULL, CVMM_PSCI_CALLER_AARCH64, all, 1));
 	const struct psci_ram_range huge[] = {{UINT64_MAX, UINT64_MAX}};
 	cr_assert_not(psci_entry_valid(0xFFFFFFFFFFFFFFFCULL, CVMM_PSCI_CALLER_AARCH64, huge, 1));
@@ -149,19 +149,19 @@ Test(entry, aarch32_a32_and_t32)
 	const enum psci_caller_state c = CVMM_PSCI_CALLER_AARCH32;
 	const struct psci_ram_range small[] = {{0x1000, 0x100}};
 
-	cr_assert(psci_entry_valid(0x1000, c, small, 1));     // A32
-	cr_assert_not(psci_entry_valid(0x1002, c, small, 1)); // A32 not word aligned
-	cr_assert(psci_entry_valid(0x1001, c, small, 1));     // T32 at 0x1000
-	cr_assert(psci_entry_valid(0x1003, c, small, 1));     // T32 at 0x1002
-	cr_assert(psci_entry_valid(0x10FF, c, small, 1));     // T32, last halfword
+	cr_assert(psci_entry_valid(0x1000, c, small, 1)); /* A32 */
+	cr_assert_not(psci_entry_valid(0x1002, c, small, 1)); /* A32 not word aligned */
+	cr_assert(psci_entry_valid(0x1001, c, small, 1)); /* T32 at 0x1000 */
+	cr_assert(psci_entry_valid(0x1003, c, small, 1)); /* T32 at 0x1002 */
+	cr_assert(psci_entry_valid(0x10FF, c, small, 1)); /* T32, last halfword */
 	cr_assert_not(psci_entry_valid(0x10FC + 4, c, small, 1));
-	cr_assert(psci_entry_valid(0x10FC, c, small, 1));     // A32, last word
-	cr_assert_not(psci_entry_valid(0x1101, c, small, 1)); // T32 past the end
-	cr_assert_not(psci_entry_valid(0x0FFF, c, small, 1)); // T32 just before
+	cr_assert(psci_entry_valid(0x10FC, c, small, 1)); /* A32, last word */
+	cr_assert_not(psci_entry_valid(0x1101, c, small, 1)); /* T32 past the end */
+	cr_assert_not(psci_entry_valid(0x0FFF, c, small, 1)); /* T32 just before */
 	cr_assert_not(psci_entry_valid(0x1001, c, NULL, 0));
 }
 
-// Reference with 128-bit arithmetic, to compare against on many edge values.
+/* Reference with 128-bit arithmetic, to compare against on many edge values. */
 static bool reference_valid(uint64_t entry, enum psci_caller_state caller,
                             const struct psci_ram_range *ram, size_t n)
 {
@@ -230,7 +230,7 @@ Test(entry, matches_128_bit_reference_on_random_values)
 	uint64_t s = 0x9E3779B97F4A7C15ULL;
 
 	for (int i = 0; i < 200000; i++) {
-		// xorshift64*, with values pulled towards the interesting edges.
+		/* xorshift64*, with values pulled towards the interesting edges. */
 		uint64_t v[3];
 		for (int k = 0; k < 3; k++) {
 			s ^= s >> 12;
@@ -338,7 +338,7 @@ Test(decide, denied_when_another_core_is_on_or_on_pending)
 	cores[2] = CVMM_PSCI_CORE_ON_PENDING;
 	cr_assert_eq(psci_system_suspend_decide(&a, &env, &d), 0);
 	assert_decision(&d, false, CVMM_PSCI_RET_DENIED, CVMM_PSCI_SUSPEND_CORE_NOT_OFF, 2);
-	// After the other core turns OFF (CPU_OFF), the next call is honoured.
+	/* After the other core turns OFF (CPU_OFF), the next call is honoured. */
 	cores[2] = CVMM_PSCI_CORE_OFF;
 	cr_assert_eq(psci_system_suspend_decide(&a, &env, &d), 0);
 	cr_assert(d.honour);
@@ -370,7 +370,7 @@ Test(decide, unknown_core_state_fails_closed)
 
 Test(decide, the_callers_own_state_is_ignored)
 {
-	// Whatever the caller's entry says (a stale OFF, say), it does not decide.
+	/* Whatever the caller's entry says (a stale OFF, say), it does not decide. */
 	const enum psci_core_state cores[] = {CVMM_PSCI_CORE_OFF, CVMM_PSCI_CORE_ON_PENDING};
 	struct psci_suspend_env env = {CVMM_PSCI_CALLER_AARCH64, cores, 2, 1, one_ram, 1, false};
 	struct psci_system_suspend_args a = args64(RAM_BASE, 0);
@@ -402,10 +402,10 @@ Test(decide, invalid_address)
 	cr_assert_eq(psci_system_suspend_decide(&a, &env, &d), 0);
 	assert_decision(&d, false, CVMM_PSCI_RET_INVALID_ADDRESS, CVMM_PSCI_SUSPEND_BAD_ENTRY,
 	                CVMM_PSCI_NO_CALLER);
-	a = args64(RAM_BASE + 2, 0); // unaligned
+	a = args64(RAM_BASE + 2, 0); /* unaligned */
 	cr_assert_eq(psci_system_suspend_decide(&a, &env, &d), 0);
 	cr_assert_eq(d.ret, CVMM_PSCI_RET_INVALID_ADDRESS);
-	env.ram = NULL; // no RAM at all
+	env.ram = NULL; /* no RAM at all */
 	env.n_ram = 0;
 	a = args64(RAM_BASE, 0);
 	cr_assert_eq(psci_system_suspend_decide(&a, &env, &d), 0);
@@ -414,8 +414,8 @@ Test(decide, invalid_address)
 
 Test(decide, smc32_entry_is_the_low_half)
 {
-	// The SMC32 call with garbage above a valid 32-bit entry: arguments decoded from
-	// registers give the low half, which is valid.
+	/* The SMC32 call with garbage above a valid 32-bit entry: arguments decoded from
+	   registers give the low half, which is valid. */
 	const uint64_t x[4] = {CVMM_PSCI_FN_SYSTEM_SUSPEND, 0xFFFFFFFF00000000ULL | RAM_BASE,
 	                       0xFFFFFFFF00000007ULL, 0};
 	const enum psci_core_state cores[] = {CVMM_PSCI_CORE_ON};
@@ -430,27 +430,27 @@ Test(decide, smc32_entry_is_the_low_half)
 
 Test(decide, check_order)
 {
-	// Everything wrong at once: an ON core, policy deny, a bad entry.
+	/* Everything wrong at once: an ON core, policy deny, a bad entry. */
 	enum psci_core_state cores[] = {CVMM_PSCI_CORE_ON, CVMM_PSCI_CORE_ON};
 	struct psci_suspend_env env = {CVMM_PSCI_CALLER_AARCH64, cores, 2, 0, one_ram, 1, true};
 	struct psci_system_suspend_args a = args64(3, 0);
 	struct psci_suspend_decision d;
 
-	// 1. other cores first: DENIED, and the entry is not looked at.
+	/* 1. other cores first: DENIED, and the entry is not looked at. */
 	cr_assert_eq(psci_system_suspend_decide(&a, &env, &d), 0);
 	cr_assert_eq(d.reason, CVMM_PSCI_SUSPEND_CORE_NOT_OFF);
 	cr_assert_eq(d.ret, CVMM_PSCI_RET_DENIED);
-	// 2. then the policy: DENIED before INVALID_ADDRESS.
+	/* 2. then the policy: DENIED before INVALID_ADDRESS. */
 	cores[1] = CVMM_PSCI_CORE_OFF;
 	cr_assert_eq(psci_system_suspend_decide(&a, &env, &d), 0);
 	cr_assert_eq(d.reason, CVMM_PSCI_SUSPEND_POLICY);
 	cr_assert_eq(d.ret, CVMM_PSCI_RET_DENIED);
-	// 3. then the entry point.
+	/* 3. then the entry point. */
 	env.policy_deny = false;
 	cr_assert_eq(psci_system_suspend_decide(&a, &env, &d), 0);
 	cr_assert_eq(d.reason, CVMM_PSCI_SUSPEND_BAD_ENTRY);
 	cr_assert_eq(d.ret, CVMM_PSCI_RET_INVALID_ADDRESS);
-	// 0. the SMC64 form from AArch32 comes before all of them.
+	/* 0. the SMC64 form from AArch32 comes before all of them. */
 	cores[1] = CVMM_PSCI_CORE_ON;
 	env.policy_deny = true;
 	env.caller = CVMM_PSCI_CALLER_AARCH32;
@@ -463,12 +463,12 @@ Test(decide, aarch32_caller)
 {
 	const enum psci_core_state cores[] = {CVMM_PSCI_CORE_ON};
 	struct psci_suspend_env env = {CVMM_PSCI_CALLER_AARCH32, cores, 1, 0, one_ram, 1, false};
-	struct psci_system_suspend_args a = args32(RAM_BASE + 0x101, 5); // T32 entry
+	struct psci_system_suspend_args a = args32(RAM_BASE + 0x101, 5); /* T32 entry */
 	struct psci_suspend_decision d;
 
 	cr_assert_eq(psci_system_suspend_decide(&a, &env, &d), 0);
 	cr_assert(d.honour);
-	a = args32(RAM_BASE + 0x102, 5); // A32, not word aligned
+	a = args32(RAM_BASE + 0x102, 5); /* A32, not word aligned */
 	cr_assert_eq(psci_system_suspend_decide(&a, &env, &d), 0);
 	cr_assert_eq(d.ret, CVMM_PSCI_RET_INVALID_ADDRESS);
 	a = args64(RAM_BASE, 5);
@@ -510,7 +510,7 @@ Test(wake, aarch64_little_endian)
 	cr_assert_not(w.big_endian);
 	cr_assert_eq(w.sctlr_clear, (1ULL << 0) | (1ULL << 2) | (1ULL << 12) | (1ULL << 25));
 	cr_assert_eq(w.sctlr_set, 0);
-	// The caller ran with MMU and caches on; after reset they are off and stay off.
+	/* The caller ran with MMU and caches on; after reset they are off and stay off. */
 	cr_assert_eq(psci_wake_sctlr_el1(&w, 0x30D0199DULL), 0x30D00998ULL);
 	cr_assert_eq(psci_wake_sctlr_el1(&w, 0x00C50838ULL), 0x00C50838ULL);
 }
@@ -523,7 +523,7 @@ Test(wake, aarch64_big_endian_keeps_ee)
 	cr_assert_eq(psci_wake_state(&a, CVMM_PSCI_CALLER_AARCH64, CVMM_PSCI_SCTLR_EE | 1, &w), 0);
 	cr_assert(w.big_endian);
 	cr_assert_eq(w.sctlr_set, CVMM_PSCI_SCTLR_EE);
-	cr_assert_eq(w.pstate, 0x3C5); // AArch64 PSTATE has no endianness bit at EL1
+	cr_assert_eq(w.pstate, 0x3C5); /* AArch64 PSTATE has no endianness bit at EL1 */
 	cr_assert_eq(psci_wake_sctlr_el1(&w, 0x00C50838ULL), 0x00C50838ULL | (1ULL << 25));
 }
 
@@ -548,13 +548,13 @@ Test(wake, aarch32_a32_little_endian)
 	cr_assert_eq(psci_wake_state(&a, CVMM_PSCI_CALLER_AARCH32, 0, &w), 0);
 	cr_assert_eq(w.pc, 0x40001000ULL);
 	cr_assert_eq(w.x0, 0x1234);
-	cr_assert_eq(w.pstate, 0x1D3); // SVC, A, I, F
+	cr_assert_eq(w.pstate, 0x1D3); /* SVC, A, I, F */
 	cr_assert_not(w.big_endian);
 }
 
 Test(wake, aarch32_t32_big_endian)
 {
-	// Arguments built by hand with wide values: the wake state still keeps 32 bits.
+	/* Arguments built by hand with wide values: the wake state still keeps 32 bits. */
 	struct psci_system_suspend_args a = {CVMM_PSCI_FN_SYSTEM_SUSPEND, false, 0x140001001ULL,
 	                                     0x100000002ULL};
 	struct psci_wake_state w;

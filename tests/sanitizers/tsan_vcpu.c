@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The vcpu library's threading under ThreadSanitizer, on x86_64 KVM (tsan_vcpu.sh).
  * Criterion does not run under TSan, so this is a plain program: exit status 0 when every

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Proves that a test program can reach real KVM: /dev/kvm opens, the API version is 12,
  * a VM with memory and a vCPU can be created, and a tiny guest runs to its end.

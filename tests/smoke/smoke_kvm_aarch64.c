@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * aarch64 part of the smoke test: the host offers KVM_CAP_ARM_SYSTEM_SUSPEND, and a guest
  * that calls PSCI SYSTEM_OFF produces a SYSTEM_EVENT exit of type SHUTDOWN.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* x86_64 part of the smoke test: a real-mode guest that writes 'K' to port 0x3f8, halts. */
 #include "smoke.h"
 

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * vcpu benchmark: prints measured figures, each against its raw baseline measured in
  * the same run.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * aarch64 part of the vcpu benchmark: the MMIO payload, and the time the VMM spends on
  * one SYSTEM_SUSPEND exit and one WAKEUP exit (the library's own measurement of each,

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* x86_64 part of the vcpu benchmark: the real-mode MMIO and PIO payloads; no extra figures. */
 #include "bench.h"
 

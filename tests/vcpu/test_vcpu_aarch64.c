@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The vcpu library on real arm64 KVM (inside the emulated arm64 host): PSCI through the
  * exit loop, and SYSTEM_SUSPEND honoured, denied and woken across the vCPUs of a VM.

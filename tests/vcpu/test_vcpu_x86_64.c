@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The vcpu library on this machine's x86_64 KVM: exit dispatch with bare-metal payloads
  * (real and long mode), the end reasons, and the life cycle under races: pause, resume,
@@ -235,7 +235,13 @@ Test(vcpu_x86, bad_configs_are_refused)
 	struct vcpu_config cfg = {.id = 0, .entry = 0x100000, .mode = VCPU_X86_REAL};
 	struct vcpu *v;
 	cr_assert_eq(vcpu_create(g_fx.set, &cfg, &v), -EINVAL);
+	cfg.mode = VCPU_X86_PROTECTED_32;
+	cfg.entry = 0x100000000ull;
+	cr_assert_eq(vcpu_create(g_fx.set, &cfg, &v), -EINVAL, "a 32-bit entry above 4 GiB");
+	cfg.mode = (enum vcpu_x86_mode)3;
 	cfg.entry = LOAD;
+	cr_assert_eq(vcpu_create(g_fx.set, &cfg, &v), -EINVAL, "no such mode");
+	cfg.mode = VCPU_X86_REAL;
 	cr_assert_eq(vcpu_create(g_fx.set, &cfg, &v), 0);
 	cr_assert_eq(vcpu_create(g_fx.set, &cfg, &v), -EEXIST);
 	cr_assert_eq(vcpu_set_count(g_fx.set), 1);

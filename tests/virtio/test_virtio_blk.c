@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* virtio-blk through the virtio-mmio transport, against a real image file. */
 #define _GNU_SOURCE
 #include "virtio_test_util.h"

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* virtio-mmio transport: every register, the status state machine, queue set-up,
    notification, interrupts and reset, driven through the register interface. */
 #include "virtio_test_util.h"

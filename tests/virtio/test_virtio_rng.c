@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* virtio-rng through the virtio-mmio transport. */
 #include "virtio_test_util.h"
 

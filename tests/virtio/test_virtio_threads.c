@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The transport used the way a VMM uses it: a driver thread fills the ring while an
  * event loop thread processes it on eventfd notifications (the ioeventfd path) and a

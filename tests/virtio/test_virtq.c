@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Split virtqueue: chains built by hand in guest memory, well-formed and malformed. */
 #include "virtio_test_util.h"
 

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bench_vm_memory: measured figures for cvmm vm-memory (a program, not a timed test).
  *

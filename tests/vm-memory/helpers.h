@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Shared set-up for the vm-memory tests. */
 #ifndef CVMM_TESTS_VM_MEMORY_HELPERS_H
 #define CVMM_TESTS_VM_MEMORY_HELPERS_H

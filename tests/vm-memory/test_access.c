@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Checked access: every boundary (zero length, last byte, one past the end, address plus
    length overflow, ranges spanning touching regions, ranges crossing a gap), typed
    little-endian access, volatile copies, fill and slices. */

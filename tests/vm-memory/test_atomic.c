@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Aligned atomics on guest memory: semantics, alignment and order checks, and several
    threads hammering the same words (counters, compare-exchange, message passing with
    release/acquire as a virtqueue does with its ring indexes). */

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Dirty-page tracking: every write path sets the bits of exactly the pages it wrote,
    reads set none, get-and-reset, merging a KVM bitmap, and marking from many threads. */
 #define _GNU_SOURCE

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Transfers between guest memory and file descriptors: pread/pwrite, the file position,
    readv/writev over guest ranges (spanning touching regions), end of file, pipes, and
    the checks made before any I/O. */

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Regions backed by hugetlbfs pages (anonymous and memfd). A program of its own because
    it skips itself on systems without reserved huge pages (/proc/sys/vm/nr_hugepages 0),
    and a skip reports the whole program as skipped. */

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Regions (backings, flags, guard pages) and the memory map (add, remove, overlap,
    iteration, slots, lookup). */
 #define _GNU_SOURCE

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "lz4_legacy.h"
 
 #include <cvmm/linux_loader.h>

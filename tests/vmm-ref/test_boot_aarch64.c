@@ -1,5 +1,6 @@
-// SPDX-License-Identifier: Apache-2.0
-/* vmm_boot_prepare() on arm64: Debian's Image, an initrd and the FDT in guest RAM. */
+/* SPDX-License-Identifier: Apache-2.0 */
+/* vmm_boot_prepare() and vmm_boot_describe() on arm64: Debian's Image, an initrd, and the
+   FDT of a machine record in guest RAM. */
 #include "boot.h"
 #include "helpers.h"
 #include "layout_aarch64.h"
@@ -25,6 +26,25 @@ static void setup_ram(uint64_t mem)
 	cr_assert_eq(t.buf.base, VMM_A64_RAM_BASE);
 }
 
+/* A two-vCPU GICv2 machine with the UART and the RTC; vCPU 1's MPIDR is not KVM's
+   default for index 1, so the tree shows it came from the record. */
+static void two_cpu_record(struct vmm_machine_record *rec)
+{
+	*rec = (struct vmm_machine_record){.vcpus = 2,
+	                                   .mpidr = {0x80000000, 0x80000100},
+	                                   .gic_version = 2,
+	                                   .gicd_base = VMM_A64_GICD_BASE,
+	                                   .gicd_size = VMM_A64_GICD_SIZE,
+	                                   .gicc_or_gicr_base = VMM_A64_GICC_BASE,
+	                                   .gicc_or_gicr_size = VMM_A64_GICC_SIZE};
+	cr_assert_eq(vmm_machine_record_add(rec, VMM_DEVICE_UART, VMM_A64_UART_BASE,
+	                                    VMM_A64_UART_SIZE, VMM_A64_UART_SPI),
+	             0);
+	cr_assert_eq(vmm_machine_record_add(rec, VMM_DEVICE_RTC, VMM_A64_RTC_BASE, VMM_A64_RTC_SIZE,
+	                                    VMM_A64_RTC_SPI),
+	             0);
+}
+
 static uint64_t prop_u64(const void *fdt, const char *path, const char *name)
 {
 	int len;
@@ -47,9 +67,11 @@ Test(boot, debian_image_with_initrd)
 	                               .kernel = &kernel,
 	                               .initrd = &initrd,
 	                               .cmdline = "console=ttyS0 quiet",
-	                               .vcpus = 2,
-	                               .gic_version = 2};
+	                               .vcpus = 2};
+	struct vmm_machine_record rec;
 	cr_assert_eq(vmm_boot_prepare(&req, &info, err, sizeof(err)), 0, "%s", err);
+	two_cpu_record(&rec);
+	cr_assert_eq(vmm_boot_describe(&req, &info, &rec, err, sizeof(err)), 0, "%s", err);
 	cr_assert_str_eq(info.format, "arm64 Image");
 	cr_assert_eq(info.kernel.entry, VMM_A64_RAM_BASE);
 	cr_assert_eq(memcmp(test_ram_at(&t, VMM_A64_RAM_BASE), kernel.data, kernel.size), 0);
@@ -67,7 +89,9 @@ Test(boot, debian_image_with_initrd)
 	                 "console=ttyS0 quiet");
 	cr_assert_eq(prop_u64(fdt, "/chosen", "linux,initrd-start"), info.initrd_addr);
 	cr_assert_eq(prop_u64(fdt, "/chosen", "linux,initrd-end"), info.initrd_addr + initrd.size);
-	cr_assert_geq(fdt_path_offset(fdt, "/cpus/cpu@1"), 0);
+	cr_assert_geq(fdt_path_offset(fdt, "/cpus/cpu@100"), 0, "vCPU 1 by its recorded MPIDR");
+	cr_assert_geq(fdt_path_offset(fdt, "/uart@9000000"), 0);
+	cr_assert_geq(fdt_path_offset(fdt, "/rtc@9010000"), 0);
 }
 
 Test(boot, errors)
@@ -77,14 +101,25 @@ Test(boot, errors)
 
 	read_kernel_or_skip(VMM_TEST_KERNEL_ARM64, &kernel);
 	setup_ram(256 * MIB);
-	struct vmm_boot_request req = {.ram = &t.ram,
-	                               .mem_bytes = 256 * MIB,
-	                               .kernel = &kernel,
-	                               .cmdline = "",
-	                               .vcpus = 9,
-	                               .gic_version = 2};
+	struct vmm_boot_request req = {
+	    .ram = &t.ram, .mem_bytes = 256 * MIB, .kernel = &kernel, .cmdline = "", .vcpus = 0};
 	cr_assert_eq(vmm_boot_prepare(&req, &info, err, sizeof(err)), -EINVAL);
-	cr_assert_not_null(strstr(err, "GICv2"), "%s", err);
+	cr_assert_not_null(strstr(err, "vCPUs"), "%s", err);
+
+	/* A machine the device tree cannot describe: 9 vCPUs on a GICv2, a device of no
+	   known kind. Nothing is written. */
+	req.vcpus = 2;
+	cr_assert_eq(vmm_boot_prepare(&req, &info, err, sizeof(err)), 0, "%s", err);
+	struct vmm_machine_record rec;
+	two_cpu_record(&rec);
+	rec.vcpus = 9;
+	cr_assert_eq(vmm_boot_describe(&req, &info, &rec, err, sizeof(err)), -EINVAL);
+	cr_assert_not_null(strstr(err, "device tree"), "%s", err);
+	two_cpu_record(&rec);
+	rec.devices[1].kind = (enum vmm_device_kind)9;
+	cr_assert_eq(vmm_boot_describe(&req, &info, &rec, err, sizeof(err)), -EINVAL);
+	cr_assert_eq(fdt_check_header(test_ram_at(&t, info.boot_data_addr)), -FDT_ERR_BADMAGIC,
+	             "no tree was written");
 
 	req.vcpus = 1;
 	test_make_initrd(&initrd, 240 * MIB);

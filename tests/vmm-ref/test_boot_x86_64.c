@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * vmm_boot_prepare() on x86_64: Debian's bzImage, an initrd and the zero page in guest RAM;
  * Debian's vmlinux (taken out of the bzImage) booted through its PVH note, with the PVH
@@ -168,6 +168,8 @@ Test(boot, debian_vmlinux_pvh_with_initrd)
 	                               .cmdline = "console=ttyS0 quiet",
 	                               .vcpus = 2};
 	cr_assert_eq(vmm_boot_prepare(&req, &info, err, sizeof(err)), 0, "%s", err);
+	const struct vmm_machine_record rec = {.vcpus = 2};
+	cr_assert_eq(vmm_boot_describe(&req, &info, &rec, err, sizeof(err)), 0, "%s", err);
 	cr_assert_str_eq(info.format, "ELF vmlinux");
 	cr_assert(info.has_pvh, "Debian's kernel has CONFIG_PVH=y");
 	cr_assert_gt(info.pvh_entry, 0x1000000);
@@ -394,18 +396,18 @@ Test(boot, hostile_pvh_notes_are_refused)
 /* ---- The PVH start info builder ---- */
 
 static const struct ll_e820_entry map2[] = {{0, 0x9fc00, LL_E820_RAM},
-                                             {0x100000, 255 * MIB, LL_E820_RAM}};
+                                            {0x100000, 255 * MIB, LL_E820_RAM}};
 
 static struct ll_pvh_params good_params(void)
 {
 	return (struct ll_pvh_params){.ram_end = 256 * MIB,
-	                               .cmdline_addr = 0x20000,
-	                               .cmdline_len = 5,
-	                               .initrd_addr = 200 * MIB,
-	                               .initrd_size = MIB,
-	                               .memmap = map2,
-	                               .memmap_count = 2,
-	                               .rsdp_addr = 0xe0000};
+	                              .cmdline_addr = 0x20000,
+	                              .cmdline_len = 5,
+	                              .initrd_addr = 200 * MIB,
+	                              .initrd_size = MIB,
+	                              .memmap = map2,
+	                              .memmap_count = 2,
+	                              .rsdp_addr = 0xe0000};
 }
 
 Test(pvh, start_info_layout)
@@ -454,7 +456,7 @@ Test(pvh, start_info_bounds)
 		p = good_params();                                                                 \
 		stmt;                                                                              \
 		memset(buf, FILL, sizeof(buf));                                                    \
-		cr_assert_eq(ll_x86_pvh_info_build(buf, size, gpa, &p), err, what);               \
+		cr_assert_eq(ll_x86_pvh_info_build(buf, size, gpa, &p), err, what);                \
 		cr_assert(all_bytes(buf, sizeof(buf), FILL), "%s: nothing written", what);         \
 	} while (0)
 	EXPECT(-EINVAL, "gpa 0 reads as absent", 0, sizeof(buf), (void)0);
@@ -509,72 +511,4 @@ Test(pvh, start_info_bounds)
 	cr_assert_leq(ll_x86_pvh_info_size(LL_E820_MAX), VMM_X86_PVH_INFO_MAX);
 	cr_assert_eq(ll_x86_pvh_info_build(buf, sizeof(buf), 0x6000, &p),
 	             (int)ll_x86_pvh_info_size(LL_E820_MAX));
-}
-
-/* ---- The entry state ---- */
-
-/* The segment cache a descriptor of the GDT loads: what the CPU would hold had the guest
-   loaded the selector itself. */
-static void check_matches_gdt(const struct kvm_segment *s, uint64_t d, const char *what)
-{
-	uint64_t base = (d >> 16 & 0xffffff) | (d >> 56 & 0xff) << 24;
-	uint64_t limit = (d & 0xffff) | (d >> 48 & 0xf) << 16;
-	bool g = d >> 55 & 1;
-
-	if (g)
-		limit = limit << 12 | 0xfff;
-	cr_assert_eq(s->base, base, "%s base", what);
-	cr_assert_eq(s->limit, limit, "%s limit", what);
-	cr_assert_eq(s->type, d >> 40 & 0xf, "%s type", what);
-	cr_assert_eq(s->s, d >> 44 & 1, "%s S", what);
-	cr_assert_eq(s->dpl, d >> 45 & 3, "%s DPL", what);
-	cr_assert_eq(s->present, d >> 47 & 1, "%s P", what);
-	cr_assert_eq(s->l, d >> 53 & 1, "%s L", what);
-	cr_assert_eq(s->db, d >> 54 & 1, "%s D/B", what);
-	cr_assert_eq(s->g, g, "%s G", what);
-}
-
-Test(pvh, vcpu_state)
-{
-	struct kvm_sregs s;
-	struct kvm_regs r;
-	uint64_t gdt[LL_X86_PVH_GDT_ENTRIES];
-
-	memset(&s, 0x5a, sizeof(s));
-	memset(&r, 0x5a, sizeof(r));
-	s.apic_base = 0xfee00900;
-	cr_assert_eq(ll_x86_pvh_vcpu_state(0x1000850, 0x6000, VMM_X86_PVH_GDT, &r, &s), 0);
-	cr_assert_eq(r.rip, 0x1000850);
-	cr_assert_eq(r.rbx, 0x6000, "EBX = the start info");
-	cr_assert_eq(r.rflags, 0x2, "IF, TF and VM clear");
-	cr_assert_eq(r.rax | r.rcx | r.rdx | r.rsi | r.rdi | r.rsp | r.rbp | r.r8 | r.r15, 0);
-	cr_assert_eq(s.cr0, 0x11, "PE (and the hard-wired ET), nothing else");
-	cr_assert_eq(s.cr3, 0);
-	cr_assert_eq(s.cr4, 0);
-	cr_assert_eq(s.efer, 0, "no long mode");
-	cr_assert_eq(s.apic_base, 0xfee00900, "what KVM gave is kept");
-	cr_assert_eq(s.gdt.base, VMM_X86_PVH_GDT);
-	cr_assert_eq(s.gdt.limit, 31);
-
-	ll_x86_pvh_gdt_build(gdt);
-	cr_assert_eq(gdt[0], 0);
-	cr_assert_eq(s.cs.selector, LL_X86_PVH_CS);
-	check_matches_gdt(&s.cs, gdt[LL_X86_PVH_CS / 8], "CS");
-	cr_assert_eq(s.cs.limit, 0xffffffff);
-	cr_assert_eq(s.cs.db, 1, "32-bit code");
-	cr_assert_eq(s.cs.type & 0xa, 0xa, "execute/read");
-	const struct kvm_segment *data[] = {&s.ds, &s.es, &s.fs, &s.gs, &s.ss};
-	for (size_t i = 0; i < 5; i++) {
-		cr_assert_eq(data[i]->selector, LL_X86_PVH_DS);
-		check_matches_gdt(data[i], gdt[LL_X86_PVH_DS / 8], "data");
-		cr_assert_eq(data[i]->type & 0xa, 0x2, "read/write data");
-	}
-	cr_assert_eq(s.tr.selector, LL_X86_PVH_TSS);
-	check_matches_gdt(&s.tr, gdt[LL_X86_PVH_TSS / 8], "TR");
-	cr_assert_eq(s.tr.base, 0);
-	cr_assert_eq(s.tr.limit, 0x67);
-	cr_assert_eq(s.tr.type, 0xb, "busy 32-bit TSS");
-
-	cr_assert_eq(ll_x86_pvh_vcpu_state(0, 0, 0, NULL, &s), -EINVAL);
-	cr_assert_eq(ll_x86_pvh_vcpu_state(0, 0, 0, &r, NULL), -EINVAL);
 }

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* vmm-ref's command-line parser on good and bad command lines. */
 #include "cli.h"
 

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* vmm-ref's console input (console_input.h) and its log rate limit (log_limit.h). */
 #include "console_input.h"
 #include "log_limit.h"

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The arm64 device tree, built and then read back node by node with libfdt. */
 #include "fdt_aarch64.h"
 #include "layout_aarch64.h"
@@ -14,6 +14,39 @@
 
 static uint8_t fdt[BUF_SIZE];
 static struct ll_fdt_arm64 cfg;
+
+/* Where the record below puts each device in the device list. */
+enum { VMM_FDT_DEV_UART, VMM_FDT_DEV_RTC, VMM_FDT_DEV_VIRTIO };
+
+/* The record of vmm-ref's arm64 machine as machine.c and machine_aarch64.c make it:
+   KVM's reset MPIDRs, the vGIC at the layout's addresses, the UART, the PL031, then
+   num_virtio virtio-mmio slots; and cfg described from it. */
+static int describe(uint32_t cpus, uint64_t ram, uint32_t gic, uint32_t num_virtio)
+{
+	static struct vmm_machine_record rec;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.vcpus = cpus;
+	for (uint32_t i = 0; i < cpus && i < VMM_VCPUS_MAX; i++)
+		rec.mpidr[i] = ll_fdt_arm64_default_mpidr(i);
+	rec.gic_version = gic;
+	rec.gicd_base = VMM_A64_GICD_BASE;
+	rec.gicd_size = VMM_A64_GICD_SIZE;
+	rec.gicc_or_gicr_base = gic == 2 ? VMM_A64_GICC_BASE : VMM_A64_GICR_BASE;
+	rec.gicc_or_gicr_size = gic == 2 ? VMM_A64_GICC_SIZE : VMM_A64_GICR_STRIDE * cpus;
+	cr_assert_eq(vmm_machine_record_add(&rec, VMM_DEVICE_UART, VMM_A64_UART_BASE,
+	                                    VMM_A64_UART_SIZE, VMM_A64_UART_SPI),
+	             0);
+	cr_assert_eq(vmm_machine_record_add(&rec, VMM_DEVICE_RTC, VMM_A64_RTC_BASE,
+	                                    VMM_A64_RTC_SIZE, VMM_A64_RTC_SPI),
+	             0);
+	for (uint32_t i = 0; i < num_virtio; i++)
+		if (vmm_machine_record_add(&rec, VMM_DEVICE_VIRTIO,
+		                           VMM_A64_VIRTIO_BASE + i * VMM_A64_VIRTIO_SIZE,
+		                           VMM_A64_VIRTIO_SIZE, VMM_A64_VIRTIO_SPI_BASE + i) < 0)
+			return -ENOSPC;
+	return vmm_fdt_aarch64_describe(&cfg, &rec, ram);
+}
 
 static int node(const char *path)
 {
@@ -85,7 +118,7 @@ static int build(void)
 
 Test(fdt, gicv2_machine_with_everything)
 {
-	cr_assert_eq(vmm_fdt_aarch64_defaults(&cfg, 2, 256 * MIB, 2, 2), 0);
+	cr_assert_eq(describe(2, 256 * MIB, 2, 2), 0);
 	cfg.bootargs = "console=ttyS0 quiet";
 	cfg.initrd_start = 0x8f000000;
 	cfg.initrd_size = 0x123456;
@@ -173,7 +206,7 @@ Test(fdt, gicv2_machine_with_everything)
 
 Test(fdt, gicv3_sixteen_cpus)
 {
-	cr_assert_eq(vmm_fdt_aarch64_defaults(&cfg, 17, 1024 * MIB, 3, 0), 0);
+	cr_assert_eq(describe(17, 1024 * MIB, 3, 0), 0);
 	build();
 	const char *gic = "/intc@8000000";
 	cr_assert_str_eq(str(gic, "compatible"), "arm,gic-v3");
@@ -194,7 +227,7 @@ Test(fdt, gicv3_sixteen_cpus)
 
 Test(fdt, aff3_needs_two_address_cells)
 {
-	cr_assert_eq(vmm_fdt_aarch64_defaults(&cfg, 2, 256 * MIB, 3, 0), 0);
+	cr_assert_eq(describe(2, 256 * MIB, 3, 0), 0);
 	cfg.mpidr[1] = 0x100000001ull | 0x80000000ull; /* Aff3 = 1, bit 31 (RES1) dropped */
 	build();
 	cr_assert_eq(cell("/cpus", "#address-cells"), 2);
@@ -204,7 +237,7 @@ Test(fdt, aff3_needs_two_address_cells)
 
 Test(fdt, without_uart_and_rtc)
 {
-	cr_assert_eq(vmm_fdt_aarch64_defaults(&cfg, 1, 64 * MIB, 2, 0), 0);
+	cr_assert_eq(describe(1, 64 * MIB, 2, 0), 0);
 	cfg.num_devices = 0;
 	build();
 	cr_assert_lt(fdt_path_offset(fdt, "/uart@9000000"), 0);
@@ -217,7 +250,7 @@ Test(fdt, without_uart_and_rtc)
 
 Test(fdt, buffer_too_small)
 {
-	cr_assert_eq(vmm_fdt_aarch64_defaults(&cfg, 2, 256 * MIB, 2, 0), 0);
+	cr_assert_eq(describe(2, 256 * MIB, 2, 0), 0);
 	int size = build();
 	for (int s = 0; s < size; s += 97)
 		cr_assert_eq(ll_fdt_arm64_build(&cfg, fdt, (size_t)s), -ENOSPC, "size %d", s);
@@ -228,13 +261,16 @@ Test(fdt, buffer_too_small)
 
 Test(fdt, bad_configurations)
 {
-	cr_assert_eq(vmm_fdt_aarch64_defaults(&cfg, 0, 256 * MIB, 2, 0), -EINVAL);
-	cr_assert_eq(vmm_fdt_aarch64_defaults(&cfg, 9, 256 * MIB, 2, 0), -EINVAL, "GICv2: 8 CPUs");
-	cr_assert_eq(vmm_fdt_aarch64_defaults(&cfg, 8, 256 * MIB, 2, 0), 0);
-	cr_assert_eq(vmm_fdt_aarch64_defaults(&cfg, 65, 256 * MIB, 3, 0), -EINVAL);
-	cr_assert_eq(vmm_fdt_aarch64_defaults(&cfg, 1, 256 * MIB, 4, 0), -EINVAL);
+	cr_assert_eq(describe(0, 256 * MIB, 2, 0), -EINVAL, "no vCPUs");
+	cr_assert_eq(describe(65, 256 * MIB, 3, 0), -EINVAL, "65 vCPUs");
+	cr_assert_eq(describe(9, 256 * MIB, 2, 0), 0);
+	cr_assert_eq(ll_fdt_arm64_build(&cfg, fdt, sizeof(fdt)), -EINVAL, "GICv2: 8 CPUs");
+	cr_assert_eq(describe(8, 256 * MIB, 2, 0), 0);
+	cr_assert_gt(ll_fdt_arm64_build(&cfg, fdt, sizeof(fdt)), 0);
+	cr_assert_eq(describe(1, 256 * MIB, 4, 0), 0);
+	cr_assert_eq(ll_fdt_arm64_build(&cfg, fdt, sizeof(fdt)), -EINVAL, "GICv4");
 
-	cr_assert_eq(vmm_fdt_aarch64_defaults(&cfg, 2, 256 * MIB, 2, 0), 0);
+	cr_assert_eq(describe(2, 256 * MIB, 2, 0), 0);
 	struct ll_fdt_arm64 good = cfg;
 
 	cfg.ram_size = 0;
@@ -278,7 +314,7 @@ Test(fdt, bad_configurations)
 	cfg.devices[VMM_FDT_DEV_VIRTIO].base += 0x1000;
 	cfg.num_devices = VMM_FDT_DEV_VIRTIO + 1;
 	cr_assert_eq(ll_fdt_arm64_build(&cfg, fdt, sizeof(fdt)), -EINVAL, "two PL031s");
-	cr_assert_eq(vmm_fdt_aarch64_defaults(&cfg, 2, 256 * MIB, 2, VMM_A64_VIRTIO_SLOTS + 1),
-	             -EINVAL, "more virtio devices than slots");
+	cr_assert_eq(describe(2, 256 * MIB, 2, VMM_DEVICES_MAX - 1), -ENOSPC,
+	             "the record holds VMM_DEVICES_MAX devices");
 	cr_assert_eq(ll_fdt_arm64_build(NULL, fdt, sizeof(fdt)), -EINVAL);
 }

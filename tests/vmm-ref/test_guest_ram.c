@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The loaders' view of guest RAM: range checks, the host-buffer backing and vm-memory's. */
 #include "helpers.h"
 #include <cvmm/linux_loader.h>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The arm64 Image loader and boot-data placement, on Debian's Image and crafted headers. */
 #include "helpers.h"
 #include "layout_aarch64.h"

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * x86_64 kernels: the bzImage loader on Debian's cloud kernel and crafted headers, the
  * zero page and e820 map, initrd placement, and the ELF loader on crafted files and on the

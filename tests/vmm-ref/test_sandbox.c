@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The seccomp sandbox on a real kernel: each thread kind can make the calls vmm-ref needs
  * once its filter is in place, and a call outside its list ends the whole process with

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The vCPU filter on real KVM: a vCPU thread installs it first, the test sees from
  * outside that it is in place, and only then does the thread enter KVM_RUN; the guest

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * aarch64 part of the sandbox's real-guest test: an MMIO store of 'K', then PSCI
  * SYSTEM_OFF. The sandboxed thread also sets the PC and reads the MP state, as the

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* x86_64 part of the sandbox's real-guest test: real mode, out 'K' to 0x3f8, hlt. */
 #include "sandbox_kvm.h"
 

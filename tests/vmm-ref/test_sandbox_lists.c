@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The sandbox's allowlists as data: what each kind names, and that both filters compile
  * to BPF for the build's architecture. Needs no seccomp in the kernel (runs under

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The sandbox with the vcpu library, in the order vmm-ref uses: a controlling thread
  * starts the vCPU threads, each of which installs the vCPU filter in the set's

@@ -147,6 +147,13 @@ static int vcpu_handle_exit(struct vcpu *v, struct kvmio_exit *ex, struct vcpu_e
 		end->reason = VCPU_END_FAILURE;
 		end->detail = ex->unknown.hardware_exit_reason;
 		return 1;
+	case KVMIO_EXIT_ARM_NISV:
+		/* arm64 (KVM_CAP_ARM_NISV_TO_USER): an MMIO access KVM could not decode, which
+		   the embedder may name in its report; the guest cannot go on past it. */
+		end->reason = VCPU_END_FAILURE;
+		end->addr = ex->arm_nisv.fault_ipa;
+		end->detail = ex->arm_nisv.esr_iss;
+		return 1;
 	default:
 		/* An exit this loop has no handler for: continuing could spin on it. */
 		end->reason = VCPU_END_FAILURE;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* x86_64: CPUID and the real-mode and long-mode entry states. */
+/* x86_64: CPUID and the real-mode, long-mode and 32-bit protected-mode entry states. */
 #include "vcpu_internal.h"
 
 #include <errno.h>
@@ -97,11 +97,30 @@ static void vcpu_x86_flat_segment(struct kvm_segment *s, uint16_t selector, uint
 
 int vcpu_arch_check_config(const struct vcpu_config *cfg)
 {
-	if (cfg->mode != VCPU_X86_REAL && cfg->mode != VCPU_X86_LONG)
+	switch (cfg->mode) {
+	case VCPU_X86_REAL:
+		return cfg->entry < (1u << 20) ? 0 : -EINVAL;
+	case VCPU_X86_LONG:
+		return 0;
+	case VCPU_X86_PROTECTED_32:
+		return cfg->entry <= UINT32_MAX ? 0 : -EINVAL;
+	default:
 		return -EINVAL;
-	if (cfg->mode == VCPU_X86_REAL && cfg->entry >= (1u << 20))
-		return -EINVAL;
-	return 0;
+	}
+}
+
+/* The GDT register and the selectors cfg names (vcpu_config), or the defaults. */
+static void vcpu_x86_gdt(struct kvm_sregs *sregs, const struct vcpu_config *cfg, uint16_t *cs,
+                         uint16_t *ds)
+{
+	*cs = 0x8;
+	*ds = 0x10;
+	if (cfg->gdt_limit == 0)
+		return;
+	sregs->gdt.base = cfg->gdt_base;
+	sregs->gdt.limit = cfg->gdt_limit;
+	*cs = cfg->code_selector;
+	*ds = cfg->data_selector;
 }
 
 int vcpu_arch_configure(struct vcpu *v, const struct vcpu_config *cfg)
@@ -109,6 +128,7 @@ int vcpu_arch_configure(struct vcpu *v, const struct vcpu_config *cfg)
 	const struct kvm_cpuid_entry2 *cpuid;
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
+	uint16_t cs, ds;
 	size_t n;
 	int r;
 
@@ -125,14 +145,33 @@ int vcpu_arch_configure(struct vcpu *v, const struct vcpu_config *cfg)
 		/* CS:IP reaches any address below 1 MiB; data segments stay flat at 0. */
 		sregs.cs.selector = (uint16_t)((cfg->entry >> 4) & 0xf000);
 		sregs.cs.base = (uint64_t)sregs.cs.selector << 4;
-	} else {
-		vcpu_x86_flat_segment(&sregs.cs, 0x8, 0xb, true);
-		vcpu_x86_flat_segment(&sregs.ds, 0x10, 0x3, false);
+	} else if (cfg->mode == VCPU_X86_LONG) {
+		vcpu_x86_gdt(&sregs, cfg, &cs, &ds);
+		vcpu_x86_flat_segment(&sregs.cs, cs, 0xb, true);
+		vcpu_x86_flat_segment(&sregs.ds, ds, 0x3, false);
 		sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
 		sregs.cr3 = cfg->cr3;
 		sregs.cr4 |= X86_CR4_PAE;
 		sregs.cr0 |= X86_CR0_PE | X86_CR0_ET | X86_CR0_NE | X86_CR0_PG;
 		sregs.efer |= X86_EFER_LME | X86_EFER_LMA;
+	} else {
+		/* Flat 32-bit protected mode, paging off: CR0.PE (and the hard-wired ET) only,
+		   CR3, CR4 and EFER clear, execute/read code and read/write data. */
+		vcpu_x86_gdt(&sregs, cfg, &cs, &ds);
+		vcpu_x86_flat_segment(&sregs.cs, cs, 0xb, false);
+		vcpu_x86_flat_segment(&sregs.ds, ds, 0x3, false);
+		sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
+		if (cfg->tss_selector) {
+			memset(&sregs.tr, 0, sizeof(sregs.tr));
+			sregs.tr.selector = cfg->tss_selector;
+			sregs.tr.limit = 0x67;
+			sregs.tr.type = 0xb; /* 32-bit TSS, busy */
+			sregs.tr.present = 1;
+		}
+		sregs.cr0 = X86_CR0_PE | X86_CR0_ET;
+		sregs.cr3 = 0;
+		sregs.cr4 = 0;
+		sregs.efer = 0;
 	}
 	r = kvmio_vcpu_set_sregs(v->kv, &sregs);
 	if (r < 0)
@@ -145,6 +184,7 @@ int vcpu_arch_configure(struct vcpu *v, const struct vcpu_config *cfg)
 	regs.rsi = cfg->args[1];
 	regs.rdx = cfg->args[2];
 	regs.rcx = cfg->args[3];
+	regs.rbx = cfg->rbx;
 	return kvmio_vcpu_set_regs(v->kv, &regs);
 }
 

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * virtio-blk on a raw image. Requests are handled synchronously, in the caller's thread,
  * with the transport's lock held. Data moves between the image and guest memory with

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * virtio-mmio transport, version 2. The register state machine follows the VIRTIO 1.x
  * device initialisation sequence; writes that break it are ignored (the driver sees that

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * virtio-rng: fills the writable buffers of each request with bytes from getrandom(2).
  * A request is capped (VDEV_VIRTIO_RNG_MAX_REQUEST) so that a guest cannot keep the

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Split virtqueue, device side. Everything in the rings comes from an untrusted driver:
  * each field is read once into a local copy and checked before use, and every access

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cvmm vm-memory: range checks and byte-range and typed little-endian access. See
  * include/cvmm/vm_memory.h. */
 #define _GNU_SOURCE

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cvmm vm-memory: dirty page tracking. See include/cvmm/vm_memory.h. */
 #define _GNU_SOURCE
 #include "internal.h"

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cvmm vm-memory: transfers between guest memory and file descriptors. See
  * include/cvmm/vm_memory.h. */
 #define _GNU_SOURCE

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * vm-memory's private header: the region and map structures and the helpers the
  * library's files share. Not installed.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* arm64: Image at the bottom of RAM, FDT at the top, initrd just below the FDT. */
 #include "boot.h"
 
@@ -47,12 +47,14 @@ int vmm_boot_prepare(const struct vmm_boot_request *req, struct vmm_boot_info *o
                      size_t err_size)
 {
 	const struct ll_guest_ram *ram = req->ram;
-	struct ll_fdt_arm64 *fdt_cfg = NULL;
 	uint64_t initrd_size = req->initrd ? req->initrd->size : 0;
-	uint8_t *fdt = NULL;
 	int ret;
 
 	*out = (struct vmm_boot_info){.format = "arm64 Image"};
+	if (req->vcpus == 0 || req->vcpus > VMM_VCPUS_MAX) {
+		snprintf(err, err_size, "%u vCPUs: 1 to %u", req->vcpus, VMM_VCPUS_MAX);
+		return -EINVAL;
+	}
 	ret = ll_arm64_image_load(ram, req->kernel->data, req->kernel->size, NULL, &out->kernel);
 	if (ret < 0) {
 		snprintf(err, err_size, "the kernel %s", image_error(ret));
@@ -65,6 +67,7 @@ int vmm_boot_prepare(const struct vmm_boot_request *req, struct vmm_boot_info *o
 		         initrd_size ? ", the initrd" : "");
 		return ret;
 	}
+	out->boot_data_size = FDT_RESERVE;
 	if (initrd_size) {
 		out->initrd_size = initrd_size;
 		ret = ll_guest_ram_write(ram, out->initrd_addr, req->initrd->data, initrd_size);
@@ -73,41 +76,41 @@ int vmm_boot_prepare(const struct vmm_boot_request *req, struct vmm_boot_info *o
 			return ret;
 		}
 	}
+	return 0;
+}
 
-	fdt_cfg = malloc(sizeof(*fdt_cfg));
-	fdt = malloc(FDT_RESERVE);
-	if (!fdt_cfg || !fdt) {
+int vmm_boot_describe(const struct vmm_boot_request *req, struct vmm_boot_info *info,
+                      const struct vmm_machine_record *rec, char *err, size_t err_size)
+{
+	struct ll_fdt_arm64 *cfg = malloc(sizeof(*cfg));
+	uint8_t *fdt = malloc(FDT_RESERVE);
+	int ret;
+
+	if (!cfg || !fdt) {
 		ret = -ENOMEM;
 		snprintf(err, err_size, "out of memory");
 		goto out;
 	}
-	if (req->num_virtio > VMM_A64_VIRTIO_SLOTS) {
-		ret = -EINVAL;
-		snprintf(err, err_size, "%u virtio devices are more than %u slots", req->num_virtio,
-		         VMM_A64_VIRTIO_SLOTS);
-		goto out;
-	}
-	ret = vmm_fdt_aarch64_defaults(fdt_cfg, req->vcpus, req->mem_bytes, req->gic_version,
-	                               req->num_virtio);
+	ret = vmm_fdt_aarch64_describe(cfg, rec, req->mem_bytes);
 	if (ret < 0) {
-		snprintf(err, err_size, "%u vCPUs are more than a GICv%u supports", req->vcpus,
-		         req->gic_version);
+		snprintf(err, err_size, "the machine (%u vCPUs, %u devices) has no device tree",
+		         rec->vcpus, rec->num_devices);
 		goto out;
 	}
-	fdt_cfg->bootargs = req->cmdline;
-	fdt_cfg->initrd_start = out->initrd_addr;
-	fdt_cfg->initrd_size = out->initrd_size;
-	ret = ll_fdt_arm64_build(fdt_cfg, fdt, FDT_RESERVE);
+	cfg->bootargs = req->cmdline;
+	cfg->initrd_start = info->initrd_addr;
+	cfg->initrd_size = info->initrd_size;
+	ret = ll_fdt_arm64_build(cfg, fdt, FDT_RESERVE);
 	if (ret < 0) {
 		snprintf(err, err_size, "cannot build the device tree");
 		goto out;
 	}
-	out->boot_data_size = (uint64_t)ret;
-	ret = ll_guest_ram_write(ram, out->boot_data_addr, fdt, out->boot_data_size);
+	info->boot_data_size = (uint64_t)ret;
+	ret = ll_guest_ram_write(req->ram, info->boot_data_addr, fdt, info->boot_data_size);
 	if (ret < 0)
 		snprintf(err, err_size, "cannot copy the device tree into guest RAM");
 out:
 	free(fdt);
-	free(fdt_cfg);
+	free(cfg);
 	return ret < 0 ? ret : 0;
 }

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * x86_64: a bzImage (or an ELF vmlinux) in high RAM, its boot data and command line low.
  * A bzImage, and an ELF without a PVH note, start at their 64-bit entry with the zero page
@@ -83,39 +83,15 @@ static int write_gdt(const struct ll_guest_ram *ram, uint64_t gpa, const uint64_
 }
 
 /* The boot state in RAM: the 64-bit protocol's identity page tables and GDT (__BOOT_CS,
-   __BOOT_DS), the PVH GDT, and the ACPI tables that let the guest power off. Both GDTs
-   are written whatever the entry: they are small and sit apart. *acpi_len: ACPI's size. */
-static int write_boot_state(const struct ll_guest_ram *ram, uint32_t vcpus, uint32_t num_virtio,
-                            int *acpi_len)
+   __BOOT_DS) and the PVH GDT. Both GDTs are written whatever the entry: they are small
+   and sit apart. */
+static int write_boot_state(const struct ll_guest_ram *ram)
 {
 	uint8_t tables[LL_X86_PAGE_TABLES_SIZE];
-	uint8_t acpi[VMM_X86_ACPI_MAX];
 	uint64_t gdt[LL_X86_GDT_ENTRIES];
 	uint64_t pvh_gdt[LL_X86_PVH_GDT_ENTRIES];
-	struct ll_x86_acpi_params ap = {
-	    .pm1_evt_port = VMM_X86_PM1_EVT_PORT,
-	    .pm1_cnt_port = VMM_X86_PM1_CNT_PORT,
-	    .sci_irq = VMM_X86_SCI_IRQ,
-	    .reset_port = VMM_X86_RESET_PORT,
-	    .reset_value = VMM_X86_RESET_VALUE,
-	    .cpus = vcpus ? vcpus : 1,
-	    .virtio_count = num_virtio,
-	};
-	struct ll_x86_acpi_mmio virtio[VMM_X86_VIRTIO_SLOTS];
 	int ret;
 
-	if (num_virtio > VMM_X86_VIRTIO_SLOTS)
-		return -EINVAL;
-	/* Every slot's IRQ is level, used or not, as the PIC lines they share must be. */
-	for (uint32_t i = 0; i < VMM_X86_VIRTIO_SLOTS; i++)
-		ap.level_irqs |= (uint16_t)(1u << vmm_x86_virtio_irq(i));
-	for (uint32_t i = 0; i < num_virtio; i++)
-		virtio[i] = (struct ll_x86_acpi_mmio){
-		    .base = (uint32_t)(VMM_X86_VIRTIO_BASE + i * VMM_X86_VIRTIO_STRIDE),
-		    .size = (uint32_t)VMM_X86_VIRTIO_STRIDE,
-		    .irq = (uint8_t)vmm_x86_virtio_irq(i),
-		};
-	ap.virtio = virtio;
 	ret = ll_x86_page_tables_build(tables, sizeof(tables), VMM_X86_PAGE_TABLES);
 	if (ret == 0)
 		ret = ll_guest_ram_write(ram, VMM_X86_PAGE_TABLES, tables, sizeof(tables));
@@ -126,19 +102,62 @@ static int write_boot_state(const struct ll_guest_ram *ram, uint32_t vcpus, uint
 	ret = write_gdt(ram, VMM_X86_GDT, gdt, LL_X86_GDT_ENTRIES);
 	if (ret == 0)
 		ret = write_gdt(ram, VMM_X86_PVH_GDT, pvh_gdt, LL_X86_PVH_GDT_ENTRIES);
-	if (ret < 0)
-		return ret;
-	*acpi_len = ll_x86_acpi_build(acpi, sizeof(acpi), VMM_X86_ACPI, &ap);
-	if (*acpi_len < 0)
-		return *acpi_len;
-	return ll_guest_ram_write(ram, VMM_X86_ACPI, acpi, (size_t)*acpi_len);
+	return ret;
+}
+
+/* The ACPI tables that let the guest power off and reset and find the virtio-mmio
+   devices: from the machine record, at VMM_X86_ACPI (where the zero page and the PVH
+   start info point). */
+int vmm_boot_describe(const struct vmm_boot_request *req, struct vmm_boot_info *info,
+                      const struct vmm_machine_record *rec, char *err, size_t err_size)
+{
+	uint8_t acpi[VMM_X86_ACPI_MAX];
+	struct ll_x86_acpi_mmio virtio[VMM_DEVICES_MAX];
+	struct ll_x86_acpi_params ap = {
+	    .pm1_evt_port = VMM_X86_PM1_EVT_PORT,
+	    .pm1_cnt_port = VMM_X86_PM1_CNT_PORT,
+	    .sci_irq = VMM_X86_SCI_IRQ,
+	    .reset_port = VMM_X86_RESET_PORT,
+	    .reset_value = VMM_X86_RESET_VALUE,
+	    .cpus = rec->vcpus,
+	    .virtio = virtio,
+	};
+	int len;
+
+	(void)info;
+	/* Every slot's IRQ is level, used or not, as the PIC lines they share must be. */
+	for (uint32_t i = 0; i < VMM_X86_VIRTIO_SLOTS; i++)
+		ap.level_irqs |= (uint16_t)(1u << vmm_x86_virtio_irq(i));
+	for (uint32_t i = 0; i < rec->num_devices && i < VMM_DEVICES_MAX; i++) {
+		const struct vmm_device_record *d = &rec->devices[i];
+		if (d->kind != VMM_DEVICE_VIRTIO)
+			continue; /* COM1 and the CMOS are at the PC's fixed ports and IRQs */
+		if (d->base > UINT32_MAX || d->size > UINT32_MAX) {
+			snprintf(err, err_size, "virtio-mmio at %#llx is above 4 GiB",
+			         (unsigned long long)d->base);
+			return -EINVAL;
+		}
+		virtio[ap.virtio_count++] = (struct ll_x86_acpi_mmio){
+		    .base = (uint32_t)d->base,
+		    .size = (uint32_t)d->size,
+		    .irq = (uint8_t)vmm_x86_line_irq(d->line),
+		};
+	}
+	len = ll_x86_acpi_build(acpi, sizeof(acpi), VMM_X86_ACPI, &ap);
+	if (len >= 0)
+		len = ll_guest_ram_write(req->ram, VMM_X86_ACPI, acpi, (size_t)len);
+	if (len < 0) {
+		snprintf(err, err_size, "cannot write the ACPI tables (%u CPUs, %u virtio devices)",
+		         rec->vcpus, ap.virtio_count);
+		return len;
+	}
+	return 0;
 }
 
 /* The PVH start info: the command line, the initrd as the first module, the e820 map and
    the RSDP. */
 static int write_pvh_info(const struct vmm_boot_request *req, struct vmm_boot_info *out,
-                          const struct ll_e820_entry *e820, size_t n, int acpi_len,
-                          uint32_t cmdline_len)
+                          const struct ll_e820_entry *e820, size_t n, uint32_t cmdline_len)
 {
 	uint8_t info[VMM_X86_PVH_INFO_MAX];
 	const struct ll_pvh_params pp = {
@@ -149,7 +168,7 @@ static int write_pvh_info(const struct vmm_boot_request *req, struct vmm_boot_in
 	    .initrd_size = out->initrd_size,
 	    .memmap = e820,
 	    .memmap_count = n,
-	    .rsdp_addr = acpi_len > 0 ? VMM_X86_ACPI : 0,
+	    .rsdp_addr = VMM_X86_ACPI,
 	};
 	int used = ll_x86_pvh_info_build(info, sizeof(info), VMM_X86_PVH_INFO, &pp);
 	int ret;
@@ -168,7 +187,7 @@ static int write_pvh_info(const struct vmm_boot_request *req, struct vmm_boot_in
    minimal one for an ELF), the command line, the initrd, the e820 map and the RSDP. */
 static int write_zero_page(const struct vmm_boot_request *req, struct vmm_boot_info *out,
                            const struct ll_bzimage_info *bz, const struct ll_e820_entry *e820,
-                           size_t n, int acpi_len, uint32_t cmdline_len)
+                           size_t n, uint32_t cmdline_len)
 {
 	uint8_t zp[LL_ZERO_PAGE_SIZE];
 	struct ll_zero_page_params zpp = {
@@ -180,7 +199,7 @@ static int write_zero_page(const struct vmm_boot_request *req, struct vmm_boot_i
 	    .initrd_size = out->initrd_size,
 	    .e820 = e820,
 	    .e820_count = n,
-	    .acpi_rsdp_addr = acpi_len > 0 ? VMM_X86_ACPI : 0,
+	    .acpi_rsdp_addr = VMM_X86_ACPI,
 	};
 	int ret;
 
@@ -209,7 +228,6 @@ int vmm_boot_prepare(const struct vmm_boot_request *req, struct vmm_boot_info *o
 	uint64_t initrd_size = req->initrd ? req->initrd->size : 0;
 	uint32_t cmdline_max;
 	size_t cmdline_len;
-	int acpi_len = 0;
 	bool is_bz;
 	int ret, n;
 
@@ -257,9 +275,9 @@ int vmm_boot_prepare(const struct vmm_boot_request *req, struct vmm_boot_info *o
 		return ret;
 	}
 
-	ret = write_boot_state(ram, req->vcpus, req->num_virtio, &acpi_len);
+	ret = write_boot_state(ram);
 	if (ret < 0) {
-		snprintf(err, err_size, "cannot write the boot page tables, GDT or ACPI tables");
+		snprintf(err, err_size, "cannot write the boot page tables or GDT");
 		return ret;
 	}
 
@@ -285,15 +303,14 @@ int vmm_boot_prepare(const struct vmm_boot_request *req, struct vmm_boot_info *o
 		return n;
 	}
 	if (out->has_pvh) {
-		ret = write_pvh_info(req, out, e820, (size_t)n, acpi_len, (uint32_t)cmdline_len);
+		ret = write_pvh_info(req, out, e820, (size_t)n, (uint32_t)cmdline_len);
 		if (ret < 0) {
 			snprintf(err, err_size, "cannot write the PVH start info");
 			return ret;
 		}
 		return 0;
 	}
-	ret = write_zero_page(req, out, is_bz ? &bz : NULL, e820, (size_t)n, acpi_len,
-	                      (uint32_t)cmdline_len);
+	ret = write_zero_page(req, out, is_bz ? &bz : NULL, e820, (size_t)n, (uint32_t)cmdline_len);
 	if (ret < 0) {
 		snprintf(err, err_size, "cannot write the zero page");
 		return ret;

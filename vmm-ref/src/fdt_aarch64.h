@@ -1,27 +1,26 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * vmm-ref's arm64 machine (layout_aarch64.h) as a device tree description for
+ * vmm-ref's arm64 machine record (boot.h) as a device tree description for
  * cvmm/linux_loader_fdt.h. Pure; built for every host so it is tested everywhere.
  */
 #ifndef VMM_FDT_AARCH64_H
 #define VMM_FDT_AARCH64_H
 
+#include "boot.h"
+
 #include <cvmm/linux_loader_fdt.h>
 
 #include <stdint.h>
 
-/* Index of each fixed device in the description's device list; virtio slot i follows at
-   VMM_FDT_DEV_VIRTIO + i. */
-enum { VMM_FDT_DEV_UART, VMM_FDT_DEV_RTC, VMM_FDT_DEV_VIRTIO };
-
 /*
- * Fills cfg with vmm-ref's machine: num_cpus vCPUs with KVM's default MPIDRs, RAM at
- * VMM_A64_RAM_BASE of ram_size bytes, the given GIC version, the UART (as stdout), the RTC
- * and virtio-mmio slots 0..num_virtio-1; no bootargs, no initrd.
- * Returns 0, or -EINVAL (num_cpus 0 or above LL_FDT_MAX_CPUS, GIC not 2 or 3, more than 8
- * CPUs on GICv2, more virtio devices than slots).
+ * Fills cfg from rec: its vCPUs with their MPIDRs, RAM at VMM_A64_RAM_BASE of ram_size
+ * bytes, its vGIC, and its devices in the order they were recorded (the first UART is
+ * stdout, with the 16550's clock; the PL031 gets its APB clock; every interrupt is a
+ * level-high SPI, the record's line); no bootargs, no initrd.
+ * Returns 0, or -EINVAL (no vCPUs or more than LL_FDT_MAX_CPUS, more devices than
+ * LL_FDT_MAX_DEVICES, a device kind the tree does not describe).
  */
-int vmm_fdt_aarch64_defaults(struct ll_fdt_arm64 *cfg, uint32_t num_cpus, uint64_t ram_size,
-                             uint32_t gic_version, uint32_t num_virtio);
+int vmm_fdt_aarch64_describe(struct ll_fdt_arm64 *cfg, const struct vmm_machine_record *rec,
+                             uint64_t ram_size);
 
 #endif

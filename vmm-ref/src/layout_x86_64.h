@@ -63,4 +63,11 @@ static inline uint32_t vmm_x86_virtio_irq(uint32_t slot)
 	return irqs[slot % (sizeof(irqs) / sizeof(irqs[0]))];
 }
 
+/* The ISA IRQ behind interrupt line `line` (struct vmm_arch_desc): a line below
+   VMM_X86_VIRTIO_LINE is its IRQ, virtio slot i's line drives vmm_x86_virtio_irq(i). */
+static inline uint32_t vmm_x86_line_irq(uint32_t line)
+{
+	return line < VMM_X86_VIRTIO_LINE ? line : vmm_x86_virtio_irq(line - VMM_X86_VIRTIO_LINE);
+}
+
 #endif

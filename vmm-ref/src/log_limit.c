@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The rate limit of guest-caused log lines: see log_limit.h. */
 #include "log_limit.h"
 

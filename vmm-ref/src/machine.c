@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The arch-neutral VM: guest RAM, devices, the vCPU set and the event loop on the main
  * thread (cvmm event-loop: each source registers a callback; machine.h describes the
@@ -9,8 +9,8 @@
 #include "console_input.h"
 #include "log_limit.h"
 
-#include <cvmm/linux_loader_file.h>
 #include "sandbox.h"
+#include <cvmm/linux_loader_file.h>
 
 #include <cvmm/event_loop.h>
 #include <cvmm/virtio.h>
@@ -736,6 +736,9 @@ static int add_slot(struct vmm_machine *m, const struct vdev_virtio_device *dev,
 	if (ret == 0)
 		ret = vdev_bus_insert(m->env.mmio, base, VDEV_VIRTIO_MMIO_SIZE,
 		                      vdev_virtio_mmio_ops(), s->t);
+	if (ret == 0)
+		ret = vmm_machine_record_add(&m->env.record, VMM_DEVICE_VIRTIO, base,
+		                             VDEV_VIRTIO_MMIO_SIZE, m->desc.virtio_irq + i);
 	s->nq = dev->num_queues;
 	for (uint16_t q = 0; ret == 0 && q < s->nq; q++) {
 		uint64_t match = q;
@@ -783,6 +786,10 @@ static int create_devices(struct vmm_machine *m)
 	ret = vdev_bus_insert(m->desc.uart_on_pio ? m->env.pio : m->env.mmio, m->desc.uart_base,
 	                      (uint64_t)VDEV_UART_REGS << m->desc.uart_shift, vdev_uart_ops(),
 	                      m->uart);
+	if (ret == 0)
+		ret = vmm_machine_record_add(&m->env.record, VMM_DEVICE_UART, m->desc.uart_base,
+		                             (uint64_t)VDEV_UART_REGS << m->desc.uart_shift,
+		                             m->desc.uart_irq);
 	if (ret == 0 && m->desc.rtc == VMM_RTC_CMOS) {
 		struct vdev_cmos_config cc = {.irq = make_irq(m, m->desc.rtc_irq),
 		                              .timer_changed = rtc_timer_changed,
@@ -791,6 +798,10 @@ static int create_devices(struct vmm_machine *m)
 		if (ret == 0)
 			ret = vdev_bus_insert(m->env.pio, m->desc.rtc_base, VDEV_CMOS_SIZE,
 			                      vdev_cmos_ops(), m->cmos);
+		if (ret == 0)
+			ret =
+			    vmm_machine_record_add(&m->env.record, VMM_DEVICE_RTC, m->desc.rtc_base,
+			                           VDEV_CMOS_SIZE, m->desc.rtc_irq);
 	}
 	if (ret == 0 && m->desc.rtc == VMM_RTC_PL031) {
 		struct vdev_rtc_config rc = {.irq = make_irq(m, m->desc.rtc_irq),
@@ -800,6 +811,10 @@ static int create_devices(struct vmm_machine *m)
 		if (ret == 0)
 			ret = vdev_bus_insert(m->env.mmio, m->desc.rtc_base, VDEV_RTC_SIZE,
 			                      vdev_rtc_ops(), m->rtc);
+		if (ret == 0)
+			ret =
+			    vmm_machine_record_add(&m->env.record, VMM_DEVICE_RTC, m->desc.rtc_base,
+			                           VDEV_RTC_SIZE, m->desc.rtc_irq);
 	}
 	if (ret < 0) {
 		error_line("cannot create the console UART or the RTC: %s", strerror(-ret));
@@ -980,20 +995,6 @@ static int create_vcpu_set(struct vmm_machine *m)
 
 /* The line for a KVM_EXIT_ARM_NISV end: the vCPU's kvm_run still holds the exit (this
    runs on the vCPU's thread, from its stopped handler). Returns false when it does not. */
-static bool nisv_line(struct vcpu *v)
-{
-	struct kvmio_exit ex;
-
-	if (kvmio_vcpu_decode_exit(vcpu_kvm(v), &ex) < 0 || ex.kind != KVMIO_EXIT_ARM_NISV)
-		return false;
-	error_line("vCPU %u: the guest accessed IPA %#llx with an instruction KVM cannot decode "
-	           "(a data abort outside guest RAM with no valid syndrome, ISS %#llx; e.g. a "
-	           "load/store pair or writeback on MMIO): stopping the VM",
-	           vcpu_id(v), (unsigned long long)ex.arm_nisv.fault_ipa,
-	           (unsigned long long)ex.arm_nisv.esr_iss);
-	return true;
-}
-
 /* A vCPU's end as the process's status; -1 when it only stopped because we asked. */
 static int end_status(struct vmm_machine *m, struct vcpu *v, const struct vcpu_end *e)
 {
@@ -1020,8 +1021,15 @@ static int end_status(struct vmm_machine *m, struct vcpu *v, const struct vcpu_e
 		error_line("vCPU %u stopped: %s", vcpu_id(v), strerror(-end.error));
 		return VMM_EXIT_RUNTIME;
 	default:
-		if (end.exit_reason == KVM_EXIT_ARM_NISV && nisv_line(v))
+		if (end.exit_reason == KVM_EXIT_ARM_NISV) {
+			error_line("vCPU %u: the guest accessed IPA %#llx with an instruction KVM "
+			           "cannot decode (a data abort outside guest RAM with no valid "
+			           "syndrome, ISS %#llx; e.g. a load/store pair or writeback on "
+			           "MMIO): stopping the VM",
+			           vcpu_id(v), (unsigned long long)end.addr,
+			           (unsigned long long)end.detail);
 			return VMM_EXIT_RUNTIME;
+		}
 		if (end.error)
 			error_line("vCPU %u failed (%s): %s", vcpu_id(v),
 			           vcpu_end_reason_name(end.reason), strerror(-end.error));
@@ -1137,15 +1145,6 @@ static void teardown(struct vmm_machine *m)
 	close_fd(m->rtc_tfd);
 }
 
-/* Field by field: memcmp() would also compare the structs' padding, which is never
-   initialised (valgrind reports the uninitialised read). */
-static bool boot_request_differs(const struct vmm_boot_request *a, const struct vmm_boot_request *b)
-{
-	return a->ram != b->ram || a->mem_bytes != b->mem_bytes || a->kernel != b->kernel ||
-	       a->initrd != b->initrd || a->cmdline != b->cmdline || a->vcpus != b->vcpus ||
-	       a->gic_version != b->gic_version || a->num_virtio != b->num_virtio;
-}
-
 static int setup_and_run(struct vmm_machine *m, struct ll_file_buf *kernel,
                          struct ll_file_buf *initrd)
 {
@@ -1174,8 +1173,6 @@ static int setup_and_run(struct vmm_machine *m, struct ll_file_buf *kernel,
 	    .initrd = cfg->initrd ? initrd : NULL,
 	    .cmdline = cfg->cmdline,
 	    .vcpus = cfg->vcpus,
-	    .gic_version = 2,
-	    .num_virtio = cfg->num_disks + (cfg->rng ? 1u : 0u),
 	};
 	/* Every input is checked before KVM is touched: a bad kernel gets its own line. */
 	if (vmm_boot_prepare(&req, &info, err, sizeof(err)) < 0) {
@@ -1212,19 +1209,9 @@ static int setup_and_run(struct vmm_machine *m, struct ll_file_buf *kernel,
 		error_line("%s", err);
 		return VMM_EXIT_RUNTIME;
 	}
-	struct vmm_boot_request arch_req = req;
-	vmm_arch_boot_request(m->arch, &arch_req);
-	if (boot_request_differs(&arch_req, &req) &&
-	    vmm_boot_prepare(&arch_req, &info, err, sizeof(err)) < 0) {
-		error_line("cannot boot '%s': %s", cfg->kernel, err);
-		return VMM_EXIT_RUNTIME;
-	}
 	vmm_machine_log(&m->env, VMM_LOG_INFO, "%s '%s': %#llx..%#llx, entry %#llx", info.format,
 	                cfg->kernel, (unsigned long long)info.kernel.load_addr,
 	                (unsigned long long)info.kernel.end, (unsigned long long)info.kernel.entry);
-	vmm_machine_log(&m->env, VMM_LOG_INFO, "boot data: %#llx, %llu bytes",
-	                (unsigned long long)info.boot_data_addr,
-	                (unsigned long long)info.boot_data_size);
 
 	if (console_open(m) < 0)
 		return VMM_EXIT_RUNTIME;
@@ -1246,11 +1233,21 @@ static int setup_and_run(struct vmm_machine *m, struct ll_file_buf *kernel,
 	}
 	if (create_vcpu_set(m) < 0)
 		return VMM_EXIT_RUNTIME;
+	m->env.record.vcpus = cfg->vcpus;
 	ret = vmm_arch_create_vcpus(m->arch, &info, err, sizeof(err));
 	if (ret < 0) {
 		error_line("%s", err);
 		return VMM_EXIT_RUNTIME;
 	}
+	/* The machine exists: the device tree or the ACPI tables describe it as it is. */
+	ret = vmm_boot_describe(&req, &info, &m->env.record, err, sizeof(err));
+	if (ret < 0) {
+		error_line("cannot describe the machine to the guest: %s", err);
+		return VMM_EXIT_RUNTIME;
+	}
+	vmm_machine_log(&m->env, VMM_LOG_INFO, "boot data: %#llx, %llu bytes",
+	                (unsigned long long)info.boot_data_addr,
+	                (unsigned long long)info.boot_data_size);
 	/* The kernel and initrd are in guest RAM now: their file copies (tens of MiB) would
 	   otherwise stay resident for the VM's whole life. */
 	ll_file_free(kernel);

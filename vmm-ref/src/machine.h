@@ -20,7 +20,6 @@
  *   vmm_arch_vm_type()           (KVM_CREATE_VM type)
  *   vmm_arch_create()            (VM and guest RAM exist; no vCPU, no device yet:
  *                                 create the interrupt controller here)
- *   vmm_arch_boot_request()      (fill the arch fields of the boot request)
  *   vmm_arch_add_devices()       (the neutral devices are on their buses)
  *   vmm_arch_create_vcpus()      (kernel loaded; env->vcpus exists: create every vCPU
  *                                 with vcpu_create(), then finish the interrupt
@@ -93,11 +92,15 @@ struct vmm_machine_env {
 	const struct vmm_config *cfg;
 	struct kvmio_system *sys;
 	struct kvmio_vm *vm;
-	struct vmem_map *mem;     /* guest RAM, registered with KVM */
-	uint64_t mem_bytes;       /* all guest RAM */
-	struct vdev_bus *mmio;    /* MMIO exits are dispatched here */
-	struct vdev_bus *pio;     /* port IO exits (x86) are dispatched here */
-	struct vcpu_set *vcpus;   /* NULL until vmm_arch_create_vcpus() */
+	struct vmem_map *mem;   /* guest RAM, registered with KVM */
+	uint64_t mem_bytes;     /* all guest RAM */
+	struct vdev_bus *mmio;  /* MMIO exits are dispatched here */
+	struct vdev_bus *pio;   /* port IO exits (x86) are dispatched here */
+	struct vcpu_set *vcpus; /* NULL until vmm_arch_create_vcpus() */
+	/* What the machine has, recorded as it is made (machine.c: each device as it goes
+	   on its bus; vmm_arch_create_vcpus(): arm64 the vCPUs' MPIDRs and the vGIC): the
+	   one description the device tree and the ACPI tables are built from. */
+	struct vmm_machine_record record;
 	struct vmm_machine *priv; /* machine.c's own state */
 };
 
@@ -153,12 +156,9 @@ unsigned long vmm_arch_vm_type(const struct vmm_machine_env *env);
  */
 int vmm_arch_create(struct vmm_machine_env *env, struct vmm_arch **out, char *err, size_t err_size);
 
-/* Fills the arch fields of the boot request (arm64: gic_version). */
-void vmm_arch_boot_request(struct vmm_arch *arch, struct vmm_boot_request *req);
-
 /*
- * Adds devices only this arch has (x86: i8042, CMOS) to env->mmio / env->pio. Called once
- * the neutral devices are on their buses. Returns 0, or a negative errno with err filled.
+ * Adds devices only this arch has (x86: i8042, the ACPI PM1 block) to env->mmio / env->pio. Called
+ * once the neutral devices are on their buses. Returns 0, or a negative errno with err filled.
  */
 int vmm_arch_add_devices(struct vmm_arch *arch, char *err, size_t err_size);
 
@@ -166,7 +166,9 @@ int vmm_arch_add_devices(struct vmm_arch *arch, char *err, size_t err_size);
  * Creates every vCPU (cfg->vcpus of them) in env->vcpus, in the boot state for the
  * loaded kernel described by boot (arm64: vCPU 0 at the entry with x0 = the FDT, the
  * others powered off for PSCI CPU_ON), then finishes the interrupt controller (arm64:
- * KVM_DEV_ARM_VGIC_CTRL_INIT). Returns 0, or a negative errno with err filled.
+ * KVM_DEV_ARM_VGIC_CTRL_INIT) and records what the guest's description needs in
+ * env->record (arm64: each vCPU's MPIDR as KVM reports it, the vGIC's version and
+ * regions). Returns 0, or a negative errno with err filled.
  */
 int vmm_arch_create_vcpus(struct vmm_arch *arch, const struct vmm_boot_info *boot, char *err,
                           size_t err_size);

@@ -1,11 +1,10 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The arm64 machine (layout_aarch64.h): an in-kernel vGIC (v3 or v2, whichever KVM
  * offers), interrupt lines as SPIs through KVM_IRQ_LINE, and the vCPUs' boot state.
  */
 #include "machine.h"
 
-#include <cvmm/linux_loader_fdt.h>
 #include "layout_aarch64.h"
 
 #include <errno.h>
@@ -79,11 +78,6 @@ fail:
 	return ret;
 }
 
-void vmm_arch_boot_request(struct vmm_arch *a, struct vmm_boot_request *req)
-{
-	req->gic_version = a->gic.version;
-}
-
 int vmm_arch_add_devices(struct vmm_arch *a, char *err, size_t err_size)
 {
 	(void)a, (void)err, (void)err_size;
@@ -93,6 +87,7 @@ int vmm_arch_add_devices(struct vmm_arch *a, char *err, size_t err_size)
 int vmm_arch_create_vcpus(struct vmm_arch *a, const struct vmm_boot_info *boot, char *err,
                           size_t err_size)
 {
+	struct vmm_machine_record *rec = &a->env->record;
 	uint32_t n = a->env->cfg->vcpus;
 	int ret;
 
@@ -107,6 +102,10 @@ int vmm_arch_create_vcpus(struct vmm_arch *a, const struct vmm_boot_info *boot, 
 		};
 		struct vcpu *v;
 		ret = vcpu_create(a->env->vcpus, &vc, &v);
+		/* The device tree names each CPU by the MPIDR KVM gave it, not a guess. */
+		if (ret == 0)
+			ret = kvmio_vcpu_get_reg(vcpu_kvm(v), KVMIO_ARM64_REG_MPIDR_EL1,
+			                         &rec->mpidr[i]);
 		if (ret < 0) {
 			snprintf(err, err_size, "cannot create vCPU %u: %s", i, strerror(-ret));
 			return ret;
@@ -114,10 +113,22 @@ int vmm_arch_create_vcpus(struct vmm_arch *a, const struct vmm_boot_info *boot, 
 	}
 	/* Only once every vCPU exists: a vCPU created after this fails with EBUSY. */
 	ret = kvmio_vgic_init(&a->gic);
-	if (ret < 0)
+	if (ret < 0) {
 		snprintf(err, err_size, "cannot initialise the GICv%u: %s", a->gic.version,
 		         strerror(-ret));
-	return ret;
+		return ret;
+	}
+	rec->gic_version = a->gic.version;
+	rec->gicd_base = VMM_A64_GICD_BASE;
+	rec->gicd_size = VMM_A64_GICD_SIZE;
+	if (a->gic.version == 2) {
+		rec->gicc_or_gicr_base = VMM_A64_GICC_BASE;
+		rec->gicc_or_gicr_size = VMM_A64_GICC_SIZE;
+	} else {
+		rec->gicc_or_gicr_base = VMM_A64_GICR_BASE;
+		rec->gicc_or_gicr_size = VMM_A64_GICR_STRIDE * n;
+	}
+	return 0;
 }
 
 int vmm_arch_set_irq(struct vmm_arch *a, uint32_t line, bool level)

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * vmm-ref: parses the command line and runs the VM (machine.h), in this process, or with
  * --reboot in a child process per run that a supervisor starts again after a guest reset

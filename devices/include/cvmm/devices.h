@@ -468,6 +468,70 @@ const struct vdev_ops *vdev_i8042_cmd_ops(void);
 int vdev_i8042_read(struct vdev_i8042 *dev, uint64_t offset, uint8_t *data, uint32_t size);
 int vdev_i8042_write(struct vdev_i8042 *dev, uint64_t offset, const uint8_t *data, uint32_t size);
 
+/* ---------------------------------------------------------------------------------------
+ * ACPI PM1 register block (x86)
+ * ------------------------------------------------------------------------------------- */
+
+/*
+ * The fixed-hardware PM1a registers of an ACPI machine without SMM: the event block
+ * (PM1_STS then PM1_EN, 2 bytes each) at offset 0 and the control block (PM1_CNT, 2
+ * bytes) at offset VDEV_ACPI_PM1_CNT_OFFSET: insert one range of VDEV_ACPI_PM_SIZE bytes
+ * and give the FADT PM1a_EVT_BLK = base, PM1a_CNT_BLK = base + 4. The machine is always in
+ * ACPI mode (SCI_EN reads 1, as with the FADT's SMI_CMD 0).
+ *
+ * Status bits are set by the embedder (vdev_acpi_pm_event(): the RTC alarm, the power
+ * button) and cleared by the guest writing ones. The SCI is level-triggered: asserted while
+ * some status bit is set whose enable bit is set, deasserted otherwise. A write that sets
+ * SLP_EN calls sleep() with the sleep type the guest wrote (the embedder maps it to the
+ * state its DSDT's \_Sx packages name: S5 power-off, S3 suspend); SLP_EN reads back 0.
+ */
+#define VDEV_ACPI_PM_SIZE 6u
+#define VDEV_ACPI_PM1_CNT_OFFSET 4u
+
+/* PM1 status and enable bits (ACPI 6.4, 4.8.3.1). */
+#define VDEV_ACPI_PM1_TMR 0x0001u    /* timer carry (no PM timer here: never set) */
+#define VDEV_ACPI_PM1_GBL 0x0020u    /* global lock release */
+#define VDEV_ACPI_PM1_PWRBTN 0x0100u /* power button */
+#define VDEV_ACPI_PM1_RTC 0x0400u    /* RTC alarm */
+#define VDEV_ACPI_PM1_WAK 0x8000u    /* status only: the machine woke from a sleep state */
+
+/* PM1 control bits. */
+#define VDEV_ACPI_PM1_SCI_EN 0x0001u
+#define VDEV_ACPI_PM1_SLP_TYP_SHIFT 10
+#define VDEV_ACPI_PM1_SLP_TYP_MASK 0x1c00u
+#define VDEV_ACPI_PM1_SLP_EN 0x2000u
+
+struct vdev_acpi_pm;
+
+struct vdev_acpi_pm_config {
+	struct vdev_irq sci; /* the SCI (ISA IRQ 9 on a PC); level */
+	/* The guest set SLP_EN with sleep type slp_typ (0 to 7). Called without the
+	   device's lock, from the vCPU thread that wrote; NULL ignores the request. */
+	void (*sleep)(void *ctx, unsigned int slp_typ);
+	void *ctx;
+};
+
+/* vdev_acpi_pm_create: returns 0 and *out; -EINVAL (NULL argument), -ENOMEM. */
+int vdev_acpi_pm_create(const struct vdev_acpi_pm_config *cfg, struct vdev_acpi_pm **out);
+
+/* vdev_acpi_pm_destroy: free it (NULL accepted). It must not be on a bus any more. */
+void vdev_acpi_pm_destroy(struct vdev_acpi_pm *pm);
+
+/* vdev_acpi_pm_ops: the bus operations; insert with ctx = the device and len =
+ * VDEV_ACPI_PM_SIZE. */
+const struct vdev_ops *vdev_acpi_pm_ops(void);
+
+/* vdev_acpi_pm_read / vdev_acpi_pm_write: a guest access at offset of size 1..8; bytes
+ * past the registers read 0 and are ignored. Returns 0; -EINVAL (NULL argument, size not
+ * 1, 2, 4 or 8). */
+int vdev_acpi_pm_read(struct vdev_acpi_pm *pm, uint64_t offset, uint8_t *data, uint32_t size);
+int vdev_acpi_pm_write(struct vdev_acpi_pm *pm, uint64_t offset, const uint8_t *data,
+                       uint32_t size);
+
+/* vdev_acpi_pm_event: sets the PM1 status bits in status (VDEV_ACPI_PM1_*) and updates the
+ * SCI. Returns 0; -EINVAL (NULL). */
+int vdev_acpi_pm_event(struct vdev_acpi_pm *pm, uint16_t status);
+
 #ifdef __cplusplus
 }
 #endif

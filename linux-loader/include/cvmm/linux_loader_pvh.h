@@ -8,8 +8,8 @@
  * E820-typed memory map.
  *
  * The start-info builder and the GDT are pure code on caller buffers (thread-safe for
- * distinct buffers, built for every host). ll_x86_pvh_vcpu_state() fills KVM register
- * structures and exists on x86_64 hosts only.
+ * distinct buffers, built for every host). The vCPU's entry state is the vcpu library's
+ * (VCPU_X86_PROTECTED_32 with this GDT, its selectors and TSS, and RBX).
  */
 #ifndef CVMM_LINUX_LOADER_PVH_H
 #define CVMM_LINUX_LOADER_PVH_H
@@ -86,21 +86,5 @@ int ll_x86_pvh_info_build(uint8_t *buf, size_t size, uint64_t gpa, const struct 
 /* Fills gdt with null, 32-bit code, data (base 0, limit 4 GiB) and a busy 32-bit TSS
    (base 0, limit 0x67): the descriptors behind the segment state of the PVH entry. */
 void ll_x86_pvh_gdt_build(uint64_t gdt[LL_X86_PVH_GDT_ENTRIES]);
-
-#if defined(__x86_64__)
-#include <linux/kvm.h>
-
-/*
- * Puts a vCPU's registers into the PVH entry state: sregs (read from KVM first, so the
- * fields this leaves alone keep their reset values) gets CR0.PE (and the hard-wired ET)
- * with paging off, CR3, CR4 and EFER zero, CS a flat 32-bit execute/read segment, DS, ES,
- * FS, GS and SS flat 32-bit read/write segments, TR a busy 32-bit TSS of base 0 and limit
- * 0x67, and the GDT register at gdt_gpa (ll_x86_pvh_gdt_build()'s table). regs is
- * cleared, then EIP = entry, EBX = start_info, EFLAGS = 0x2 (interrupts off).
- * Returns 0, or -EINVAL for NULL regs or sregs.
- */
-int ll_x86_pvh_vcpu_state(uint32_t entry, uint32_t start_info, uint64_t gdt_gpa,
-                          struct kvm_regs *regs, struct kvm_sregs *sregs);
-#endif
 
 #endif

@@ -130,13 +130,9 @@ struct ll_x86_acpi_params {
 #define LL_X86_LAPIC_ADDR 0xfee00000u
 #define LL_X86_IOAPIC_ADDR 0xfec00000u
 
-/* The \_S5 sleep type vmm-ref's DSDT names: a PM1 control write of SLP_EN with this SLP_TYP
+/* The \_S5 sleep type the DSDT names: a PM1 control write of SLP_EN with this SLP_TYP
    powers the machine off. */
 #define LL_X86_ACPI_S5_TYP 5u
-#define LL_X86_PM1_SLP_TYP_SHIFT 10
-#define LL_X86_PM1_SLP_TYP_MASK (7u << 10)
-#define LL_X86_PM1_SLP_EN (1u << 13)
-#define LL_X86_PM1_SCI_EN (1u << 0)
 
 /*
  * Writes ACPI tables into buf (size bytes), which the guest sees at gpa (16-byte aligned,

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The bus against a naive model: inserts, removes and lookups must agree with a linear scan. */
 #include "fuzz_input.h"
 

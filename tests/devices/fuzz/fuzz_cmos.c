@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The MC146818 CMOS RTC's ports and its alarm timer, on a clock the input moves. Checks
    that the armed deadline is in the future, that the line follows IRQF, and that IRQF
    is never set without AF. */

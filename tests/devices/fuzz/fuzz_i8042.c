@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The i8042's data and command ports, driven by arbitrary sequences. */
 #include "fuzz_input.h"
 

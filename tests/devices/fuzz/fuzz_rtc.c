@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The PL031's register interface and its timer, on a clock the input moves. */
 #include "fuzz_input.h"
 

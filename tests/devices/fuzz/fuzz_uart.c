@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The 16550A's register interface and host input, driven by arbitrary sequences. */
 #include "fuzz_input.h"
 

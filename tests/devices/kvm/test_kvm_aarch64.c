@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The devices on real arm64 KVM (inside the emulated arm64 host): a guest's MMIO exits
  * dispatched through a bus to a 16550 with reg-shift 2 and a PL031 whose alarm the guest

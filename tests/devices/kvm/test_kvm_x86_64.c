@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The devices on real KVM: a real-mode guest's port I/O and MMIO exits dispatched through
  * two buses to the UART, the i8042 and the PL031, and the UART's interrupt wired to

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pty-run: runs a program on a new pseudo-terminal and checks that the terminal's mode
  * is restored when it ends, however it is stopped. For vmm-ref, which puts its console

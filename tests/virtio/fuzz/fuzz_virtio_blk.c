@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer harness: virtio-blk request parsing. The input is guest memory holding a
  * 16-entry queue and its requests; the device (on a 64 KiB in-memory image) processes

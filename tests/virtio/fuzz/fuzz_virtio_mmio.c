@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer harness: the virtio-mmio register interface, with a virtio-blk or virtio-rng
  * device behind it, so that a register sequence that brings the device up also drives

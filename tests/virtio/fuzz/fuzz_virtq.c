@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer harness: split virtqueue parsing. The input is guest memory holding the
  * descriptor table, available ring and buffers; the harness pops and completes chains

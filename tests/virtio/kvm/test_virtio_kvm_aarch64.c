@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * virtio-blk on real arm64 KVM (inside the emulated arm64 host): a guest driver
  * (guest_virtio_aarch64.S, MMU off) brings the device up through MMIO exits, reads one

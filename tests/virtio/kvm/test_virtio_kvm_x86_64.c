@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * virtio-blk on real x86 KVM: a real-mode guest driver (guest_virtio_x86_64.S) brings the
  * device up through MMIO exits, reads one sector and writes another of a real image file.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer harness for the arm64 Image loader and boot-data placement. */
 #include "fuzz_loaders.h"
 #include <cvmm/linux_loader.h>

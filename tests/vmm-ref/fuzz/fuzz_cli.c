@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer harness for vmm-ref's command line: the input is argv, NUL-separated. Checks
  * that the parser never crashes or leaks, that an error is one line, and that a success

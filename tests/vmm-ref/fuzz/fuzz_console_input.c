@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer harness for vmm-ref's console input (console_input.h): host bytes in any
  * chunking, a guest that takes any number of them at any time, hang-ups (reads that stop

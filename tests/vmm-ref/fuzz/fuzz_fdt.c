@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer harness for the arm64 device tree builder: the input describes a machine
  * (any values, consistent or not). A build must either fail cleanly or give a tree that

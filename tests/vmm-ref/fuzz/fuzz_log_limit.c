@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer harness for the rate limit of guest-caused log lines (log_limit.h): events
  * at any times, the clock jumping forward by any amount or going backwards. Checks the

@@ -84,8 +84,11 @@ struct vcpu_end {
 	int error;            /* HANDLER / FAILURE: a negative errno, else 0 */
 	uint32_t exit_reason; /* the KVM_EXIT_* of the last exit (0 if none) */
 	uint64_t detail;      /* FAILURE: internal error suberror, fail-entry reason or
-	                         unknown hardware exit reason; SYSTEM_EVENT ends: the
+	                         unknown hardware exit reason, or (KVM_EXIT_ARM_NISV) the
+	                         ESR_EL2 ISS bits of the access; SYSTEM_EVENT ends: the
 	                         event's type */
+	uint64_t addr;        /* FAILURE with KVM_EXIT_ARM_NISV: the guest physical address
+	                         of the MMIO access KVM could not decode; else 0 */
 };
 
 /* Short constant name of a state ("running", ...) or end reason ("shutdown", ...). */
@@ -170,8 +173,10 @@ struct vcpu_set_config {
 
 /* x86_64 entry modes. */
 enum vcpu_x86_mode {
-	VCPU_X86_REAL = 0, /* 16-bit real mode: CS:IP from entry (below 1 MiB), flat data */
-	VCPU_X86_LONG,     /* 64-bit long mode, paging with cr3, flat 64-bit code segment */
+	VCPU_X86_REAL = 0,     /* 16-bit real mode: CS:IP from entry (below 1 MiB), flat data */
+	VCPU_X86_LONG,         /* 64-bit long mode, paging with cr3, flat 64-bit code segment */
+	VCPU_X86_PROTECTED_32, /* 32-bit protected mode, paging off, flat 4 GiB code and
+	                          data segments (the PVH entry; entry below 4 GiB) */
 };
 
 /* One vCPU's configuration. Zero-initialise, then set what you need. */
@@ -187,6 +192,18 @@ struct vcpu_config {
 	/* x86_64 */
 	enum vcpu_x86_mode mode;
 	uint64_t cr3; /* LONG: guest physical address of the PML4 */
+	/* LONG and PROTECTED_32: the GDT in guest RAM whose descriptors match the segments
+	   set here (a boot protocol may ask for one: Linux's 64-bit protocol, PVH), and the
+	   selectors of the code and data segments. gdt_limit 0: no GDT is named (the GDT
+	   register keeps its reset value) and the selectors are 0x08 (code) and 0x10
+	   (data). */
+	uint64_t gdt_base;
+	uint16_t gdt_limit; /* bytes - 1 */
+	uint16_t code_selector, data_selector;
+	/* PROTECTED_32: the selector of a 32-bit TSS of base 0 and limit 0x67 in that GDT,
+	   loaded busy in TR (the PVH entry asks for one); 0 leaves TR at its reset value. */
+	uint16_t tss_selector;
+	uint64_t rbx; /* initial RBX (the PVH entry's start info address) */
 };
 
 /* Counters of one vCPU (monotonic from its creation). */

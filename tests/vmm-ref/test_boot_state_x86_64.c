@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The x86_64 boot state builders: the boot GDT, the identity page tables, the ACPI tables
  * (checksums, the FADT's power-off and reset registers, the DSDT's \_S5 and virtio-mmio
@@ -340,9 +340,20 @@ Test(boot_prepare, boot_state_in_guest_ram)
 	                               .mem_bytes = 256 * MIB,
 	                               .kernel = &kernel,
 	                               .cmdline = "console=ttyS0 quiet",
-	                               .vcpus = 2,
-	                               .num_virtio = 3};
+	                               .vcpus = 2};
 	cr_assert_eq(vmm_boot_prepare(&req, &info, err, sizeof(err)), 0, "%s", err);
+	/* The machine as machine.c records it: COM1, the CMOS, three virtio-mmio slots. */
+	static struct vmm_machine_record rec = {.vcpus = 2};
+	cr_assert_eq(
+	    vmm_machine_record_add(&rec, VMM_DEVICE_UART, VMM_X86_COM1_PORT, 8, VMM_X86_COM1_IRQ),
+	    0);
+	cr_assert_eq(vmm_machine_record_add(&rec, VMM_DEVICE_RTC, VMM_X86_CMOS_PORT, 2, 8), 0);
+	for (uint32_t i = 0; i < 3; i++)
+		cr_assert_eq(vmm_machine_record_add(&rec, VMM_DEVICE_VIRTIO,
+		                                    VMM_X86_VIRTIO_BASE + i * VMM_X86_VIRTIO_STRIDE,
+		                                    VMM_X86_VIRTIO_STRIDE, VMM_X86_VIRTIO_LINE + i),
+		             0);
+	cr_assert_eq(vmm_boot_describe(&req, &info, &rec, err, sizeof(err)), 0, "%s", err);
 
 	/* The GDT and page tables as the builders make them. */
 	uint64_t gdt[LL_X86_GDT_ENTRIES];
