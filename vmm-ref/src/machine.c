@@ -6,7 +6,8 @@
  */
 #define _GNU_SOURCE
 #include "machine.h"
-#include "console_input.h"
+#include "console.h"
+#include "log.h"
 #include "log_limit.h"
 
 #include "sandbox.h"
@@ -27,7 +28,6 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -59,7 +59,7 @@ struct vmm_machine {
 	struct vmm_arch *arch;
 
 	struct evl *loop; /* the main thread's event loop: every descriptor below plugs in */
-	int sigfd, exit_evfd, rtc_tfd, console_evfd;
+	int sigfd, exit_evfd, rtc_tfd;
 	atomic_int exit_status; /* -1 until a status is requested */
 
 	struct vdev_uart *uart;
@@ -68,13 +68,7 @@ struct vmm_machine {
 	struct vmm_slot slots[VMM_DISKS_MAX + 1];
 	uint32_t nslots;
 
-	int out_fd, in_fd; /* console; -1 when none */
-	bool out_owned, in_watched, in_eof, tty_raw;
-	bool out_watched;      /* out_fd is in the epoll set, for EPOLLOUT */
-	int out_saved_flags;   /* stdout's file status flags to restore, or -1 */
-	uint64_t console_room; /* bytes a console file may still take (VMM_CONSOLE_FILE_MAX) */
-	struct termios saved_tty;
-	struct vmm_console_in in; /* input on its way to the UART */
+	struct vmm_console console; /* stdio or a file, wired to the UART */
 
 	/* Set when a vCPU resumes from SYSTEM_SUSPEND; the first device access after it
 	   re-drives every asserted line (the vGIC loses a pending level across the guest's
@@ -94,49 +88,13 @@ struct vmm_machine {
  * Logging and exit requests
  * ------------------------------------------------------------------------------------- */
 
-/* Whether stderr is a terminal, found once: a sandboxed vCPU thread may not ask. */
-static atomic_int stderr_tty = -1;
-
-static void vlog_line(const char *prefix, const char *fmt, va_list ap)
-{
-	char line[512];
-	int n = snprintf(line, sizeof(line), "vmm-ref: %s", prefix);
-
-	if (n < 0)
-		return;
-	vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
-	n = (int)strlen(line);
-	line[n++] = '\n';
-	/* One write, so lines from vCPU threads do not interleave; \r for a raw terminal. */
-	if (atomic_load(&stderr_tty) == 1 && n < (int)sizeof(line)) {
-		line[n - 1] = '\r';
-		line[n++] = '\n';
-	}
-	if (write(STDERR_FILENO, line, (size_t)n) < 0) {
-		/* nowhere left to report it */
-	}
-}
-
-__attribute__((format(printf, 1, 2))) static void error_line(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog_line("", fmt, ap);
-	va_end(ap);
-}
-
 void vmm_machine_log(const struct vmm_machine_env *env, enum vmm_log_level level, const char *fmt,
                      ...)
 {
-	char prefix[32];
 	va_list ap;
 
-	if (level > env->cfg->log_level)
-		return;
-	snprintf(prefix, sizeof(prefix), "%s: ", vmm_log_level_name(level));
 	va_start(ap, fmt);
-	vlog_line(prefix, fmt, ap);
+	vmm_log_vat(env->cfg->log_level, level, fmt, ap);
 	va_end(ap);
 }
 
@@ -195,31 +153,6 @@ static void rtc_timer_changed(void *ctx, int64_t deadline_ns)
 	struct vmm_machine *m = ctx;
 
 	timer_set(m->rtc_tfd, deadline_ns);
-}
-
-/* The UART's input_space and out_blocked callbacks (under or outside its lock, on a
-   vCPU thread or the main one): the loop pushes input, or waits for out_fd to take the
-   buffered output. */
-static void uart_wants_loop(void *ctx)
-{
-	struct vmm_machine *m = ctx;
-	uint64_t one = 1;
-
-	if (write(m->console_evfd, &one, sizeof(one)) < 0) {
-		/* a pending wake-up is already there */
-	}
-}
-
-/* The console file reached VMM_CONSOLE_FILE_MAX (called once, under the UART's lock, on
-   the vCPU thread whose THR write was the first dropped). */
-static void console_full(void *ctx)
-{
-	struct vmm_machine *m = ctx;
-
-	vmm_machine_log(&m->env, VMM_LOG_WARN,
-	                "console file '%s' reached its limit of %llu bytes: further guest output "
-	                "is dropped",
-	                m->env.cfg->console_path, (unsigned long long)VMM_CONSOLE_FILE_MAX);
 }
 
 static void replay_irqs(struct vmm_machine *m)
@@ -414,13 +347,13 @@ static int sandbox_register_fds(struct vmm_machine *m)
 	int r = 0;
 
 	vmm_sandbox_clear_fds();
-	if (m->out_fd >= 0)
-		r = vmm_sandbox_add_fd(VMM_FD_CONSOLE_OUT, m->out_fd);
-	if (r == 0 && m->in_fd >= 0)
-		r = vmm_sandbox_add_fd(VMM_FD_CONSOLE_IN, m->in_fd);
+	if (m->console.out_fd >= 0)
+		r = vmm_sandbox_add_fd(VMM_FD_CONSOLE_OUT, m->console.out_fd);
+	if (r == 0 && m->console.in_fd >= 0)
+		r = vmm_sandbox_add_fd(VMM_FD_CONSOLE_IN, m->console.in_fd);
 	if (r == 0)
 		r = vmm_sandbox_add_fd(VMM_FD_EPOLL, evl_fd(m->loop));
-	int events[] = {m->sigfd, m->exit_evfd, m->console_evfd};
+	int events[] = {m->sigfd, m->exit_evfd, m->console.evfd};
 	for (size_t i = 0; r == 0 && i < sizeof(events) / sizeof(events[0]); i++)
 		r = vmm_sandbox_add_fd(VMM_FD_EVENT, events[i]);
 	if (r == 0)
@@ -456,142 +389,6 @@ static int on_thread_started(void *opaque, struct vcpu *v)
 }
 
 /* ---------------------------------------------------------------------------------------
- * Console
- * ------------------------------------------------------------------------------------- */
-
-static void console_restore(struct vmm_machine *m)
-{
-	if (m->out_saved_flags >= 0) {
-		fcntl(STDOUT_FILENO, F_SETFL, m->out_saved_flags);
-		m->out_saved_flags = -1;
-	}
-	if (m->tty_raw) {
-		tcsetattr(m->in_fd, TCSAFLUSH, &m->saved_tty);
-		m->tty_raw = false;
-	}
-}
-
-/*
- * The guest's output must never wait for whoever reads stdout (a stalled terminal or
- * pipe would block the vCPU that transmits): the UART writes to a non-blocking fd. A pipe
- * or terminal is opened again through /proc/self/fd/1, giving a description of vmm-ref's
- * own, so O_NONBLOCK does not reach the shell or the other processes that share the
- * original; where that cannot be done (a socket), stdout itself is made non-blocking
- * until the end. A regular file never blocks and stays as it is.
- */
-static int console_stdout(struct vmm_machine *m)
-{
-	struct stat st;
-	int fd, flags;
-
-	if (fstat(STDOUT_FILENO, &st) < 0 || S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))
-		return STDOUT_FILENO;
-	fd = open("/proc/self/fd/1", O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-	if (fd >= 0) {
-		m->out_owned = true;
-		return fd;
-	}
-	flags = fcntl(STDOUT_FILENO, F_GETFL);
-	if (flags >= 0 && !(flags & O_NONBLOCK) &&
-	    fcntl(STDOUT_FILENO, F_SETFL, flags | O_NONBLOCK) == 0)
-		m->out_saved_flags = flags;
-	return STDOUT_FILENO;
-}
-
-static int console_open(struct vmm_machine *m)
-{
-	const struct vmm_config *cfg = m->env.cfg;
-
-	m->out_fd = m->in_fd = -1;
-	if (cfg->console == VMM_CONSOLE_FILE) {
-		int mode = cfg->console_append ? O_APPEND : O_TRUNC;
-		struct stat st;
-		m->out_fd = open(cfg->console_path, O_WRONLY | O_CREAT | mode | O_CLOEXEC, 0644);
-		if (m->out_fd < 0 || fstat(m->out_fd, &st) < 0) {
-			error_line("cannot open console file '%s': %s", cfg->console_path,
-			           strerror(errno));
-			return -1;
-		}
-		m->out_owned = true;
-		/* The bound is the file's: what earlier runs appended counts against it. */
-		m->console_room = (uint64_t)st.st_size < VMM_CONSOLE_FILE_MAX
-		                      ? VMM_CONSOLE_FILE_MAX - (uint64_t)st.st_size
-		                      : 0;
-	} else if (cfg->console == VMM_CONSOLE_STDIO) {
-		m->out_fd = console_stdout(m);
-		m->in_fd = STDIN_FILENO;
-		if (isatty(m->in_fd) && tcgetattr(m->in_fd, &m->saved_tty) == 0) {
-			struct termios raw = m->saved_tty;
-			cfmakeraw(&raw);
-			if (tcsetattr(m->in_fd, TCSAFLUSH, &raw) == 0)
-				m->tty_raw = true;
-		}
-	}
-	/* The escape applies on a raw terminal only: piped input passes through as is. */
-	vmm_console_in_init(&m->in, m->tty_raw);
-	return 0;
-}
-
-/*
- * Starts or stops reading stdin. Stopped by taking it out of the epoll set, not by an
- * empty event mask: the kernel reports EPOLLHUP and EPOLLERR whatever the mask says, and
- * a reader woken by them while its buffer is full has nowhere to put what it reads.
- */
-static void on_stdin(void *ctx, int fd, uint32_t events);
-
-static void watch_stdin(struct vmm_machine *m, bool on)
-{
-	if (m->in_fd < 0 || m->in_eof || m->in_watched == on)
-		return;
-	if ((on ? evl_add(m->loop, m->in_fd, EVL_IN, on_stdin, m)
-	        : evl_remove(m->loop, m->in_fd)) == 0)
-		m->in_watched = on;
-}
-
-/* Offers buffered input to the UART; stops reading stdin while some is left. */
-static void console_push(struct vmm_machine *m)
-{
-	size_t len;
-	const uint8_t *p;
-
-	while ((p = vmm_console_in_pending(&m->in, &len)) && len) {
-		int n = vdev_uart_push_input(m->uart, p, len);
-		if (n <= 0)
-			break;
-		vmm_console_in_taken(&m->in, (size_t)n);
-	}
-	vmm_console_in_pending(&m->in, &len);
-	watch_stdin(m, len == 0);
-}
-
-/* Reads stdin into the bounded input buffer (console_input.h: on a terminal, Ctrl-A x
-   quits). Returns true when the escape asked to quit. */
-static bool console_input(struct vmm_machine *m)
-{
-	uint8_t raw[VMM_CONSOLE_IN_BUF];
-	size_t room = vmm_console_in_room(&m->in);
-	ssize_t n;
-
-	/* With no room, stdin waits until the guest has taken some. */
-	if (room == 0) {
-		watch_stdin(m, false);
-		return false;
-	}
-	n = read(m->in_fd, raw, room < sizeof(raw) ? room : sizeof(raw));
-	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-		/* end of input: the guest keeps running without it */
-		watch_stdin(m, false);
-		m->in_eof = true;
-		m->in_fd = m->tty_raw ? m->in_fd : -1;
-		return false;
-	}
-	if (n > 0 && vmm_console_in_feed(&m->in, raw, (size_t)n))
-		return true;
-	console_push(m);
-	return false;
-}
-
-/* ---------------------------------------------------------------------------------------
  * Set-up
  * ------------------------------------------------------------------------------------- */
 
@@ -600,11 +397,11 @@ static int read_input(const char *what, const char *path, size_t max, struct ll_
 	int ret = ll_file_read(path, max, buf);
 
 	if (ret == -EFBIG)
-		error_line("%s '%s' is larger than guest RAM", what, path);
+		vmm_error_line("%s '%s' is larger than guest RAM", what, path);
 	else if (ret == -EINVAL)
-		error_line("%s '%s' is not a regular, non-empty file", what, path);
+		vmm_error_line("%s '%s' is not a regular, non-empty file", what, path);
 	else if (ret < 0)
-		error_line("cannot read %s '%s': %s", what, path, strerror(-ret));
+		vmm_error_line("cannot read %s '%s': %s", what, path, strerror(-ret));
 	return ret;
 }
 
@@ -629,8 +426,8 @@ static int check_console_file(const struct vmm_config *cfg)
 	for (uint32_t i = 0; i < n; i++) {
 		if (path[i] && stat(path[i], &st) == 0 && st.st_dev == con.st_dev &&
 		    st.st_ino == con.st_ino) {
-			error_line("--console file:%s is the %s '%s': refusing to overwrite it",
-			           cfg->console_path, what[i], path[i]);
+			vmm_error_line("--console file:%s is the %s '%s': refusing to overwrite it",
+			               cfg->console_path, what[i], path[i]);
 			return -1;
 		}
 	}
@@ -643,8 +440,8 @@ static int check_disks(const struct vmm_config *cfg)
 		const struct vmm_disk_config *d = &cfg->disks[i];
 		int fd = open(d->path, (d->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 		if (fd < 0) {
-			error_line("cannot open disk '%s'%s: %s", d->path,
-			           d->read_only ? "" : " for writing", strerror(errno));
+			vmm_error_line("cannot open disk '%s'%s: %s", d->path,
+			               d->read_only ? "" : " for writing", strerror(errno));
 			return -1;
 		}
 		close(fd);
@@ -659,7 +456,7 @@ static struct vmem_map *create_ram(const struct vmm_config *cfg, uint64_t mem)
 	int n = vmm_boot_ram_regions(mem, regions), ret;
 
 	if (n < 0) {
-		error_line("%u MiB of guest RAM is too little", cfg->memory_mib);
+		vmm_error_line("%u MiB of guest RAM is too little", cfg->memory_mib);
 		return NULL;
 	}
 	ret = vmem_map_create(&map);
@@ -671,8 +468,8 @@ static struct vmem_map *create_ram(const struct vmm_config *cfg, uint64_t mem)
 	for (int i = 0; ret == 0 && i < n; i++)
 		ret = vmem_map_add_anon(map, regions[i].gpa, regions[i].size, 0);
 	if (ret < 0) {
-		error_line("cannot allocate %u MiB of guest RAM: %s", cfg->memory_mib,
-		           strerror(-ret));
+		vmm_error_line("cannot allocate %u MiB of guest RAM: %s", cfg->memory_mib,
+		               strerror(-ret));
 		vmem_map_destroy(map);
 		return NULL;
 	}
@@ -687,8 +484,8 @@ static int register_ram(struct vmm_machine *m)
 		int ret = kvmio_vm_set_user_memory_region(m->env.vm, ri.slot, 0, ri.gpa, ri.size,
 		                                          ri.host);
 		if (ret < 0) {
-			error_line("cannot give guest RAM at %#llx to KVM: %s",
-			           (unsigned long long)ri.gpa, strerror(-ret));
+			vmm_error_line("cannot give guest RAM at %#llx to KVM: %s",
+			               (unsigned long long)ri.gpa, strerror(-ret));
 			return ret;
 		}
 	}
@@ -758,29 +555,18 @@ static int add_slot(struct vmm_machine *m, const struct vdev_virtio_device *dev,
 static int create_devices(struct vmm_machine *m)
 {
 	const struct vmm_config *cfg = m->env.cfg;
-	bool file = cfg->console == VMM_CONSOLE_FILE;
 	struct vdev_uart_config uc = {
-	    /* A console file already full: the UART discards and counts what the guest
-	       prints (out_limit 0 is no limit). */
-	    .out_fd = file && m->console_room == 0 ? -1 : m->out_fd,
 	    .irq = make_irq(m, m->desc.uart_irq),
 	    .reg_shift = m->desc.uart_shift,
-	    .input_space = uart_wants_loop,
-	    /* out_fd is non-blocking (console_stdout()) or a file: output a reader does
-	       not take yet waits in the UART's buffer for the loop (console_flush()). */
-	    .out_blocked = uart_wants_loop,
-	    .cb_ctx = m,
-	    /* A terminal or pipe is the user's to drain; a file would grow without end. */
-	    .out_limit = file ? m->console_room : 0,
-	    .out_limit_reached = console_full,
 	};
-	int ret = vdev_uart_create(&uc, &m->uart);
+	int ret;
 
-	if (ret == 0 && file && m->console_room == 0)
-		console_full(m);
-
+	vmm_console_uart_config(&m->console, &uc);
+	ret = vdev_uart_create(&uc, &m->uart);
+	if (ret == 0)
+		ret = vmm_console_attach(&m->console, m->loop, m->uart);
 	if (ret < 0) {
-		error_line("cannot create the console UART: %s", strerror(-ret));
+		vmm_error_line("cannot create the console UART: %s", strerror(-ret));
 		return ret;
 	}
 	ret = vdev_bus_insert(m->desc.uart_on_pio ? m->env.pio : m->env.mmio, m->desc.uart_base,
@@ -817,7 +603,7 @@ static int create_devices(struct vmm_machine *m)
 			                           VDEV_RTC_SIZE, m->desc.rtc_irq);
 	}
 	if (ret < 0) {
-		error_line("cannot create the console UART or the RTC: %s", strerror(-ret));
+		vmm_error_line("cannot create the console UART or the RTC: %s", strerror(-ret));
 		return ret;
 	}
 	for (uint32_t i = 0; i < cfg->num_disks; i++) {
@@ -825,7 +611,7 @@ static int create_devices(struct vmm_machine *m)
 		const struct vmm_disk_config *d = &cfg->disks[i];
 		s->disk_fd = open(d->path, (d->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 		if (s->disk_fd < 0) {
-			error_line("cannot open disk '%s': %s", d->path, strerror(errno));
+			vmm_error_line("cannot open disk '%s': %s", d->path, strerror(errno));
 			return -errno;
 		}
 		/* The guest's /sys/block/vdX/serial: which --disk this is, nothing else. */
@@ -837,7 +623,7 @@ static int create_devices(struct vmm_machine *m)
 		if (ret == 0)
 			ret = add_slot(m, vdev_virtio_blk_device(s->blk), m->nslots);
 		if (ret < 0) {
-			error_line("cannot attach disk '%s': %s", d->path, strerror(-ret));
+			vmm_error_line("cannot attach disk '%s': %s", d->path, strerror(-ret));
 			return ret;
 		}
 		m->nslots++;
@@ -849,7 +635,7 @@ static int create_devices(struct vmm_machine *m)
 		if (ret == 0)
 			ret = add_slot(m, vdev_virtio_rng_device(s->rng), m->nslots);
 		if (ret < 0) {
-			error_line("cannot create the virtio-rng device: %s", strerror(-ret));
+			vmm_error_line("cannot create the virtio-rng device: %s", strerror(-ret));
 			return ret;
 		}
 		m->nslots++;
@@ -892,35 +678,6 @@ static void on_rtc_timer(void *ctx, int fd, uint32_t events)
 		vmm_machine_log(&m->env, VMM_LOG_DEBUG, "CMOS alarm");
 }
 
-static void console_flush(struct vmm_machine *m);
-
-static void on_stdin(void *ctx, int fd, uint32_t events)
-{
-	struct vmm_machine *m = ctx;
-
-	(void)fd, (void)events;
-	if (console_input(m)) {
-		vmm_machine_log(&m->env, VMM_LOG_WARN, "console escape: stopping the VM");
-		evl_stop(m->loop, VMM_EXIT_SIGNAL);
-	}
-}
-
-static void on_console_wants_loop(void *ctx, int fd, uint32_t events)
-{
-	struct vmm_machine *m = ctx;
-
-	(void)events;
-	drain(fd);
-	console_push(m);
-	console_flush(m);
-}
-
-static void on_console_writable(void *ctx, int fd, uint32_t events)
-{
-	(void)fd, (void)events;
-	console_flush(ctx);
-}
-
 static int create_loop(struct vmm_machine *m)
 {
 	sigset_t sigs;
@@ -934,9 +691,8 @@ static int create_loop(struct vmm_machine *m)
 	signal(SIGPIPE, SIG_IGN);
 	m->sigfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
 	m->exit_evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	m->console_evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	m->rtc_tfd = timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (m->sigfd < 0 || m->exit_evfd < 0 || m->console_evfd < 0 || m->rtc_tfd < 0)
+	if (m->sigfd < 0 || m->exit_evfd < 0 || m->rtc_tfd < 0)
 		return -errno;
 	int ret = evl_create(&m->loop);
 	if (ret == 0)
@@ -944,16 +700,7 @@ static int create_loop(struct vmm_machine *m)
 	if (ret == 0)
 		ret = evl_add(m->loop, m->exit_evfd, EVL_IN, on_exit_request, m);
 	if (ret == 0)
-		ret = evl_add(m->loop, m->console_evfd, EVL_IN, on_console_wants_loop, m);
-	if (ret == 0)
 		ret = evl_add(m->loop, m->rtc_tfd, EVL_IN, on_rtc_timer, m);
-	if (ret == 0 && m->in_fd >= 0) {
-		ret = evl_add(m->loop, m->in_fd, EVL_IN, on_stdin, m);
-		if (ret == -EPERM) /* a regular file as stdin: no input */
-			ret = 0, m->in_fd = -1;
-		else
-			m->in_watched = ret == 0;
-	}
 	return ret;
 }
 
@@ -985,7 +732,7 @@ static int create_vcpu_set(struct vmm_machine *m)
 	};
 	int ret = vcpu_set_create(m->env.sys, m->env.vm, &sc, &m->env.vcpus);
 	if (ret < 0)
-		error_line("cannot set up the vCPUs: %s", strerror(-ret));
+		vmm_error_line("cannot set up the vCPUs: %s", strerror(-ret));
 	return ret;
 }
 
@@ -1012,78 +759,49 @@ static int end_status(struct vmm_machine *m, struct vcpu *v, const struct vcpu_e
 			vmm_machine_log(&m->env, VMM_LOG_INFO, "the guest asked for a reset");
 		return VMM_EXIT_RESET;
 	case VCPU_END_CRASH:
-		error_line("the guest crashed (vCPU %u: system event crash)", vcpu_id(v));
+		vmm_error_line("the guest crashed (vCPU %u: system event crash)", vcpu_id(v));
 		return VMM_EXIT_RUNTIME;
 	case VCPU_END_STOPPED:
 	case VCPU_END_NONE:
 		return -1;
 	case VCPU_END_HANDLER:
-		error_line("vCPU %u stopped: %s", vcpu_id(v), strerror(-end.error));
+		vmm_error_line("vCPU %u stopped: %s", vcpu_id(v), strerror(-end.error));
 		return VMM_EXIT_RUNTIME;
 	default:
 		if (end.exit_reason == KVM_EXIT_ARM_NISV) {
-			error_line("vCPU %u: the guest accessed IPA %#llx with an instruction KVM "
-			           "cannot decode (a data abort outside guest RAM with no valid "
-			           "syndrome, ISS %#llx; e.g. a load/store pair or writeback on "
-			           "MMIO): stopping the VM",
-			           vcpu_id(v), (unsigned long long)end.addr,
-			           (unsigned long long)end.detail);
+			vmm_error_line(
+			    "vCPU %u: the guest accessed IPA %#llx with an instruction KVM "
+			    "cannot decode (a data abort outside guest RAM with no valid "
+			    "syndrome, ISS %#llx; e.g. a load/store pair or writeback on "
+			    "MMIO): stopping the VM",
+			    vcpu_id(v), (unsigned long long)end.addr,
+			    (unsigned long long)end.detail);
 			return VMM_EXIT_RUNTIME;
 		}
 		if (end.error)
-			error_line("vCPU %u failed (%s): %s", vcpu_id(v),
-			           vcpu_end_reason_name(end.reason), strerror(-end.error));
+			vmm_error_line("vCPU %u failed (%s): %s", vcpu_id(v),
+			               vcpu_end_reason_name(end.reason), strerror(-end.error));
 		else
-			error_line("vCPU %u failed: %s, KVM exit reason %u, detail %#llx",
-			           vcpu_id(v), vcpu_end_reason_name(end.reason), end.exit_reason,
-			           (unsigned long long)end.detail);
+			vmm_error_line("vCPU %u failed: %s, KVM exit reason %u, detail %#llx",
+			               vcpu_id(v), vcpu_end_reason_name(end.reason),
+			               end.exit_reason, (unsigned long long)end.detail);
 		return VMM_EXIT_RUNTIME;
 	}
 }
 
-/* Writes the UART's buffered output while out_fd takes it; watches out_fd for room while
-   some is left, and stops watching once all is out. */
-static void console_flush(struct vmm_machine *m)
-{
-	int left = vdev_uart_flush_output(m->uart);
-	bool want = left > 0;
-
-	if (want != m->out_watched &&
-	    (want ? evl_add(m->loop, m->out_fd, EVL_OUT, on_console_writable, m)
-	          : evl_remove(m->loop, m->out_fd)) == 0)
-		m->out_watched = want;
-}
-
-/* At the end: what the guest printed gets out if out_fd takes it within
-   CONSOLE_DRAIN_MS; what a reader that never came back did not take is dropped, and
-   counted in the exit summary. */
+/* At the end: the loop serves the console alone, and what the guest printed gets out if
+   out_fd takes it within CONSOLE_DRAIN_MS; what a reader that never came back did not
+   take is dropped, and counted in the exit summary. */
 #define CONSOLE_DRAIN_MS 2000
 static void console_drain(struct vmm_machine *m)
 {
-	struct timespec start, now;
-
-	/* The loop is over: only the console's output is still served. */
-	int sources[] = {m->sigfd, m->exit_evfd, m->console_evfd, m->rtc_tfd};
+	int sources[] = {m->sigfd, m->exit_evfd, m->rtc_tfd};
 	for (size_t i = 0; i < sizeof(sources) / sizeof(sources[0]); i++)
 		evl_remove(m->loop, sources[i]);
-	watch_stdin(m, false);
 	for (uint32_t i = 0; i < m->nslots; i++)
 		for (uint16_t q = 0; q < m->slots[i].nq; q++)
 			evl_remove(m->loop, m->slots[i].qfd[q]);
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	for (;;) {
-		console_flush(m);
-		if (!m->out_watched)
-			return;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		long ms =
-		    (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
-		if (ms >= CONSOLE_DRAIN_MS)
-			break;
-		if (evl_run_once(m->loop, (int)(CONSOLE_DRAIN_MS - ms)) < 0)
-			break;
-	}
-	vdev_uart_drop_output(m->uart);
+	vmm_console_drain(&m->console, CONSOLE_DRAIN_MS);
 }
 
 static int event_loop(struct vmm_machine *m)
@@ -1091,7 +809,7 @@ static int event_loop(struct vmm_machine *m)
 	int ret = evl_run(m->loop);
 
 	if (ret < 0) {
-		error_line("event loop: %s", strerror(-ret));
+		vmm_error_line("event loop: %s", strerror(-ret));
 		return VMM_EXIT_RUNTIME;
 	}
 	return ret;
@@ -1134,14 +852,11 @@ static void teardown(struct vmm_machine *m)
 	kvmio_vm_destroy(m->env.vm);
 	kvmio_system_destroy(m->env.sys);
 	vmem_map_destroy(m->env.mem);
-	console_restore(m);
-	if (m->out_owned)
-		close_fd(m->out_fd);
+	vmm_console_close(&m->console);
 	evl_destroy(m->loop);
 	m->loop = NULL;
 	close_fd(m->sigfd);
 	close_fd(m->exit_evfd);
-	close_fd(m->console_evfd);
 	close_fd(m->rtc_tfd);
 }
 
@@ -1156,14 +871,14 @@ static int setup_and_run(struct vmm_machine *m, struct ll_file_buf *kernel,
 	int ret;
 
 	if (vmm_boot_ram_range(m->env.mem_bytes, &base, &size) < 0) {
-		error_line("%u MiB of guest RAM is too little", cfg->memory_mib);
+		vmm_error_line("%u MiB of guest RAM is too little", cfg->memory_mib);
 		return VMM_EXIT_RUNTIME;
 	}
 	m->env.mem = create_ram(cfg, m->env.mem_bytes);
 	if (!m->env.mem)
 		return VMM_EXIT_RUNTIME;
 	if (ll_guest_ram_init_vmem(&ram, m->env.mem, base, size) < 0) {
-		error_line("internal error: guest RAM is not mapped as planned");
+		vmm_error_line("internal error: guest RAM is not mapped as planned");
 		return VMM_EXIT_RUNTIME;
 	}
 	struct vmm_boot_request req = {
@@ -1176,21 +891,22 @@ static int setup_and_run(struct vmm_machine *m, struct ll_file_buf *kernel,
 	};
 	/* Every input is checked before KVM is touched: a bad kernel gets its own line. */
 	if (vmm_boot_prepare(&req, &info, err, sizeof(err)) < 0) {
-		error_line("cannot boot '%s': %s", cfg->kernel, err);
+		vmm_error_line("cannot boot '%s': %s", cfg->kernel, err);
 		return VMM_EXIT_RUNTIME;
 	}
 	if (!cfg->seccomp)
-		error_line("WARNING: --no-seccomp: the seccomp sandbox is OFF; a compromised VMM "
-		           "would have all the rights of this process");
+		vmm_error_line(
+		    "WARNING: --no-seccomp: the seccomp sandbox is OFF; a compromised VMM "
+		    "would have all the rights of this process");
 
 	ret = kvmio_system_open(&m->env.sys);
 	if (ret < 0) {
-		error_line("cannot open /dev/kvm: %s", strerror(-ret));
+		vmm_error_line("cannot open /dev/kvm: %s", strerror(-ret));
 		return VMM_EXIT_RUNTIME;
 	}
 	ret = kvmio_system_create_vm(m->env.sys, vmm_arch_vm_type(&m->env), &m->env.vm);
 	if (ret < 0) {
-		error_line("cannot create a KVM VM: %s", strerror(-ret));
+		vmm_error_line("cannot create a KVM VM: %s", strerror(-ret));
 		return VMM_EXIT_RUNTIME;
 	}
 	/* An MMIO access KVM cannot decode (arm64: a data abort with no valid instruction
@@ -1206,29 +922,29 @@ static int setup_and_run(struct vmm_machine *m, struct ll_file_buf *kernel,
 		return VMM_EXIT_RUNTIME;
 	ret = vmm_arch_create(&m->env, &m->arch, err, sizeof(err));
 	if (ret < 0) {
-		error_line("%s", err);
+		vmm_error_line("%s", err);
 		return VMM_EXIT_RUNTIME;
 	}
 	vmm_machine_log(&m->env, VMM_LOG_INFO, "%s '%s': %#llx..%#llx, entry %#llx", info.format,
 	                cfg->kernel, (unsigned long long)info.kernel.load_addr,
 	                (unsigned long long)info.kernel.end, (unsigned long long)info.kernel.entry);
 
-	if (console_open(m) < 0)
+	if (vmm_console_open(&m->console) < 0)
 		return VMM_EXIT_RUNTIME;
 	ret = create_loop(m);
 	if (ret < 0) {
-		error_line("cannot set up the event loop: %s", strerror(-ret));
+		vmm_error_line("cannot set up the event loop: %s", strerror(-ret));
 		return VMM_EXIT_RUNTIME;
 	}
 	if (vdev_bus_create(&m->env.mmio) < 0 || vdev_bus_create(&m->env.pio) < 0) {
-		error_line("out of memory");
+		vmm_error_line("out of memory");
 		return VMM_EXIT_RUNTIME;
 	}
 	if (create_devices(m) < 0)
 		return VMM_EXIT_RUNTIME;
 	ret = vmm_arch_add_devices(m->arch, err, sizeof(err));
 	if (ret < 0) {
-		error_line("%s", err);
+		vmm_error_line("%s", err);
 		return VMM_EXIT_RUNTIME;
 	}
 	if (create_vcpu_set(m) < 0)
@@ -1236,13 +952,13 @@ static int setup_and_run(struct vmm_machine *m, struct ll_file_buf *kernel,
 	m->env.record.vcpus = cfg->vcpus;
 	ret = vmm_arch_create_vcpus(m->arch, &info, err, sizeof(err));
 	if (ret < 0) {
-		error_line("%s", err);
+		vmm_error_line("%s", err);
 		return VMM_EXIT_RUNTIME;
 	}
 	/* The machine exists: the device tree or the ACPI tables describe it as it is. */
 	ret = vmm_boot_describe(&req, &info, &m->env.record, err, sizeof(err));
 	if (ret < 0) {
-		error_line("cannot describe the machine to the guest: %s", err);
+		vmm_error_line("cannot describe the machine to the guest: %s", err);
 		return VMM_EXIT_RUNTIME;
 	}
 	vmm_machine_log(&m->env, VMM_LOG_INFO, "boot data: %#llx, %llu bytes",
@@ -1258,13 +974,13 @@ static int setup_and_run(struct vmm_machine *m, struct ll_file_buf *kernel,
 	if (cfg->seccomp) {
 		ret = sandbox_register_fds(m);
 		if (ret < 0) {
-			error_line("cannot prepare the seccomp sandbox: %s", strerror(-ret));
+			vmm_error_line("cannot prepare the seccomp sandbox: %s", strerror(-ret));
 			return VMM_EXIT_RUNTIME;
 		}
 	}
 	ret = vcpu_set_start(m->env.vcpus);
 	if (ret < 0) {
-		error_line("cannot start the vCPUs: %s", strerror(-ret));
+		vmm_error_line("cannot start the vCPUs: %s", strerror(-ret));
 		return VMM_EXIT_RUNTIME;
 	}
 	/* After the vCPU threads exist (they install their own filter, and creating a
@@ -1272,7 +988,7 @@ static int setup_and_run(struct vmm_machine *m, struct ll_file_buf *kernel,
 	if (cfg->seccomp) {
 		ret = vmm_sandbox_install(VMM_THREAD_MAIN);
 		if (ret < 0) {
-			error_line("cannot install the seccomp sandbox: %s", strerror(-ret));
+			vmm_error_line("cannot install the seccomp sandbox: %s", strerror(-ret));
 			return VMM_EXIT_RUNTIME;
 		}
 	}
@@ -1301,15 +1017,14 @@ int vmm_machine_run(const struct vmm_config *cfg)
 
 	m = calloc(1, sizeof(*m));
 	if (!m) {
-		error_line("out of memory");
+		vmm_error_line("out of memory");
 		return VMM_EXIT_RUNTIME;
 	}
 	m->env = (struct vmm_machine_env){.cfg = cfg, .mem_bytes = mem, .priv = m};
-	m->sigfd = m->exit_evfd = m->rtc_tfd = m->console_evfd = -1;
-	m->out_fd = m->in_fd = -1;
-	m->out_saved_flags = -1;
+	m->sigfd = m->exit_evfd = m->rtc_tfd = -1;
+	vmm_console_init(&m->console, cfg);
 	atomic_init(&m->exit_status, -1);
-	atomic_store(&stderr_tty, isatty(STDERR_FILENO) ? 1 : 0);
+	vmm_log_init();
 	vmm_arch_describe(&m->desc);
 
 	if (check_console_file(cfg) < 0) {
