@@ -24,7 +24,8 @@
 #                          so the host kernel does not patch KVM's static keys in and out
 #                          of its text at every VM a test creates (docs/KVM-FACTS.md)
 #     --cmd NAME=COMMAND   also run a shell command, reported as NAME
-#     --results DIR        write NAME.log and NAME.rc for each program into DIR
+#     --results DIR        write NAME.log and NAME.rc for each program into DIR, and the
+#                          host's whole console as console.log
 #     --status all|host    exit status: all programs passed (default), or only that
 #                          the host booted and ran them all to their end
 #     --criterion          run each PROGRAM as a Criterion test program (verbose, one job)
@@ -245,10 +246,16 @@ if ! grep -q '^CVMM-HOST-DONE' "$console"; then
 			cat "$work/cpus" >&2
 		fi
 	else
-		log "the emulated $arch host did not finish (qemu status $rc; timeout ${timeout}s)"
+		# QEMU ending by itself (status 0) before DONE: the host kernel rebooted
+		# (panic=-1, a triple fault; -no-reboot turns either into QEMU's exit).
+		log "the emulated $arch host did not finish (qemu status $rc; timeout ${timeout}s);" \
+			"the console's last lines:"
+		tail -n 40 "$console" >&2
 	fi
 	status=1
 fi
+# The whole console stays with the results, for a failure to be read after the fact.
+[ -z "$results" ] || cp "$console" "$results/console.log"
 all=(${names[@]+"${names[@]}"})
 for c in ${cmds[@]+"${cmds[@]}"}; do all+=("${c%%=*}"); done
 for n in "${all[@]}"; do

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* A small decoder of the LZ4 "legacy" frames Linux compresses bzImage payloads with. */
-#ifndef VMM_TEST_LZ4_LEGACY_H
-#define VMM_TEST_LZ4_LEGACY_H
+#ifndef LL_TEST_LZ4_LEGACY_H
+#define LL_TEST_LZ4_LEGACY_H
 
 #include <stddef.h>
 #include <stdint.h>

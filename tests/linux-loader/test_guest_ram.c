@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The loaders' view of guest RAM: range checks, the host-buffer backing and vm-memory's. */
-#include "helpers.h"
+#include "ram_helpers.h"
 #include <cvmm/linux_loader.h>
 
 #include <cvmm/vm_memory.h>

@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The arm64 Image loader and boot-data placement, on Debian's Image and crafted headers. */
-#include "helpers.h"
-#include "layout_aarch64.h"
+#include "ram_helpers.h"
 #include <cvmm/linux_loader.h>
 
 #include <errno.h>
 
-#define BASE VMM_A64_RAM_BASE
+#define BASE 0x80000000ull /* where RAM starts on the usual arm64 virt machines */
 
 static struct test_ram t;
 
@@ -175,7 +174,7 @@ Test(arm64_image, boot_data_at_top_of_ram)
 	cr_assert_geq(initrd, BASE + 40 * MIB);
 
 	cr_assert_eq(ll_arm64_place_boot_data(&t.ram, BASE + 40 * MIB, 0, LL_ARM64_FDT_MAX_SIZE,
-	                                       &initrd, &fdt),
+	                                      &initrd, &fdt),
 	             0);
 	cr_assert_eq(initrd, 0);
 	cr_assert_eq(fdt, end - LL_ARM64_FDT_MAX_SIZE);
@@ -189,7 +188,7 @@ Test(arm64_image, boot_data_that_does_not_fit)
 	test_ram_init(&t, BASE, 64 * MIB);
 	/* An initrd just too large for the room between kernel and FDT. */
 	cr_assert_eq(ll_arm64_place_boot_data(&t.ram, BASE + 32 * MIB, 32 * MIB - 0x10000 + 1,
-	                                       0x10000, &initrd, &fdt),
+	                                      0x10000, &initrd, &fdt),
 	             -ENOSPC);
 	cr_assert_eq(
 	    ll_arm64_place_boot_data(&t.ram, BASE + 32 * MIB, UINT64_MAX, 0x10000, &initrd, &fdt),
@@ -207,7 +206,7 @@ Test(arm64_image, boot_data_that_does_not_fit)
 	cr_assert_eq(fdt, 1);
 	/* Exactly fitting: kernel end, initrd and FDT back to back. */
 	cr_assert_eq(ll_arm64_place_boot_data(&t.ram, BASE + 32 * MIB, 32 * MIB - 0x10000, 0x10000,
-	                                       &initrd, &fdt),
+	                                      &initrd, &fdt),
 	             0);
 	cr_assert_eq(initrd, BASE + 32 * MIB);
 }

@@ -4,11 +4,14 @@
  * zero page and e820 map, initrd placement, and the ELF loader on crafted files and on the
  * real vmlinux inside the bzImage (decompressed here) with its PVH note.
  */
-#include "helpers.h"
-#include "layout_x86_64.h"
 #include "lz4_legacy.h"
+#include "ram_helpers.h"
 #include <cvmm/linux_loader.h>
 #include <cvmm/linux_loader_x86.h>
+
+/* A PC's MMIO gap below 4 GiB, as the e820 tests lay it out. */
+#define PC_GAP_START 0xc0000000ull
+#define PC_GAP_END 0x100000000ull
 
 #include <elf.h>
 #include <errno.h>
@@ -188,33 +191,23 @@ Test(zero_page, e820_maps)
 {
 	struct ll_e820_entry e[LL_E820_MAX];
 
-	cr_assert_eq(ll_x86_e820_build(256 * MIB, VMM_X86_MMIO_GAP_START, VMM_X86_MMIO_GAP_END, e,
-	                               LL_E820_MAX),
-	             2);
+	cr_assert_eq(ll_x86_e820_build(256 * MIB, PC_GAP_START, PC_GAP_END, e, LL_E820_MAX), 2);
 	cr_assert_eq(e[0].addr, 0);
-	cr_assert_eq(e[0].size, VMM_X86_EBDA_START);
+	cr_assert_eq(e[0].size, LL_X86_EBDA_START);
 	cr_assert_eq(e[0].type, LL_E820_RAM);
 	cr_assert_eq(e[1].addr, 0x100000);
 	cr_assert_eq(e[1].size, 256 * MIB - 0x100000);
 
-	cr_assert_eq(ll_x86_e820_build(4096 * MIB, VMM_X86_MMIO_GAP_START, VMM_X86_MMIO_GAP_END, e,
-	                               LL_E820_MAX),
-	             3);
-	cr_assert_eq(e[1].addr + e[1].size, VMM_X86_MMIO_GAP_START);
+	cr_assert_eq(ll_x86_e820_build(4096 * MIB, PC_GAP_START, PC_GAP_END, e, LL_E820_MAX), 3);
+	cr_assert_eq(e[1].addr + e[1].size, PC_GAP_START);
 	cr_assert_eq(e[2].addr, 0x100000000ull);
 	cr_assert_eq(e[2].size, 1024 * MIB, "the part above the gap moves to 4 GiB");
 
-	cr_assert_eq(ll_x86_e820_build(3072 * MIB, VMM_X86_MMIO_GAP_START, VMM_X86_MMIO_GAP_END, e,
-	                               LL_E820_MAX),
-	             2, "exactly up to the gap");
-	cr_assert_eq(
-	    ll_x86_e820_build(4096 * MIB, VMM_X86_MMIO_GAP_START, VMM_X86_MMIO_GAP_END, e, 2),
-	    -ENOSPC);
-	cr_assert_eq(
-	    ll_x86_e820_build(MIB, VMM_X86_MMIO_GAP_START, VMM_X86_MMIO_GAP_END, e, LL_E820_MAX),
-	    -EINVAL);
-	cr_assert_eq(ll_x86_e820_build(UINT64_MAX, VMM_X86_MMIO_GAP_START, VMM_X86_MMIO_GAP_END, e,
-	                               LL_E820_MAX),
+	cr_assert_eq(ll_x86_e820_build(3072 * MIB, PC_GAP_START, PC_GAP_END, e, LL_E820_MAX), 2,
+	             "exactly up to the gap");
+	cr_assert_eq(ll_x86_e820_build(4096 * MIB, PC_GAP_START, PC_GAP_END, e, 2), -ENOSPC);
+	cr_assert_eq(ll_x86_e820_build(MIB, PC_GAP_START, PC_GAP_END, e, LL_E820_MAX), -EINVAL);
+	cr_assert_eq(ll_x86_e820_build(UINT64_MAX, PC_GAP_START, PC_GAP_END, e, LL_E820_MAX),
 	             -EINVAL);
 }
 
@@ -227,7 +220,7 @@ Test(zero_page, from_debian_bzimage)
 
 	read_kernel_or_skip(VMM_TEST_KERNEL_X86_64, &k);
 	cr_assert_eq(ll_bzimage_parse(k.data, k.size, &info), 0);
-	int n = ll_x86_e820_build(5000 * MIB, VMM_X86_MMIO_GAP_START, VMM_X86_MMIO_GAP_END, e, 4);
+	int n = ll_x86_e820_build(5000 * MIB, PC_GAP_START, PC_GAP_END, e, 4);
 	cr_assert_eq(n, 3);
 	struct ll_zero_page_params p = {
 	    .setup_header = k.data + LL_BP_HDR,

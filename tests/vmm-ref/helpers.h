@@ -1,35 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Shared by vmm-ref's tests: guest RAM in a host buffer, and the cached real kernels. */
+/* Shared by vmm-ref's tests: linux-loader's test RAM helpers, and guest RAM laid out as
+   vmm-ref's boot code sees it. */
 #ifndef VMM_TEST_HELPERS_H
 #define VMM_TEST_HELPERS_H
 
 #include "boot.h"
-#include <cvmm/linux_loader_ram.h>
-#include <cvmm/linux_loader_file.h>
-
-#include <criterion/criterion.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-#define MIB (1024ull * 1024ull)
-#define FILL 0xaa
-
-struct test_ram {
-	struct ll_ram_buffer buf;
-	struct ll_guest_ram ram;
-};
-
-/* RAM of size bytes at base, filled with FILL so zeroing and stray writes show. */
-static inline void test_ram_init(struct test_ram *t, uint64_t base, uint64_t size)
-{
-	t->buf.base = base;
-	t->buf.size = size;
-	t->buf.host = malloc(size);
-	cr_assert_not_null(t->buf.host);
-	memset(t->buf.host, FILL, size);
-	cr_assert_eq(ll_guest_ram_init_buffer(&t->ram, &t->buf), 0);
-}
+#include "ram_helpers.h" /* tests/linux-loader */
 
 /* The guest RAM vmm_boot_prepare() sees for mem bytes (vmm_boot_ram_range()). */
 static inline void test_ram_init_boot(struct test_ram *t, uint64_t mem)
@@ -37,44 +13,6 @@ static inline void test_ram_init_boot(struct test_ram *t, uint64_t mem)
 	uint64_t base, size;
 	cr_assert_eq(vmm_boot_ram_range(mem, &base, &size), 0);
 	test_ram_init(t, base, size);
-}
-
-/* A malloc'd initrd of size bytes with a recognisable pattern (freed by ll_file_free). */
-static inline void test_make_initrd(struct ll_file_buf *initrd, size_t size)
-{
-	initrd->data = malloc(size);
-	initrd->size = size;
-	cr_assert_not_null(initrd->data);
-	for (size_t i = 0; i < size; i++)
-		initrd->data[i] = (uint8_t)(i * 31 + 5);
-}
-
-static inline void test_ram_free(struct test_ram *t)
-{
-	free(t->buf.host);
-	t->buf.host = NULL;
-}
-
-static inline uint8_t *test_ram_at(struct test_ram *t, uint64_t gpa)
-{
-	cr_assert(gpa >= t->buf.base && gpa - t->buf.base < t->buf.size);
-	return t->buf.host + (gpa - t->buf.base);
-}
-
-static inline bool all_bytes(const uint8_t *p, size_t n, uint8_t v)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i] != v)
-			return false;
-	return true;
-}
-
-/* Reads a cached kernel, or skips the test when the cache does not hold it. */
-static inline void read_kernel_or_skip(const char *path, struct ll_file_buf *out)
-{
-	if (access(path, R_OK) != 0)
-		cr_skip_test("%s is absent (scripts/fetch-artefacts.sh fetches it)", path);
-	cr_assert_eq(ll_file_read(path, 1ull << 30, out), 0, "reading %s", path);
 }
 
 #endif

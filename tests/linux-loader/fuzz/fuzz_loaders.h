@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Guest RAM shared by the loader fuzz harnesses: allocated once, reused by every input. */
-#ifndef VMM_FUZZ_LOADERS_H
-#define VMM_FUZZ_LOADERS_H
+#ifndef LL_FUZZ_LOADERS_H
+#define LL_FUZZ_LOADERS_H
 
 #include <cvmm/linux_loader_ram.h>
 
