@@ -149,13 +149,13 @@ Test(entry, aarch32_a32_and_t32)
 	const enum psci_caller_state c = CVMM_PSCI_CALLER_AARCH32;
 	const struct psci_ram_range small[] = {{0x1000, 0x100}};
 
-	cr_assert(psci_entry_valid(0x1000, c, small, 1)); /* A32 */
+	cr_assert(psci_entry_valid(0x1000, c, small, 1));     /* A32 */
 	cr_assert_not(psci_entry_valid(0x1002, c, small, 1)); /* A32 not word aligned */
-	cr_assert(psci_entry_valid(0x1001, c, small, 1)); /* T32 at 0x1000 */
-	cr_assert(psci_entry_valid(0x1003, c, small, 1)); /* T32 at 0x1002 */
-	cr_assert(psci_entry_valid(0x10FF, c, small, 1)); /* T32, last halfword */
+	cr_assert(psci_entry_valid(0x1001, c, small, 1));     /* T32 at 0x1000 */
+	cr_assert(psci_entry_valid(0x1003, c, small, 1));     /* T32 at 0x1002 */
+	cr_assert(psci_entry_valid(0x10FF, c, small, 1));     /* T32, last halfword */
 	cr_assert_not(psci_entry_valid(0x10FC + 4, c, small, 1));
-	cr_assert(psci_entry_valid(0x10FC, c, small, 1)); /* A32, last word */
+	cr_assert(psci_entry_valid(0x10FC, c, small, 1));     /* A32, last word */
 	cr_assert_not(psci_entry_valid(0x1101, c, small, 1)); /* T32 past the end */
 	cr_assert_not(psci_entry_valid(0x0FFF, c, small, 1)); /* T32 just before */
 	cr_assert_not(psci_entry_valid(0x1001, c, NULL, 0));
