@@ -29,3 +29,11 @@ endif()
 get_filename_component(CVMM_SOURCE_ROOT "${CMAKE_CURRENT_LIST_DIR}/.." ABSOLUTE)
 list(APPEND CMAKE_MODULE_PATH "${CMAKE_CURRENT_LIST_DIR}")
 include(${CMAKE_CURRENT_LIST_DIR}/CvmmFuzz.cmake)
+
+# Tests: enabled here, in the scope of whichever project is the top one (the whole tree or
+# a component configured alone), so that every component's tests/ folder sees the test
+# helpers and where this machine's KVM tests run (CvmmTesting.cmake).
+if(CVMM_BUILD_TESTS)
+  enable_testing()
+  include(${CMAKE_CURRENT_LIST_DIR}/CvmmTesting.cmake)
+endif()

@@ -78,16 +78,31 @@ function(cvmm_add_library)
     DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 endfunction()
 
-# cvmm_use_library(<name>): makes target cvmm::<name> available to a component that
-# was configured alone: from an installed package if there is one, else from the
-# sibling source folder.
+# cvmm_use_library(<name>): makes target cvmm::<name> available to a component. In the
+# whole tree the sibling folder, added before, defines it; a component configured alone
+# finds it installed (find_package; CMAKE_PREFIX_PATH names the install prefix) and stops
+# at configure time when it is not.
 macro(cvmm_use_library name)
   if(NOT TARGET cvmm::${name})
     find_package(cvmm_${name} ${CVMM_VERSION} CONFIG QUIET)
     if(NOT cvmm_${name}_FOUND)
       string(REPLACE "_" "-" _cvmm_dir "${name}")
-      add_subdirectory("${CVMM_SOURCE_ROOT}/${_cvmm_dir}"
-        "${CMAKE_BINARY_DIR}/_deps/${_cvmm_dir}")
+      message(FATAL_ERROR "${PROJECT_NAME} needs cvmm_${name} (${_cvmm_dir}/), which is not "
+        "installed: install it first (cmake -S ${_cvmm_dir} -B b && cmake --build b && "
+        "cmake --install b --prefix P) and pass -DCMAKE_PREFIX_PATH=P")
+    endif()
+  endif()
+endmacro()
+
+# cvmm_library_tests(): at the end of a component's CMakeLists.txt, its own tests (the
+# folder tests/ beside it) when CVMM_BUILD_TESTS is on. A component configured alone also
+# gets the emulated KVM hosts (tests/hosts) for the KVM test programs among them, so
+# `ctest` in its build runs all of its tests.
+macro(cvmm_library_tests)
+  if(CVMM_BUILD_TESTS)
+    add_subdirectory(tests)
+    if(CMAKE_SOURCE_DIR STREQUAL CMAKE_CURRENT_SOURCE_DIR)
+      add_subdirectory("${CVMM_SOURCE_ROOT}/tests/hosts" "${CMAKE_BINARY_DIR}/tests/hosts")
     endif()
   endif()
 endmacro()

@@ -59,6 +59,8 @@
 # A Criterion program one of whose tests calls cr_skip_test() (and none fails) is
 # reported by ctest as skipped, with the [SKIP] lines in its output.
 include_guard(GLOBAL)
+# The KVM tests' guests are written in assembly.
+enable_language(ASM)
 # Criterion: from pkg-config natively. In the aarch64 cross build it comes from the arm64
 # sysroot, whose criterion.pc names .pc files of private dependencies the sysroot lacks,
 # so the library is found directly there.
@@ -113,6 +115,26 @@ if(CVMM_ARCH STREQUAL "x86_64" AND NOT CMAKE_CROSSCOMPILING)
     message(STATUS "KVM tests: x86_64 ones run in the emulated x86_64 host")
   endif()
 endif()
+
+# CVMM_CACHE_DIR: the artefacts scripts/fetch-artefacts.sh caches (Debian's guest
+# kernels, busybox, the emulated hosts' kernels): $CVMM_CACHE, else build/cache in the
+# source tree.
+if(DEFINED ENV{CVMM_CACHE})
+  set(CVMM_CACHE_DIR "$ENV{CVMM_CACHE}")
+else()
+  set(CVMM_CACHE_DIR "${CVMM_SOURCE_ROOT}/build/cache")
+endif()
+
+# cvmm_require_artefacts(WHAT path...): stops the configure, saying how to get them, when
+# one of the cached artefacts a test folder needs is missing.
+function(cvmm_require_artefacts what)
+  foreach(p ${ARGN})
+    if(NOT EXISTS "${p}")
+      message(FATAL_ERROR "${what} need ${p}, which is not there: run scripts/setup.sh "
+        "(or scripts/fetch-artefacts.sh), or configure with -DCVMM_BUILD_TESTS=OFF")
+    endif()
+  endforeach()
+endfunction()
 
 # Criterion programs run through tests/common/run-criterion.sh, which turns "passed, but
 # some tests skipped themselves" into exit status 77, reported by ctest as a skip.

@@ -40,8 +40,8 @@ done
 need() { [ -e "$1" ] || die "missing $1 (build the aarch64 tree first)"; echo "$1"; }
 vmm=$(need "${vmm:-$build/vmm-ref/vmm-ref}")
 bench_run=$(need "${bench_run:-$build/tests/bench/bench_run}")
-vcpu_bench=$(need "${vcpu_bench:-$build/tests/vcpu/vcpu_bench}")
-vmem_bench=$(need "${vmem_bench:-$build/tests/vm-memory/bench_vm_memory}")
+vcpu_bench=$(need "${vcpu_bench:-$build/vcpu/tests/vcpu_bench}")
+vmem_bench=$(need "${vmem_bench:-$build/vm-memory/tests/bench_vm_memory}")
 suspend_img=$(need "${suspend_img:-$build/tests/bench/suspend_latency_aarch64.img}")
 
 "$CVMM_ROOT/scripts/fetch-bench-peer.sh"
@@ -59,12 +59,12 @@ cat "$work/base.cpio" "$work/extra.cpio" >"$work/guest.cpio"
 
 # This machine's own x86_64 KVM: the libraries' benchmarks, when an x86_64 build has them.
 : >"$work/x86.log"
-if [ "$x86" != none ] && [ -x "$x86/tests/vcpu/vcpu_bench" ]; then
+if [ "$x86" != none ] && [ -x "$x86/vcpu/tests/vcpu_bench" ]; then
 	log "x86_64: vcpu_bench and bench_vm_memory on this machine"
 	# 15 alternating rounds: an exit's cost drifts by several percent between rounds here.
-	"$x86/tests/vcpu/vcpu_bench" 20000 15 >>"$work/x86.log" 2>&1 || log "x86_64 vcpu_bench failed"
+	"$x86/vcpu/tests/vcpu_bench" 20000 15 >>"$work/x86.log" 2>&1 || log "x86_64 vcpu_bench failed"
 	for i in $(seq "$runs"); do
-		"$x86/tests/vm-memory/bench_vm_memory" 0.05 >>"$work/x86.log" 2>&1 || log "x86_64 bench_vm_memory failed"
+		"$x86/vm-memory/tests/bench_vm_memory" 0.05 >>"$work/x86.log" 2>&1 || log "x86_64 bench_vm_memory failed"
 	done
 fi
 

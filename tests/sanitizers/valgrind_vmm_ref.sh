@@ -11,7 +11,7 @@
 # so libseccomp cannot load vmm-ref's filters and vmm-ref refuses to run the VM. Even a
 # valgrind that passed the call on would have the filter confine valgrind itself, whose
 # JIT needs executable mappings and system calls vmm-ref's allowlists forbid. The sandbox
-# has tests of its own (tests/vmm-ref, SANDBOX.md).
+# has tests of its own (vmm-ref/tests, SANDBOX.md).
 set -u
 VMM=$1 PAYLOAD=$2 WORK=$3 VALGRIND=${4:-}
 

@@ -5,7 +5,7 @@
 #define VMM_TEST_HELPERS_H
 
 #include "boot.h"
-#include "ram_helpers.h" /* tests/linux-loader */
+#include "ram_helpers.h" /* linux-loader/tests */
 
 /* The guest RAM vmm_boot_prepare() sees for mem bytes (vmm_boot_ram_range()). */
 static inline void test_ram_init_boot(struct test_ram *t, uint64_t mem)

@@ -1,4 +1,4 @@
-# The seccomp sandbox's tests (included by tests/vmm-ref/CMakeLists.txt). The programs
+# The seccomp sandbox's tests (included by vmm-ref/tests/CMakeLists.txt). The programs
 # compile vmm-ref/src/sandbox.c themselves and link libseccomp: from pkg-config natively,
 # the static archive of the arm64 sysroot in the aarch64 cross build.
 set(_sb_dir "${CMAKE_CURRENT_LIST_DIR}")
