@@ -126,7 +126,7 @@ static int load_linux(const struct ll_guest_ram *ram, const struct ll_file_buf *
 	if ((r = ll_bzimage_load(ram, kernel->data, kernel->size, &bz, kl)) < 0)
 		return r;
 	*what = "the command line is too long for this kernel";
-	if (cmdline_len > bz.cmdline_size || cmdline_len >= CMDLINE_MAX)
+	if (cmdline_len > ll_x86_cmdline_max(&bz) || cmdline_len >= CMDLINE_MAX)
 		return -E2BIG;
 	*what = "write the command line";
 	if ((r = ll_guest_ram_write(ram, CMDLINE_ADDR, cmdline, cmdline_len + 1)) < 0)

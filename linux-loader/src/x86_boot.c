@@ -11,8 +11,6 @@
 #define TYPE_OF_LOADER_UNKNOWN 0xffu
 #define BOOT_FLAG 0xaa55u
 #define HDRS_MAGIC 0x53726448u
-/* What Linux assumes when a boot loader gives no command line size (COMMAND_LINE_SIZE - 1). */
-#define DEFAULT_CMDLINE_SIZE 2047u
 #define DEFAULT_KERNEL_ALIGNMENT 0x1000000u
 
 static int add(struct ll_e820_entry *e, size_t max, size_t *n, uint64_t addr, uint64_t size,
@@ -45,9 +43,14 @@ int ll_x86_e820_build(uint64_t mem_size, uint64_t gap_start, uint64_t gap_end,
 	return (int)n;
 }
 
+uint32_t ll_x86_cmdline_max(const struct ll_bzimage_info *bz)
+{
+	return bz ? bz->cmdline_size : LL_X86_CMDLINE_DEFAULT_MAX;
+}
+
 int ll_x86_zero_page_build(uint8_t *zp, const struct ll_zero_page_params *p)
 {
-	uint32_t cmdline_size = DEFAULT_CMDLINE_SIZE;
+	uint32_t cmdline_size = LL_X86_CMDLINE_DEFAULT_MAX;
 
 	if (!zp || !p || (p->e820_count && !p->e820) || p->e820_count > LL_E820_MAX ||
 	    p->setup_header_len > LL_BP_HDR_END - LL_BP_HDR)

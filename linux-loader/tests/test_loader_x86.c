@@ -145,6 +145,23 @@ Test(bzimage, crafted_good)
 	free(b);
 }
 
+Test(bzimage, cmdline_limit_is_the_kernels)
+{
+	struct ll_bzimage_info info;
+	uint8_t *b = craft_bz();
+
+	/* A bzImage's own cmdline_size, whatever it is. */
+	ll_put_le32(b + 0x238, 255);
+	cr_assert_eq(ll_bzimage_parse(b, CRAFT_LEN, &info), 0);
+	cr_assert_eq(ll_x86_cmdline_max(&info), 255);
+	ll_put_le32(b + 0x238, 4095);
+	cr_assert_eq(ll_bzimage_parse(b, CRAFT_LEN, &info), 0);
+	cr_assert_eq(ll_x86_cmdline_max(&info), 4095);
+	/* An ELF vmlinux states none: COMMAND_LINE_SIZE - 1. */
+	cr_assert_eq(ll_x86_cmdline_max(NULL), 2047);
+	free(b);
+}
+
 Test(bzimage, crafted_bad)
 {
 	struct ll_bzimage_info info;

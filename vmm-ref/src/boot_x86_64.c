@@ -257,8 +257,8 @@ int vmm_boot_prepare(const struct vmm_boot_request *req, struct vmm_boot_info *o
 		return -EINVAL;
 	}
 
-	/* A bzImage states its limit; Linux takes at most COMMAND_LINE_SIZE - 1 otherwise. */
-	cmdline_max = is_bz ? bz.cmdline_size : LL_PVH_CMDLINE_MAX;
+	/* The kernel's limit, and the room the layout gives the command line. */
+	cmdline_max = ll_x86_cmdline_max(is_bz ? &bz : NULL);
 	if (cmdline_max > VMM_X86_CMDLINE_MAX - 1)
 		cmdline_max = VMM_X86_CMDLINE_MAX - 1;
 	cmdline_len = strlen(req->cmdline);

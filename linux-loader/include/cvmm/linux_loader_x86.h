@@ -78,6 +78,21 @@ struct ll_zero_page_params {
  */
 int ll_x86_zero_page_build(uint8_t *zp, const struct ll_zero_page_params *p);
 
+/* The longest command line, without its NUL, that Linux takes when the boot protocol
+ * states no limit: COMMAND_LINE_SIZE (2048 on x86) bytes with the NUL. */
+#define LL_X86_CMDLINE_DEFAULT_MAX 2047u
+
+struct ll_bzimage_info;
+
+/*
+ * The longest command line, without its NUL, that an x86 kernel takes: a bzImage's own
+ * cmdline_size (bz, as ll_bzimage_parse() or ll_bzimage_load() filled it), or
+ * LL_X86_CMDLINE_DEFAULT_MAX for an ELF vmlinux (bz NULL), whichever way it is entered
+ * (PVH or the 64-bit entry). A longer command line would be cut short by the kernel:
+ * check it before writing it to guest RAM.
+ */
+uint32_t ll_x86_cmdline_max(const struct ll_bzimage_info *bz);
+
 /*
  * Chooses where an x86 initrd goes: as high as possible below min(ram_end, initrd_addr_max
  * + 1), 4 KiB aligned, above kernel_end. Returns 0, -ENOSPC.
