@@ -10,6 +10,7 @@
  */
 #include "machine.h"
 
+#include "entry_x86_64.h"
 #include "layout_x86_64.h"
 #include <cvmm/linux_loader_pvh.h>
 #include <cvmm/linux_loader_x86.h>
@@ -229,29 +230,10 @@ int vmm_arch_create_vcpus(struct vmm_arch *a, const struct vmm_boot_info *boot, 
 		/* boot.rst: 64-bit mode, the kernel's range identity-mapped, rsi = the zero
 		   page; or the PVH state. KVM keeps vCPUs other than 0 waiting for INIT/SIPI
 		   whatever their registers say. */
-		struct vcpu_config vc = {
-		    .id = i,
-		    .entry = boot->kernel.entry,
-		    .args = {0, boot->boot_data_addr},
-		    .mode = VCPU_X86_LONG,
-		    .cr3 = VMM_X86_PAGE_TABLES,
-		    .gdt_base = VMM_X86_GDT,
-		    .gdt_limit = LL_X86_GDT_ENTRIES * 8 - 1,
-		    .code_selector = LL_X86_BOOT_CS,
-		    .data_selector = LL_X86_BOOT_DS,
-		};
-		if (boot->has_pvh)
-			vc = (struct vcpu_config){
-			    .id = i,
-			    .entry = boot->pvh_entry,
-			    .mode = VCPU_X86_PROTECTED_32,
-			    .gdt_base = VMM_X86_PVH_GDT,
-			    .gdt_limit = LL_X86_PVH_GDT_ENTRIES * 8 - 1,
-			    .code_selector = LL_X86_PVH_CS,
-			    .data_selector = LL_X86_PVH_DS,
-			    .tss_selector = LL_X86_PVH_TSS,
-			    .rbx = boot->boot_data_addr,
-			};
+		struct vcpu_config vc =
+		    boot->has_pvh
+			? vmm_x86_pvh_entry_config(i, boot->pvh_entry, boot->boot_data_addr)
+			: vmm_x86_long_entry_config(i, boot->kernel.entry, boot->boot_data_addr);
 		struct vcpu *v;
 		int ret = vcpu_create(a->env->vcpus, &vc, &v);
 

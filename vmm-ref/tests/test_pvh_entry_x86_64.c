@@ -5,6 +5,7 @@
  * does), with a start info built by ll_x86_pvh_info_build() and the PVH GDT in guest RAM,
  * runs a 32-bit payload (pvh_guest_x86_64.S) that reports what it finds through port 0x80.
  */
+#include "entry_x86_64.h"
 #include "layout_x86_64.h"
 #include <cvmm/kvm_ioctls.h>
 #include <cvmm/linux_loader.h>
@@ -104,17 +105,7 @@ Test(pvh_entry, payload_sees_the_protocol_state)
 	ll_put_le32(ram + MARK_ADDR, MARK);
 
 	struct vcpu_set_config sc = {.handlers = {.pio = on_pio}};
-	const struct vcpu_config vc = {
-	    .id = 0,
-	    .entry = ENTRY,
-	    .mode = VCPU_X86_PROTECTED_32,
-	    .gdt_base = VMM_X86_PVH_GDT,
-	    .gdt_limit = LL_X86_PVH_GDT_ENTRIES * 8 - 1,
-	    .code_selector = LL_X86_PVH_CS,
-	    .data_selector = LL_X86_PVH_DS,
-	    .tss_selector = LL_X86_PVH_TSS,
-	    .rbx = VMM_X86_PVH_INFO,
-	};
+	const struct vcpu_config vc = vmm_x86_pvh_entry_config(0, ENTRY, VMM_X86_PVH_INFO);
 	struct vcpu *v;
 	struct vcpu_end end;
 	cr_assert_eq(vcpu_set_create(sys, vm, &sc, &set), 0);
