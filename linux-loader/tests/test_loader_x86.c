@@ -4,6 +4,7 @@
  * zero page and e820 map, initrd placement, and the ELF loader on crafted files and on the
  * real vmlinux inside the bzImage (decompressed here) with its PVH note.
  */
+#include "elf_craft.h"
 #include "lz4_legacy.h"
 #include "ram_helpers.h"
 #include <cvmm/linux_loader.h>
@@ -318,20 +319,7 @@ Test(zero_page, initrd_placement)
 
 /* ---- ELF ---- */
 
-#define PH(i) (64 + 56 * (i))
 #define ELF_LEN 0x3100
-
-static void put_phdr(uint8_t *e, int i, uint32_t type, uint64_t off, uint64_t paddr,
-                     uint64_t filesz, uint64_t memsz)
-{
-	uint8_t *p = e + PH(i);
-	ll_put_le32(p + offsetof(Elf64_Phdr, p_type), type);
-	ll_put_le64(p + offsetof(Elf64_Phdr, p_offset), off);
-	ll_put_le64(p + offsetof(Elf64_Phdr, p_vaddr), paddr + 0xffffffff80000000ull);
-	ll_put_le64(p + offsetof(Elf64_Phdr, p_paddr), paddr);
-	ll_put_le64(p + offsetof(Elf64_Phdr, p_filesz), filesz);
-	ll_put_le64(p + offsetof(Elf64_Phdr, p_memsz), memsz);
-}
 
 /*
  * An x86_64 executable: PT_LOAD 0x1000 bytes (+0x2000 bss) at 1 MiB, PT_LOAD 0x800 bytes at
@@ -339,34 +327,22 @@ static void put_phdr(uint8_t *e, int i, uint32_t type, uint64_t off, uint64_t pa
  */
 static uint8_t *craft_elf(void)
 {
+	const uint8_t build_id[20] = {0};
+	uint8_t pvh_entry[8];
 	uint8_t *e = calloc(1, ELF_LEN);
+	size_t notes;
+
 	cr_assert_not_null(e);
-	memcpy(e, ELFMAG, SELFMAG);
-	e[EI_CLASS] = ELFCLASS64;
-	e[EI_DATA] = ELFDATA2LSB;
-	e[EI_VERSION] = EV_CURRENT;
-	ll_put_le16(e + offsetof(Elf64_Ehdr, e_type), ET_EXEC);
-	ll_put_le16(e + offsetof(Elf64_Ehdr, e_machine), EM_X86_64);
-	ll_put_le64(e + offsetof(Elf64_Ehdr, e_entry), 0x100010);
-	ll_put_le64(e + offsetof(Elf64_Ehdr, e_phoff), 64);
-	ll_put_le16(e + offsetof(Elf64_Ehdr, e_phentsize), 56);
-	ll_put_le16(e + offsetof(Elf64_Ehdr, e_phnum), 3);
-	put_phdr(e, 0, PT_LOAD, 0x1000, 0x100000, 0x1000, 0x3000);
-	put_phdr(e, 1, PT_LOAD, 0x2000, 0x200000, 0x800, 0x800);
+	elf_craft_header(e, 0x100010, 3);
+	elf_craft_phdr(e, 0, PT_LOAD, 0x1000, 0x100000, 0x1000, 0x3000);
+	elf_craft_phdr(e, 1, PT_LOAD, 0x2000, 0x200000, 0x800, 0x800);
 	for (size_t i = 0x1000; i < 0x2800; i++)
 		e[i] = (uint8_t)(i * 13 + 1);
-	uint8_t *n = e + 0x3000;
-	ll_put_le32(n, 4); /* "GNU" build id, 20-byte desc */
-	ll_put_le32(n + 4, 20);
-	ll_put_le32(n + 8, 3);
-	memcpy(n + 12, "GNU", 4);
-	n += 12 + 4 + 20;
-	ll_put_le32(n, 4);
-	ll_put_le32(n + 4, 8);
-	ll_put_le32(n + 8, LL_XEN_ELFNOTE_PHYS32_ENTRY);
-	memcpy(n + 12, "Xen", 4);
-	ll_put_le64(n + 16, 0x100020);
-	put_phdr(e, 2, PT_NOTE, 0x3000, 0, 36 + 24, 36 + 24);
+	ll_put_le64(pvh_entry, 0x100020);
+	notes = elf_craft_note(e + 0x3000, "GNU", 3, build_id, sizeof(build_id));
+	notes += elf_craft_note(e + 0x3000 + notes, "Xen", LL_XEN_ELFNOTE_PHYS32_ENTRY, pvh_entry,
+	                        sizeof(pvh_entry));
+	elf_craft_phdr(e, 2, PT_NOTE, 0x3000, 0, notes, notes);
 	return e;
 }
 
@@ -395,10 +371,10 @@ Test(elf, crafted_good)
 	/* A 4-byte PVH desc, as other kernels emit it; and no note at all. */
 	ll_put_le32(e + 0x3000 + 36 + 4, 4);
 	ll_put_le32(e + 0x3000 + 36 + 16, 0x100030);
-	put_phdr(e, 2, PT_NOTE, 0x3000, 0, 36 + 20, 36 + 20);
+	elf_craft_phdr(e, 2, PT_NOTE, 0x3000, 0, 36 + 20, 36 + 20);
 	cr_assert_eq(ll_elf_parse(e, ELF_LEN, EM_X86_64, &info), 0);
 	cr_assert_eq(info.pvh_entry, 0x100030);
-	ll_put_le32(e + PH(2), PT_NULL);
+	ll_put_le32(e + ELF_CRAFT_PHDR(2), PT_NULL);
 	cr_assert_eq(ll_elf_parse(e, ELF_LEN, EM_X86_64, &info), 0);
 	cr_assert(!info.has_pvh);
 	free(e);
@@ -435,28 +411,30 @@ Test(elf, crafted_bad)
 		ll_put_le16(e + offsetof(Elf64_Ehdr, e_phentsize), 0xffff);
 	});
 	EXPECT(-EINVAL, "segment past the file",
-	       put_phdr(e, 1, PT_LOAD, 0x3000, 0x200000, 0x200, 0x800));
+	       elf_craft_phdr(e, 1, PT_LOAD, 0x3000, 0x200000, 0x200, 0x800));
 	EXPECT(-EINVAL, "p_offset overflow",
-	       put_phdr(e, 1, PT_LOAD, UINT64_MAX - 0x10, 0x200000, 0x800, 0x800));
-	EXPECT(-EINVAL, "filesz > memsz", put_phdr(e, 1, PT_LOAD, 0x2000, 0x200000, 0x800, 0x700));
+	       elf_craft_phdr(e, 1, PT_LOAD, UINT64_MAX - 0x10, 0x200000, 0x800, 0x800));
+	EXPECT(-EINVAL, "filesz > memsz",
+	       elf_craft_phdr(e, 1, PT_LOAD, 0x2000, 0x200000, 0x800, 0x700));
 	EXPECT(-EINVAL, "paddr + memsz overflow",
-	       put_phdr(e, 1, PT_LOAD, 0x2000, UINT64_MAX - 0x100, 0x800, 0x800));
+	       elf_craft_phdr(e, 1, PT_LOAD, 0x2000, UINT64_MAX - 0x100, 0x800, 0x800));
 	EXPECT(-EINVAL, "entry outside the segments",
 	       ll_put_le64(e + offsetof(Elf64_Ehdr, e_entry), 0x104000));
 	EXPECT(-EINVAL, "no PT_LOAD", {
-		ll_put_le32(e + PH(0), PT_NULL);
-		ll_put_le32(e + PH(1), PT_NULL);
+		ll_put_le32(e + ELF_CRAFT_PHDR(0), PT_NULL);
+		ll_put_le32(e + ELF_CRAFT_PHDR(1), PT_NULL);
 	});
 	EXPECT(-EINVAL, "note name size overflow", ll_put_le32(e + 0x3000, 0xfffffffe));
 	EXPECT(-EINVAL, "note desc past the segment", ll_put_le32(e + 0x3004, 0x1000));
-	EXPECT(-EINVAL, "note segment past the file", put_phdr(e, 2, PT_NOTE, 0x3000, 0, 0x200, 0));
+	EXPECT(-EINVAL, "note segment past the file",
+	       elf_craft_phdr(e, 2, PT_NOTE, 0x3000, 0, 0x200, 0));
 	EXPECT(-EINVAL, "PVH desc of 2 bytes", {
 		ll_put_le32(e + 0x3000 + 36 + 4, 2);
-		put_phdr(e, 2, PT_NOTE, 0x3000, 0, 36 + 16, 36 + 16);
+		elf_craft_phdr(e, 2, PT_NOTE, 0x3000, 0, 36 + 16, 36 + 16);
 	});
 	EXPECT(-EINVAL, "PVH entry beyond 32 bits", ll_put_le64(e + 0x3000 + 36 + 16, 1ull << 32));
 	EXPECT(-ENOSPC, "segment past RAM",
-	       put_phdr(e, 1, PT_LOAD, 0x2000, 0x3ffc00, 0x800, 0x800));
+	       elf_craft_phdr(e, 1, PT_LOAD, 0x2000, 0x3ffc00, 0x800, 0x800));
 	EXPECT(-ENOSPC, "segment below RAM", {
 		t.ram.base = 0x100001; /* RAM starts above the first segment */
 	});

@@ -5,6 +5,7 @@
  * start info and entry state; hostile ELF notes.
  */
 #include "boot.h"
+#include "elf_craft.h"
 #include "helpers.h"
 #include "layout_x86_64.h"
 #include "lz4_legacy.h"
@@ -280,42 +281,20 @@ Test(boot, vmlinux_without_pvh_note_uses_64bit_entry)
 
 #define CR_LEN 0x3000
 #define CR_NOTE 0x2000 /* file offset of the note segment */
-#define CR_PH(i) (64 + (i)*56)
-
-static void cr_phdr(uint8_t *e, int i, uint32_t type, uint64_t off, uint64_t paddr, uint64_t sz)
-{
-	uint8_t *p = e + CR_PH(i);
-	ll_put_le32(p + offsetof(Elf64_Phdr, p_type), type);
-	ll_put_le64(p + offsetof(Elf64_Phdr, p_offset), off);
-	ll_put_le64(p + offsetof(Elf64_Phdr, p_paddr), paddr);
-	ll_put_le64(p + offsetof(Elf64_Phdr, p_filesz), sz);
-	ll_put_le64(p + offsetof(Elf64_Phdr, p_memsz), sz);
-}
 
 /* One PT_LOAD of 4 KiB at 16 MiB (e_entry at its start), then a PT_NOTE holding one Xen
    PHYS32_ENTRY note whose 4-byte desc is pvh_entry. */
 static uint8_t *craft(uint32_t pvh_entry)
 {
-	uint8_t *e = calloc(1, CR_LEN);
+	uint8_t *e = calloc(1, CR_LEN), desc[4];
+	size_t note;
+
 	cr_assert_not_null(e);
-	memcpy(e, ELFMAG, SELFMAG);
-	e[EI_CLASS] = ELFCLASS64;
-	e[EI_DATA] = ELFDATA2LSB;
-	e[EI_VERSION] = EV_CURRENT;
-	ll_put_le16(e + offsetof(Elf64_Ehdr, e_type), ET_EXEC);
-	ll_put_le16(e + offsetof(Elf64_Ehdr, e_machine), EM_X86_64);
-	ll_put_le64(e + offsetof(Elf64_Ehdr, e_entry), 0x1000000);
-	ll_put_le64(e + offsetof(Elf64_Ehdr, e_phoff), 64);
-	ll_put_le16(e + offsetof(Elf64_Ehdr, e_phentsize), 56);
-	ll_put_le16(e + offsetof(Elf64_Ehdr, e_phnum), 2);
-	cr_phdr(e, 0, PT_LOAD, 0x1000, 0x1000000, 0x1000);
-	uint8_t *n = e + CR_NOTE;
-	ll_put_le32(n, 4);
-	ll_put_le32(n + 4, 4);
-	ll_put_le32(n + 8, 18); /* XEN_ELFNOTE_PHYS32_ENTRY */
-	memcpy(n + 12, "Xen", 4);
-	ll_put_le32(n + 16, pvh_entry);
-	cr_phdr(e, 1, PT_NOTE, CR_NOTE, 0, 20);
+	elf_craft_header(e, 0x1000000, 2);
+	elf_craft_phdr(e, 0, PT_LOAD, 0x1000, 0x1000000, 0x1000, 0x1000);
+	ll_put_le32(desc, pvh_entry);
+	note = elf_craft_note(e + CR_NOTE, "Xen", LL_XEN_ELFNOTE_PHYS32_ENTRY, desc, sizeof(desc));
+	elf_craft_phdr(e, 1, PT_NOTE, CR_NOTE, 0, note, note);
 	return e;
 }
 
@@ -363,7 +342,7 @@ Test(boot, hostile_pvh_notes_are_refused)
 			ll_put_le32(n + 4, 64);
 			break;
 		case 3:
-			cr_phdr(e, 1, PT_NOTE, CR_NOTE, 0, 8);
+			elf_craft_phdr(e, 1, PT_NOTE, CR_NOTE, 0, 8, 8);
 			break;
 		case 4:
 			ll_put_le32(n, 0xfffffffe);
@@ -373,7 +352,7 @@ Test(boot, hostile_pvh_notes_are_refused)
 		case 6:
 			ll_put_le32(n + 4, 8);
 			ll_put_le64(n + 16, 0x100001000ull);
-			cr_phdr(e, 1, PT_NOTE, CR_NOTE, 0, 24);
+			elf_craft_phdr(e, 1, PT_NOTE, CR_NOTE, 0, 24, 24);
 			break;
 		}
 		k = (struct ll_file_buf){.data = e, .size = bad[i].len};
