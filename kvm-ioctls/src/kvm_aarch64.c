@@ -133,8 +133,7 @@ int kvmio_vgic_create(const struct kvmio_vm *vm, const struct kvmio_vgic_config 
 
 	if (!out)
 		return -EINVAL;
-	out->fd = -1;
-	out->version = 0;
+	*out = (struct kvmio_vgic){.fd = -1};
 	if (!vm || !cfg || (cfg->version != 0 && cfg->version != 2 && cfg->version != 3))
 		return -EINVAL;
 	out->version = 0;
@@ -169,6 +168,21 @@ int kvmio_vgic_create(const struct kvmio_vm *vm, const struct kvmio_vgic_config 
 		return r;
 	}
 	out->fd = fd;
+	out->dist_base = cfg->dist_base;
+	out->cpu_or_redist_base = out->version == 3 ? cfg->redist_base : cfg->cpu_base;
+	return 0;
+}
+
+int kvmio_vgic_frames(const struct kvmio_vgic *gic, unsigned int nr_vcpus,
+                      struct kvmio_gpa_range *dist, struct kvmio_gpa_range *cpu_or_redist)
+{
+	if (!gic || !dist || !cpu_or_redist || gic->fd < 0 ||
+	    (gic->version != 2 && gic->version != 3) || (gic->version == 3 && nr_vcpus == 0))
+		return -EINVAL;
+	*dist = (struct kvmio_gpa_range){gic->dist_base, KVMIO_VGIC_DIST_SIZE};
+	*cpu_or_redist = (struct kvmio_gpa_range){
+	    gic->cpu_or_redist_base,
+	    gic->version == 3 ? KVMIO_VGIC_V3_REDIST_SIZE * nr_vcpus : KVMIO_VGIC_V2_CPU_SIZE};
 	return 0;
 }
 

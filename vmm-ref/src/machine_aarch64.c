@@ -118,16 +118,19 @@ int vmm_arch_create_vcpus(struct vmm_arch *a, const struct vmm_boot_info *boot, 
 		         strerror(-ret));
 		return ret;
 	}
-	rec->gic_version = a->gic.version;
-	rec->gicd_base = VMM_A64_GICD_BASE;
-	rec->gicd_size = VMM_A64_GICD_SIZE;
-	if (a->gic.version == 2) {
-		rec->gicc_or_gicr_base = VMM_A64_GICC_BASE;
-		rec->gicc_or_gicr_size = VMM_A64_GICC_SIZE;
-	} else {
-		rec->gicc_or_gicr_base = VMM_A64_GICR_BASE;
-		rec->gicc_or_gicr_size = VMM_A64_GICR_STRIDE * n;
+	/* The frames as KVM was given them. */
+	struct kvmio_gpa_range dist, cpu_or_redist;
+	ret = kvmio_vgic_frames(&a->gic, n, &dist, &cpu_or_redist);
+	if (ret < 0) {
+		snprintf(err, err_size, "cannot describe the GICv%u: %s", a->gic.version,
+		         strerror(-ret));
+		return ret;
 	}
+	rec->gic_version = a->gic.version;
+	rec->gicd_base = dist.base;
+	rec->gicd_size = dist.size;
+	rec->gicc_or_gicr_base = cpu_or_redist.base;
+	rec->gicc_or_gicr_size = cpu_or_redist.size;
 	return 0;
 }
 

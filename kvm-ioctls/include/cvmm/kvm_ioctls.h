@@ -702,10 +702,25 @@ struct kvmio_vgic_config {
 	uint32_t nr_irqs;
 };
 
-/* A vGIC: its device fd (owned) and version. */
+/* The vGIC's register frames in guest physical memory: the distributor, the GICv2 CPU
+ * interface, and one GICv3 redistributor (RD_base and SGI_base frames) per vCPU. */
+#define KVMIO_VGIC_DIST_SIZE 0x10000ull
+#define KVMIO_VGIC_V2_CPU_SIZE 0x2000ull
+#define KVMIO_VGIC_V3_REDIST_SIZE 0x20000ull
+
+/* A vGIC: its device fd (owned), version, and where its frames were placed (the
+ * distributor; the GICv2 CPU interface or the first GICv3 redistributor). */
 struct kvmio_vgic {
 	int fd;
 	unsigned int version;
+	uint64_t dist_base;
+	uint64_t cpu_or_redist_base;
+};
+
+/* A guest physical range. */
+struct kvmio_gpa_range {
+	uint64_t base;
+	uint64_t size;
 };
 
 /*
@@ -719,6 +734,15 @@ int kvmio_vgic_create(const struct kvmio_vm *vm, const struct kvmio_vgic_config 
 /* kvmio_vgic_init: KVM_DEV_ARM_VGIC_CTRL_INIT, after every vCPU was created and
  * initialised. Returns 0 or -errno. */
 int kvmio_vgic_init(const struct kvmio_vgic *gic);
+
+/*
+ * kvmio_vgic_frames: the frames gic was created with, for the guest's description of its
+ * machine (device tree, ACPI): *dist the distributor; *cpu_or_redist the GICv2 CPU
+ * interface, or the GICv3 redistributors of nr_vcpus vCPUs. Returns 0; -EINVAL (NULL
+ * argument, no vGIC created, nr_vcpus 0 on v3).
+ */
+int kvmio_vgic_frames(const struct kvmio_vgic *gic, unsigned int nr_vcpus,
+                      struct kvmio_gpa_range *dist, struct kvmio_gpa_range *cpu_or_redist);
 
 /* kvmio_vgic_destroy: closes the device fd (once; NULL and fd -1 accepted). */
 void kvmio_vgic_destroy(struct kvmio_vgic *gic);

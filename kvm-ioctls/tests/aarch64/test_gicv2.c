@@ -249,6 +249,12 @@ Test(arm_gicv2, vgic_helper)
 	cr_assert_eq(kvmio_vgic_create(g.vm, &c, &v), 0);
 	cr_expect_eq(v.version, 2);
 	gic = v.fd;
+	struct kvmio_gpa_range d, cpu;
+	cr_assert_eq(kvmio_vgic_frames(&v, 1, &d, &cpu), 0);
+	cr_expect_eq(d.base, GICD_BASE);
+	cr_expect_eq(d.size, 0x10000);
+	cr_expect_eq(cpu.base, GICC_BASE);
+	cr_expect_eq(cpu.size, 0x2000);
 	uint64_t back = 0;
 	uint32_t nr = 0;
 	cr_assert_eq(
@@ -264,6 +270,7 @@ Test(arm_gicv2, vgic_helper)
 	kvmio_vgic_destroy(&v);
 	cr_expect_eq(v.fd, -1);
 	gic = -1;
+	cr_expect_eq(kvmio_vgic_frames(&v, 1, &d, &cpu), -EINVAL, "destroyed");
 	cr_expect_eq(kvmio_vgic_create(NULL, &c, &v), -EINVAL);
 	c.version = 4;
 	cr_expect_eq(kvmio_vgic_create(g.vm, &c, &v), -EINVAL);

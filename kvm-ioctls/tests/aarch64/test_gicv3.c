@@ -117,6 +117,13 @@ Test(arm_gicv3, vgic_helper)
 	cr_assert_eq(kvmio_vgic_create(g.vm, &c, &v), 0);
 	cr_expect_eq(v.version, 3, "v3 first when the config leaves the choice");
 	gic = v.fd;
+	struct kvmio_gpa_range d, r;
+	cr_assert_eq(kvmio_vgic_frames(&v, 2, &d, &r), 0);
+	cr_expect_eq(d.base, GICD_BASE);
+	cr_expect_eq(d.size, 0x10000);
+	cr_expect_eq(r.base, GICR_BASE);
+	cr_expect_eq(r.size, 2 * 0x20000, "one 128 KiB redistributor per vCPU");
+	cr_expect_eq(kvmio_vgic_frames(&v, 0, &d, &r), -EINVAL, "no vCPUs: no redistributors");
 	uint64_t back = 0;
 	cr_assert_eq(kvmio_device_get_attr(gic, KVM_DEV_ARM_VGIC_GRP_ADDR,
 	                                   KVM_VGIC_V3_ADDR_TYPE_REDIST, &back),
