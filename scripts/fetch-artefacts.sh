@@ -1,7 +1,7 @@
 #!/bin/bash
 # Fetches, from Debian's archive only, what cvmm's aarch64 build and its emulated
 # KVM hosts need, and unpacks it under $CVMM_CACHE:
-#   sysroot-arm64/   libfdt, libseccomp, Criterion (and their runtime libraries) for arm64
+#   sysroot-arm64/   libfdt, libseccomp, Criterion, json-c (and their runtime libraries) for arm64
 #   kernel-arm64/    Debian's arm64 kernel: Image and lib/modules
 #   kernel-x86_64/   Debian's cloud amd64 kernel: bzImage and lib/modules
 #   busybox-arm64, busybox-x86_64   static busybox binaries
@@ -33,14 +33,16 @@ unpack_into() { # dir deb...
 
 fetch_sysroot() {
 	local stamp=$CVMM_CACHE/sysroot-arm64/.done
-	[ -e "$stamp" ] && return 0
-	log "preparing the arm64 sysroot in $CVMM_CACHE/sysroot-arm64"
 	local roots=(libfdt-dev:arm64 libseccomp-dev:arm64 libcriterion-dev:arm64
-		libboxfort-dev:arm64 libfdt1:arm64 libseccomp2:arm64 libcriterion3:arm64)
+		libboxfort-dev:arm64 libfdt1:arm64 libseccomp2:arm64 libcriterion3:arm64
+		libjson-c-dev:arm64 libjson-c5:arm64)
+	# The stamp holds the package list: a sysroot made from another list is made again.
+	[ -e "$stamp" ] && [ "$(cat "$stamp")" = "${roots[*]}" ] && return 0
+	log "preparing the arm64 sysroot in $CVMM_CACHE/sysroot-arm64"
 	local pkgs
 	mapfile -t pkgs < <(apt-cache depends --recurse --no-recommends --no-suggests \
 		--no-conflicts --no-breaks --no-replaces --no-enhances --no-pre-depends \
-		libcriterion3:arm64 libfdt1:arm64 libseccomp2:arm64 |
+		libcriterion3:arm64 libfdt1:arm64 libseccomp2:arm64 libjson-c5:arm64 |
 		grep -E '^[a-z0-9].*:arm64$' | sort -u)
 	[ ${#pkgs[@]} -gt 3 ] || die "cannot resolve arm64 packages: run 'dpkg --add-architecture arm64 && apt-get update'"
 	local all=("${roots[@]}" "${pkgs[@]}")
@@ -54,7 +56,7 @@ fetch_sysroot() {
 		local t; t=$(readlink "$l")
 		case $t in /*) ln -sf "$CVMM_CACHE/sysroot-arm64$t" "$l" ;; esac
 	done < <(find "$CVMM_CACHE/sysroot-arm64" -type l)
-	touch "$stamp"
+	echo "${roots[*]}" >"$stamp"
 }
 
 fetch_kernel() { # arch metapackage

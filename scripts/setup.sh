@@ -10,7 +10,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 host_packages=(
 	build-essential cmake pkg-config clang lld llvm
-	libfdt-dev libseccomp-dev libcriterion-dev
+	libfdt-dev libseccomp-dev libcriterion-dev libjson-c-dev
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross binutils-aarch64-linux-gnu
 	qemu-system-x86 qemu-system-arm qemu-user-static
 	busybox-static valgrind libc6-dbg e2fsprogs

@@ -6,7 +6,7 @@
 #   build-alone.sh SOURCE_DIR WORK_DIR C_COMPILER
 set -euo pipefail
 src=$1 work=$2 cc=$3
-components="psci event-loop kvm-ioctls vm-memory devices linux-loader vcpu virtio vmm-ref"
+components="psci event-loop control kvm-ioctls vm-memory devices linux-loader vcpu virtio vmm-ref"
 
 rm -rf "$work"
 mkdir -p "$work"
