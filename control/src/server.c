@@ -49,6 +49,8 @@ struct ctl_server {
 	char *version;
 	unsigned int max_clients;
 	size_t max_request, max_pending;
+	bool leave_path;
+	uid_t uid; /* the server's, read once: a seccomp filter need not allow geteuid */
 	struct command *cmds;
 	size_t ncmds;
 	struct client *clients;
@@ -277,7 +279,7 @@ static void on_listen(void *ctx, int fd, uint32_t events)
 		if (cfd < 0)
 			return; /* EAGAIN, or a peer gone before accept: nothing to do */
 		if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0 ||
-		    cred.uid != geteuid()) {
+		    cred.uid != s->uid) {
 			s->stats.refused_uid++;
 			close(cfd);
 			continue;
@@ -400,6 +402,24 @@ void ctl_server_get_stats(const struct ctl_server *s, struct ctl_server_stats *o
 	pthread_mutex_unlock((pthread_mutex_t *)&s->lock);
 }
 
+/* Whether path is a socket nobody listens on (a server ended without removing it). */
+static bool dead_socket(const char *path, const struct sockaddr_un *sa)
+{
+	struct stat st;
+	bool dead = false;
+	int fd;
+
+	if (lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode))
+		return false;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0) {
+		dead = connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0 &&
+		       errno == ECONNREFUSED;
+		close(fd);
+	}
+	return dead;
+}
+
 static int listen_on(const char *path)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -409,9 +429,12 @@ static int listen_on(const char *path)
 
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
-	if (lstat(path, &st) == 0)
-		return -EEXIST;
 	memcpy(sa.sun_path, path, strlen(path) + 1);
+	if (lstat(path, &st) == 0) {
+		if (!dead_socket(path, &sa))
+			return -EEXIST;
+		unlink(path);
+	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
@@ -427,6 +450,42 @@ static int listen_on(const char *path)
 		return ret == -EADDRINUSE ? -EEXIST : ret;
 	}
 	return fd;
+}
+
+static bool output_waiting(const struct ctl_server *s)
+{
+	for (const struct client *c = s->clients; c; c = c->next)
+		if (c->out_len > c->out_off)
+			return true;
+	return false;
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void ctl_server_drain(struct ctl_server *s, int timeout_ms)
+{
+	int64_t end;
+
+	if (!s)
+		return;
+	end = mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	on_events(s, s->event_fd, EVL_IN);
+	while (output_waiting(s)) {
+		int64_t left = end - mono_ms();
+		if (left <= 0 || evl_run_once(s->loop, (int)(left < 50 ? left : 50)) < 0)
+			break;
+	}
+}
+
+void ctl_server_fds(const struct ctl_server *s, int *listen_fd, int *event_fd)
+{
+	*listen_fd = s ? s->listen_fd : -1;
+	*event_fd = s ? s->event_fd : -1;
 }
 
 int ctl_server_create(struct evl *loop, const struct ctl_server_config *cfg,
@@ -445,6 +504,8 @@ int ctl_server_create(struct evl *loop, const struct ctl_server_config *cfg,
 	s->max_clients = cfg->max_clients ? cfg->max_clients : CTL_MAX_CLIENTS_DEFAULT;
 	s->max_request = cfg->max_request ? cfg->max_request : CTL_MAX_REQUEST_DEFAULT;
 	s->max_pending = cfg->max_pending ? cfg->max_pending : CTL_MAX_PENDING_DEFAULT;
+	s->leave_path = cfg->leave_path;
+	s->uid = geteuid();
 	pthread_mutex_init(&s->lock, NULL);
 	s->path = strdup(cfg->path);
 	s->version = strdup(cfg->version ? cfg->version : "");
@@ -495,7 +556,8 @@ void ctl_server_destroy(struct ctl_server *s)
 	evl_remove(s->loop, s->event_fd);
 	close(s->listen_fd);
 	close(s->event_fd);
-	unlink(s->path);
+	if (!s->leave_path)
+		unlink(s->path);
 	while (s->q_len > 0) {
 		free(s->queue[s->q_head]);
 		s->q_head = (s->q_head + 1) % CTL_EVENT_QUEUE_MAX;

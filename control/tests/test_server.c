@@ -459,3 +459,38 @@ Test(server, other_uid_is_refused)
 	cr_expect_eq(stat_of(c, "refused_uid"), 1);
 	ctl_client_close(c);
 }
+
+/* A server that leaves its path (leave_path, as a sandboxed VMM must) leaves a dead
+   socket; the next server on the path replaces it. A live one is never replaced, and
+   neither is anything else. */
+Test(server, dead_socket_is_replaced_live_one_is_not)
+{
+	char dir[] = "/tmp/cvmm-control-XXXXXX", path[128], file[128];
+	struct evl *loop;
+	struct ctl_server *a, *b;
+	struct stat st;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/api.sock", dir);
+	snprintf(file, sizeof(file), "%s/plain", dir);
+	struct ctl_server_config cfg = {.path = path, .leave_path = true};
+	cr_assert_eq(evl_create(&loop), 0);
+	cr_assert_eq(ctl_server_create(loop, &cfg, &a), 0);
+	cr_expect_eq(ctl_server_create(loop, &cfg, &b), -EEXIST, "a live socket stays");
+	ctl_server_destroy(a);
+	cr_assert_eq(lstat(path, &st), 0, "leave_path: the socket stays");
+	cfg.leave_path = false;
+	cr_assert_eq(ctl_server_create(loop, &cfg, &b), 0, "the dead socket is replaced");
+	ctl_server_destroy(b);
+	cr_expect_neq(lstat(path, &st), 0);
+
+	FILE *f = fopen(file, "w");
+	cr_assert_not_null(f);
+	fclose(f);
+	cfg.path = file;
+	cr_expect_eq(ctl_server_create(loop, &cfg, &b), -EEXIST, "a file is not replaced");
+	cr_expect_eq(lstat(file, &st), 0);
+	unlink(file);
+	evl_destroy(loop);
+	rmdir(dir);
+}

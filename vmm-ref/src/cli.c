@@ -21,6 +21,7 @@ enum {
 	OPT_NO_SECCOMP,
 	OPT_LOG_LEVEL,
 	OPT_REBOOT,
+	OPT_API_SOCKET,
 	OPT_HELP = 'h',
 	OPT_VERSION = 'V',
 };
@@ -38,6 +39,7 @@ static const struct option long_options[] = {
     {"no-seccomp", no_argument, NULL, OPT_NO_SECCOMP},
     {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
     {"reboot", no_argument, NULL, OPT_REBOOT},
+    {"api-socket", required_argument, NULL, OPT_API_SOCKET},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -60,6 +62,9 @@ static const char usage_text[] =
     "  --log-level LEVEL      error, warn (default), info or debug\n"
     "  --reboot               a guest reset starts the VM again (at most 10 restarts in\n"
     "                         60 s) instead of ending vmm-ref with status 3\n"
+    "  --api-socket PATH      control socket (JSON; docs/API.md): pause, resume, stop,\n"
+    "                         status and events; PATH must not exist (a dead socket is\n"
+    "                         replaced)\n"
     "  -h, --help             show this help and exit\n"
     "  -V, --version          show the version and exit\n"
     "\n"
@@ -292,6 +297,7 @@ void vmm_config_release(struct vmm_config *cfg)
 	free(cfg->initrd);
 	free(cfg->cmdline);
 	free(cfg->console_path);
+	free(cfg->api_socket);
 	for (uint32_t i = 0; i < cfg->num_disks && i < VMM_DISKS_MAX; i++)
 		free(cfg->disks[i].path);
 	config_defaults(cfg);
@@ -335,6 +341,14 @@ static int apply(struct parser *p, int opt, const char *arg, struct vmm_config *
 	case OPT_REBOOT:
 		cfg->reboot = true;
 		return 0;
+	case OPT_API_SOCKET:
+		if (*arg == '\0')
+			return fail(p, "--api-socket: the path is empty");
+		/* A Unix socket's path holds at most 107 bytes (sockaddr_un). */
+		if (strlen(arg) > VMM_API_SOCKET_PATH_MAX)
+			return fail(p, "--api-socket: the path is longer than %u bytes",
+			            VMM_API_SOCKET_PATH_MAX);
+		return set_string(p, &cfg->api_socket, arg);
 	default:
 		return fail(p, "internal error: option %s", quote(q, sizeof(q), option_name(opt)));
 	}

@@ -20,6 +20,8 @@
 /* Linux's COMMAND_LINE_SIZE is 2048 on arm64 and x86_64, the terminating NUL included. */
 #define VMM_CMDLINE_MAX 2047u
 #define VMM_CLI_ERROR_MAX 256u
+/* The longest --api-socket path: sun_path's 108 bytes, the NUL included. */
+#define VMM_API_SOCKET_PATH_MAX 107u
 
 enum vmm_console_kind {
 	VMM_CONSOLE_STDIO,
@@ -59,7 +61,8 @@ struct vmm_config {
 	enum vmm_suspend_policy suspend;
 	bool seccomp;
 	enum vmm_log_level log_level;
-	bool reboot; /* --reboot: a guest reset runs the VM again (supervisor.h) */
+	bool reboot;      /* --reboot: a guest reset runs the VM again (supervisor.h) */
+	char *api_socket; /* --api-socket PATH: the control socket (api.h); NULL: none */
 	/* Not an option: set by the supervisor for the runs after the first, so that a
 	   console file keeps every boot (appended to, within one VMM_CONSOLE_FILE_MAX). */
 	bool console_append;

@@ -6,6 +6,8 @@
  */
 #define _GNU_SOURCE
 #include "machine.h"
+
+#include "api.h"
 #include "console.h"
 #include "log.h"
 #include "log_limit.h"
@@ -77,6 +79,15 @@ struct vmm_machine {
 	atomic_uint suspends, resumes, suspends_refused;
 	atomic_uint needs_reset; /* virtio devices that gave up (DEVICE_NEEDS_RESET) */
 
+	/* What the control socket reports (api.h). */
+	uint64_t start_ns;                   /* when the vCPUs started */
+	atomic_bool paused;                  /* by the control socket's pause */
+	_Atomic uint64_t suspended_since_ns; /* 0 unless the guest is suspended now */
+	_Atomic uint64_t suspended_total_ns; /* completed suspended stretches */
+	atomic_bool end_event_sent;          /* SHUTDOWN, RESET, GUEST_CRASH or a failure's STOP */
+	atomic_bool loop_ended;
+	const char *_Atomic stop_reason; /* why a STOP: "signal", "command"; NULL: console */
+
 	/* Log lines a guest can cause at will are rate-limited (log_limited()). */
 	struct vmm_log_limit unmapped_log;
 	struct vmm_log_limit refused_log[3]; /* DENIED, INVALID_ADDRESS, any other code */
@@ -98,16 +109,100 @@ void vmm_machine_log(const struct vmm_machine_env *env, enum vmm_log_level level
 	va_end(ap);
 }
 
-void vmm_machine_request_exit(struct vmm_machine_env *env, int status)
+void vmm_machine_request_exit(struct vmm_machine_env *env, int status, const char *event,
+                              struct json_object *data)
 {
 	struct vmm_machine *m = env->priv;
 	int none = -1;
 	uint64_t one = 1;
 
-	atomic_compare_exchange_strong(&m->exit_status, &none, status);
+	if (atomic_compare_exchange_strong(&m->exit_status, &none, status) && event) {
+		atomic_store(&m->end_event_sent, true);
+		vmm_api_event(env->api, event, data);
+	} else {
+		json_object_put(data);
+	}
 	if (write(m->exit_evfd, &one, sizeof(one)) < 0) {
 		/* the counter cannot overflow from these few writes */
 	}
+}
+
+void vmm_machine_stop(struct vmm_machine_env *env, const char *reason)
+{
+	struct vmm_machine *m = env->priv;
+	const char *none = NULL;
+
+	atomic_compare_exchange_strong(&m->stop_reason, &none, reason);
+	vmm_machine_request_exit(env, VMM_EXIT_SIGNAL, NULL, NULL);
+}
+
+static uint64_t vmm_now_ns(void);
+
+const char *vmm_run_state_name(enum vmm_run_state s)
+{
+	switch (s) {
+	case VMM_STATE_RUNNING:
+		return "running";
+	case VMM_STATE_PAUSED:
+		return "paused";
+	case VMM_STATE_SUSPENDED:
+		return "suspended";
+	case VMM_STATE_STOPPING:
+		return "stopping";
+	}
+	return "?";
+}
+
+void vmm_machine_status(const struct vmm_machine_env *env, struct vmm_machine_status *st)
+{
+	const struct vmm_machine *m = env->priv;
+	uint64_t now = vmm_now_ns(), since = atomic_load(&m->suspended_since_ns);
+
+	*st = (struct vmm_machine_status){.state = VMM_STATE_RUNNING};
+	if (atomic_load(&m->exit_status) >= 0 || atomic_load(&m->loop_ended))
+		st->state = VMM_STATE_STOPPING;
+	else if (atomic_load(&m->paused))
+		st->state = VMM_STATE_PAUSED;
+	else if (since)
+		st->state = VMM_STATE_SUSPENDED;
+	st->uptime_ns = m->start_ns ? now - m->start_ns : 0;
+	st->suspended_ns = atomic_load(&m->suspended_total_ns) + (since ? now - since : 0);
+	st->suspends = atomic_load(&m->suspends);
+	st->wakeups = atomic_load(&m->resumes);
+}
+
+int vmm_machine_pause(struct vmm_machine_env *env)
+{
+	struct vmm_machine *m = env->priv;
+	int r;
+
+	if (atomic_load(&m->exit_status) >= 0)
+		return -ESHUTDOWN;
+	if (atomic_load(&m->paused))
+		return 0;
+	r = vcpu_set_pause(env->vcpus);
+	if (r < 0)
+		return r;
+	atomic_store(&m->paused, true);
+	vmm_machine_log(env, VMM_LOG_INFO, "the vCPUs are paused");
+	return 1;
+}
+
+int vmm_machine_resume(struct vmm_machine_env *env)
+{
+	struct vmm_machine *m = env->priv;
+	int r;
+
+	if (atomic_load(&m->exit_status) >= 0)
+		return -ESHUTDOWN;
+	if (!atomic_load(&m->paused))
+		return 0;
+	r = vcpu_set_resume(env->vcpus);
+	if (r < 0)
+		return r;
+	atomic_store(&m->paused, false);
+	vmm_machine_log(env, VMM_LOG_INFO, "the vCPUs are resumed");
+	return 1;
 }
 
 /* ---------------------------------------------------------------------------------------
@@ -241,6 +336,14 @@ static void on_suspended(void *opaque, struct vcpu *v, uint64_t entry, uint64_t 
 {
 	struct vmm_machine *m = opaque;
 	atomic_fetch_add(&m->suspends, 1);
+	atomic_store(&m->suspended_since_ns, vmm_now_ns());
+	struct json_object *d = json_object_new_object();
+	if (d) {
+		json_object_object_add(d, "vcpu", json_object_new_int((int)vcpu_id(v)));
+		json_object_object_add(d, "entry", json_object_new_uint64(entry));
+		json_object_object_add(d, "context_id", json_object_new_uint64(ctx_id));
+	}
+	vmm_api_event(m->env.api, "SUSPEND", d);
 	/* A guest that leaves an interrupt pending wakes at once and can suspend again in a
 	   loop: these lines are rate-limited like every guest-caused line. */
 	if (log_limited(m, &m->suspend_log, VMM_LOG_INFO, "honoured SYSTEM_SUSPEND calls"))
@@ -277,9 +380,21 @@ static void on_suspend_refused(void *opaque, struct vcpu *v, int32_t psci_ret, u
 static void on_resumed(void *opaque, struct vcpu *v)
 {
 	struct vmm_machine *m = opaque;
+	uint64_t since = atomic_exchange(&m->suspended_since_ns, 0), took = 0;
 
+	if (since) {
+		took = vmm_now_ns() - since;
+		atomic_fetch_add(&m->suspended_total_ns, took);
+	}
 	atomic_fetch_add(&m->resumes, 1);
 	atomic_store(&m->replay_pending, true);
+	struct json_object *d = json_object_new_object();
+	if (d) {
+		json_object_object_add(d, "vcpu", json_object_new_int((int)vcpu_id(v)));
+		json_object_object_add(d, "suspended_ms",
+		                       json_object_new_int64((int64_t)(took / 1000000)));
+	}
+	vmm_api_event(m->env.api, "WAKEUP", d);
 	if (log_limited(m, &m->resume_log, VMM_LOG_INFO, "wake-ups from SYSTEM_SUSPEND"))
 		vmm_machine_log(&m->env, VMM_LOG_INFO, "vCPU %u: woke up from SYSTEM_SUSPEND",
 		                vcpu_id(v));
@@ -312,6 +427,14 @@ static void on_needs_reset(void *ctx, int queue, const char *reason)
 	atomic_fetch_add(&m->needs_reset, 1);
 	if (atomic_exchange(&s->reset_logged, true))
 		return;
+	struct json_object *d = json_object_new_object();
+	if (d) {
+		json_object_object_add(d, "device", json_object_new_int((int)s->index));
+		json_object_object_add(d, "kind", json_object_new_string(s->blk ? "blk" : "rng"));
+		json_object_object_add(d, "queue", json_object_new_int(queue));
+		json_object_object_add(d, "reason", json_object_new_string(reason));
+	}
+	vmm_api_event(m->env.api, "DEVICE_NEEDS_RESET", d);
 	if (!log_limited(m, &m->needs_reset_log, VMM_LOG_INFO, "DEVICE_NEEDS_RESET lines"))
 		return;
 	char q[24] = "";
@@ -335,9 +458,40 @@ static void on_stopped(void *opaque, struct vcpu *v, const struct vcpu_end *end)
 {
 	struct vmm_machine *m = opaque;
 	int st = end_status(m, v, end);
+	struct json_object *d;
+	const char *event;
 
-	if (st >= 0)
-		vmm_machine_request_exit(&m->env, st);
+	if (st < 0)
+		return;
+	d = json_object_new_object();
+	switch (end->reason) {
+	case VCPU_END_SHUTDOWN:
+		event = "SHUTDOWN";
+		break;
+	case VCPU_END_RESET:
+		event = "RESET";
+		if (d)
+			json_object_object_add(
+			    d, "cause",
+			    json_object_new_string(
+				end->exit_reason == KVM_EXIT_SHUTDOWN ? "triple-fault" : "guest"));
+		break;
+	case VCPU_END_CRASH:
+		event = "GUEST_CRASH";
+		if (d)
+			json_object_object_add(d, "vcpu", json_object_new_int((int)vcpu_id(v)));
+		break;
+	default:
+		event = "STOP";
+		if (d) {
+			json_object_object_add(d, "reason", json_object_new_string("error"));
+			json_object_object_add(d, "vcpu", json_object_new_int((int)vcpu_id(v)));
+			json_object_object_add(
+			    d, "end", json_object_new_string(vcpu_end_reason_name(end->reason)));
+		}
+		break;
+	}
+	vmm_machine_request_exit(&m->env, st, event, d);
 }
 
 /* Every descriptor the threads use once set-up is over, each with what it is for: the
@@ -358,6 +512,13 @@ static int sandbox_register_fds(struct vmm_machine *m)
 		r = vmm_sandbox_add_fd(VMM_FD_EVENT, events[i]);
 	if (r == 0)
 		r = vmm_sandbox_add_fd(VMM_FD_TIMER, m->rtc_tfd);
+	if (r == 0 && m->env.api) {
+		int listen_fd, event_fd;
+		vmm_api_fds(m->env.api, &listen_fd, &event_fd);
+		r = vmm_sandbox_add_fd(VMM_FD_API_LISTEN, listen_fd);
+		if (r == 0)
+			r = vmm_sandbox_add_fd(VMM_FD_EVENT, event_fd);
+	}
 	for (uint32_t i = 0; r == 0 && i < m->nslots; i++) {
 		const struct vmm_slot *s = &m->slots[i];
 		/* The device's own descriptor of the image (it keeps a dup of disk_fd), and
@@ -653,6 +814,8 @@ static void on_signal(void *ctx, int fd, uint32_t events)
 	if (read(fd, &si, sizeof(si)) != sizeof(si))
 		return;
 	vmm_machine_log(&m->env, VMM_LOG_WARN, "%s: stopping the VM", strsignal((int)si.ssi_signo));
+	const char *none = NULL;
+	atomic_compare_exchange_strong(&m->stop_reason, &none, "signal");
 	evl_stop(m->loop, VMM_EXIT_SIGNAL);
 }
 
@@ -793,6 +956,8 @@ static int end_status(struct vmm_machine *m, struct vcpu *v, const struct vcpu_e
    out_fd takes it within CONSOLE_DRAIN_MS; what a reader that never came back did not
    take is dropped, and counted in the exit summary. */
 #define CONSOLE_DRAIN_MS 2000
+/* The control socket's last replies and events get as long to go out. */
+#define API_DRAIN_MS 1000
 static void console_drain(struct vmm_machine *m)
 {
 	int sources[] = {m->sigfd, m->exit_evfd, m->rtc_tfd};
@@ -853,6 +1018,8 @@ static void teardown(struct vmm_machine *m)
 	kvmio_system_destroy(m->env.sys);
 	vmem_map_destroy(m->env.mem);
 	vmm_console_close(&m->console);
+	vmm_api_destroy(m->env.api);
+	m->env.api = NULL;
 	evl_destroy(m->loop);
 	m->loop = NULL;
 	close_fd(m->sigfd);
@@ -936,6 +1103,11 @@ static int setup_and_run(struct vmm_machine *m, struct ll_file_buf *kernel,
 		vmm_error_line("cannot set up the event loop: %s", strerror(-ret));
 		return VMM_EXIT_RUNTIME;
 	}
+	if (cfg->api_socket &&
+	    vmm_api_create(&m->env, m->loop, &m->env.api, err, sizeof(err)) < 0) {
+		vmm_error_line("%s", err);
+		return VMM_EXIT_RUNTIME;
+	}
 	if (vdev_bus_create(&m->env.mmio) < 0 || vdev_bus_create(&m->env.pio) < 0) {
 		vmm_error_line("out of memory");
 		return VMM_EXIT_RUNTIME;
@@ -978,6 +1150,7 @@ static int setup_and_run(struct vmm_machine *m, struct ll_file_buf *kernel,
 			return VMM_EXIT_RUNTIME;
 		}
 	}
+	m->start_ns = vmm_now_ns();
 	ret = vcpu_set_start(m->env.vcpus);
 	if (ret < 0) {
 		vmm_error_line("cannot start the vCPUs: %s", strerror(-ret));
@@ -993,8 +1166,19 @@ static int setup_and_run(struct vmm_machine *m, struct ll_file_buf *kernel,
 		}
 	}
 	ret = event_loop(m);
+	atomic_store(&m->loop_ended, true);
 	vcpu_set_stop(m->env.vcpus);
+	/* An end without its own event (a signal, the stop command, the console escape). */
+	if (!atomic_load(&m->end_event_sent)) {
+		const char *why = atomic_load(&m->stop_reason);
+		struct json_object *d = json_object_new_object();
+		if (d)
+			json_object_object_add(d, "reason",
+			                       json_object_new_string(why ? why : "console"));
+		vmm_api_event(m->env.api, "STOP", d);
+	}
 	console_drain(m);
+	vmm_api_drain(m->env.api, API_DRAIN_MS);
 	vmm_machine_log(&m->env, VMM_LOG_INFO, "%u suspend(s), %u resume(s), %u refused",
 	                atomic_load(&m->suspends), atomic_load(&m->resumes),
 	                atomic_load(&m->suspends_refused));

@@ -52,6 +52,7 @@
 #include <cvmm/vcpu.h>
 #include <cvmm/vm_memory.h>
 
+#include <json-c/json.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -101,14 +102,54 @@ struct vmm_machine_env {
 	   on its bus; vmm_arch_create_vcpus(): arm64 the vCPUs' MPIDRs and the vGIC): the
 	   one description the device tree and the ACPI tables are built from. */
 	struct vmm_machine_record record;
+	struct vmm_api *api;      /* the control socket (api.h); NULL without --api-socket */
 	struct vmm_machine *priv; /* machine.c's own state */
 };
 
 /*
  * Asks the event loop to end the VM with a VMM_EXIT_* status (the first request wins),
- * e.g. from an i8042 reset callback. Thread-safe; async-signal-unsafe.
+ * e.g. from an i8042 reset callback, and when this request wins sends the control
+ * socket's event for the end (event, with data, which the call takes; NULL data: {}).
+ * With event NULL the loop's end sends STOP. Thread-safe; async-signal-unsafe.
  */
-void vmm_machine_request_exit(struct vmm_machine_env *env, int status);
+void vmm_machine_request_exit(struct vmm_machine_env *env, int status, const char *event,
+                              struct json_object *data);
+
+/*
+ * Stops the VM as SIGTERM does (disks flushed, status VMM_EXIT_SIGNAL), the STOP event
+ * saying why (reason: "signal", "command", "console"). Thread-safe.
+ */
+void vmm_machine_stop(struct vmm_machine_env *env, const char *reason);
+
+/* The VM's state as the control socket reports it. */
+enum vmm_run_state {
+	VMM_STATE_RUNNING,
+	VMM_STATE_PAUSED,    /* the vCPUs are parked (the control socket's pause) */
+	VMM_STATE_SUSPENDED, /* the guest suspended itself (SYSTEM_SUSPEND) */
+	VMM_STATE_STOPPING,  /* an end was asked for */
+};
+
+struct vmm_machine_status {
+	enum vmm_run_state state;
+	uint64_t uptime_ns;    /* since the vCPUs started */
+	uint64_t suspended_ns; /* spent suspended, the current stretch included */
+	unsigned int suspends; /* SYSTEM_SUSPEND calls honoured */
+	unsigned int wakeups;  /* wake-ups from them: completed suspend cycles */
+};
+
+/* The status now. Any thread. */
+void vmm_machine_status(const struct vmm_machine_env *env, struct vmm_machine_status *st);
+
+/* "running", "paused", "suspended", "stopping". */
+const char *vmm_run_state_name(enum vmm_run_state s);
+
+/*
+ * Pauses every vCPU (they park outside KVM_RUN; a suspended guest stays suspended) or
+ * resumes them. Main thread. Returns 1 when the state changed, 0 when it was so already,
+ * -ESHUTDOWN when the VM is stopping, or a negative errno.
+ */
+int vmm_machine_pause(struct vmm_machine_env *env);
+int vmm_machine_resume(struct vmm_machine_env *env);
 
 /* A log line on stderr at level (shown when cfg->log_level allows it). Thread-safe. */
 void vmm_machine_log(const struct vmm_machine_env *env, enum vmm_log_level level, const char *fmt,

@@ -151,7 +151,8 @@ static int isa_deassert(void *ctx, uint32_t line)
 static void end_vm(struct vmm_arch *a, int status, const char *why)
 {
 	vmm_machine_log(a->env, VMM_LOG_INFO, "%s", why);
-	vmm_machine_request_exit(a->env, status);
+	vmm_machine_request_exit(a->env, status, status == VMM_EXIT_RESET ? "RESET" : "SHUTDOWN",
+	                         NULL);
 	if (a->env->vcpus)
 		vcpu_set_stop(a->env->vcpus);
 }

@@ -20,6 +20,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 /* Whether this is an AddressSanitizer build (gcc defines the macro; clang answers
@@ -48,6 +49,7 @@ enum sb_args {
 	SB_OWN_TGID, /* thread group (arg 0) is this process: signals to its own threads only */
 	SB_FD,       /* descriptor (arg 0) registered with one of the entry's fd kinds */
 	SB_FD_SETFL, /* SB_FD, and the command (arg 1) is F_SETFL */
+	SB_PEERCRED, /* level (arg 1) SOL_SOCKET and option (arg 2) SO_PEERCRED */
 };
 
 /* Descriptor kinds as bits (enum vmm_sandbox_fd_kind); stderr is its own. */
@@ -147,6 +149,15 @@ static const struct sb_syscall sb_syscalls[] = {
     /* Tear-down: a stdout that could not be reopened was made non-blocking for the
        UART; its file status flags are put back on the way out (F_SETFL only). */
     {"fcntl", SB_MAIN, SB_FD_SETFL, FD(VMM_FD_CONSOLE_OUT)},
+    /* The control socket (--api-socket): new clients on the listening socket only; the
+       uid of each (SO_PEERCRED, the only option read), to refuse other users. */
+    {"accept4", SB_MAIN, SB_FD, FD(VMM_FD_API_LISTEN)},
+    {"getsockopt", SB_MAIN, SB_PEERCRED, 0},
+    /* The control socket's clients: requests in, replies and events out. Their
+       descriptors come and go, so the rule names none: only a socket takes these calls,
+       and the API's clients are the only sockets vmm-ref has once set-up is over. */
+    {"recvfrom", SB_MAIN, SB_ANY, 0},
+    {"sendto", SB_MAIN, SB_ANY, 0},
     /* Tear-down: every descriptor vmm-ref holds is closed on the way out (closing
        gives nothing new: a later call on the number is refused like any other). */
     {"close", SB_MAIN, SB_ANY, 0},
@@ -319,7 +330,7 @@ int vmm_sandbox_add_fd(enum vmm_sandbox_fd_kind kind, int fd)
 {
 	int r = 0;
 
-	if (fd < 0 || kind < 0 || kind > VMM_FD_VCPU)
+	if (fd < 0 || kind < 0 || kind > VMM_FD_API_LISTEN)
 		return -EINVAL;
 	pthread_mutex_lock(&sb_fds_lock);
 	if (sb_nfds == SB_MAX_FDS)
@@ -401,6 +412,11 @@ static int sb_build(enum vmm_thread_kind kind, enum vmm_sandbox_action action, s
 			break;
 		case SB_FD:
 			r = sb_add_fd_rules(ctx, nr, s->fds);
+			break;
+		case SB_PEERCRED:
+			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 2,
+			                     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, SOL_SOCKET),
+			                     SCMP_A2(SCMP_CMP_MASKED_EQ, 0xffffffffu, SO_PEERCRED));
 			break;
 		case SB_FD_SETFL:
 			for (size_t f = 0; r == 0 && f < sb_nfds; f++)

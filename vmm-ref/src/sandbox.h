@@ -51,6 +51,7 @@ enum vmm_sandbox_fd_kind {
 	VMM_FD_EPOLL,       /* the event loop's epoll set: epoll_wait, epoll_ctl (main) */
 	VMM_FD_VM,          /* the KVM VM: KVM_IRQ_LINE */
 	VMM_FD_VCPU,        /* a KVM vCPU: the vCPU requests; KVM_GET_MP_STATE (main) */
+	VMM_FD_API_LISTEN,  /* the control socket's listening socket: accept4 (main) */
 };
 
 /* vmm_sandbox_add_fd() - registers fd as a descriptor of kind (a descriptor may have

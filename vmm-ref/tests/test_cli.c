@@ -147,6 +147,38 @@ Test(cli, reboot)
 	cr_assert(!cfg.reboot);
 }
 
+Test(cli, api_socket)
+{
+	char *argv[] = {"vmm-ref", "--kernel", "k", "--api-socket", "/run/vm.sock"};
+	cr_assert_eq(vmm_cli_parse(ARGC(argv), argv, &cfg, err, sizeof(err)), VMM_CLI_RUN, "%s",
+	             err);
+	cr_assert_str_eq(cfg.api_socket, "/run/vm.sock");
+	release();
+	char *none[] = {"vmm-ref", "--kernel", "k"};
+	cr_assert_eq(vmm_cli_parse(ARGC(none), none, &cfg, err, sizeof(err)), VMM_CLI_RUN);
+	cr_assert_null(cfg.api_socket);
+	release();
+	cr_assert_not_null(strstr(vmm_cli_usage(), "--api-socket PATH"));
+
+	char *empty[] = {"vmm-ref", "--kernel", "k", "--api-socket", ""};
+	expect_usage_error(ARGC(empty), empty, "--api-socket: the path is empty");
+	/* sockaddr_un holds 107 bytes and the NUL: one more is refused before any socket. */
+	char longest[VMM_API_SOCKET_PATH_MAX + 2];
+	memset(longest, 'a', sizeof(longest) - 1);
+	longest[0] = '/';
+	longest[VMM_API_SOCKET_PATH_MAX] = '\0';
+	char *fits[] = {"vmm-ref", "--kernel", "k", "--api-socket", longest};
+	cr_assert_eq(vmm_cli_parse(ARGC(fits), fits, &cfg, err, sizeof(err)), VMM_CLI_RUN, "%s",
+	             err);
+	release();
+	longest[VMM_API_SOCKET_PATH_MAX] = 'a';
+	longest[VMM_API_SOCKET_PATH_MAX + 1] = '\0';
+	char *too_long[] = {"vmm-ref", "--kernel", "k", "--api-socket", longest};
+	expect_usage_error(ARGC(too_long), too_long, "longer than 107 bytes");
+	char *twice[] = {"vmm-ref", "--kernel", "k", "--api-socket", "a", "--api-socket", "b"};
+	expect_usage_error(ARGC(twice), twice, "'--api-socket' given twice");
+}
+
 Test(cli, help_and_version)
 {
 	char *h[] = {"vmm-ref", "--help"};

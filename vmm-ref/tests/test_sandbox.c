@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
@@ -187,6 +188,44 @@ Test(sandbox, main_thread_keeps_its_calls, .init = sb_init)
 	sb_assert_checks(&t, 31);
 }
 
+/* The control socket's calls: accept4 on the listening socket, the peer's uid, a request
+   in and a reply out, the client closed. */
+static void api_calls(struct sb_thread *t)
+{
+	int *fds = t->arg;
+	struct ucred cred;
+	socklen_t cl = sizeof(cred);
+	char buf[8];
+	int c = accept4(fds[0], NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+	sb_check(t, "accept4", c >= 0, 1);
+	sb_check(t, "getsockopt SO_PEERCRED",
+	         sb_rc(getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &cl)), 0);
+	sb_check(t, "recv", sb_rc(recv(c, buf, sizeof(buf), MSG_DONTWAIT)), 4);
+	sb_check(t, "send", sb_rc(send(c, "pong", 4, MSG_NOSIGNAL | MSG_DONTWAIT)), 4);
+	sb_check(t, "close", sb_rc(close(c)), 0);
+}
+
+Test(sandbox, main_thread_serves_the_control_socket, .init = sb_init)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fds[2];
+	struct sb_thread t = {.kind = VMM_THREAD_MAIN, .body = api_calls, .arg = fds};
+
+	/* An abstract address: no file to clean up. */
+	snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1, "cvmm-sandbox-test-%d", (int)getpid());
+	fds[0] = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fds[1] = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert_eq(bind(fds[0], (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cr_assert_eq(listen(fds[0], 1), 0);
+	cr_assert_eq(connect(fds[1], (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cr_assert_eq(send(fds[1], "ping", 4, 0), 4);
+	vmm_sandbox_clear_fds();
+	cr_assert_eq(vmm_sandbox_add_fd(VMM_FD_API_LISTEN, fds[0]), 0);
+	sb_run_checked(&t);
+	sb_assert_checks(&t, 5);
+}
+
 /* ---- calls outside the lists end the process ---------------------------------------- */
 
 static void do_openat(struct sb_thread *t)
@@ -204,6 +243,26 @@ static void do_execve(struct sb_thread *t)
 static void do_socket(struct sb_thread *t)
 {
 	sb_check(t, "socket survived", sb_rc(syscall(SYS_socket, AF_INET, SOCK_STREAM, 0)), 1);
+}
+
+static void do_getsockopt_type(struct sb_thread *t)
+{
+	int type;
+	socklen_t len = sizeof(type);
+	sb_check(t, "getsockopt SO_TYPE survived",
+	         sb_rc(syscall(SYS_getsockopt, 0, SOL_SOCKET, SO_TYPE, &type, &len)), 1);
+}
+
+static void do_accept_unregistered(struct sb_thread *t)
+{
+	sb_check(t, "accept4 survived", sb_rc(syscall(SYS_accept4, 0, NULL, NULL, 0)), 1);
+}
+
+static void do_recvfrom(struct sb_thread *t)
+{
+	char b;
+	sb_check(t, "recvfrom survived",
+	         sb_rc(syscall(SYS_recvfrom, 0, &b, 1, MSG_DONTWAIT, NULL, NULL)), 1);
 }
 
 static void do_tcgets(struct sb_thread *t)
@@ -358,6 +417,10 @@ DEATH(main_openat, VMM_THREAD_MAIN, do_openat)
 DEATH(main_socket, VMM_THREAD_MAIN, do_socket)
 DEATH(main_kvm_run, VMM_THREAD_MAIN, do_kvm_run)
 DEATH(main_mprotect_exec, VMM_THREAD_MAIN, do_mprotect_exec)
+DEATH(main_getsockopt_other_option, VMM_THREAD_MAIN, do_getsockopt_type)
+DEATH(main_accept_unregistered, VMM_THREAD_MAIN, do_accept_unregistered)
+DEATH(vcpu_recvfrom, VMM_THREAD_VCPU, do_recvfrom)
+DEATH(vcpu_accept, VMM_THREAD_VCPU, do_accept_unregistered)
 
 /* vmm_sandbox_install() without VMM_REF_SECCOMP set kills as well. */
 Test(sandbox_death, default_action_is_kill, .init = sb_init)

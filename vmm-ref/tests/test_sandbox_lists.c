@@ -32,6 +32,10 @@ Test(sandbox_lists, vcpu_list)
 	cr_expect_eq(vmm_sandbox_allows(VMM_THREAD_VCPU, "epoll_pwait"), 0);
 	cr_expect_eq(vmm_sandbox_allows(VMM_THREAD_VCPU, "pwrite64"), 0);
 	cr_expect_eq(vmm_sandbox_allows(VMM_THREAD_VCPU, "close"), 0);
+	cr_expect_eq(vmm_sandbox_allows(VMM_THREAD_VCPU, "accept4"), 0);
+	cr_expect_eq(vmm_sandbox_allows(VMM_THREAD_VCPU, "recvfrom"), 0);
+	cr_expect_eq(vmm_sandbox_allows(VMM_THREAD_VCPU, "sendto"), 0);
+	cr_expect_eq(vmm_sandbox_allows(VMM_THREAD_VCPU, "getsockopt"), 0);
 }
 
 Test(sandbox_lists, main_list)
@@ -47,6 +51,14 @@ Test(sandbox_lists, main_list)
 	cr_expect_eq(vmm_sandbox_allows(VMM_THREAD_MAIN, "socket"), 0);
 	cr_expect_eq(vmm_sandbox_allows(VMM_THREAD_MAIN, "clone"), 0);
 	cr_expect_eq(vmm_sandbox_allows(VMM_THREAD_MAIN, "ptrace"), 0);
+	/* The control socket: clients accepted and served, no new socket or connection. */
+	cr_expect_eq(vmm_sandbox_allows(VMM_THREAD_MAIN, "accept4"), 1);
+	cr_expect_eq(vmm_sandbox_allows(VMM_THREAD_MAIN, "recvfrom"), 1);
+	cr_expect_eq(vmm_sandbox_allows(VMM_THREAD_MAIN, "sendto"), 1);
+	cr_expect_eq(vmm_sandbox_allows(VMM_THREAD_MAIN, "getsockopt"), 1);
+	cr_expect_eq(vmm_sandbox_allows(VMM_THREAD_MAIN, "connect"), 0);
+	cr_expect_eq(vmm_sandbox_allows(VMM_THREAD_MAIN, "bind"), 0);
+	cr_expect_eq(vmm_sandbox_allows(VMM_THREAD_MAIN, "unlink"), 0);
 }
 
 Test(sandbox_lists, names_of_other_architectures)

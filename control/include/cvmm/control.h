@@ -33,6 +33,7 @@
 #define CVMM_CONTROL_H
 
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -87,14 +88,17 @@ struct ctl_server_config {
 	unsigned int max_clients; /* 0: CTL_MAX_CLIENTS_DEFAULT */
 	size_t max_request;       /* 0: CTL_MAX_REQUEST_DEFAULT, the newline excluded */
 	size_t max_pending;       /* 0: CTL_MAX_PENDING_DEFAULT */
+	/* ctl_server_destroy() leaves the path (for a caller whose seccomp filter allows no
+	   unlink, or who removes it itself). */
+	bool leave_path;
 };
 
 struct ctl_server;
 
 /*
- * ctl_server_create: creates the socket at cfg->path (mode 0600; -EEXIST when the path
- * exists, -ENAMETOOLONG when it does not fit a sockaddr_un) and registers it with loop.
- * Returns 0 and *out, or a negative errno.
+ * ctl_server_create: creates the socket at cfg->path (mode 0600; -EEXIST when something
+ * else than a dead socket is there, -ENAMETOOLONG when it does not fit a sockaddr_un) and
+ * registers it with loop. Returns 0 and *out, or a negative errno.
  */
 int ctl_server_create(struct evl *loop, const struct ctl_server_config *cfg,
                       struct ctl_server **out);
@@ -128,8 +132,19 @@ struct ctl_server_stats {
 /* ctl_server_get_stats: the counters so far. Loop thread. */
 void ctl_server_get_stats(const struct ctl_server *s, struct ctl_server_stats *out);
 
-/* ctl_server_destroy: closes every client and the socket, removes the socket's path,
- * unregisters from the loop (NULL accepted). Loop thread. */
+/*
+ * ctl_server_drain: at the end, sends what is queued (events, replies) within timeout_ms:
+ * runs the loop (evl_run_once) while some client has bytes waiting and time is left, so
+ * call it once the loop's other sources are removed. Loop thread.
+ */
+void ctl_server_drain(struct ctl_server *s, int timeout_ms);
+
+/* ctl_server_fds: the listening socket and the event queue's eventfd (the latter is
+ * written by ctl_server_emit() from any thread), for a seccomp filter's rules. */
+void ctl_server_fds(const struct ctl_server *s, int *listen_fd, int *event_fd);
+
+/* ctl_server_destroy: closes every client and the socket, removes the socket's path
+ * (unless cfg->leave_path), unregisters from the loop (NULL accepted). Loop thread. */
 void ctl_server_destroy(struct ctl_server *s);
 
 /* ---- The protocol's messages as pure functions (the server's own; fuzzed) ---- */

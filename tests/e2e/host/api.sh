@@ -1,0 +1,119 @@
+# The control socket (--api-socket, docs/API.md) against a real arm64 guest, driven with
+# cvmm-ctl:
+#   1. a guest printing a tick five times a second: the socket is mode 0600 and greets;
+#      query-status says running with its vCPUs; pause stops the ticks (none for 2 s,
+#      status paused), resume brings them back (status running); a bad request gets its
+#      error and the socket goes on; stop ends vmm-ref with status 0; an events client
+#      saw PAUSE, RESUME, STOP (reason command), in that order.
+#   2. a guest suspending to RAM twice, woken by its RTC: query-status follows it
+#      (suspended while it sleeps); pausing the suspended guest and resuming it leaves
+#      it suspended, and it still wakes; the events are SUSPEND, PAUSE, RESUME, WAKEUP,
+#      SUSPEND, WAKEUP, SHUTDOWN in order; the status counts the suspend cycle and the
+#      time suspended, and each WAKEUP says how long its sleep was.
+. /data/e2e-lib.sh
+CTL=/data/cvmm-ctl
+SOCK=/tmp/api.sock
+
+# ctl COMMAND [ARGS...]: the reply line, in $REPLY; fails the test when cvmm-ctl fails
+# to talk to the socket (status 2).
+ctl() {
+	REPLY=$("$CTL" --timeout 20 "$SOCK" "$@")
+	CTL_RC=$?
+	[ $CTL_RC -le 1 ] || fail "cvmm-ctl $*: status $CTL_RC"
+}
+status_is() { ctl query-status; echo "$REPLY" | grep -q "\"status\":\"$1\""; }
+# wait_status STATE SECONDS
+wait_status() {
+	local i=0
+	while [ $i -lt $(($2 * 20)) ]; do
+		status_is "$1" && return 0
+		sleep 0.05
+		i=$((i + 1))
+	done
+	return 1
+}
+ticks() { count "$LOG" "CVMM-GUEST tick "; }
+# events_in_order FILE NAME...: the events of FILE are exactly NAME... in that order.
+events_in_order() {
+	local f=$1 got
+	shift
+	got=$(sed -n 's/.*"event":"\([A-Z_]*\)".*/\1/p' "$f" | tr '\n' ' ')
+	[ "$got" = "$* " ] || fail "events: '$got', expected '$* '"
+}
+
+rm -f $SOCK
+boot_guest api.log ticker -- --api-socket $SOCK --log-level info
+wait_for api.log "CVMM-GUEST tick 3" 90 || fail "the guest does not tick"
+[ -S $SOCK ] || fail "no socket at $SOCK"
+mode=$(stat -c %a $SOCK)
+[ "$mode" = 600 ] || fail "the socket's mode is $mode, not 600"
+"$CTL" "$SOCK" events >events1.log 2>&1 &
+EVENTS=$!
+ctl query-status
+echo "$REPLY" | grep -q '"status":"running"' || fail "query-status: $REPLY"
+echo "$REPLY" | grep -q '"vcpus":\[{"id":0,"state":"running"}\]' || fail "vCPUs: $REPLY"
+say "query-status: $REPLY"
+
+ctl pause
+echo "$REPLY" | grep -q '"return"' || fail "pause: $REPLY"
+status_is paused || fail "after pause: $REPLY"
+before=$(ticks)
+sleep 2
+after=$(ticks)
+[ "$after" -le $((before + 1)) ] || fail "the guest ticked $((after - before)) times while paused"
+say "paused: $((after - before)) tick(s) in 2 s (one may have been on its way)"
+ctl pause
+echo "$REPLY" | grep -q '"return"' || fail "a second pause: $REPLY"
+ctl resume
+status_is running || fail "after resume: $REPLY"
+wait_for api.log "CVMM-GUEST tick $((after + 5))$EOL" 20 || fail "no ticks after resume"
+say "resumed: ticking again"
+
+ctl no-such-command
+[ $CTL_RC = 1 ] && echo "$REPLY" | grep -q '"class":"CommandNotFound"' ||
+	fail "an unknown command: $CTL_RC $REPLY"
+ctl query-status
+echo "$REPLY" | grep -q '"return"' || fail "the socket after an error: $REPLY"
+
+ctl stop
+echo "$REPLY" | grep -q '"return"' || fail "stop: $REPLY"
+expect_exit 30 0
+i=0
+while ! gone $EVENTS && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+gone $EVENTS || fail "the events client did not see the end"
+events_in_order events1.log PAUSE RESUME STOP
+grep -q '"event":"STOP","data":{"reason":"command"}' events1.log || fail "STOP: $(cat events1.log)"
+say "events: $(sed -n 's/.*"event":"\([A-Z_]*\)".*/\1/p' events1.log | tr '\n' ' ')"
+
+# 2. Suspend to RAM twice; the first sleep long enough to pause and resume within it.
+# The events client connects as soon as the socket exists: before the vCPUs start.
+rm -f $SOCK
+boot_guest api2.log suspend cvmm.cycles=2 cvmm.wake=6 -- --api-socket $SOCK --log-level info
+i=0
+while [ ! -S $SOCK ] && [ $i -lt 1000 ]; do sleep 0.01; i=$((i + 1)); done
+"$CTL" "$SOCK" events >events2.log 2>&1 &
+EVENTS=$!
+wait_for api2.log "CVMM-GUEST init" 90 || fail "no init marker (suspend guest)"
+wait_status suspended 60 || fail "query-status never said suspended: $REPLY"
+say "suspended: $REPLY"
+ctl pause
+status_is paused || fail "pausing the suspended guest: $REPLY"
+ctl resume
+status_is suspended || fail "resuming the paused suspended guest: $REPLY"
+say "paused and resumed while suspended: still suspended"
+wait_for api2.log "CVMM-GUEST resumed 1 " 60 || fail "no wake-up after the pause"
+# The second cycle follows at once: the status is read while the guest goes on.
+ctl query-status
+echo "$REPLY" | grep -q '"suspend_cycles":[12],' || fail "suspend cycles: $REPLY"
+ms=$(echo "$REPLY" | sed -n 's/.*"suspended_ms":\([0-9]*\).*/\1/p')
+[ "${ms:-0}" -ge 3000 ] || fail "time suspended after a 6 s sleep: $REPLY"
+say "after the first cycle: $REPLY"
+wait_for api2.log "CVMM-GUEST resumed 2 " 60 || fail "no second wake-up"
+wait_for api2.log "CVMM-GUEST pass suspend" 30 || fail "the suspend scenario did not pass"
+expect_exit 30 0
+i=0
+while ! gone $EVENTS && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+events_in_order events2.log SUSPEND PAUSE RESUME WAKEUP SUSPEND WAKEUP SHUTDOWN
+first=$(sed -n 's/.*"event":"WAKEUP","data":{"vcpu":0,"suspended_ms":\([0-9]*\)}.*/\1/p' events2.log | head -n1)
+[ "${first:-0}" -ge 3000 ] || fail "the first WAKEUP's suspended_ms: $(cat events2.log)"
+say "events: $(sed -n 's/.*"event":"\([A-Z_]*\)".*/\1/p' events2.log | tr '\n' ' ')"
