@@ -35,12 +35,20 @@ thread_states() {
 	done
 }
 
+# In the emulated x86_64 host, vmm-ref runs on one of the host's CPUs (taskset): all of
+# a guest's vCPUs then run on one of QEMU's TCG threads, where the guest kernel patching
+# its own code cannot race with another of its vCPUs running that code on the other
+# thread (multi-threaded TCG can keep running the old translation: docs/KVM-FACTS.md,
+# "Nested x86_64 guests lost now and then"). The guest still has every vCPU it asked for.
+VMM_PIN=""
+[ "$(uname -m)" = x86_64 ] && VMM_PIN="taskset -c $(($(nproc) - 1))"
+
 # run_vmm LOG [vmm-ref args...]: runs vmm-ref in the background, console and stderr in
 # LOG, stdin from $VMM_STDIN (/dev/null by default; a FIFO feeds console input: see
-# open_input). Sets VMM_PID and LOG.
+# open_input). Sets VMM_PID (taskset execs vmm-ref: the same process) and LOG.
 run_vmm() {
 	LOG=$1; shift
-	"$VMM" "$@" <"${VMM_STDIN:-/dev/null}" >"$LOG" 2>&1 &
+	$VMM_PIN "$VMM" "$@" <"${VMM_STDIN:-/dev/null}" >"$LOG" 2>&1 &
 	VMM_PID=$!
 }
 
