@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <linux/falloc.h>
 #include <linux/fs.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +39,16 @@ struct vdev_virtio_blk {
 	struct vmem_range *ranges;
 	size_t ranges_cap;
 	struct vdev_virtio_device dev;
+	/* What vdev_virtio_blk_get_stats() reports: written under the transport's lock,
+	   read from any thread. */
+	_Atomic uint64_t reads, writes, flushes, others, bytes_read, bytes_written, errors,
+	    unsupported;
 };
+
+static void count(_Atomic uint64_t *c, uint64_t n)
+{
+	atomic_fetch_add_explicit(c, n, memory_order_relaxed);
+}
 
 static void put32(uint8_t *p, uint32_t v)
 {
@@ -201,10 +211,19 @@ static int handle(struct vdev_virtio_blk *b, struct vdev_virtq *q, const struct 
 
 	switch (type) {
 	case VDEV_VIRTIO_BLK_T_IN:
+		status = do_rw(b, mem, c, true, sector, &written);
+		count(&b->reads, 1);
+		if (status == VDEV_VIRTIO_BLK_S_OK)
+			count(&b->bytes_read, written);
+		break;
 	case VDEV_VIRTIO_BLK_T_OUT:
-		status = do_rw(b, mem, c, type == VDEV_VIRTIO_BLK_T_IN, sector, &written);
+		status = do_rw(b, mem, c, false, sector, &written);
+		count(&b->writes, 1);
+		if (status == VDEV_VIRTIO_BLK_S_OK)
+			count(&b->bytes_written, c->read_len - HDR_SIZE);
 		break;
 	case VDEV_VIRTIO_BLK_T_FLUSH:
+		count(&b->flushes, 1);
 		status = b->read_only || fdatasync(b->fd) == 0 ? VDEV_VIRTIO_BLK_S_OK
 		                                               : VDEV_VIRTIO_BLK_S_IOERR;
 		break;
@@ -224,6 +243,13 @@ static int handle(struct vdev_virtio_blk *b, struct vdev_virtq *q, const struct 
 		status = VDEV_VIRTIO_BLK_S_UNSUPP;
 		break;
 	}
+	if (type != VDEV_VIRTIO_BLK_T_IN && type != VDEV_VIRTIO_BLK_T_OUT &&
+	    type != VDEV_VIRTIO_BLK_T_FLUSH)
+		count(&b->others, 1);
+	if (status == VDEV_VIRTIO_BLK_S_IOERR)
+		count(&b->errors, 1);
+	else if (status == VDEV_VIRTIO_BLK_S_UNSUPP)
+		count(&b->unsupported, 1);
 	if (vdev_virtq_chain_write(q, c, c->write_len - 1, &status, 1) != 1)
 		return -EFAULT;
 	*used_len = written + 1;
@@ -400,6 +426,21 @@ const struct vdev_virtio_device *vdev_virtio_blk_device(const struct vdev_virtio
 int vdev_virtio_blk_image_fd(const struct vdev_virtio_blk *b)
 {
 	return b ? b->fd : -1;
+}
+
+void vdev_virtio_blk_get_stats(const struct vdev_virtio_blk *b, struct vdev_virtio_blk_stats *out)
+{
+	*out = (struct vdev_virtio_blk_stats){0};
+	if (!b)
+		return;
+	out->reads = atomic_load_explicit(&b->reads, memory_order_relaxed);
+	out->writes = atomic_load_explicit(&b->writes, memory_order_relaxed);
+	out->flushes = atomic_load_explicit(&b->flushes, memory_order_relaxed);
+	out->others = atomic_load_explicit(&b->others, memory_order_relaxed);
+	out->bytes_read = atomic_load_explicit(&b->bytes_read, memory_order_relaxed);
+	out->bytes_written = atomic_load_explicit(&b->bytes_written, memory_order_relaxed);
+	out->errors = atomic_load_explicit(&b->errors, memory_order_relaxed);
+	out->unsupported = atomic_load_explicit(&b->unsupported, memory_order_relaxed);
 }
 
 uint64_t vdev_virtio_blk_capacity(const struct vdev_virtio_blk *b)

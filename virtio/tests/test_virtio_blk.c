@@ -290,6 +290,34 @@ Test(virtio_blk, unknown_request)
 	             VDEV_VIRTIO_BLK_S_UNSUPP);
 }
 
+/* Each request counted by type, the data of those that succeeded, the failures by
+   status. */
+Test(virtio_blk, stats_count_requests_bytes_and_errors)
+{
+	struct vdev_virtio_blk_stats st;
+
+	vdev_virtio_blk_get_stats(blk, &st);
+	cr_expect_eq(st.reads + st.writes + st.flushes + st.others, 0, "a new device");
+	cr_expect_eq(request(VDEV_VIRTIO_BLK_T_IN, 5, true, 1024, NULL), VDEV_VIRTIO_BLK_S_OK);
+	cr_expect_eq(request(VDEV_VIRTIO_BLK_T_OUT, 7, false, 1536, NULL), VDEV_VIRTIO_BLK_S_OK);
+	cr_expect_eq(request(VDEV_VIRTIO_BLK_T_OUT, 7, false, 512, NULL), VDEV_VIRTIO_BLK_S_OK);
+	cr_expect_eq(request(VDEV_VIRTIO_BLK_T_FLUSH, 0, false, 0, NULL), VDEV_VIRTIO_BLK_S_OK);
+	cr_expect_eq(request(VDEV_VIRTIO_BLK_T_IN, IMG_SECTORS, true, 512, NULL),
+	             VDEV_VIRTIO_BLK_S_IOERR);
+	cr_expect_eq(request(99, 0, true, 512, NULL), VDEV_VIRTIO_BLK_S_UNSUPP);
+	vdev_virtio_blk_get_stats(blk, &st);
+	cr_expect_eq(st.reads, 2);
+	cr_expect_eq(st.writes, 2);
+	cr_expect_eq(st.flushes, 1);
+	cr_expect_eq(st.others, 1);
+	cr_expect_eq(st.bytes_read, 1024, "the failed read moved nothing");
+	cr_expect_eq(st.bytes_written, 2048);
+	cr_expect_eq(st.errors, 1);
+	cr_expect_eq(st.unsupported, 1);
+	vdev_virtio_blk_get_stats(NULL, &st);
+	cr_expect_eq(st.reads, 0);
+}
+
 static void write_seg(uint64_t sector, uint32_t num, uint32_t flags)
 {
 	uint8_t s[16];

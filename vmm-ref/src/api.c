@@ -55,6 +55,112 @@ static int cmd_query_status(void *ctx, struct json_object *args, struct json_obj
 	return 0;
 }
 
+/* Adds key: an unsigned counter (as an int64; the counters stay far below 2^63). */
+static void add_u(struct json_object *o, const char *key, uint64_t v)
+{
+	json_object_object_add(o, key, json_object_new_int64((int64_t)v));
+}
+
+static struct json_object *vcpu_metrics(struct vcpu *v, uint32_t id)
+{
+	struct json_object *o = json_object_new_object(), *exits = json_object_new_object();
+	struct vcpu_stats st;
+	int64_t cpu = vcpu_cpu_time_ns(v);
+
+	if (!o || !exits) {
+		json_object_put(o);
+		json_object_put(exits);
+		return NULL;
+	}
+	vcpu_get_stats(v, &st);
+	add_u(o, "id", id);
+	add_u(o, "runs", st.runs);
+	add_u(exits, "mmio", st.exits_mmio);
+	add_u(exits, "pio", st.exits_pio);
+	add_u(exits, "interrupted", st.interruptions);
+	add_u(exits, "suspend", st.suspends + st.suspend_denied);
+	add_u(exits, "wakeup", st.wakeups);
+	json_object_object_add(o, "exits", exits);
+	add_u(o, "pauses", st.pauses);
+	add_u(o, "cpu_ms", cpu > 0 ? (uint64_t)cpu / 1000000u : 0);
+	return o;
+}
+
+static int cmd_query_metrics(void *ctx, struct json_object *args, struct json_object **result,
+                             struct ctl_error *err)
+{
+	struct vmm_api *api = ctx;
+	struct vmm_machine_metrics mt;
+	struct ctl_server_stats cs;
+	struct json_object *r = json_object_new_object(), *vcpus = json_object_new_array(),
+			   *suspend = json_object_new_object(), *devices = json_object_new_array(),
+			   *console = json_object_new_object(), *api_o = json_object_new_object();
+
+	(void)args;
+	if (!r || !vcpus || !suspend || !devices || !console || !api_o) {
+		json_object_put(r);
+		json_object_put(vcpus);
+		json_object_put(suspend);
+		json_object_put(devices);
+		json_object_put(console);
+		json_object_put(api_o);
+		return ctl_fail(err, CTL_ERR_INTERNAL, "out of memory");
+	}
+	vmm_machine_metrics(api->env, &mt);
+	add_u(r, "uptime_ms", mt.status.uptime_ns / 1000000u);
+	for (size_t i = 0; i < vcpu_set_count(api->env->vcpus); i++) {
+		struct json_object *o =
+		    vcpu_metrics(vcpu_set_find(api->env->vcpus, (uint32_t)i), (uint32_t)i);
+		if (o)
+			json_object_array_add(vcpus, o);
+	}
+	json_object_object_add(r, "vcpus", vcpus);
+	add_u(suspend, "honoured", mt.status.suspends);
+	add_u(suspend, "cycles", mt.status.wakeups);
+	add_u(suspend, "suspended_ms", mt.status.suspended_ns / 1000000u);
+	add_u(suspend, "denied", mt.suspends_denied);
+	add_u(suspend, "invalid_address", mt.suspends_bad_entry);
+	add_u(suspend, "refused_other", mt.suspends_refused_other);
+	json_object_object_add(r, "suspend", suspend);
+	for (uint32_t i = 0; i < mt.ndevices; i++) {
+		const struct vmm_device_metrics *d = &mt.devices[i];
+		struct json_object *o = json_object_new_object();
+		if (!o)
+			continue;
+		add_u(o, "slot", d->index);
+		json_object_object_add(o, "kind", json_object_new_string(d->kind));
+		add_u(o, "needs_reset", d->needs_reset);
+		if (strcmp(d->kind, "blk") == 0) {
+			add_u(o, "reads", d->blk.reads);
+			add_u(o, "writes", d->blk.writes);
+			add_u(o, "flushes", d->blk.flushes);
+			add_u(o, "other_requests", d->blk.others);
+			add_u(o, "bytes_read", d->blk.bytes_read);
+			add_u(o, "bytes_written", d->blk.bytes_written);
+			add_u(o, "errors", d->blk.errors);
+			add_u(o, "unsupported", d->blk.unsupported);
+		}
+		json_object_array_add(devices, o);
+	}
+	json_object_object_add(r, "devices", devices);
+	add_u(console, "bytes", mt.console_bytes);
+	add_u(console, "dropped", mt.console_dropped);
+	json_object_object_add(r, "console", console);
+	ctl_server_get_stats(api->server, &cs);
+	add_u(api_o, "clients", cs.clients);
+	add_u(api_o, "accepted", cs.accepted);
+	add_u(api_o, "refused_uid", cs.refused_uid);
+	add_u(api_o, "refused_full", cs.refused_full);
+	add_u(api_o, "dropped_slow", cs.dropped_slow);
+	add_u(api_o, "requests", cs.requests);
+	add_u(api_o, "bad_requests", cs.bad_requests);
+	add_u(api_o, "events", cs.events);
+	add_u(api_o, "events_dropped", cs.events_dropped);
+	json_object_object_add(r, "api", api_o);
+	*result = r;
+	return 0;
+}
+
 static int cmd_pause(void *ctx, struct json_object *args, struct json_object **result,
                      struct ctl_error *err)
 {
@@ -108,6 +214,7 @@ int vmm_api_create(struct vmm_machine_env *env, struct evl *loop, struct vmm_api
 		ctl_command_fn fn;
 	} commands[] = {
 	    {"query-status", cmd_query_status},
+	    {"query-metrics", cmd_query_metrics},
 	    {"pause", cmd_pause},
 	    {"resume", cmd_resume},
 	    {"stop", cmd_stop},

@@ -5,6 +5,9 @@
  *
  *   query-status   state (running, paused, suspended, stopping), each vCPU's state, uptime,
  *                  suspend cycles and time spent suspended
+ *   query-metrics  counters: exits by kind and CPU time per vCPU, suspends and refusals,
+ *                  per-device requests, bytes and errors, console bytes and drops, the
+ *                  socket's own clients and refusals
  *   pause, resume  every vCPU (vcpu_set_pause()/vcpu_set_resume()); idempotent
  *   stop           the clean end SIGTERM gives (disks flushed), exit status 0
  *

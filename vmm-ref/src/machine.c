@@ -42,6 +42,7 @@ struct vmm_slot {
 	struct vmm_machine *m;
 	uint32_t index;
 	atomic_bool reset_logged; /* its first DEVICE_NEEDS_RESET was logged */
+	atomic_uint needs_reset;  /* how many times it set DEVICE_NEEDS_RESET */
 	struct vdev_virtio_mmio *t;
 	struct vdev_virtio_blk *blk;
 	struct vdev_virtio_rng *rng;
@@ -77,7 +78,8 @@ struct vmm_machine {
 	   GIC restore: docs/KVM-FACTS.md). */
 	atomic_bool replay_pending;
 	atomic_uint suspends, resumes, suspends_refused;
-	atomic_uint needs_reset; /* virtio devices that gave up (DEVICE_NEEDS_RESET) */
+	atomic_uint refused_by_kind[3]; /* DENIED, INVALID_ADDRESS, any other code */
+	atomic_uint needs_reset;        /* virtio devices that gave up (DEVICE_NEEDS_RESET) */
 
 	/* What the control socket reports (api.h). */
 	uint64_t start_ns;                   /* when the vCPUs started */
@@ -169,6 +171,27 @@ void vmm_machine_status(const struct vmm_machine_env *env, struct vmm_machine_st
 	st->suspended_ns = atomic_load(&m->suspended_total_ns) + (since ? now - since : 0);
 	st->suspends = atomic_load(&m->suspends);
 	st->wakeups = atomic_load(&m->resumes);
+}
+
+void vmm_machine_metrics(const struct vmm_machine_env *env, struct vmm_machine_metrics *out)
+{
+	const struct vmm_machine *m = env->priv;
+
+	*out = (struct vmm_machine_metrics){0};
+	vmm_machine_status(env, &out->status);
+	out->suspends_denied = atomic_load(&m->refused_by_kind[0]);
+	out->suspends_bad_entry = atomic_load(&m->refused_by_kind[1]);
+	out->suspends_refused_other = atomic_load(&m->refused_by_kind[2]);
+	out->console_bytes = vdev_uart_tx_written(m->uart);
+	out->console_dropped = vdev_uart_tx_dropped(m->uart);
+	for (uint32_t i = 0; i < m->nslots && i < VMM_DISKS_MAX + 1; i++) {
+		const struct vmm_slot *s = &m->slots[i];
+		struct vmm_device_metrics *d = &out->devices[out->ndevices++];
+		d->index = s->index;
+		d->kind = s->blk ? "blk" : "rng";
+		d->needs_reset = atomic_load(&s->needs_reset);
+		vdev_virtio_blk_get_stats(s->blk, &d->blk);
+	}
 }
 
 int vmm_machine_pause(struct vmm_machine_env *env)
@@ -366,6 +389,7 @@ static void on_suspend_refused(void *opaque, struct vcpu *v, int32_t psci_ret, u
 	                                    "SYSTEM_SUSPEND calls with a bad entry",
 	                                    "otherwise refused SYSTEM_SUSPEND calls"};
 	atomic_fetch_add(&m->suspends_refused, 1);
+	atomic_fetch_add(&m->refused_by_kind[kind], 1);
 	if (log_limited(m, &m->refused_log[kind], VMM_LOG_INFO, kinds[kind]))
 		vmm_machine_log(&m->env, VMM_LOG_INFO,
 		                "vCPU %u: SYSTEM_SUSPEND (entry %#llx, context %#llx): %s (%s)%s",
@@ -425,6 +449,7 @@ static void on_needs_reset(void *ctx, int queue, const char *reason)
 	struct vmm_machine *m = s->m;
 
 	atomic_fetch_add(&m->needs_reset, 1);
+	atomic_fetch_add(&s->needs_reset, 1);
 	if (atomic_exchange(&s->reset_logged, true))
 		return;
 	struct json_object *d = json_object_new_object();

@@ -50,6 +50,7 @@
 #include <cvmm/devices.h>
 #include <cvmm/kvm_ioctls.h>
 #include <cvmm/vcpu.h>
+#include <cvmm/virtio.h>
 #include <cvmm/vm_memory.h>
 
 #include <json-c/json.h>
@@ -136,6 +137,25 @@ struct vmm_machine_status {
 	unsigned int suspends; /* SYSTEM_SUSPEND calls honoured */
 	unsigned int wakeups;  /* wake-ups from them: completed suspend cycles */
 };
+
+/* Counters for the control socket's query-metrics, since the VM started. */
+struct vmm_machine_metrics {
+	struct vmm_machine_status status;
+	/* SYSTEM_SUSPEND calls refused: DENIED, INVALID_ADDRESS, any other code. */
+	unsigned int suspends_denied, suspends_bad_entry, suspends_refused_other;
+	uint64_t console_bytes;   /* guest output written out */
+	uint64_t console_dropped; /* guest output dropped (a reader that does not keep up) */
+	uint32_t ndevices;        /* virtio devices, in slot order */
+	struct vmm_device_metrics {
+		uint32_t index;                   /* virtio-mmio slot */
+		const char *kind;                 /* "blk", "rng" */
+		unsigned int needs_reset;         /* times it set DEVICE_NEEDS_RESET */
+		struct vdev_virtio_blk_stats blk; /* blk only */
+	} devices[VMM_DISKS_MAX + 1];
+};
+
+/* The counters now. Any thread. */
+void vmm_machine_metrics(const struct vmm_machine_env *env, struct vmm_machine_metrics *out);
 
 /* The status now. Any thread. */
 void vmm_machine_status(const struct vmm_machine_env *env, struct vmm_machine_status *st);

@@ -4,7 +4,8 @@
 #      query-status says running with its vCPUs; pause stops the ticks (none for 2 s,
 #      status paused), resume brings them back (status running); a bad request gets its
 #      error and the socket goes on; stop ends vmm-ref with status 0; an events client
-#      saw PAUSE, RESUME, STOP (reason command), in that order.
+#      saw PAUSE, RESUME, STOP (reason command), in that order. query-metrics counts the
+#      guest's disk reads and writes, its console output, its vCPU's exits.
 #   2. a guest suspending to RAM twice, woken by its RTC: query-status follows it
 #      (suspended while it sleeps); pausing the suspended guest and resuming it leaves
 #      it suspended, and it still wakes; the events are SUSPEND, PAUSE, RESUME, WAKEUP,
@@ -41,8 +42,14 @@ events_in_order() {
 	[ "$got" = "$* " ] || fail "events: '$got', expected '$* '"
 }
 
+# num KEY: the number after "KEY": in $REPLY (a key that appears once).
+num() { echo "$REPLY" | sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p"; }
+
 rm -f $SOCK
-boot_guest api.log ticker -- --api-socket $SOCK --log-level info
+dd if=/dev/zero of=api-disk.img bs=1024 count=2048 2>/dev/null || fail "cannot make the disk"
+boot_guest api.log ticker cvmm.disk=1 -- --api-socket $SOCK --log-level info \
+	--disk /tmp/api-disk.img --rng
+wait_for api.log "CVMM-GUEST disk done" 90 || fail "the guest did not use its disk"
 wait_for api.log "CVMM-GUEST tick 3" 90 || fail "the guest does not tick"
 [ -S $SOCK ] || fail "no socket at $SOCK"
 mode=$(stat -c %a $SOCK)
@@ -53,6 +60,19 @@ ctl query-status
 echo "$REPLY" | grep -q '"status":"running"' || fail "query-status: $REPLY"
 echo "$REPLY" | grep -q '"vcpus":\[{"id":0,"state":"running"}\]' || fail "vCPUs: $REPLY"
 say "query-status: $REPLY"
+
+# Metrics: the guest's disk reads and writes (4 KiB read, 1 KiB written), its console, its
+# exits, this client.
+ctl query-metrics
+say "query-metrics: $REPLY"
+echo "$REPLY" | grep -q '"kind":"blk"' && echo "$REPLY" | grep -q '"kind":"rng"' ||
+	fail "devices: $REPLY"
+[ "$(num reads)" -ge 1 ] && [ "$(num bytes_read)" -ge 4096 ] || fail "disk reads: $REPLY"
+[ "$(num writes)" -ge 1 ] && [ "$(num bytes_written)" -ge 1024 ] || fail "disk writes: $REPLY"
+[ "$(num errors)" = 0 ] || fail "disk errors: $REPLY"
+[ "$(num runs)" -gt 0 ] && [ "$(num mmio)" -gt 0 ] || fail "vCPU exits: $REPLY"
+[ "$(num bytes)" -gt 100 ] || fail "console bytes: $REPLY"
+[ "$(num accepted)" -ge 2 ] || fail "control clients: $REPLY"
 
 ctl pause
 echo "$REPLY" | grep -q '"return"' || fail "pause: $REPLY"

@@ -527,6 +527,20 @@ int vdev_virtio_blk_image_fd(const struct vdev_virtio_blk *blk);
 /* vdev_virtio_blk_capacity: the capacity in 512-byte sectors (0 for NULL). */
 uint64_t vdev_virtio_blk_capacity(const struct vdev_virtio_blk *blk);
 
+/* What a virtio-blk device has done since it was created (the counters only grow). */
+struct vdev_virtio_blk_stats {
+	uint64_t reads, writes, flushes; /* requests of each type */
+	uint64_t others;                 /* GET_ID, discard, write-zeroes, unknown types */
+	uint64_t bytes_read;             /* data of the reads that succeeded */
+	uint64_t bytes_written;          /* data of the writes that succeeded */
+	uint64_t errors;                 /* requests answered VIRTIO_BLK_S_IOERR */
+	uint64_t unsupported;            /* requests answered VIRTIO_BLK_S_UNSUPP */
+};
+
+/* vdev_virtio_blk_get_stats: the counters now (zeros for NULL). Any thread. */
+void vdev_virtio_blk_get_stats(const struct vdev_virtio_blk *blk,
+                               struct vdev_virtio_blk_stats *out);
+
 /* ---------------------------------------------------------------------------------------
  * virtio-rng
  * ------------------------------------------------------------------------------------- */
