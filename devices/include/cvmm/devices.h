@@ -349,6 +349,53 @@ int vdev_rtc_timer_expired(struct vdev_rtc *rtc);
 int vdev_rtc_irq_replay(struct vdev_rtc *rtc);
 
 /* ---------------------------------------------------------------------------------------
+ * PL061 GPIO controller
+ * ------------------------------------------------------------------------------------- */
+
+/* Register window of a PL061 (a 4 KiB AMBA page), and its pins. */
+#define VDEV_PL061_SIZE 0x1000u
+#define VDEV_PL061_PINS 8u
+
+struct vdev_pl061;
+
+/* Configuration of a PL061: its interrupt line (level: asserted while a pin's masked
+   interrupt status is set). */
+struct vdev_pl061_config {
+	struct vdev_irq irq;
+};
+
+/* vdev_pl061_create: every pin an input at level 0, interrupts off.
+ * Returns 0 and *out; -EINVAL (NULL argument), -ENOMEM. */
+int vdev_pl061_create(const struct vdev_pl061_config *cfg, struct vdev_pl061 **out);
+
+/* vdev_pl061_destroy: frees it (NULL accepted). It must not be on a bus any more. */
+void vdev_pl061_destroy(struct vdev_pl061 *gpio);
+
+/* vdev_pl061_ops: the bus operations; insert with ctx = the PL061 and len =
+   VDEV_PL061_SIZE. */
+const struct vdev_ops *vdev_pl061_ops(void);
+
+/*
+ * vdev_pl061_read / vdev_pl061_write: a guest access at offset (0..0xFFF), size 1..8
+ * bytes. GPIODATA's address bits [9:2] mask the access (the PL061's way); the other
+ * registers are 8-bit at 4-byte aligned offsets; other accesses read 0 / are ignored.
+ * Returns 0; -EINVAL (NULL argument, size not 1, 2, 4 or 8).
+ */
+int vdev_pl061_read(struct vdev_pl061 *gpio, uint64_t offset, uint8_t *data, uint32_t size);
+int vdev_pl061_write(struct vdev_pl061 *gpio, uint64_t offset, const uint8_t *data, uint32_t size);
+
+/*
+ * vdev_pl061_set_input: drives input pin (0..7) to level, as a button or key wired to it
+ * would: an edge or level the pin's configuration asks for raises its interrupt status
+ * (and the line, when unmasked). A pin the guest made an output keeps its own level.
+ * Thread-safe. Returns 0; -EINVAL (gpio NULL, pin out of range).
+ */
+int vdev_pl061_set_input(struct vdev_pl061 *gpio, unsigned int pin, bool level);
+
+/* vdev_pl061_irq_replay: like vdev_uart_irq_replay(), for the PL061's line. */
+int vdev_pl061_irq_replay(struct vdev_pl061 *gpio);
+
+/* ---------------------------------------------------------------------------------------
  * MC146818 CMOS RTC (a PC's ports 0x70/0x71)
  * ------------------------------------------------------------------------------------- */
 
