@@ -64,9 +64,30 @@ static bool mmio_ok(const struct ll_fdt_device *m)
 	       (m->trigger == LL_FDT_IRQ_EDGE_RISING || m->trigger == LL_FDT_IRQ_LEVEL_HIGH);
 }
 
+static bool key_name_ok(const char *n)
+{
+	size_t len = n ? strlen(n) : 0;
+
+	if (len == 0 || len > 31)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!((n[i] >= 'a' && n[i] <= 'z') || (n[i] >= '0' && n[i] <= '9') || n[i] == '-'))
+			return false;
+	return true;
+}
+
+/* The APB clock of the tree's AMBA devices (PL031, PL061); 0 when there are none. */
+static uint32_t apb_clock(const struct ll_fdt_arm64 *c)
+{
+	for (uint32_t i = 0; i < c->num_devices && i < LL_FDT_MAX_DEVICES; i++)
+		if (c->devices[i].kind == LL_FDT_PL031 || c->devices[i].kind == LL_FDT_PL061)
+			return c->devices[i].clock_hz;
+	return 0;
+}
+
 static bool config_ok(const struct ll_fdt_arm64 *c)
 {
-	uint32_t rtcs = 0;
+	uint32_t rtcs = 0, gpios = 0;
 
 	if (c->num_cpus == 0 || c->num_cpus > LL_FDT_MAX_CPUS)
 		return false;
@@ -87,7 +108,11 @@ static bool config_ok(const struct ll_fdt_arm64 *c)
 			return false;
 		switch (d->kind) {
 		case LL_FDT_PL031:
-			if (++rtcs > 1 || d->clock_hz == 0)
+			if (++rtcs > 1 || d->clock_hz == 0 || d->clock_hz != apb_clock(c))
+				return false;
+			break;
+		case LL_FDT_PL061:
+			if (++gpios > 1 || d->clock_hz == 0 || d->clock_hz != apb_clock(c))
 				return false;
 			break;
 		case LL_FDT_NS16550A:
@@ -99,6 +124,15 @@ static bool config_ok(const struct ll_fdt_arm64 *c)
 		default:
 			return false;
 		}
+	}
+	if (c->num_gpio_keys > LL_FDT_MAX_GPIO_KEYS || (c->num_gpio_keys && gpios != 1))
+		return false;
+	for (uint32_t i = 0; i < c->num_gpio_keys; i++) {
+		if (!key_name_ok(c->gpio_keys[i].name) || c->gpio_keys[i].pin > 7)
+			return false;
+		for (uint32_t j = 0; j < i; j++)
+			if (strcmp(c->gpio_keys[i].name, c->gpio_keys[j].name) == 0)
+				return false;
 	}
 	return true;
 }
@@ -223,6 +257,7 @@ static void device_path(const struct ll_fdt_device *d, char *buf, size_t size)
 	static const char *const node[] = {
 	    [LL_FDT_NS16550A] = "uart",
 	    [LL_FDT_PL031] = "rtc",
+	    [LL_FDT_PL061] = "gpio",
 	    [LL_FDT_VIRTIO_MMIO] = "virtio_mmio",
 	};
 	snprintf(buf, size, "/%s@%llx", node[d->kind], (unsigned long long)d->base);
@@ -251,26 +286,64 @@ static int add_uart(void *fdt, const struct ll_fdt_device *d, const char *name)
 	return fdt_end_node(fdt);
 }
 
-/* Without a clock the AMBA bus never probes the PL031 (there is at most one): it gets a
-   fixed clock of its rate, phandle LL_FDT_PHANDLE_APB_CLOCK. */
-static int add_rtc(void *fdt, const struct ll_fdt_device *d, const char *name)
+/* Without a clock the AMBA bus probes no PrimeCell (PL031, PL061): they share one fixed
+   clock of their rate, phandle LL_FDT_PHANDLE_APB_CLOCK, written once before them. */
+static int add_apb_clock(void *fdt, uint32_t hz)
 {
-	static const char *const compat[] = {"arm,pl031", "arm,primecell"};
-	uint32_t phandle = LL_FDT_PHANDLE_APB_CLOCK;
 	int r;
 
 	if ((r = fdt_begin_node(fdt, "apb-pclk")) ||
 	    (r = fdt_property_string(fdt, "compatible", "fixed-clock")) ||
 	    (r = fdt_property_u32(fdt, "#clock-cells", 0)) ||
-	    (r = fdt_property_u32(fdt, "clock-frequency", d->clock_hz)) ||
+	    (r = fdt_property_u32(fdt, "clock-frequency", hz)) ||
 	    (r = fdt_property_string(fdt, "clock-output-names", "apb_pclk")) ||
-	    (r = fdt_property_u32(fdt, "phandle", phandle)) || (r = fdt_end_node(fdt)))
+	    (r = fdt_property_u32(fdt, "phandle", LL_FDT_PHANDLE_APB_CLOCK)))
 		return r;
-	if ((r = fdt_begin_node(fdt, name)) || (r = prop_strings(fdt, "compatible", compat, 2)) ||
+	return fdt_end_node(fdt);
+}
+
+static int add_primecell(void *fdt, const struct ll_fdt_device *d, const char *name)
+{
+	static const char *const rtc[] = {"arm,pl031", "arm,primecell"};
+	static const char *const gpio[] = {"arm,pl061", "arm,primecell"};
+	int r;
+
+	if ((r = fdt_begin_node(fdt, name)) ||
+	    (r = prop_strings(fdt, "compatible", d->kind == LL_FDT_PL031 ? rtc : gpio, 2)) ||
 	    (r = prop_reg64(fdt, d->base, d->size)) || (r = prop_spi(fdt, d)) ||
-	    (r = fdt_property_u32(fdt, "clocks", phandle)) ||
+	    (r = fdt_property_u32(fdt, "clocks", LL_FDT_PHANDLE_APB_CLOCK)) ||
 	    (r = fdt_property_string(fdt, "clock-names", "apb_pclk")))
 		return r;
+	if (d->kind == LL_FDT_PL061 &&
+	    ((r = fdt_property(fdt, "gpio-controller", NULL, 0)) ||
+	     (r = fdt_property_u32(fdt, "#gpio-cells", 2)) ||
+	     (r = fdt_property_u32(fdt, "phandle", LL_FDT_PHANDLE_GPIO))))
+		return r;
+	return fdt_end_node(fdt);
+}
+
+/* The keys on the PL061's pins: one gpio-keys node, a child per key. */
+static int add_gpio_keys(void *fdt, const struct ll_fdt_arm64 *c)
+{
+	int r;
+
+	if (c->num_gpio_keys == 0)
+		return 0;
+	if ((r = fdt_begin_node(fdt, "gpio-keys")) ||
+	    (r = fdt_property_string(fdt, "compatible", "gpio-keys")))
+		return r;
+	for (uint32_t i = 0; i < c->num_gpio_keys; i++) {
+		const struct ll_fdt_gpio_key *k = &c->gpio_keys[i];
+		/* phandle, pin, GPIO_ACTIVE_HIGH */
+		uint32_t gpios[3] = {LL_FDT_PHANDLE_GPIO, k->pin, 0};
+		if ((r = fdt_begin_node(fdt, k->name)) ||
+		    (r = fdt_property_string(fdt, "label", k->name)) ||
+		    (r = fdt_property_u32(fdt, "linux,code", k->code)) ||
+		    (r = prop_cells(fdt, "gpios", gpios, 3)) ||
+		    (k->wakeup_source && (r = fdt_property(fdt, "wakeup-source", NULL, 0))) ||
+		    (r = fdt_end_node(fdt)))
+			return r;
+	}
 	return fdt_end_node(fdt);
 }
 
@@ -296,7 +369,8 @@ static int add_device(void *fdt, const struct ll_fdt_device *d)
 	case LL_FDT_NS16550A:
 		return add_uart(fdt, d, name + 1);
 	case LL_FDT_PL031:
-		return add_rtc(fdt, d, name + 1);
+	case LL_FDT_PL061:
+		return add_primecell(fdt, d, name + 1);
 	default:
 		return add_virtio(fdt, d, name + 1);
 	}
@@ -353,10 +427,12 @@ static int build(void *fdt, size_t size, const struct ll_fdt_arm64 *c)
 	    (r = add_cpus(fdt, c)) || (r = add_psci(fdt)) || (r = add_gic(fdt, c)) ||
 	    (r = add_timer(fdt, c)))
 		return r;
+	if (apb_clock(c) && (r = add_apb_clock(fdt, apb_clock(c))))
+		return r;
 	for (uint32_t i = 0; i < c->num_devices; i++)
 		if ((r = add_device(fdt, &c->devices[i])))
 			return r;
-	if ((r = fdt_end_node(fdt)))
+	if ((r = add_gpio_keys(fdt, c)) || (r = fdt_end_node(fdt)))
 		return r;
 	return fdt_finish(fdt);
 }

@@ -195,6 +195,54 @@ static int cmd_resume(void *ctx, struct json_object *args, struct json_object **
 	return 0;
 }
 
+static int press(struct vmm_api *api, enum vmm_key key, const char *what, struct ctl_error *err)
+{
+	int r = vmm_machine_press_key(api->env, key);
+
+	if (r == -ENOTSUP)
+		return ctl_fail(err, CTL_ERR_NOT_SUPPORTED, "this machine has no %s key", what);
+	if (r == -EBUSY)
+		return ctl_fail(err, CTL_ERR_WRONG_STATE, "a key press is under way");
+	if (r < 0)
+		return ctl_fail(err, CTL_ERR_INTERNAL, "cannot press the %s key: %s", what,
+		                strerror(-r));
+	return 0;
+}
+
+static int cmd_powerdown(void *ctx, struct json_object *args, struct json_object **result,
+                         struct ctl_error *err)
+{
+	struct vmm_api *api = ctx;
+	struct vmm_machine_status st;
+
+	(void)args, (void)result;
+	vmm_machine_status(api->env, &st);
+	if (st.state == VMM_STATE_STOPPING)
+		return ctl_fail(err, CTL_ERR_WRONG_STATE, "the VM is stopping");
+	if (press(api, VMM_KEY_POWER, "power", err) < 0)
+		return -1;
+	vmm_machine_log(api->env, VMM_LOG_INFO, "control socket: power key pressed");
+	vmm_api_event(api, "POWERDOWN", NULL);
+	return 0;
+}
+
+static int cmd_wake(void *ctx, struct json_object *args, struct json_object **result,
+                    struct ctl_error *err)
+{
+	struct vmm_api *api = ctx;
+	struct vmm_machine_status st;
+
+	(void)args, (void)result;
+	vmm_machine_status(api->env, &st);
+	if (st.state != VMM_STATE_SUSPENDED)
+		return ctl_fail(err, CTL_ERR_WRONG_STATE, "the guest is %s, not suspended",
+		                vmm_run_state_name(st.state));
+	if (press(api, VMM_KEY_WAKEUP, "wake-up", err) < 0)
+		return -1;
+	vmm_machine_log(api->env, VMM_LOG_INFO, "control socket: wake-up key pressed");
+	return 0;
+}
+
 static int cmd_stop(void *ctx, struct json_object *args, struct json_object **result,
                     struct ctl_error *err)
 {
@@ -218,6 +266,8 @@ int vmm_api_create(struct vmm_machine_env *env, struct evl *loop, struct vmm_api
 	    {"pause", cmd_pause},
 	    {"resume", cmd_resume},
 	    {"stop", cmd_stop},
+	    {"powerdown", cmd_powerdown},
+	    {"wake", cmd_wake},
 	};
 	const struct ctl_server_config cfg = {
 	    .path = env->cfg->api_socket,

@@ -66,6 +66,7 @@ enum vmm_device_kind {
 	VMM_DEVICE_UART,   /* the 16550 (arm64 MMIO; x86 COM1, described by the PC's ports) */
 	VMM_DEVICE_RTC,    /* arm64 PL031; x86 CMOS (legacy ports, not in the tables) */
 	VMM_DEVICE_VIRTIO, /* a virtio-mmio transport */
+	VMM_DEVICE_GPIO,   /* arm64 PL061 with the power and wake-up keys on its pins */
 };
 struct vmm_device_record {
 	enum vmm_device_kind kind;

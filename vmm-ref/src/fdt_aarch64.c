@@ -49,6 +49,20 @@ int vmm_fdt_aarch64_describe(struct ll_fdt_arm64 *cfg, const struct vmm_machine_
 		case VMM_DEVICE_VIRTIO:
 			d->kind = LL_FDT_VIRTIO_MMIO;
 			break;
+		case VMM_DEVICE_GPIO:
+			d->kind = LL_FDT_PL061;
+			d->clock_hz = VMM_A64_APB_CLOCK;
+			/* The keys the control socket presses (api.h): power off, wake up. */
+			cfg->gpio_keys[0] =
+			    (struct ll_fdt_gpio_key){.name = "power",
+			                             .pin = VMM_A64_KEY_POWER_PIN,
+			                             .code = VMM_A64_KEY_POWER_CODE};
+			cfg->gpio_keys[1] = (struct ll_fdt_gpio_key){.name = "wakeup",
+			                                             .pin = VMM_A64_KEY_WAKE_PIN,
+			                                             .code = VMM_A64_KEY_WAKE_CODE,
+			                                             .wakeup_source = true};
+			cfg->num_gpio_keys = 2;
+			break;
 		default:
 			return -EINVAL;
 		}

@@ -7,6 +7,8 @@
  *   0x080a_0000  GICv3 redistributors (128 KiB per vCPU, up to VMM_VCPUS_MAX)
  *   0x0900_0000  16550 UART (4 KiB window, 8 byte-wide registers)        SPI 1
  *   0x0901_0000  PL031 RTC (4 KiB)                                        SPI 2
+ *   0x0902_0000  PL061 GPIO (4 KiB): the power key (pin 3), the wake-up key SPI 3
+ *                (pin 4), as gpio-keys
  *   0x0a00_0000  virtio-mmio slots, 512 bytes each                        SPI 16 + slot
  *   0x8000_0000  RAM; the FDT sits at its top, the initrd just below it
  */
@@ -31,7 +33,17 @@
 #define VMM_A64_RTC_SIZE 0x1000ull
 #define VMM_A64_RTC_SPI 2u
 
-/* The PL031's APB clock: the guest's driver needs one to probe, its rate is not used. */
+#define VMM_A64_GPIO_BASE 0x09020000ull
+#define VMM_A64_GPIO_SIZE 0x1000ull
+#define VMM_A64_GPIO_SPI 3u
+/* The keys on the PL061's pins, and the Linux input codes the device tree gives them. */
+#define VMM_A64_KEY_POWER_PIN 3u
+#define VMM_A64_KEY_POWER_CODE 116u /* KEY_POWER */
+#define VMM_A64_KEY_WAKE_PIN 4u
+#define VMM_A64_KEY_WAKE_CODE 143u /* KEY_WAKEUP */
+
+/* The APB clock of the PL031 and the PL061: the guest's drivers need one to probe, its
+   rate is not used. */
 #define VMM_A64_APB_CLOCK 24000000u
 
 #define VMM_A64_VIRTIO_BASE 0x0a000000ull

@@ -63,6 +63,8 @@ struct vmm_machine {
 
 	struct evl *loop; /* the main thread's event loop: every descriptor below plugs in */
 	int sigfd, exit_evfd, rtc_tfd;
+	int key_tfd;            /* releases a key pressed by vmm_machine_press_key() */
+	int key_pressed;        /* the key held down, or -1 */
 	atomic_int exit_status; /* -1 until a status is requested */
 
 	struct vdev_uart *uart;
@@ -280,6 +282,7 @@ static void replay_irqs(struct vmm_machine *m)
 	vdev_cmos_irq_replay(m->cmos);
 	for (uint32_t i = 0; i < m->nslots; i++)
 		vdev_virtio_mmio_irq_replay(m->slots[i].t);
+	vmm_arch_irq_replay(m->arch);
 }
 
 /* ---------------------------------------------------------------------------------------
@@ -537,6 +540,8 @@ static int sandbox_register_fds(struct vmm_machine *m)
 		r = vmm_sandbox_add_fd(VMM_FD_EVENT, events[i]);
 	if (r == 0)
 		r = vmm_sandbox_add_fd(VMM_FD_TIMER, m->rtc_tfd);
+	if (r == 0)
+		r = vmm_sandbox_add_fd(VMM_FD_TIMER, m->key_tfd);
 	if (r == 0 && m->env.api) {
 		int listen_fd, event_fd;
 		vmm_api_fds(m->env.api, &listen_fd, &event_fd);
@@ -866,6 +871,38 @@ static void on_rtc_timer(void *ctx, int fd, uint32_t events)
 		vmm_machine_log(&m->env, VMM_LOG_DEBUG, "CMOS alarm");
 }
 
+static void on_key_timer(void *ctx, int fd, uint32_t events)
+{
+	struct vmm_machine *m = ctx;
+
+	(void)events;
+	drain(fd);
+	if (m->key_pressed >= 0)
+		vmm_arch_key(m->arch, (enum vmm_key)m->key_pressed, false);
+	m->key_pressed = -1;
+}
+
+int vmm_machine_press_key(struct vmm_machine_env *env, enum vmm_key key)
+{
+	struct vmm_machine *m = env->priv;
+	const struct itimerspec its = {.it_value = {0, VMM_KEY_PRESS_MS * 1000000L}};
+	int r;
+
+	if (m->key_pressed >= 0)
+		return -EBUSY;
+	r = vmm_arch_key(m->arch, key, true);
+	if (r < 0)
+		return r;
+	m->key_pressed = (int)key;
+	/* Held as a finger would: Linux's gpio-keys reads the pin after its debounce time. */
+	if (timerfd_settime(m->key_tfd, 0, &its, NULL) < 0) {
+		vmm_arch_key(m->arch, key, false);
+		m->key_pressed = -1;
+		return -errno;
+	}
+	return 0;
+}
+
 static int create_loop(struct vmm_machine *m)
 {
 	sigset_t sigs;
@@ -880,7 +917,9 @@ static int create_loop(struct vmm_machine *m)
 	m->sigfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
 	m->exit_evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	m->rtc_tfd = timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (m->sigfd < 0 || m->exit_evfd < 0 || m->rtc_tfd < 0)
+	m->key_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	m->key_pressed = -1;
+	if (m->sigfd < 0 || m->exit_evfd < 0 || m->rtc_tfd < 0 || m->key_tfd < 0)
 		return -errno;
 	int ret = evl_create(&m->loop);
 	if (ret == 0)
@@ -889,6 +928,8 @@ static int create_loop(struct vmm_machine *m)
 		ret = evl_add(m->loop, m->exit_evfd, EVL_IN, on_exit_request, m);
 	if (ret == 0)
 		ret = evl_add(m->loop, m->rtc_tfd, EVL_IN, on_rtc_timer, m);
+	if (ret == 0)
+		ret = evl_add(m->loop, m->key_tfd, EVL_IN, on_key_timer, m);
 	return ret;
 }
 
@@ -985,7 +1026,7 @@ static int end_status(struct vmm_machine *m, struct vcpu *v, const struct vcpu_e
 #define API_DRAIN_MS 1000
 static void console_drain(struct vmm_machine *m)
 {
-	int sources[] = {m->sigfd, m->exit_evfd, m->rtc_tfd};
+	int sources[] = {m->sigfd, m->exit_evfd, m->rtc_tfd, m->key_tfd};
 	for (size_t i = 0; i < sizeof(sources) / sizeof(sources[0]); i++)
 		evl_remove(m->loop, sources[i]);
 	for (uint32_t i = 0; i < m->nslots; i++)
@@ -1050,6 +1091,7 @@ static void teardown(struct vmm_machine *m)
 	close_fd(m->sigfd);
 	close_fd(m->exit_evfd);
 	close_fd(m->rtc_tfd);
+	close_fd(m->key_tfd);
 }
 
 static int setup_and_run(struct vmm_machine *m, struct ll_file_buf *kernel,
@@ -1230,7 +1272,8 @@ int vmm_machine_run(const struct vmm_config *cfg)
 		return VMM_EXIT_RUNTIME;
 	}
 	m->env = (struct vmm_machine_env){.cfg = cfg, .mem_bytes = mem, .priv = m};
-	m->sigfd = m->exit_evfd = m->rtc_tfd = -1;
+	m->sigfd = m->exit_evfd = m->rtc_tfd = m->key_tfd = -1;
+	m->key_pressed = -1;
 	vmm_console_init(&m->console, cfg);
 	atomic_init(&m->exit_status, -1);
 	vmm_log_init();

@@ -122,6 +122,12 @@ void vmm_machine_request_exit(struct vmm_machine_env *env, int status, const cha
  */
 void vmm_machine_stop(struct vmm_machine_env *env, const char *reason);
 
+/* The keys a machine may have for the guest (the control socket's powerdown and wake). */
+enum vmm_key {
+	VMM_KEY_POWER,  /* the guest powers off (arm64: KEY_POWER on the PL061's gpio-keys) */
+	VMM_KEY_WAKEUP, /* wakes a suspended guest (arm64: KEY_WAKEUP, a wake-up source) */
+};
+
 /* The VM's state as the control socket reports it. */
 enum vmm_run_state {
 	VMM_STATE_RUNNING,
@@ -170,6 +176,13 @@ const char *vmm_run_state_name(enum vmm_run_state s);
  */
 int vmm_machine_pause(struct vmm_machine_env *env);
 int vmm_machine_resume(struct vmm_machine_env *env);
+
+/*
+ * Presses key for VMM_KEY_PRESS_MS, then releases it (the loop's timer). Main thread.
+ * Returns 0; -ENOTSUP (no such key on this machine), -EBUSY (a press is under way).
+ */
+#define VMM_KEY_PRESS_MS 100
+int vmm_machine_press_key(struct vmm_machine_env *env, enum vmm_key key);
 
 /* A log line on stderr at level (shown when cfg->log_level allows it). Thread-safe. */
 void vmm_machine_log(const struct vmm_machine_env *env, enum vmm_log_level level, const char *fmt,
@@ -239,6 +252,16 @@ int vmm_arch_create_vcpus(struct vmm_arch *arch, const struct vmm_boot_info *boo
  * negative errno.
  */
 int vmm_arch_set_irq(struct vmm_arch *arch, uint32_t line, bool level);
+
+/*
+ * Presses (down true) or releases a key. Thread-safe. Returns 0; -ENOTSUP when the machine
+ * has no such key.
+ */
+int vmm_arch_key(struct vmm_arch *arch, enum vmm_key key, bool down);
+
+/* Lowers and raises again the arch's own devices' asserted lines (machine.c's replay after
+   a wake-up, for the vGIC that loses a pending level). */
+void vmm_arch_irq_replay(struct vmm_arch *arch);
 
 /* Frees the arch state (NULL accepted); called after the vCPU set is destroyed. */
 void vmm_arch_destroy(struct vmm_arch *arch);

@@ -16,6 +16,7 @@
 struct vmm_arch {
 	struct vmm_machine_env *env;
 	struct kvmio_vgic gic;
+	struct vdev_pl061 *gpio; /* the power and wake-up keys' pins */
 };
 
 void vmm_arch_describe(struct vmm_arch_desc *d)
@@ -78,10 +79,50 @@ fail:
 	return ret;
 }
 
+static int gpio_assert(void *ctx, uint32_t line)
+{
+	return vmm_arch_set_irq(ctx, line, true);
+}
+
+static int gpio_deassert(void *ctx, uint32_t line)
+{
+	return vmm_arch_set_irq(ctx, line, false);
+}
+
+/* The PL061 whose pins carry the power and wake-up keys (gpio-keys in the device tree). */
 int vmm_arch_add_devices(struct vmm_arch *a, char *err, size_t err_size)
 {
-	(void)a, (void)err, (void)err_size;
-	return 0; /* the UART, the PL031 and virtio-mmio are all the machine has */
+	const struct vdev_pl061_config gc = {.irq = {.assert_line = gpio_assert,
+	                                             .deassert_line = gpio_deassert,
+	                                             .ctx = a,
+	                                             .line = VMM_A64_GPIO_SPI}};
+	int ret = vdev_pl061_create(&gc, &a->gpio);
+
+	if (ret == 0)
+		ret = vdev_bus_insert(a->env->mmio, VMM_A64_GPIO_BASE, VDEV_PL061_SIZE,
+		                      vdev_pl061_ops(), a->gpio);
+	if (ret == 0)
+		ret = vmm_machine_record_add(&a->env->record, VMM_DEVICE_GPIO, VMM_A64_GPIO_BASE,
+		                             VMM_A64_GPIO_SIZE, VMM_A64_GPIO_SPI);
+	if (ret < 0)
+		snprintf(err, err_size, "cannot create the PL061 GPIO: %s", strerror(-ret));
+	return ret;
+}
+
+int vmm_arch_key(struct vmm_arch *a, enum vmm_key key, bool down)
+{
+	switch (key) {
+	case VMM_KEY_POWER:
+		return vdev_pl061_set_input(a->gpio, VMM_A64_KEY_POWER_PIN, down);
+	case VMM_KEY_WAKEUP:
+		return vdev_pl061_set_input(a->gpio, VMM_A64_KEY_WAKE_PIN, down);
+	}
+	return -ENOTSUP;
+}
+
+void vmm_arch_irq_replay(struct vmm_arch *a)
+{
+	vdev_pl061_irq_replay(a->gpio);
 }
 
 int vmm_arch_create_vcpus(struct vmm_arch *a, const struct vmm_boot_info *boot, char *err,
@@ -146,5 +187,7 @@ void vmm_arch_destroy(struct vmm_arch *a)
 	if (!a)
 		return;
 	kvmio_vgic_destroy(&a->gic);
+	/* The buses are gone already (machine.c), and no vCPU runs: nothing reaches it. */
+	vdev_pl061_destroy(a->gpio);
 	free(a);
 }

@@ -246,6 +246,17 @@ int vmm_arch_create_vcpus(struct vmm_arch *a, const struct vmm_boot_info *boot, 
 	return 0;
 }
 
+int vmm_arch_key(struct vmm_arch *a, enum vmm_key key, bool down)
+{
+	(void)a, (void)key, (void)down;
+	return -ENOTSUP; /* no power or wake-up key on the x86_64 machine yet */
+}
+
+void vmm_arch_irq_replay(struct vmm_arch *a)
+{
+	(void)a; /* the replay is for the arm64 vGIC across a guest suspend; x86 has none */
+}
+
 void vmm_arch_destroy(struct vmm_arch *a)
 {
 	if (!a)

@@ -20,7 +20,8 @@ enum { VMM_FDT_DEV_UART, VMM_FDT_DEV_RTC, VMM_FDT_DEV_VIRTIO };
 
 /* The record of vmm-ref's arm64 machine as machine.c and machine_aarch64.c make it:
    KVM's reset MPIDRs, the vGIC at the layout's addresses, the UART, the PL031, then
-   num_virtio virtio-mmio slots; and cfg described from it. */
+   num_virtio virtio-mmio slots, then the PL061 with the keys; and cfg described from
+   it. */
 static int describe(uint32_t cpus, uint64_t ram, uint32_t gic, uint32_t num_virtio)
 {
 	static struct vmm_machine_record rec;
@@ -45,6 +46,9 @@ static int describe(uint32_t cpus, uint64_t ram, uint32_t gic, uint32_t num_virt
 		                           VMM_A64_VIRTIO_BASE + i * VMM_A64_VIRTIO_SIZE,
 		                           VMM_A64_VIRTIO_SIZE, VMM_A64_VIRTIO_SPI_BASE + i) < 0)
 			return -ENOSPC;
+	if (vmm_machine_record_add(&rec, VMM_DEVICE_GPIO, VMM_A64_GPIO_BASE, VMM_A64_GPIO_SIZE,
+	                           VMM_A64_GPIO_SPI) < 0)
+		return -ENOSPC;
 	return vmm_fdt_aarch64_describe(&cfg, &rec, ram);
 }
 
@@ -239,6 +243,7 @@ Test(fdt, without_uart_and_rtc)
 {
 	cr_assert_eq(describe(1, 64 * MIB, 2, 0), 0);
 	cfg.num_devices = 0;
+	cfg.num_gpio_keys = 0;
 	build();
 	cr_assert_lt(fdt_path_offset(fdt, "/uart@9000000"), 0);
 	cr_assert_lt(fdt_path_offset(fdt, "/rtc@9010000"), 0);
@@ -257,6 +262,63 @@ Test(fdt, buffer_too_small)
 	cr_assert_eq(ll_fdt_arm64_build(&cfg, fdt, (size_t)size - 1), -ENOSPC);
 	cr_assert_eq(ll_fdt_arm64_build(&cfg, fdt, (size_t)size), size, "exactly enough");
 	cr_assert_eq(fdt_check_header(fdt), 0);
+}
+
+/* The PL061 as an AMBA GPIO controller on the shared APB clock, and its two keys as
+   gpio-keys: the power key, and the wake-up key that may wake the guest. */
+Test(fdt, gpio_and_keys)
+{
+	cr_assert_eq(describe(1, 256 * MIB, 3, 1), 0);
+	cr_assert_gt(build(), 0);
+	const char *g = "/gpio@9020000";
+	assert_strings(g, "compatible", "arm,pl061", "arm,primecell");
+	assert_reg(g, VMM_A64_GPIO_BASE, VMM_A64_GPIO_SIZE);
+	assert_irq(g, 0, VMM_A64_GPIO_SPI, 4);
+	cr_assert_eq(cell(g, "#gpio-cells"), 2);
+	cr_assert_not_null(fdt_getprop(fdt, node(g), "gpio-controller", NULL));
+	cr_assert_eq(cell(g, "phandle"), LL_FDT_PHANDLE_GPIO);
+	cr_assert_eq(cell(g, "clocks"), cell("/rtc@9010000", "clocks"), "one APB clock for both");
+	cr_assert_eq(fdt_node_offset_by_compatible(fdt, -1, "fixed-clock"), node("/apb-pclk"));
+	cr_assert_lt(fdt_node_offset_by_compatible(fdt, node("/apb-pclk"), "fixed-clock"), 0,
+	             "written once");
+
+	cr_assert_str_eq(str("/gpio-keys", "compatible"), "gpio-keys");
+	const fdt32_t *c = cells("/gpio-keys/power", "gpios", 3);
+	cr_assert_eq(fdt32_to_cpu(c[0]), LL_FDT_PHANDLE_GPIO);
+	cr_assert_eq(fdt32_to_cpu(c[1]), VMM_A64_KEY_POWER_PIN);
+	cr_assert_eq(fdt32_to_cpu(c[2]), 0, "active high");
+	cr_assert_eq(cell("/gpio-keys/power", "linux,code"), 116, "KEY_POWER");
+	cr_assert_str_eq(str("/gpio-keys/power", "label"), "power");
+	cr_assert_null(fdt_getprop(fdt, node("/gpio-keys/power"), "wakeup-source", NULL));
+	c = cells("/gpio-keys/wakeup", "gpios", 3);
+	cr_assert_eq(fdt32_to_cpu(c[1]), VMM_A64_KEY_WAKE_PIN);
+	cr_assert_eq(cell("/gpio-keys/wakeup", "linux,code"), 143, "KEY_WAKEUP");
+	cr_assert_not_null(fdt_getprop(fdt, node("/gpio-keys/wakeup"), "wakeup-source", NULL));
+
+	/* Keys need the one PL061, valid names and pins; AMBA devices share one clock. */
+	struct ll_fdt_arm64 good = cfg;
+	uint32_t gpio = cfg.num_devices - 1;
+	cfg.devices[gpio].kind = LL_FDT_VIRTIO_MMIO;
+	cr_assert_eq(ll_fdt_arm64_build(&cfg, fdt, sizeof(fdt)), -EINVAL, "keys, no PL061");
+	cfg = good;
+	cfg.devices[VMM_FDT_DEV_VIRTIO] = cfg.devices[gpio];
+	cr_assert_eq(ll_fdt_arm64_build(&cfg, fdt, sizeof(fdt)), -EINVAL, "two PL061s");
+	cfg = good;
+	cfg.gpio_keys[1].name = "Wake Up";
+	cr_assert_eq(ll_fdt_arm64_build(&cfg, fdt, sizeof(fdt)), -EINVAL, "a bad node name");
+	cfg = good;
+	cfg.gpio_keys[1].name = "power";
+	cr_assert_eq(ll_fdt_arm64_build(&cfg, fdt, sizeof(fdt)), -EINVAL, "two keys, one name");
+	cfg = good;
+	cfg.gpio_keys[0].pin = 8;
+	cr_assert_eq(ll_fdt_arm64_build(&cfg, fdt, sizeof(fdt)), -EINVAL, "pin 8");
+	cfg = good;
+	cfg.devices[gpio].clock_hz++;
+	cr_assert_eq(ll_fdt_arm64_build(&cfg, fdt, sizeof(fdt)), -EINVAL, "two APB clocks");
+	cfg = good;
+	cfg.num_gpio_keys = 0;
+	cr_assert_gt(ll_fdt_arm64_build(&cfg, fdt, sizeof(fdt)), 0, "a PL061 without keys");
+	cr_assert_lt(fdt_path_offset(fdt, "/gpio-keys"), 0);
 }
 
 Test(fdt, bad_configurations)
@@ -298,7 +360,7 @@ Test(fdt, bad_configurations)
 	cfg.num_devices = LL_FDT_MAX_DEVICES + 1;
 	cr_assert_eq(ll_fdt_arm64_build(&cfg, fdt, sizeof(fdt)), -EINVAL, "device count");
 	cfg = good;
-	cfg.num_devices = VMM_FDT_DEV_VIRTIO + 1;
+	cfg.num_devices = good.num_devices + 1;
 	cr_assert_eq(ll_fdt_arm64_build(&cfg, fdt, sizeof(fdt)), -EINVAL, "device unset");
 	cfg = good;
 	cfg.devices[VMM_FDT_DEV_UART].clock_hz = 0;
@@ -313,6 +375,7 @@ Test(fdt, bad_configurations)
 	cfg.devices[VMM_FDT_DEV_VIRTIO] = cfg.devices[VMM_FDT_DEV_RTC];
 	cfg.devices[VMM_FDT_DEV_VIRTIO].base += 0x1000;
 	cfg.num_devices = VMM_FDT_DEV_VIRTIO + 1;
+	cfg.num_gpio_keys = 0;
 	cr_assert_eq(ll_fdt_arm64_build(&cfg, fdt, sizeof(fdt)), -EINVAL, "two PL031s");
 	cr_assert_eq(describe(2, 256 * MIB, 2, VMM_DEVICES_MAX - 1), -ENOSPC,
 	             "the record holds VMM_DEVICES_MAX devices");

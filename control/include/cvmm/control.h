@@ -61,6 +61,7 @@ struct evl;
 #define CTL_ERR_COMMAND_NOT_FOUND "CommandNotFound"
 #define CTL_ERR_INVALID_ARGUMENT "InvalidArgument" /* for handlers */
 #define CTL_ERR_WRONG_STATE "WrongState"           /* for handlers: not now */
+#define CTL_ERR_NOT_SUPPORTED "NotSupported"       /* for handlers: not on this VM */
 #define CTL_ERR_INTERNAL "InternalError"           /* for handlers: it failed */
 
 /* An error a handler reports: class (one of the CTL_ERR_* or its own) and one line. */

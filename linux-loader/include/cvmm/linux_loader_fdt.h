@@ -17,6 +17,7 @@
 /* phandles the tree uses; fixed so tests and later nodes can refer to them. */
 #define LL_FDT_PHANDLE_GIC 1u
 #define LL_FDT_PHANDLE_APB_CLOCK 2u
+#define LL_FDT_PHANDLE_GPIO 3u
 
 /* FDT interrupt trigger flags (the third cell's low nibble). */
 #define LL_FDT_IRQ_EDGE_RISING 1u
@@ -26,6 +27,7 @@
 enum ll_fdt_device_kind {
 	LL_FDT_NS16550A,    /* "ns16550a", byte-wide registers (cvmm devices' 16550 UART) */
 	LL_FDT_PL031,       /* "arm,pl031" with its APB clock; at most one per tree */
+	LL_FDT_PL061,       /* "arm,pl061" GPIO controller with its APB clock; at most one */
 	LL_FDT_VIRTIO_MMIO, /* "virtio,mmio", dma-coherent */
 };
 
@@ -35,8 +37,20 @@ struct ll_fdt_device {
 	uint64_t base, size;
 	uint32_t spi;      /* SPI number as the FDT counts them (GIC interrupt 32 + spi) */
 	uint32_t trigger;  /* LL_FDT_IRQ_* */
-	uint32_t clock_hz; /* NS16550A: its input clock; PL031: its APB clock (non-zero) */
+	uint32_t clock_hz; /* NS16550A: its input clock; PL031, PL061: the APB clock (non-zero,
+	                      the same for both) */
 	bool is_stdout;    /* NS16550A: chosen/stdout-path and serial0 point at it */
+};
+
+#define LL_FDT_MAX_GPIO_KEYS 8u
+
+/* A key wired to a pin of the tree's PL061, in a "gpio-keys" node (Linux's gpio_keys
+   driver turns its presses into input events). */
+struct ll_fdt_gpio_key {
+	const char *name;   /* node name and label: [a-z0-9-], 1 to 31 characters */
+	uint32_t pin;       /* the PL061's pin (0..7), active high */
+	uint32_t code;      /* linux,code: KEY_POWER (116), KEY_WAKEUP (143), ... */
+	bool wakeup_source; /* the key may wake the guest from suspend */
 };
 
 struct ll_fdt_arm64 {
@@ -58,6 +72,9 @@ struct ll_fdt_arm64 {
 	/* The machine's devices, written in this order after the GIC and the timer. */
 	uint32_t num_devices;
 	struct ll_fdt_device devices[LL_FDT_MAX_DEVICES];
+	/* Keys on the PL061's pins (which devices must then hold), written last. */
+	uint32_t num_gpio_keys;
+	struct ll_fdt_gpio_key gpio_keys[LL_FDT_MAX_GPIO_KEYS];
 };
 
 /*
@@ -69,7 +86,8 @@ uint64_t ll_fdt_arm64_default_mpidr(uint32_t index);
 /*
  * Writes the device tree described by cfg into buf (buf_size bytes) and packs it.
  * Returns the size of the finished blob, -EINVAL (cfg inconsistent: no CPUs, GIC version,
- * zero or overflowing ranges, too many devices), or -ENOSPC (buf too small).
+ * zero or overflowing ranges, too many devices, AMBA devices on different clocks, keys
+ * without one PL061 or with a bad name or pin), or -ENOSPC (buf too small).
  */
 int ll_fdt_arm64_build(const struct ll_fdt_arm64 *cfg, void *buf, size_t buf_size);
 

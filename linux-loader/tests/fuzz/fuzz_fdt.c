@@ -32,7 +32,7 @@ static void take_device(struct reader *r, struct ll_fdt_device *m)
 {
 	uint8_t f = (uint8_t)take(r, 1);
 
-	m->kind = (enum ll_fdt_device_kind)(f % 4); /* 3 is no kind */
+	m->kind = (enum ll_fdt_device_kind)(f % 5); /* 4 is no kind */
 	m->is_stdout = f & 4;
 	m->clock_hz = (uint32_t)take(r, 4);
 	m->base = take(r, 8);
@@ -66,6 +66,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.num_devices = (uint32_t)take(&r, 1) % (LL_FDT_MAX_DEVICES + 2);
 	for (uint32_t i = 0; i < cfg.num_devices && i < LL_FDT_MAX_DEVICES; i++)
 		take_device(&r, &cfg.devices[i]);
+	/* Keys on a PL061's pins: names valid and not, pins in and out of range. */
+	static const char *const names[] = {
+	    "power", "wakeup", "a", "Bad", "", "x y", NULL, "a-very-long-key-name-of-32-chars"};
+	cfg.num_gpio_keys = (uint32_t)take(&r, 1) % (LL_FDT_MAX_GPIO_KEYS + 2);
+	for (uint32_t i = 0; i < cfg.num_gpio_keys && i < LL_FDT_MAX_GPIO_KEYS; i++) {
+		uint8_t k = (uint8_t)take(&r, 1);
+		cfg.gpio_keys[i] = (struct ll_fdt_gpio_key){.name = names[k % 8],
+		                                            .pin = (uint32_t)(k >> 3) % 10,
+		                                            .code = (uint32_t)take(&r, 2),
+		                                            .wakeup_source = k & 0x80};
+	}
 	size_t n = r.left < sizeof(bootargs) - 1 ? r.left : sizeof(bootargs) - 1;
 	memcpy(bootargs, r.p, n);
 	bootargs[n] = '\0';

@@ -11,6 +11,9 @@
 #      it suspended, and it still wakes; the events are SUSPEND, PAUSE, RESUME, WAKEUP,
 #      SUSPEND, WAKEUP, SHUTDOWN in order; the status counts the suspend cycle and the
 #      time suspended, and each WAKEUP says how long its sleep was.
+#   3. powerdown presses the power key (gpio-keys on a PL061) and a guest acting on it
+#      powers off; wake is refused while the guest runs.
+#   4. wake brings back a guest suspended to RAM with no alarm.
 . /data/e2e-lib.sh
 CTL=/data/cvmm-ctl
 SOCK=/tmp/api.sock
@@ -137,3 +140,45 @@ events_in_order events2.log SUSPEND PAUSE RESUME WAKEUP SUSPEND WAKEUP SHUTDOWN
 first=$(sed -n 's/.*"event":"WAKEUP","data":{"vcpu":0,"suspended_ms":\([0-9]*\)}.*/\1/p' events2.log | head -n1)
 [ "${first:-0}" -ge 3000 ] || fail "the first WAKEUP's suspended_ms: $(cat events2.log)"
 say "events: $(sed -n 's/.*"event":"\([A-Z_]*\)".*/\1/p' events2.log | tr '\n' ' ')"
+
+# 3. The keys (a PL061 with gpio-keys in the device tree): wake is refused while the guest
+#    runs; powerdown presses the power key, and a guest that acts on it powers off.
+rm -f $SOCK
+boot_guest api3.log keys -- --api-socket $SOCK --log-level info
+i=0
+while [ ! -S $SOCK ] && [ $i -lt 1000 ]; do sleep 0.01; i=$((i + 1)); done
+"$CTL" "$SOCK" events >events3.log 2>&1 &
+EVENTS=$!
+wait_for api3.log "CVMM-GUEST waiting for the power key" 90 || fail "the guest found no keys"
+ctl wake
+[ $CTL_RC = 1 ] && echo "$REPLY" | grep -q '"class":"WrongState"' || fail "wake while running: $REPLY"
+ctl powerdown
+echo "$REPLY" | grep -q '"return"' || fail "powerdown: $REPLY"
+wait_for api3.log "CVMM-GUEST power key: powering off" 30 || fail "the guest saw no power key"
+expect_exit 30 0
+i=0
+while ! gone $EVENTS && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+events_in_order events3.log POWERDOWN SHUTDOWN
+say "powerdown: the guest powered off"
+
+# 4. wake: a guest suspended to RAM with no alarm sleeps until the wake-up key, then acts
+#    on its power key.
+rm -f $SOCK
+boot_guest api4.log keys cvmm.keys=wake -- --api-socket $SOCK --log-level info
+i=0
+while [ ! -S $SOCK ] && [ $i -lt 1000 ]; do sleep 0.01; i=$((i + 1)); done
+"$CTL" "$SOCK" events >events4.log 2>&1 &
+EVENTS=$!
+wait_status suspended 90 || fail "the guest did not suspend: $REPLY"
+sleep 2
+status_is suspended || fail "the guest woke up by itself: $REPLY"
+ctl wake
+echo "$REPLY" | grep -q '"return"' || fail "wake: $REPLY"
+wait_for api4.log "CVMM-GUEST woken" 30 || fail "the wake-up key did not wake the guest"
+wait_for api4.log "CVMM-GUEST waiting for the power key" 30 || fail "the guest did not go on"
+ctl powerdown
+expect_exit 30 0
+i=0
+while ! gone $EVENTS && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+events_in_order events4.log SUSPEND WAKEUP POWERDOWN SHUTDOWN
+say "wake: the suspended guest woke up on the wake-up key"
