@@ -513,6 +513,15 @@ int ctl_server_create(struct evl *loop, const struct ctl_server_config *cfg,
 		ret = -ENOMEM;
 		goto fail;
 	}
+	/* json-c seeds its string hash on the first object key it hashes, with getrandom()
+	   (or /dev/urandom): done here, at set-up, so that ctl_server_emit() on any thread
+	   later (under a seccomp filter that allows neither, say) makes no such call. */
+	char *probe = ctl_format_greeting(s->version);
+	if (!probe) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	free(probe);
 	s->event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (s->event_fd < 0) {
 		ret = -errno;

@@ -142,6 +142,14 @@ void vmm_machine_stop(struct vmm_machine_env *env, const char *reason)
 
 static uint64_t vmm_now_ns(void);
 
+/* A new object for an event's data, or NULL without a control socket: no JSON is made on
+   a vCPU thread then (json-c's first hashing asks the kernel for a seed, which the vCPU
+   filter refuses; ctl_server_create() has it done at set-up). */
+static struct json_object *event_data(const struct vmm_machine *m)
+{
+	return m->env.api ? json_object_new_object() : NULL;
+}
+
 const char *vmm_run_state_name(enum vmm_run_state s)
 {
 	switch (s) {
@@ -363,7 +371,7 @@ static void on_suspended(void *opaque, struct vcpu *v, uint64_t entry, uint64_t 
 	struct vmm_machine *m = opaque;
 	atomic_fetch_add(&m->suspends, 1);
 	atomic_store(&m->suspended_since_ns, vmm_now_ns());
-	struct json_object *d = json_object_new_object();
+	struct json_object *d = event_data(m);
 	if (d) {
 		json_object_object_add(d, "vcpu", json_object_new_int((int)vcpu_id(v)));
 		json_object_object_add(d, "entry", json_object_new_uint64(entry));
@@ -415,7 +423,7 @@ static void on_resumed(void *opaque, struct vcpu *v)
 	}
 	atomic_fetch_add(&m->resumes, 1);
 	atomic_store(&m->replay_pending, true);
-	struct json_object *d = json_object_new_object();
+	struct json_object *d = event_data(m);
 	if (d) {
 		json_object_object_add(d, "vcpu", json_object_new_int((int)vcpu_id(v)));
 		json_object_object_add(d, "suspended_ms",
@@ -455,7 +463,7 @@ static void on_needs_reset(void *ctx, int queue, const char *reason)
 	atomic_fetch_add(&s->needs_reset, 1);
 	if (atomic_exchange(&s->reset_logged, true))
 		return;
-	struct json_object *d = json_object_new_object();
+	struct json_object *d = event_data(m);
 	if (d) {
 		json_object_object_add(d, "device", json_object_new_int((int)s->index));
 		json_object_object_add(d, "kind", json_object_new_string(s->blk ? "blk" : "rng"));
@@ -491,7 +499,7 @@ static void on_stopped(void *opaque, struct vcpu *v, const struct vcpu_end *end)
 
 	if (st < 0)
 		return;
-	d = json_object_new_object();
+	d = event_data(m);
 	switch (end->reason) {
 	case VCPU_END_SHUTDOWN:
 		event = "SHUTDOWN";
@@ -1238,7 +1246,7 @@ static int setup_and_run(struct vmm_machine *m, struct ll_file_buf *kernel,
 	/* An end without its own event (a signal, the stop command, the console escape). */
 	if (!atomic_load(&m->end_event_sent)) {
 		const char *why = atomic_load(&m->stop_reason);
-		struct json_object *d = json_object_new_object();
+		struct json_object *d = event_data(m);
 		if (d)
 			json_object_object_add(d, "reason",
 			                       json_object_new_string(why ? why : "console"));

@@ -58,7 +58,7 @@ Test(sandbox_lists, main_list)
 	cr_expect_eq(vmm_sandbox_allows(VMM_THREAD_MAIN, "getsockopt"), 1);
 	cr_expect_eq(vmm_sandbox_allows(VMM_THREAD_MAIN, "connect"), 0);
 	cr_expect_eq(vmm_sandbox_allows(VMM_THREAD_MAIN, "bind"), 0);
-	cr_expect_eq(vmm_sandbox_allows(VMM_THREAD_MAIN, "unlink"), 0);
+	cr_expect_eq(vmm_sandbox_allows(VMM_THREAD_MAIN, "unlinkat"), 0);
 }
 
 Test(sandbox_lists, names_of_other_architectures)

@@ -99,7 +99,8 @@ struct ctl_server;
 /*
  * ctl_server_create: creates the socket at cfg->path (mode 0600; -EEXIST when something
  * else than a dead socket is there, -ENAMETOOLONG when it does not fit a sockaddr_un) and
- * registers it with loop. Returns 0 and *out, or a negative errno.
+ * registers it with loop. It also makes json-c seed its string hash (getrandom()) now, so
+ * that no thread does later. Returns 0 and *out, or a negative errno.
  */
 int ctl_server_create(struct evl *loop, const struct ctl_server_config *cfg,
                       struct ctl_server **out);

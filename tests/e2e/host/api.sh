@@ -14,6 +14,7 @@
 #   3. powerdown presses the power key (gpio-keys on a PL061) and a guest acting on it
 #      powers off; wake is refused while the guest runs.
 #   4. wake brings back a guest suspended to RAM with no alarm.
+#   5. under --reboot, a reset sends RESET and the next run serves the socket again.
 . /data/e2e-lib.sh
 CTL=/data/cvmm-ctl
 SOCK=/tmp/api.sock
@@ -182,3 +183,23 @@ i=0
 while ! gone $EVENTS && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 events_in_order events4.log SUSPEND WAKEUP POWERDOWN SHUTDOWN
 say "wake: the suspended guest woke up on the wake-up key"
+
+# 5. A reset under --reboot: the run's clients get RESET (cause guest), then the end of the
+#    connection; the next run replaces the dead socket with its own (or it could not start)
+#    and the guest powers off on its second boot.
+rm -f $SOCK
+dd if=/dev/zero of=api-mark.img bs=4096 count=16 2>/dev/null
+boot_guest api5.log reboot-twice -- --reboot --disk /tmp/api-mark.img --api-socket $SOCK \
+	--log-level info
+i=0
+while [ ! -S $SOCK ] && [ $i -lt 1000 ]; do sleep 0.01; i=$((i + 1)); done
+"$CTL" "$SOCK" events >events5.log 2>&1 &
+EVENTS=$!
+wait_for api5.log "CVMM-GUEST second boot .*mark found" 120 || fail "no second boot"
+expect_exit 30 0
+i=0
+while ! gone $EVENTS && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+gone $EVENTS || fail "the first run's client was not disconnected"
+events_in_order events5.log RESET
+grep -q '"event":"RESET","data":{"cause":"guest"}' events5.log || fail "RESET: $(cat events5.log)"
+say "--reboot: RESET to the first run's clients; the second run served its own socket"
