@@ -10,7 +10,8 @@
  *                  socket's own clients and refusals
  *   pause, resume  every vCPU (vcpu_set_pause()/vcpu_set_resume()); idempotent
  *   stop           the clean end SIGTERM gives (disks flushed), exit status 0
- *   powerdown      presses the guest's power key (arm64: gpio-keys on the PL061)
+ *   powerdown      presses the guest's power key (arm64: gpio-keys on the PL061; x86_64:
+ *                  the ACPI power button)
  *   wake           presses the wake-up key of a suspended guest (arm64)
  *
  *   events: SUSPEND, WAKEUP, PAUSE, RESUME, POWERDOWN, SHUTDOWN, RESET, GUEST_CRASH, STOP,

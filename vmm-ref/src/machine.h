@@ -124,7 +124,7 @@ void vmm_machine_stop(struct vmm_machine_env *env, const char *reason);
 
 /* The keys a machine may have for the guest (the control socket's powerdown and wake). */
 enum vmm_key {
-	VMM_KEY_POWER,  /* the guest powers off (arm64: KEY_POWER on the PL061's gpio-keys) */
+	VMM_KEY_POWER,  /* arm64: KEY_POWER on the PL061's gpio-keys; x86: ACPI power button */
 	VMM_KEY_WAKEUP, /* wakes a suspended guest (arm64: KEY_WAKEUP, a wake-up source) */
 };
 

@@ -246,10 +246,14 @@ int vmm_arch_create_vcpus(struct vmm_arch *a, const struct vmm_boot_info *boot, 
 	return 0;
 }
 
+/* The power key is ACPI's fixed-feature power button (the FADT does not set PWR_BUTTON):
+   a press sets PWRBTN_STS, which raises the SCI when the guest enabled it; the release
+   has no register. No wake-up key: the x86_64 machine has no suspend to RAM yet. */
 int vmm_arch_key(struct vmm_arch *a, enum vmm_key key, bool down)
 {
-	(void)a, (void)key, (void)down;
-	return -ENOTSUP; /* no power or wake-up key on the x86_64 machine yet */
+	if (key != VMM_KEY_POWER)
+		return -ENOTSUP;
+	return down ? vdev_acpi_pm_event(a->pm, VDEV_ACPI_PM1_PWRBTN) : 0;
 }
 
 void vmm_arch_irq_replay(struct vmm_arch *a)

@@ -1,20 +1,23 @@
 #!/bin/sh
-# The keys of the PL061 (gpio-keys): loads the input drivers, finds the "gpio-keys" input
-# device, then waits for its power key and powers off, as a guest that acts on its power
-# button would. With cvmm.keys=wake it first suspends to RAM with no wake-up alarm, and
+# The power and wake-up keys: loads the input drivers, finds the keys' input device (arm64:
+# "gpio-keys" on the PL061; x86_64: ACPI's "Power Button"), then waits for the power key
+# and powers off, as a guest that acts on its power button would. With cvmm.keys=wake it first suspends to RAM with no wake-up alarm, and
 # only the wake-up key can bring it back.
 . /scenarios/lib.sh
-for m in evdev gpio_keys; do insmod /modules/$m.ko 2>/dev/null; done
+for m in evdev gpio_keys button; do insmod /modules/$m.ko 2>/dev/null; done
 dev=""
 i=0
 while [ -z "$dev" ] && [ $i -lt 50 ]; do
 	for d in /sys/class/input/event*; do
-		[ -e "$d/device/name" ] && [ "$(cat "$d/device/name")" = gpio-keys ] && dev=/dev/input/${d##*/}
+		[ -e "$d/device/name" ] || continue
+		case $(cat "$d/device/name") in
+		gpio-keys | "Power Button") dev=/dev/input/${d##*/} ;;
+		esac
 	done
 	[ -n "$dev" ] || sleep 0.1
 	i=$((i + 1))
 done
-[ -n "$dev" ] || fail "no gpio-keys input device"
+[ -n "$dev" ] || fail "no keys input device"
 [ -e "$dev" ] || mknod "$dev" c 13 "$(( ${dev##*event} + 64 ))"
 say "keys at $dev"
 if grep -q 'cvmm.keys=wake' /proc/cmdline; then
@@ -25,7 +28,7 @@ if grep -q 'cvmm.keys=wake' /proc/cmdline; then
 	say "woken"
 fi
 say "waiting for the power key"
-# Input events, 24 bytes each on arm64: the time (16), then type, code (16 bits each) and
+# Input events, 24 bytes each on arm64 and x86_64: the time (16), then type, code (16 bits each) and
 # value (32). Other events (the wake-up key's, EV_SYN) are passed over until KEY_POWER
 # (type 1, code 116) is pressed (value 1).
 exec 3<"$dev"
