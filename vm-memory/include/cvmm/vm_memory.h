@@ -371,6 +371,41 @@ ssize_t vmem_writev_to_fd(const struct vmem_map *m, const struct vmem_range *ran
                           int fd, off_t offset);
 
 /* ------------------------------------------------------------------------------------- */
+/* Guest RAM to a file and back (snapshots)                                               */
+/* ------------------------------------------------------------------------------------- */
+/*
+ * A snapshot's memory file holds the map's regions back to back, in map order (region i
+ * at offset + the sizes of the regions before it), as a sparse file: pages that hold only
+ * zeros are holes, so they take no space. To restore, map each region from the file
+ * privately (VMEM_BACKING_FD without VMEM_REGION_SHARED at its offset): nothing is read
+ * until the guest touches a page, so restoring costs the same whatever the size of RAM,
+ * and the guest's writes never reach the file.
+ */
+
+/* What vmem_map_save() did. */
+struct vmem_save_stats {
+	uint64_t ram_bytes;     /* bytes of guest RAM saved: the file's length past offset */
+	uint64_t written_bytes; /* bytes written: the pages that hold data */
+	uint64_t zero_pages;    /* pages read and found all zero: holes in the file */
+	uint64_t absent_pages;  /* pages never touched, skipped without being read: anonymous
+	                           pages not resident, and pages of a file-backed private
+	                           region that are neither resident nor data in its file */
+};
+
+/*
+ * Writes every region of m to fd as above, starting at offset (page-aligned), and sets
+ * the file's length to offset + the regions' sizes. The file must hold no data past
+ * offset (for example just truncated to offset): the pages skipped are left as holes and
+ * must read as zeros. The guest must not run meanwhile. Does not fsync. stats may be
+ * NULL. Returns 0, -EINVAL (NULL m, negative or unaligned offset), or -errno of a write
+ * or ftruncate (for example -ENOSPC), when the file is incomplete.
+ */
+int vmem_map_save(const struct vmem_map *m, int fd, off_t offset, struct vmem_save_stats *stats);
+
+/* The bytes vmem_map_save() saves after offset: the sum of the regions' sizes. */
+uint64_t vmem_map_save_size(const struct vmem_map *m);
+
+/* ------------------------------------------------------------------------------------- */
 /* Dirty-page tracking                                                                    */
 /* ------------------------------------------------------------------------------------- */
 /*
