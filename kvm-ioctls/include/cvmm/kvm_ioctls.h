@@ -747,6 +747,133 @@ int kvmio_vgic_frames(const struct kvmio_vgic *gic, unsigned int nr_vcpus,
 /* kvmio_vgic_destroy: closes the device fd (once; NULL and fd -1 accepted). */
 void kvmio_vgic_destroy(struct kvmio_vgic *gic);
 
+/*
+ * Saving and restoring the vGIC's state (snapshots: a VM written to disk and restored in a
+ * new process). kvmio_vgic_save() reads the state through the device attributes into a
+ * list of register records; kvmio_vgic_restore() writes such a list into the vGIC of
+ * another VM made the same way (same version, number of interrupts and of vCPUs).
+ *
+ * One record: group is a KVM_DEV_ARM_VGIC_GRP_* number (DIST_REGS, CPU_REGS for GICv2;
+ * DIST_REGS, REDIST_REGS, CPU_SYSREGS, LEVEL_INFO for GICv3); width 32 or 64 (the bits of
+ * value that matter); attr is KVM's attribute, EXCEPT that bits 63-32 hold the vCPU index
+ * (position in the vcpus array) where KVM expects a GICv2 cpuid or a GICv3 MPIDR: the
+ * save maps each index to the vCPU's MPIDR_EL1 (Aff3.Aff2.Aff1.Aff0) when it accesses
+ * KVM, and the restore does the same with the new VM's vCPUs. A state therefore does not
+ * depend on the MPIDRs, and vCPU i's registers go to vCPU i.
+ *
+ * What is saved (records in this order, the order the restore writes them in):
+ *   GICv3  GICD_IIDR (written back first, as the KVM document asks), GICD_CTLR; per vCPU:
+ *          GICR_IGROUPR0, GICR_ICFGR1 (PPIs), GICR_IPRIORITYR0-7, GICR_ISPENDR0,
+ *          GICR_ISACTIVER0, GICR_ISENABLER0; for the SPIs (32 to nr_irqs - 1): GICD_IGROUPRn,
+ *          GICD_ICFGRn, GICD_IPRIORITYRn, GICD_IROUTERn (64-bit, two 32-bit accesses),
+ *          the line levels (LEVEL_INFO, per 32 SPIs), GICD_ISPENDRn, GICD_ISACTIVERn,
+ *          GICD_ISENABLERn; per vCPU: ICC_SRE_EL1, ICC_CTLR_EL1, ICC_PMR_EL1, ICC_BPR0_EL1,
+ *          ICC_BPR1_EL1, ICC_IGRPEN0_EL1, ICC_IGRPEN1_EL1, ICC_AP0Rn_EL1 and ICC_AP1Rn_EL1
+ *          (n below 1, 2 or 4 as ICC_CTLR_EL1.PRIbits says).
+ *   GICv2  GICD_IIDR, GICD_CTLR; per vCPU (banked, cpuid = index): GICD_IGROUPR0,
+ *          GICD_ICFGR1, GICD_IPRIORITYR0-7, GICD_ISPENDR0, GICD_SPENDSGIR0-3 (the SGIs'
+ *          pending state per source), GICD_ISACTIVER0, GICD_ISENABLER0; for the SPIs:
+ *          GICD_IGROUPRn, GICD_ICFGRn, GICD_IPRIORITYRn, GICD_ITARGETSRn, GICD_ISPENDRn,
+ *          GICD_ISACTIVERn, GICD_ISENABLERn; per vCPU: GICC_CTLR, GICC_PMR, GICC_BPR,
+ *          GICC_ABPR, GICC_APR0.
+ * Restore order: the identification and GICD_CTLR first (KVM forwards a pending,
+ * enabled interrupt only while the distributor is enabled), then the private interrupts,
+ * then the SPIs, each as group, configuration (before pending state and line levels, so
+ * that level and edge are told apart), priority, target, line level, pending, active,
+ * enable; the CPU interfaces last. A set register whose bits can only be set (ISENABLER,
+ * ISACTIVER, GICv2's ISPENDR and SPENDSGIR) is preceded by a write of the complement of
+ * the saved value to its clear register, so that the result is the saved value whatever
+ * the VM held before.
+ *
+ * Semantics the kernel imposes (Linux 6.1, Documentation/virt/kvm/devices/arm-vgic*.rst):
+ *   - GICv3: ISPENDR as read and written here is the pending latch alone; the input levels
+ *     of level-triggered SPIs are the separate LEVEL_INFO records, so both are exact.
+ *   - GICv2 has no LEVEL_INFO: ISPENDR reads the latch OR the line level, and restoring it
+ *     latches a level-triggered interrupt whose line was high; the guest sees it pending
+ *     until it acknowledges it, as before the save, after which the line (re-asserted by
+ *     the restored device) decides.
+ *   - Not saved, deliberately: the PPIs' line levels (the timers and the PMU drive them
+ *     from the restored vCPU registers), GICD_STATUSR and GICR_STATUSR (KVM keeps no
+ *     error state: read as ones, writes ignored), GICR_WAKER (read as zero, writes
+ *     ignored), GICR_CTLR, GICR_PROPBASER and GICR_PENDBASER (LPIs: no ITS support here;
+ *     a save where a redistributor has LPIs enabled fails with -EOPNOTSUPP rather than
+ *     lose them), SGIs' targets and GICD_SGIR (write-only), the read-only registers
+ *     (TYPER, GICR_TYPER, ICFGR0, GICv2's banked ITARGETSR0-7, the ID registers), and
+ *     GICC_APR1-3 (KVM's GICv2 implements APR0 only).
+ *   - Every register listed is required: KVM refusing one (e.g. -ENXIO on a kernel that
+ *     lacks it) fails the save or restore with that errno; nothing is skipped quietly.
+ * The vCPUs must not be running (KVM: -EBUSY): a vCPU thread blocked in KVM_RUN, as a
+ * suspended vCPU is, must be kicked out of it first. Both calls need the vGIC initialised
+ * (kvmio_vgic_init()); a GICv3 refuses register access before.
+ */
+struct kvmio_vgic_reg {
+	uint32_t group; /* KVM_DEV_ARM_VGIC_GRP_* */
+	uint32_t width; /* 32 or 64 */
+	uint64_t attr;  /* KVM's attr, with the vCPU index in bits 63-32 (see above) */
+	uint64_t value;
+};
+
+struct kvmio_vgic_state {
+	unsigned int version; /* 2 or 3 */
+	uint32_t nr_irqs;     /* KVM_DEV_ARM_VGIC_GRP_NR_IRQS */
+	uint32_t nr_vcpus;
+	size_t count;
+	struct kvmio_vgic_reg *regs; /* malloc'ed; kvmio_vgic_state_free() */
+};
+
+/*
+ * kvmio_vgic_save: reads the state of gic (initialised, none of its VM's vCPUs running)
+ * into *out (which the caller frees with kvmio_vgic_state_free()). vcpus: every vCPU of the
+ * VM, indexed by vCPU index (nr_vcpus of them); their MPIDR_EL1 is read to address a
+ * GICv3's redistributors and CPU interfaces. Returns 0; -EINVAL (NULL argument, no vGIC,
+ * nr_vcpus 0 or above 8 on GICv2); -ENOMEM; -EOPNOTSUPP (GICv3 with LPIs enabled); or the
+ * errno of the first access KVM refused (*out is then empty).
+ */
+int kvmio_vgic_save(const struct kvmio_vgic *gic, const struct kvmio_vcpu *const *vcpus,
+                    unsigned int nr_vcpus, struct kvmio_vgic_state *out);
+
+/*
+ * kvmio_vgic_restore: writes st into gic (initialised, same version and number of
+ * interrupts as st, none of its VM's vCPUs running yet), in the order described above.
+ * vcpus as for kvmio_vgic_save(): nr_vcpus must equal st->nr_vcpus. st is first checked as
+ * kvmio_vgic_state_check() does, so a hostile state is refused before anything is
+ * written. Returns 0; -EINVAL (NULL argument, a mismatch, a state the check refuses); or
+ * the errno of the first write KVM refused (the vGIC is then partly restored).
+ */
+int kvmio_vgic_restore(const struct kvmio_vgic *gic, const struct kvmio_vcpu *const *vcpus,
+                       unsigned int nr_vcpus, const struct kvmio_vgic_state *st);
+
+/* kvmio_vgic_state_free: frees st's records and empties it (NULL accepted). */
+void kvmio_vgic_state_free(struct kvmio_vgic_state *st);
+
+/*
+ * kvmio_vgic_state_check: checks a state that came from a file (hostile input), without
+ * KVM: st's version, nr_irqs and nr_vcpus equal those given (version 2 or 3; nr_irqs a
+ * multiple of 32 from 64 to 1024; nr_vcpus from 1, at most 8 on GICv2, 512 on GICv3); no
+ * more records than kvmio_vgic_save() makes for them, and regs not NULL when count is
+ * not 0; and every record's group, attr (register, vCPU index) and width is one
+ * kvmio_vgic_save() could have produced for them, its value fitting the width.
+ * Returns 0, or -EINVAL with a one-line reason in why (why_size bytes, NUL-terminated;
+ * why may be NULL).
+ */
+int kvmio_vgic_state_check(const struct kvmio_vgic_state *st, unsigned int version,
+                           uint32_t nr_irqs, uint32_t nr_vcpus, char *why, size_t why_size);
+
+/*
+ * The VM's virtual counter (CNTVCT_EL0 as the guest sees it), read from or written to one
+ * vCPU as the ONE_REG KVM_REG_ARM_TIMER_CNT. Writing it sets the VM's counter offset: on
+ * Linux 6.1 a write on one vCPU updates every vCPU of the VM, but a vCPU created later
+ * starts from its own reset offset; write it after every vCPU exists, and on every vCPU to
+ * be right on all kernels.
+ * kvmio_vcpu_get_counter: *cnt gets the counter. Returns 0, -EINVAL (NULL), or -errno.
+ * kvmio_vcpu_set_counter: sets it to cnt. Returns 0 or -errno.
+ */
+int kvmio_vcpu_get_counter(const struct kvmio_vcpu *vcpu, uint64_t *cnt);
+int kvmio_vcpu_set_counter(const struct kvmio_vcpu *vcpu, uint64_t cnt);
+
+/* kvmio_arm_counter_frequency: CNTFRQ_EL0 of this host in Hz (guests see the same). */
+uint64_t kvmio_arm_counter_frequency(void);
+
 #endif /* __aarch64__ */
 
 #ifdef __cplusplus
