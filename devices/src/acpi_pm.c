@@ -150,3 +150,76 @@ const struct vdev_ops *vdev_acpi_pm_ops(void)
 {
 	return &acpi_pm_ops;
 }
+
+int vdev_acpi_pm_irq_replay(struct vdev_acpi_pm *pm)
+{
+	if (!pm)
+		return -EINVAL;
+	pthread_mutex_lock(&pm->lock);
+	if (pm->sci_level) {
+		vdev_irq_deassert(&pm->cfg.sci);
+		vdev_irq_assert(&pm->cfg.sci);
+	}
+	pthread_mutex_unlock(&pm->lock);
+	return 0;
+}
+
+/*
+ * Saved state, version 1: PM1_STS, PM1_EN and PM1_CNT (each a u16). A sleep request is
+ * never state (SLP_EN reads 0: the embedder acted on it when the guest wrote it), and
+ * SCI_EN is always set.
+ */
+#define ACPI_PM_STATE_TAG VDEV_STATE_TAG('A', 'P', 'M', '1')
+#define ACPI_PM_STATE_VERSION 1u
+
+int vdev_acpi_pm_save(const struct vdev_acpi_pm *pm, struct vdev_state_writer *w)
+{
+	pthread_mutex_t *lock;
+	size_t mark;
+
+	if (!pm || !w)
+		return -EINVAL;
+	lock = (pthread_mutex_t *)&pm->lock;
+	pthread_mutex_lock(lock);
+	mark = vdev_state_begin(w, ACPI_PM_STATE_TAG, ACPI_PM_STATE_VERSION);
+	vdev_state_put_u16(w, pm->sts);
+	vdev_state_put_u16(w, pm->en);
+	vdev_state_put_u16(w, pm->cnt);
+	vdev_state_end(w, mark);
+	pthread_mutex_unlock(lock);
+	return w->error;
+}
+
+int vdev_acpi_pm_restore(struct vdev_acpi_pm *pm, struct vdev_state_reader *r)
+{
+	struct vdev_state_reader s;
+	uint16_t sts, en, cnt;
+
+	if (!pm || !r)
+		return -EINVAL;
+	if (vdev_state_open(r, ACPI_PM_STATE_TAG, ACPI_PM_STATE_VERSION, NULL, &s) < 0)
+		return r->error;
+	sts = vdev_state_get_u16(&s);
+	en = vdev_state_get_u16(&s);
+	cnt = vdev_state_get_u16(&s);
+	if (sts & ~STS_BITS)
+		vdev_state_fail(&s, "acpi-pm: PM1_STS %#x has bits this machine never sets", sts);
+	if (en & ~EN_BITS)
+		vdev_state_fail(&s, "acpi-pm: PM1_EN %#x has bits this machine does not have", en);
+	if (!(cnt & VDEV_ACPI_PM1_SCI_EN))
+		vdev_state_fail(&s, "acpi-pm: PM1_CNT %#x without SCI_EN (always in ACPI mode)",
+		                cnt);
+	if (cnt & VDEV_ACPI_PM1_SLP_EN)
+		vdev_state_fail(&s, "acpi-pm: PM1_CNT %#x with SLP_EN (it reads 0)", cnt);
+	if (vdev_state_close(r, &s) < 0)
+		return r->error;
+
+	pthread_mutex_lock(&pm->lock);
+	pm->sts = sts;
+	pm->en = en;
+	pm->cnt = cnt;
+	/* Set, not driven: the embedder replays the SCI (vdev_acpi_pm_irq_replay()). */
+	pm->sci_level = (sts & en & EN_BITS) != 0;
+	pthread_mutex_unlock(&pm->lock);
+	return 0;
+}

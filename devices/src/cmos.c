@@ -7,6 +7,7 @@
 #include <cvmm/devices.h>
 
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -413,6 +414,88 @@ int vdev_cmos_irq_replay(struct vdev_cmos *c)
 		vdev_irq_deassert(&c->cfg.irq);
 		vdev_irq_assert(&c->cfg.irq);
 	}
+	pthread_mutex_unlock(&c->lock);
+	return 0;
+}
+
+/*
+ * Saved state, version 1: the selected index (u8), the 128 bytes of RAM (alarm and
+ * battery-backed bytes, and the ignored time writes), registers B and C (u8 each) and the
+ * alarm's armed second (an i64 of clock seconds, -1 when none). The clock itself is the
+ * host's (the time registers are not state), so after a restore the guest reads the
+ * wall-clock time, and an alarm second that passed while the VM was saved is due at once
+ * (vdev_cmos_next_deadline() returns a time already past).
+ */
+#define CMOS_STATE_TAG VDEV_STATE_TAG('C', 'M', 'O', 'S')
+#define CMOS_STATE_VERSION 1u
+
+int vdev_cmos_save(const struct vdev_cmos *c, struct vdev_state_writer *w)
+{
+	pthread_mutex_t *lock;
+	size_t mark;
+
+	if (!c || !w)
+		return -EINVAL;
+	lock = (pthread_mutex_t *)&c->lock;
+	pthread_mutex_lock(lock);
+	mark = vdev_state_begin(w, CMOS_STATE_TAG, CMOS_STATE_VERSION);
+	vdev_state_put_u8(w, c->s.index);
+	vdev_state_put_bytes(w, c->s.ram, sizeof(c->s.ram));
+	vdev_state_put_u8(w, c->s.reg_b);
+	vdev_state_put_u8(w, c->s.reg_c);
+	vdev_state_put_u64(w, (uint64_t)c->due_s);
+	vdev_state_end(w, mark);
+	pthread_mutex_unlock(lock);
+	return w->error;
+}
+
+int vdev_cmos_restore(struct vdev_cmos *c, struct vdev_state_reader *r)
+{
+	struct vdev_state_reader s;
+	struct cmos_state n;
+	bool af, aie;
+	int64_t due;
+
+	if (!c || !r)
+		return -EINVAL;
+	if (vdev_state_open(r, CMOS_STATE_TAG, CMOS_STATE_VERSION, NULL, &s) < 0)
+		return r->error;
+	n.index = vdev_state_get_u8(&s);
+	vdev_state_get_bytes(&s, n.ram, sizeof(n.ram));
+	n.reg_b = vdev_state_get_u8(&s);
+	n.reg_c = vdev_state_get_u8(&s);
+	due = (int64_t)vdev_state_get_u64(&s);
+	af = n.reg_c & CMOS_C_AF;
+	aie = n.reg_b & CMOS_B_AIE;
+	if (n.index >= CMOS_REGS)
+		vdev_state_fail(&s, "cmos: index %#x is past the 128 registers", n.index);
+	for (uint8_t i = CMOS_REG_A; i <= CMOS_REG_D; i++)
+		if (n.ram[i])
+			vdev_state_fail(&s, "cmos: RAM byte %#x (register %c) is not 0", i,
+			                'A' + (i - CMOS_REG_A));
+	if ((n.reg_b & ~(B_WRITABLE | CMOS_B_24H)) || !(n.reg_b & CMOS_B_24H))
+		vdev_state_fail(&s, "cmos: register B %#x: only 24-hour binary-coded mode exists",
+		                n.reg_b);
+	if (n.reg_c & ~(CMOS_C_IRQF | CMOS_C_AF))
+		vdev_state_fail(&s, "cmos: register C %#x has flags that are never raised",
+		                n.reg_c);
+	if (((n.reg_c & CMOS_C_IRQF) != 0) != (af && aie))
+		vdev_state_fail(&s, "cmos: register C %#x: IRQF must be AF with AIE (B %#x)",
+		                n.reg_c, n.reg_b);
+	if (due != -1 && (due < 0 || due > INT64_MAX / 1000000000))
+		vdev_state_fail(&s, "cmos: alarm second %" PRId64 " is out of range", due);
+	else if (due != -1 && !aie)
+		vdev_state_fail(&s, "cmos: an alarm second (%" PRId64 ") without AIE", due);
+	else if (due != -1 && !matches(&n, due))
+		vdev_state_fail(&s, "cmos: alarm second %" PRId64 " does not match the alarm", due);
+	if (vdev_state_close(r, &s) < 0)
+		return r->error;
+
+	pthread_mutex_lock(&c->lock);
+	c->s = n;
+	c->due_s = due;
+	/* Set, not driven: the embedder replays the line (vdev_cmos_irq_replay()). */
+	c->line = n.reg_c & CMOS_C_IRQF;
 	pthread_mutex_unlock(&c->lock);
 	return 0;
 }

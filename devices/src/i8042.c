@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define DATA_PORT 0
 #define CMD_PORT 4
@@ -379,4 +380,125 @@ static const struct vdev_ops i8042_cmd_ops = {.read = i8042_cmd_read, .write = i
 const struct vdev_ops *vdev_i8042_cmd_ops(void)
 {
 	return &i8042_cmd_ops;
+}
+
+/*
+ * Saved state, version 1: the command byte, the output port, the last byte read, the
+ * status register's command flag, the controller command and the keyboard command
+ * waiting for their data byte (0: none), the scan code set (each a u8), then the bytes
+ * queued for the guest: their count (u8) and each (u16: the byte, with bit 8 set when it
+ * comes from the aux port), oldest first.
+ */
+#define I8042_STATE_TAG VDEV_STATE_TAG('I', '8', '4', '2')
+#define I8042_STATE_VERSION 1u
+
+int vdev_i8042_save(const struct vdev_i8042 *d, struct vdev_state_writer *w)
+{
+	pthread_mutex_t *lock;
+	size_t mark;
+
+	if (!d || !w)
+		return -EINVAL;
+	lock = (pthread_mutex_t *)&d->lock;
+	pthread_mutex_lock(lock);
+	mark = vdev_state_begin(w, I8042_STATE_TAG, I8042_STATE_VERSION);
+	vdev_state_put_u8(w, d->ctr);
+	vdev_state_put_u8(w, d->outp);
+	vdev_state_put_u8(w, d->last_data);
+	vdev_state_put_u8(w, d->status_cmd);
+	vdev_state_put_u8(w, d->pending);
+	vdev_state_put_u8(w, d->kbd_pending);
+	vdev_state_put_u8(w, d->scancode_set);
+	vdev_state_put_u8(w, (uint8_t)d->q_count);
+	for (unsigned int i = 0; i < d->q_count; i++)
+		vdev_state_put_u16(w, d->queue[(d->q_head + i) % QUEUE_SIZE]);
+	vdev_state_end(w, mark);
+	pthread_mutex_unlock(lock);
+	return w->error;
+}
+
+static bool controller_command_takes_data(uint8_t c)
+{
+	return c == 0x60 || (c >= 0x61 && c <= 0x7f) || (c >= 0xd1 && c <= 0xd4);
+}
+
+int vdev_i8042_restore(struct vdev_i8042 *dev, struct vdev_state_reader *r)
+{
+	struct vdev_state_reader s;
+	uint8_t ctr, outp, last, status_cmd, pending, kbd_pending, set, count;
+	uint16_t queue[QUEUE_SIZE] = {0};
+
+	if (!dev || !r)
+		return -EINVAL;
+	if (vdev_state_open(r, I8042_STATE_TAG, I8042_STATE_VERSION, NULL, &s) < 0)
+		return r->error;
+	ctr = vdev_state_get_u8(&s);
+	outp = vdev_state_get_u8(&s);
+	last = vdev_state_get_u8(&s);
+	status_cmd = vdev_state_get_u8(&s);
+	pending = vdev_state_get_u8(&s);
+	kbd_pending = vdev_state_get_u8(&s);
+	set = vdev_state_get_u8(&s);
+	count = vdev_state_get_u8(&s);
+	if (count > QUEUE_SIZE)
+		vdev_state_fail(&s, "i8042: %u bytes queued, more than the queue holds (%u)", count,
+		                QUEUE_SIZE);
+	for (unsigned int i = 0; i < count && i < QUEUE_SIZE; i++) {
+		queue[i] = vdev_state_get_u16(&s);
+		if (queue[i] & ~(FROM_AUX | 0xff))
+			vdev_state_fail(&s,
+			                "i8042: queued entry %u (%#x) is not a byte and its port",
+			                i, queue[i]);
+	}
+	if (status_cmd & ~STR_CMD)
+		vdev_state_fail(&s, "i8042: status command flag %#x is not 0 or %#x", status_cmd,
+		                STR_CMD);
+	if (pending && !controller_command_takes_data(pending))
+		vdev_state_fail(&s, "i8042: controller command %#x takes no data byte", pending);
+	if (pending && !status_cmd)
+		vdev_state_fail(&s, "i8042: controller command %#x pending after a data write",
+		                pending);
+	if (kbd_pending && kbd_pending != 0xed && kbd_pending != 0xf0 && kbd_pending != 0xf3)
+		vdev_state_fail(&s, "i8042: keyboard command %#x takes no parameter", kbd_pending);
+	if (set < 1 || set > 3)
+		vdev_state_fail(&s, "i8042: scan code set %u is not 1, 2 or 3", set);
+	if (vdev_state_close(r, &s) < 0)
+		return r->error;
+
+	pthread_mutex_lock(&dev->lock);
+	dev->ctr = ctr;
+	dev->outp = outp;
+	dev->last_data = last;
+	dev->status_cmd = status_cmd;
+	dev->pending = pending;
+	dev->kbd_pending = kbd_pending;
+	dev->scancode_set = set;
+	memcpy(dev->queue, queue, sizeof(dev->queue));
+	dev->q_head = 0;
+	dev->q_count = count;
+	dev->reset_requested = false;
+	/* The lines as the restored state has them, set without driving them: the embedder
+	   replays them. */
+	bool full = count > 0, aux = full && (queue[0] & FROM_AUX);
+	dev->kbd_level = full && !aux && (ctr & CTR_KBDINT);
+	dev->aux_level = full && aux && (ctr & CTR_AUXINT);
+	pthread_mutex_unlock(&dev->lock);
+	return 0;
+}
+
+int vdev_i8042_irq_replay(struct vdev_i8042 *dev)
+{
+	if (!dev)
+		return -EINVAL;
+	pthread_mutex_lock(&dev->lock);
+	if (dev->kbd_level) {
+		vdev_irq_deassert(&dev->cfg.kbd_irq);
+		vdev_irq_assert(&dev->cfg.kbd_irq);
+	}
+	if (dev->aux_level) {
+		vdev_irq_deassert(&dev->cfg.aux_irq);
+		vdev_irq_assert(&dev->cfg.aux_irq);
+	}
+	pthread_mutex_unlock(&dev->lock);
+	return 0;
 }

@@ -11,6 +11,7 @@
 #include <cvmm/devices.h>
 
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
@@ -311,6 +312,91 @@ int vdev_rtc_irq_replay(struct vdev_rtc *rtc)
 		vdev_irq_deassert(&rtc->cfg.irq);
 		vdev_irq_assert(&rtc->cfg.irq);
 	}
+	pthread_mutex_unlock(&rtc->lock);
+	return 0;
+}
+
+/*
+ * Saved state, version 1: the offset of the counter from the host clock's seconds, RTCMR,
+ * RTCLR, RTCIMSC, RTCRIS (each a u32), whether the match is armed (u8) and its deadline
+ * (an i64 of clock nanoseconds, -1 when not armed). The counter is host time plus the
+ * offset, so a restore in a later process reads the guest's wall-clock time (time went on
+ * while the VM was saved), and the deadline is absolute: a match it passed meanwhile is due
+ * at once (vdev_rtc_next_deadline() returns a time already past).
+ */
+#define RTC_STATE_TAG VDEV_STATE_TAG('P', '0', '3', '1')
+#define RTC_STATE_VERSION 1u
+
+int vdev_rtc_save(const struct vdev_rtc *rtc, struct vdev_state_writer *w)
+{
+	pthread_mutex_t *lock;
+	size_t mark;
+
+	if (!rtc || !w)
+		return -EINVAL;
+	lock = (pthread_mutex_t *)&rtc->lock;
+	pthread_mutex_lock(lock);
+	mark = vdev_state_begin(w, RTC_STATE_TAG, RTC_STATE_VERSION);
+	vdev_state_put_u32(w, rtc->offset);
+	vdev_state_put_u32(w, rtc->mr);
+	vdev_state_put_u32(w, rtc->lr);
+	vdev_state_put_u32(w, rtc->imsc);
+	vdev_state_put_u32(w, rtc->ris);
+	vdev_state_put_u8(w, rtc->armed);
+	vdev_state_put_u64(w, (uint64_t)deadline_locked(rtc));
+	vdev_state_end(w, mark);
+	pthread_mutex_unlock(lock);
+	return w->error;
+}
+
+int vdev_rtc_restore(struct vdev_rtc *rtc, struct vdev_state_reader *r)
+{
+	struct vdev_state_reader s;
+	uint32_t offset, mr, lr, imsc, ris;
+	uint8_t armed;
+	int64_t deadline;
+
+	if (!rtc || !r)
+		return -EINVAL;
+	if (vdev_state_open(r, RTC_STATE_TAG, RTC_STATE_VERSION, NULL, &s) < 0)
+		return r->error;
+	offset = vdev_state_get_u32(&s);
+	mr = vdev_state_get_u32(&s);
+	lr = vdev_state_get_u32(&s);
+	imsc = vdev_state_get_u32(&s);
+	ris = vdev_state_get_u32(&s);
+	armed = vdev_state_get_u8(&s);
+	deadline = (int64_t)vdev_state_get_u64(&s);
+	if (imsc & ~1u)
+		vdev_state_fail(&s, "pl031: RTCIMSC %#x has reserved bits", imsc);
+	if (ris & ~1u)
+		vdev_state_fail(&s, "pl031: RTCRIS %#x has reserved bits", ris);
+	if (armed > 1)
+		vdev_state_fail(&s, "pl031: armed flag %u is not 0 or 1", armed);
+	if (!armed && deadline != -1)
+		vdev_state_fail(&s, "pl031: a deadline (%" PRId64 ") without an armed match",
+		                deadline);
+	/* The match comes when the counter (host seconds + offset) equals RTCMR, at a whole
+	   second: anything else is not a deadline this RTC could have computed. */
+	if (armed &&
+	    (deadline % NSEC_PER_SEC != 0 || (uint32_t)(deadline / NSEC_PER_SEC) + offset != mr))
+		vdev_state_fail(&s,
+		                "pl031: deadline %" PRId64 " ns is not when the counter reaches "
+		                "RTCMR %#x",
+		                deadline, mr);
+	if (vdev_state_close(r, &s) < 0)
+		return r->error;
+
+	pthread_mutex_lock(&rtc->lock);
+	rtc->offset = offset;
+	rtc->mr = mr;
+	rtc->lr = lr;
+	rtc->imsc = imsc;
+	rtc->ris = ris;
+	rtc->armed = armed;
+	rtc->deadline_ns = armed ? deadline : -1;
+	/* Set, not driven: the embedder replays the line (vdev_rtc_irq_replay()). */
+	rtc->irq_level = (ris & imsc & 1) != 0;
 	pthread_mutex_unlock(&rtc->lock);
 	return 0;
 }

@@ -21,6 +21,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -591,6 +592,108 @@ int vdev_uart_irq_replay(struct vdev_uart *uart)
 		vdev_irq_deassert(&uart->cfg.irq);
 		vdev_irq_assert(&uart->cfg.irq);
 	}
+	pthread_mutex_unlock(&uart->lock);
+	return 0;
+}
+
+/*
+ * Saved state, version 1: IER, LCR, MCR, FCR (enable and trigger bits), SCR, DLL, DLM,
+ * the sticky LSR error bits, MSR (lines and deltas), the THRE interrupt's pending flag
+ * (each a u8), then the receive FIFO: its byte count (u8) and the bytes, oldest first.
+ */
+#define UART_STATE_TAG VDEV_STATE_TAG('U', 'A', 'R', 'T')
+#define UART_STATE_VERSION 1u
+
+int vdev_uart_save(const struct vdev_uart *uart, struct vdev_state_writer *w)
+{
+	pthread_mutex_t *lock;
+	size_t mark;
+
+	if (!uart || !w)
+		return -EINVAL;
+	/* Saving changes nothing; the lock only keeps the registers consistent. */
+	lock = (pthread_mutex_t *)&uart->lock;
+	pthread_mutex_lock(lock);
+	mark = vdev_state_begin(w, UART_STATE_TAG, UART_STATE_VERSION);
+	vdev_state_put_u8(w, uart->ier);
+	vdev_state_put_u8(w, uart->lcr);
+	vdev_state_put_u8(w, uart->mcr);
+	vdev_state_put_u8(w, uart->fcr);
+	vdev_state_put_u8(w, uart->scr);
+	vdev_state_put_u8(w, uart->dll);
+	vdev_state_put_u8(w, uart->dlm);
+	vdev_state_put_u8(w, uart->lsr_err);
+	vdev_state_put_u8(w, uart->msr);
+	vdev_state_put_u8(w, uart->thre_pending);
+	vdev_state_put_u8(w, (uint8_t)uart->rx_count);
+	for (unsigned int i = 0; i < uart->rx_count; i++)
+		vdev_state_put_u8(w, uart->rx[(uart->rx_head + i) % FIFO_SIZE]);
+	vdev_state_end(w, mark);
+	pthread_mutex_unlock(lock);
+	return w->error;
+}
+
+int vdev_uart_restore(struct vdev_uart *uart, struct vdev_state_reader *r)
+{
+	struct vdev_state_reader s;
+	struct vdev_uart n; /* the registers to apply, checked first */
+	uint8_t thre;
+
+	if (!uart || !r)
+		return -EINVAL;
+	memset(&n, 0, sizeof(n));
+	if (vdev_state_open(r, UART_STATE_TAG, UART_STATE_VERSION, NULL, &s) < 0)
+		return r->error;
+	n.ier = vdev_state_get_u8(&s);
+	n.lcr = vdev_state_get_u8(&s);
+	n.mcr = vdev_state_get_u8(&s);
+	n.fcr = vdev_state_get_u8(&s);
+	n.scr = vdev_state_get_u8(&s);
+	n.dll = vdev_state_get_u8(&s);
+	n.dlm = vdev_state_get_u8(&s);
+	n.lsr_err = vdev_state_get_u8(&s);
+	n.msr = vdev_state_get_u8(&s);
+	thre = vdev_state_get_u8(&s);
+	n.rx_count = vdev_state_get_u8(&s);
+	n.rx_head = 0;
+	if (n.rx_count <= FIFO_SIZE)
+		vdev_state_get_bytes(&s, n.rx, n.rx_count);
+	if (n.ier & ~UART_IER_MASK)
+		vdev_state_fail(&s, "uart: IER %#x has reserved bits", n.ier);
+	if (n.mcr & ~UART_MCR_MASK)
+		vdev_state_fail(&s, "uart: MCR %#x has reserved bits", n.mcr);
+	if (n.fcr & ~(UART_FCR_ENABLE | UART_FCR_TRIGGER_MASK))
+		vdev_state_fail(&s, "uart: FCR %#x has bits that are not state", n.fcr);
+	if (n.lsr_err & ~UART_LSR_ERRORS)
+		vdev_state_fail(&s, "uart: LSR error bits %#x are not error bits", n.lsr_err);
+	if ((n.msr & 0xf0) != modem_lines(&n))
+		vdev_state_fail(&s, "uart: MSR lines %#x do not match MCR %#x (expected %#x)",
+		                n.msr & 0xf0, n.mcr, modem_lines(&n));
+	if (thre > 1)
+		vdev_state_fail(&s, "uart: THRE pending flag %u is not 0 or 1", thre);
+	if (n.rx_count > rx_capacity(&n))
+		vdev_state_fail(&s, "uart: %u received bytes, more than its FIFO holds (%u)",
+		                n.rx_count, rx_capacity(&n));
+	if (vdev_state_close(r, &s) < 0)
+		return r->error;
+
+	pthread_mutex_lock(&uart->lock);
+	uart->ier = n.ier;
+	uart->lcr = n.lcr;
+	uart->mcr = n.mcr;
+	uart->fcr = n.fcr;
+	uart->scr = n.scr;
+	uart->dll = n.dll;
+	uart->dlm = n.dlm;
+	uart->lsr_err = n.lsr_err;
+	uart->msr = n.msr;
+	uart->thre_pending = thre;
+	memcpy(uart->rx, n.rx, sizeof(uart->rx));
+	uart->rx_head = 0;
+	uart->rx_count = n.rx_count;
+	/* The line's level as the restored registers have it, without driving it: the
+	   embedder replays it (vdev_uart_irq_replay()). */
+	uart->irq_level = pending_iid(uart) != UART_IIR_NO_INT;
 	pthread_mutex_unlock(&uart->lock);
 	return 0;
 }

@@ -103,6 +103,134 @@ static inline void vdev_le_put(uint8_t *data, uint32_t size, uint64_t v)
 }
 
 /* ---------------------------------------------------------------------------------------
+ * Device state: saving and restoring a device across processes
+ * ------------------------------------------------------------------------------------- */
+
+/*
+ * The encoding every vdev_*_save() writes and vdev_*_restore() reads: little-endian
+ * integers, grouped in sections. A section is its tag (four characters,
+ * VDEV_STATE_TAG('U','A','R','T'), a u32), its layout version (a u32, from 1), the length
+ * of its payload (a u32) and the payload. Each device writes one section; the embedder
+ * concatenates the sections of its devices (and anything of its own) in one buffer and
+ * reads them back in the same order.
+ *
+ * Errors are sticky: after the first one, writes do nothing and reads return 0, so a
+ * save or restore function checks once, at its end. A writer only fails for memory
+ * (-ENOMEM) or a payload over 4 GiB (-EOVERFLOW); a reader fails for anything wrong in
+ * what it reads (-EINVAL) and keeps a one-line reason (vdev_state_why()), e.g. "UART:
+ * truncated", "expected section UART, found P031", "uart: IER 0xf0 has reserved bits".
+ * Snapshot files are untrusted: every restore function checks every field it reads.
+ *
+ * A writer or reader is not locked: one thread uses it at a time.
+ */
+#define VDEV_STATE_TAG(a, b, c, d)                                                                 \
+	((uint32_t)(uint8_t)(a) | (uint32_t)(uint8_t)(b) << 8 | (uint32_t)(uint8_t)(c) << 16 |     \
+	 (uint32_t)(uint8_t)(d) << 24)
+
+/* A growing output buffer: buf[0..len) is what was written. error: 0, or the first
+   failure (-ENOMEM, -EOVERFLOW, -EINVAL for a NULL buffer or a bad mark). */
+struct vdev_state_writer {
+	uint8_t *buf;
+	size_t len, cap;
+	int error;
+};
+
+/* vdev_state_writer_init: an empty writer. vdev_state_writer_free: frees its buffer and
+ * empties it again (both accept NULL). */
+void vdev_state_writer_init(struct vdev_state_writer *w);
+void vdev_state_writer_free(struct vdev_state_writer *w);
+
+/* vdev_state_put_u8 / _u16 / _u32 / _u64: append v, little-endian. vdev_state_put_bytes:
+ * append p[0..n). Nothing happens once the writer has an error (or for w NULL). */
+void vdev_state_put_u8(struct vdev_state_writer *w, uint8_t v);
+void vdev_state_put_u16(struct vdev_state_writer *w, uint16_t v);
+void vdev_state_put_u32(struct vdev_state_writer *w, uint32_t v);
+void vdev_state_put_u64(struct vdev_state_writer *w, uint64_t v);
+void vdev_state_put_bytes(struct vdev_state_writer *w, const void *p, size_t n);
+
+/*
+ * vdev_state_begin: starts a section: writes tag, version and a length to be patched.
+ * Returns the mark to give vdev_state_end(), which sets the length to the bytes written
+ * since. Sections may nest.
+ */
+size_t vdev_state_begin(struct vdev_state_writer *w, uint32_t tag, uint32_t version);
+void vdev_state_end(struct vdev_state_writer *w, size_t mark);
+
+/* A bounded input: buf[pos..len) is what is left to read. error: 0 or -EINVAL, with why
+   the reason of the first failure. tag: the section it reads (0 for a whole buffer). */
+struct vdev_state_reader {
+	const uint8_t *buf;
+	size_t len, pos;
+	int error;
+	char why[128];
+	uint32_t tag;
+};
+
+/* vdev_state_reader_init: a reader of buf[0..len) (not copied: buf must outlive it). */
+void vdev_state_reader_init(struct vdev_state_reader *r, const void *buf, size_t len);
+
+/*
+ * vdev_state_get_u8 / _u16 / _u32 / _u64: the next little-endian value. Past the end, or
+ * once the reader has an error: 0, and the reader fails with "truncated" (its section's
+ * tag in front, e.g. "UART: truncated"). vdev_state_get_bytes: the next n bytes into p
+ * (zeros when they are not all there, with the same failure).
+ */
+uint8_t vdev_state_get_u8(struct vdev_state_reader *r);
+uint16_t vdev_state_get_u16(struct vdev_state_reader *r);
+uint32_t vdev_state_get_u32(struct vdev_state_reader *r);
+uint64_t vdev_state_get_u64(struct vdev_state_reader *r);
+void vdev_state_get_bytes(struct vdev_state_reader *r, void *p, size_t n);
+
+/*
+ * vdev_state_open: opens the next section of r, which must carry tag and a version in
+ * [1, max_version]; *version receives it (version may be NULL) and *sub reads the
+ * section's payload only. r moves past the whole section.
+ * Returns 0; the reader's error (-EINVAL) when r already failed or the section is
+ * missing, truncated, of another tag, version 0 or newer than max_version ("UART: state
+ * version 7 is newer than this build's 1").
+ */
+int vdev_state_open(struct vdev_state_reader *r, uint32_t tag, uint32_t max_version,
+                    uint32_t *version, struct vdev_state_reader *sub);
+
+/*
+ * vdev_state_close: ends a section opened with vdev_state_open(): sub's failure, if any,
+ * becomes r's (first one wins), and a payload not read exactly to its end fails r ("UART:
+ * 3 bytes left unread at the end of the section"). Returns r's error (0 when none).
+ */
+int vdev_state_close(struct vdev_state_reader *r, struct vdev_state_reader *sub);
+
+/* vdev_state_fail: fails r with -EINVAL and the printf-style reason (at most 127 bytes are
+ * kept), unless it already failed: the first reason wins. */
+void vdev_state_fail(struct vdev_state_reader *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* vdev_state_why: the reason r failed, or "" when it has not (never NULL). */
+const char *vdev_state_why(const struct vdev_state_reader *r);
+
+/* vdev_state_remaining: bytes of r not read yet (0 for NULL). */
+size_t vdev_state_remaining(const struct vdev_state_reader *r);
+
+/*
+ * The save/restore contract of every device (vdev_uart_save() ... and those of
+ * <cvmm/virtio.h>):
+ *   - vdev_X_save(dev, w) appends the device's section. The device may be in use
+ *     (it takes the device's lock), but to save a consistent machine the embedder stops
+ *     every vCPU first. Returns 0; -EINVAL (NULL argument); the writer's error.
+ *   - vdev_X_restore(dev, r) reads the next section of r into a device the embedder
+ *     created with the same configuration as the saved one (same interrupt wiring,
+ *     sizes, image...), before any vCPU runs. It replaces the guest-visible state. It
+ *     calls no interrupt callback and no timer callback: afterwards the embedder calls
+ *     the device's *_irq_replay() to drive the lines the restored state asserts, and for
+ *     the timer devices (PL031, CMOS) asks *_next_deadline() again and arms its timer.
+ *     Every field is checked before any is applied: on failure the device is unchanged
+ *     (for a device fresh from create, its reset state) and the function returns
+ *     -EINVAL with the reason in vdev_state_why(r). A reader that already failed is
+ *     refused the same way. Returns 0; -EINVAL.
+ *   - Sections are versioned (all at version 1 today); a later layout change reads the
+ *     old versions or refuses them by name.
+ */
+
+/* ---------------------------------------------------------------------------------------
  * Bus: an address space (MMIO or PIO) of non-overlapping ranges
  * ------------------------------------------------------------------------------------- */
 
@@ -280,6 +408,23 @@ uint64_t vdev_uart_tx_written(struct vdev_uart *uart);
  * Returns 0; -EINVAL (uart NULL). */
 int vdev_uart_irq_replay(struct vdev_uart *uart);
 
+/*
+ * vdev_uart_save / vdev_uart_restore: the UART's state (section "UART", version 1), with
+ * the contract of the device state section above. Saved: every register the guest can
+ * set or read back (IER, LCR, MCR, FCR's enable and trigger level, SCR, the divisor
+ * latch, LSR's sticky error bits, MSR with its deltas, a pending THRE interrupt) and the
+ * received bytes the guest has not read yet, so they stay readable after a restore. Not
+ * saved: the output buffer (flush it before saving: vdev_uart_flush_output(); what out_fd
+ * did not take belongs to this process's out_fd, and a restored UART starts with an empty
+ * buffer), the transmit counters and out_limit's record (they account for this process's
+ * out_fd), and input the embedder holds and has not pushed (it stays the embedder's).
+ * Refused: reserved bits in IER, MCR or FCR, LSR bits that are not error bits, MSR lines
+ * that do not follow MCR, more received bytes than the FIFO (or, without FIFO, the holding
+ * register) holds.
+ */
+int vdev_uart_save(const struct vdev_uart *uart, struct vdev_state_writer *w);
+int vdev_uart_restore(struct vdev_uart *uart, struct vdev_state_reader *r);
+
 /* ---------------------------------------------------------------------------------------
  * PL031 real-time clock
  * ------------------------------------------------------------------------------------- */
@@ -348,6 +493,22 @@ int vdev_rtc_timer_expired(struct vdev_rtc *rtc);
 /* vdev_rtc_irq_replay: like vdev_uart_irq_replay(), for the RTC's line. */
 int vdev_rtc_irq_replay(struct vdev_rtc *rtc);
 
+/*
+ * vdev_rtc_save / vdev_rtc_restore: the PL031's state (section "P031", version 1), with
+ * the contract of the device state section above. The counter is kept as an offset from
+ * the clock (clock_ns, the host's wall clock by default) and saved as such: after a
+ * restore, in this or a later process, the guest reads the host's time plus its own
+ * offset, so the time spent saved has passed for it as for a real machine asleep. An
+ * armed match keeps its absolute deadline: the embedder asks vdev_rtc_next_deadline()
+ * after the restore and arms its timer for it, and a deadline that passed while the VM
+ * was saved is already due, so the alarm fires at once (RTCRIS also shows it at the
+ * guest's first register access). Saved too: RTCMR, RTCLR, RTCIMSC, RTCRIS. Refused:
+ * reserved bits in RTCIMSC or RTCRIS, a deadline that is not the second at which the
+ * counter reaches RTCMR.
+ */
+int vdev_rtc_save(const struct vdev_rtc *rtc, struct vdev_state_writer *w);
+int vdev_rtc_restore(struct vdev_rtc *rtc, struct vdev_state_reader *r);
+
 /* ---------------------------------------------------------------------------------------
  * PL061 GPIO controller
  * ------------------------------------------------------------------------------------- */
@@ -394,6 +555,16 @@ int vdev_pl061_set_input(struct vdev_pl061 *gpio, unsigned int pin, bool level);
 
 /* vdev_pl061_irq_replay: like vdev_uart_irq_replay(), for the PL061's line. */
 int vdev_pl061_irq_replay(struct vdev_pl061 *gpio);
+
+/*
+ * vdev_pl061_save / vdev_pl061_restore: the PL061's state (section "P061", version 1),
+ * with the contract of the device state section above: the direction, interrupt and mode
+ * registers, the output levels the guest wrote, the input levels the embedder drives
+ * (an embedder that drives inputs sets them again after the restore if they changed
+ * meanwhile, with vdev_pl061_set_input()) and the latched edge interrupts.
+ */
+int vdev_pl061_save(const struct vdev_pl061 *gpio, struct vdev_state_writer *w);
+int vdev_pl061_restore(struct vdev_pl061 *gpio, struct vdev_state_reader *r);
 
 /* ---------------------------------------------------------------------------------------
  * MC146818 CMOS RTC (a PC's ports 0x70/0x71)
@@ -464,6 +635,22 @@ int vdev_cmos_timer_expired(struct vdev_cmos *cmos);
 /* vdev_cmos_irq_replay: like vdev_rtc_irq_replay(), for the CMOS's line. */
 int vdev_cmos_irq_replay(struct vdev_cmos *cmos);
 
+/*
+ * vdev_cmos_save / vdev_cmos_restore: the CMOS's state (section "CMOS", version 1), with
+ * the contract of the device state section above: the index register, the 128 bytes of
+ * RAM (the alarm bytes among them), registers B and C, and the alarm's armed second. The
+ * time registers are not state (they read the clock), so after a restore the guest reads
+ * the wall-clock time. The armed second is absolute: the embedder asks
+ * vdev_cmos_next_deadline() after the restore and arms its timer for it; one that passed
+ * while the VM was saved is already due, so the alarm goes off at once (and the timer is
+ * then armed for the next match). Refused: an index past 127, RAM bytes behind registers
+ * A to D that are not 0, register B without 24-hour binary-coded mode or with fixed bits
+ * set, flags in register C other than AF and IRQF or an IRQF that is not AF with AIE, an
+ * armed second without AIE, that the alarm bytes do not match, or out of range.
+ */
+int vdev_cmos_save(const struct vdev_cmos *cmos, struct vdev_state_writer *w);
+int vdev_cmos_restore(struct vdev_cmos *cmos, struct vdev_state_reader *r);
+
 /* ---------------------------------------------------------------------------------------
  * i8042 keyboard controller (x86)
  * ------------------------------------------------------------------------------------- */
@@ -514,6 +701,22 @@ const struct vdev_ops *vdev_i8042_cmd_ops(void);
  * Returns 0; -EINVAL (NULL argument, size not 1, 2, 4 or 8). */
 int vdev_i8042_read(struct vdev_i8042 *dev, uint64_t offset, uint8_t *data, uint32_t size);
 int vdev_i8042_write(struct vdev_i8042 *dev, uint64_t offset, const uint8_t *data, uint32_t size);
+
+/* vdev_i8042_irq_replay: like vdev_uart_irq_replay(), for each of the i8042's two lines.
+ * Returns 0; -EINVAL (dev NULL). */
+int vdev_i8042_irq_replay(struct vdev_i8042 *dev);
+
+/*
+ * vdev_i8042_save / vdev_i8042_restore: the i8042's state (section "I842", version 1),
+ * with the contract of the device state section above: the command byte, the output port,
+ * the bytes queued for the guest with their port, the last byte read, the commands waiting
+ * for a data byte and the keyboard's scan code set. A reset the guest asked for is not
+ * state (the embedder's reset callback was called when the guest asked). Refused: more
+ * bytes queued than the queue holds, queued entries that are not a byte and its port, a
+ * pending command that takes no data byte, a scan code set other than 1, 2 or 3.
+ */
+int vdev_i8042_save(const struct vdev_i8042 *dev, struct vdev_state_writer *w);
+int vdev_i8042_restore(struct vdev_i8042 *dev, struct vdev_state_reader *r);
 
 /* ---------------------------------------------------------------------------------------
  * ACPI PM1 register block (x86)
@@ -578,6 +781,18 @@ int vdev_acpi_pm_write(struct vdev_acpi_pm *pm, uint64_t offset, const uint8_t *
 /* vdev_acpi_pm_event: sets the PM1 status bits in status (VDEV_ACPI_PM1_*) and updates the
  * SCI. Returns 0; -EINVAL (NULL). */
 int vdev_acpi_pm_event(struct vdev_acpi_pm *pm, uint16_t status);
+
+/* vdev_acpi_pm_irq_replay: like vdev_uart_irq_replay(), for the SCI. Returns 0; -EINVAL. */
+int vdev_acpi_pm_irq_replay(struct vdev_acpi_pm *pm);
+
+/*
+ * vdev_acpi_pm_save / vdev_acpi_pm_restore: the PM1 registers (section "APM1", version
+ * 1), with the contract of the device state section above. Refused: status or enable bits
+ * this block does not have, PM1_CNT without SCI_EN or with SLP_EN (a sleep request is
+ * acted on when written, never kept).
+ */
+int vdev_acpi_pm_save(const struct vdev_acpi_pm *pm, struct vdev_state_writer *w);
+int vdev_acpi_pm_restore(struct vdev_acpi_pm *pm, struct vdev_state_reader *r);
 
 #ifdef __cplusplus
 }
