@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <linux/falloc.h>
 #include <linux/fs.h>
 #include <stdatomic.h>
@@ -446,4 +447,99 @@ void vdev_virtio_blk_get_stats(const struct vdev_virtio_blk *b, struct vdev_virt
 uint64_t vdev_virtio_blk_capacity(const struct vdev_virtio_blk *b)
 {
 	return b ? b->capacity : 0;
+}
+
+/*
+ * Saved state, version 1. What identifies the disk, compared on restore: the device's
+ * feature bits (u64), read-only (u8), the configuration space (VDEV_VIRTIO_BLK_CONFIG_SIZE
+ * bytes: capacity, limits) and the GET_ID answer (VDEV_VIRTIO_BLK_ID_BYTES bytes). Then the
+ * request counters of vdev_virtio_blk_get_stats(), in the order of struct
+ * vdev_virtio_blk_stats (u64 each). The negotiated features are the transport's
+ * (vdev_virtio_mmio_restore() activates the device with them).
+ */
+#define BLK_STATE_TAG VDEV_STATE_TAG('V', 'B', 'L', 'K')
+#define BLK_STATE_VERSION 1u
+
+int vdev_virtio_blk_save(const struct vdev_virtio_blk *b, struct vdev_state_writer *w)
+{
+	struct vdev_virtio_blk_stats st;
+	size_t mark;
+
+	if (!b || !w)
+		return -EINVAL;
+	vdev_virtio_blk_get_stats(b, &st);
+	mark = vdev_state_begin(w, BLK_STATE_TAG, BLK_STATE_VERSION);
+	vdev_state_put_u64(w, b->dev.features);
+	vdev_state_put_u8(w, b->read_only);
+	vdev_state_put_bytes(w, b->config, sizeof(b->config));
+	vdev_state_put_bytes(w, b->id, sizeof(b->id));
+	vdev_state_put_u64(w, st.reads);
+	vdev_state_put_u64(w, st.writes);
+	vdev_state_put_u64(w, st.flushes);
+	vdev_state_put_u64(w, st.others);
+	vdev_state_put_u64(w, st.bytes_read);
+	vdev_state_put_u64(w, st.bytes_written);
+	vdev_state_put_u64(w, st.errors);
+	vdev_state_put_u64(w, st.unsupported);
+	vdev_state_end(w, mark);
+	return w->error;
+}
+
+int vdev_virtio_blk_restore(struct vdev_virtio_blk *b, struct vdev_state_reader *r)
+{
+	uint8_t config[VDEV_VIRTIO_BLK_CONFIG_SIZE], id[VDEV_VIRTIO_BLK_ID_BYTES];
+	struct vdev_virtio_blk_stats st;
+	struct vdev_state_reader s;
+	uint64_t features;
+	uint8_t read_only;
+
+	if (!b || !r)
+		return -EINVAL;
+	if (vdev_state_open(r, BLK_STATE_TAG, BLK_STATE_VERSION, NULL, &s) < 0)
+		return r->error;
+	features = vdev_state_get_u64(&s);
+	read_only = vdev_state_get_u8(&s);
+	vdev_state_get_bytes(&s, config, sizeof(config));
+	vdev_state_get_bytes(&s, id, sizeof(id));
+	st.reads = vdev_state_get_u64(&s);
+	st.writes = vdev_state_get_u64(&s);
+	st.flushes = vdev_state_get_u64(&s);
+	st.others = vdev_state_get_u64(&s);
+	st.bytes_read = vdev_state_get_u64(&s);
+	st.bytes_written = vdev_state_get_u64(&s);
+	st.errors = vdev_state_get_u64(&s);
+	st.unsupported = vdev_state_get_u64(&s);
+	if (read_only != b->read_only)
+		vdev_state_fail(&s, "virtio-blk: saved disk was %s, this one is %s",
+		                read_only ? "read-only" : "writable",
+		                b->read_only ? "read-only" : "writable");
+	if (features != b->dev.features)
+		vdev_state_fail(&s,
+		                "virtio-blk: saved disk offered features %#" PRIx64
+		                ", this one offers %#" PRIx64,
+		                features, b->dev.features);
+	if (vmem_ld_le64(config) != b->capacity)
+		vdev_state_fail(
+		    &s, "virtio-blk: saved disk had %" PRIu64 " sectors, this image has %" PRIu64,
+		    vmem_ld_le64(config), b->capacity);
+	for (size_t i = 0; i < sizeof(config); i++)
+		if (config[i] != b->config[i]) {
+			vdev_state_fail(&s, "virtio-blk: configuration space differs at byte %zu",
+			                i);
+			break;
+		}
+	if (memcmp(id, b->id, sizeof(id)) != 0)
+		vdev_state_fail(&s, "virtio-blk: saved disk had another serial");
+	if (vdev_state_close(r, &s) < 0)
+		return r->error;
+
+	atomic_store_explicit(&b->reads, st.reads, memory_order_relaxed);
+	atomic_store_explicit(&b->writes, st.writes, memory_order_relaxed);
+	atomic_store_explicit(&b->flushes, st.flushes, memory_order_relaxed);
+	atomic_store_explicit(&b->others, st.others, memory_order_relaxed);
+	atomic_store_explicit(&b->bytes_read, st.bytes_read, memory_order_relaxed);
+	atomic_store_explicit(&b->bytes_written, st.bytes_written, memory_order_relaxed);
+	atomic_store_explicit(&b->errors, st.errors, memory_order_relaxed);
+	atomic_store_explicit(&b->unsupported, st.unsupported, memory_order_relaxed);
+	return 0;
 }

@@ -7,6 +7,7 @@
 #include <cvmm/virtio.h>
 
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -500,6 +501,266 @@ int vdev_virtio_mmio_irq_replay(struct vdev_virtio_mmio *t)
 		vdev_irq_deassert(&t->irq);
 		vdev_irq_assert(&t->irq);
 	}
+	pthread_mutex_unlock(&t->lock);
+	return 0;
+}
+
+/*
+ * Saved state, version 1. What identifies the device, compared with this transport's on
+ * restore: device id (u32), number of queues (u16), QueueNumMax (u16), config space size
+ * (u32), features offered (u64). The registers: status (u32), the driver's features (u64),
+ * DeviceFeaturesSel, DriverFeaturesSel, QueueSel, SHMSel, InterruptStatus and
+ * ConfigGeneration (u32 each). Then for each queue: QueueNum (u16), QueueReady (u8),
+ * the descriptor, driver and device areas (u64 each), and the device's ring positions,
+ * last_avail and next_used (u16 each).
+ */
+#define MMIO_STATE_TAG VDEV_STATE_TAG('V', 'M', 'I', 'O')
+#define MMIO_STATE_VERSION 1u
+
+struct saved_queue {
+	uint16_t num;
+	uint8_t ready;
+	uint64_t desc, driver, device;
+	uint16_t last_avail, next_used;
+};
+
+int vdev_virtio_mmio_save(const struct vdev_virtio_mmio *t, struct vdev_state_writer *w)
+{
+	pthread_mutex_t *lock;
+	size_t mark;
+
+	if (!t || !w)
+		return -EINVAL;
+	lock = (pthread_mutex_t *)&t->lock;
+	pthread_mutex_lock(lock);
+	mark = vdev_state_begin(w, MMIO_STATE_TAG, MMIO_STATE_VERSION);
+	vdev_state_put_u32(w, t->dev.device_id);
+	vdev_state_put_u16(w, t->dev.num_queues);
+	vdev_state_put_u16(w, t->dev.queue_max_size);
+	vdev_state_put_u32(w, t->dev.config_size);
+	vdev_state_put_u64(w, t->offered);
+	vdev_state_put_u32(w, t->status);
+	vdev_state_put_u64(w, t->driver_features);
+	vdev_state_put_u32(w, t->device_features_sel);
+	vdev_state_put_u32(w, t->driver_features_sel);
+	vdev_state_put_u32(w, t->queue_sel);
+	vdev_state_put_u32(w, t->shm_sel);
+	vdev_state_put_u32(w, t->int_status);
+	vdev_state_put_u32(w, t->config_generation);
+	for (unsigned int i = 0; i < t->dev.num_queues; i++) {
+		const struct queue_regs *qr = &t->queues[i];
+		vdev_state_put_u16(w, qr->num);
+		vdev_state_put_u8(w, qr->ready);
+		vdev_state_put_u64(w, qr->desc);
+		vdev_state_put_u64(w, qr->driver);
+		vdev_state_put_u64(w, qr->device);
+		vdev_state_put_u16(w, vdev_virtq_last_avail(qr->q));
+		vdev_state_put_u16(w, vdev_virtq_next_used(qr->q));
+	}
+	vdev_state_end(w, mark);
+	pthread_mutex_unlock(lock);
+	return w->error;
+}
+
+/* Checks a saved queue against this transport (s fails with the reason). */
+static void check_queue(const struct vdev_virtio_mmio *t, struct vdev_state_reader *s,
+                        unsigned int i, const struct saved_queue *sq, uint32_t status)
+{
+	struct vdev_virtq_layout l = {
+	    .size = sq->num, .desc = sq->desc, .avail = sq->driver, .used = sq->device};
+	uint16_t in_flight = (uint16_t)(sq->last_avail - sq->next_used);
+	int ret;
+
+	if (sq->ready > 1) {
+		vdev_state_fail(s, "virtio-mmio: queue %u ready flag %u is not 0 or 1", i,
+		                sq->ready);
+		return;
+	}
+	if (!sq->ready) {
+		/* The registers of a queue not ready are only checked when the driver sets
+		   QueueReady; its ring positions are 0 (disabling resets them). */
+		if (sq->last_avail || sq->next_used)
+			vdev_state_fail(s,
+			                "virtio-mmio: queue %u is not ready but has ring positions "
+			                "(last_avail %u, next_used %u)",
+			                i, sq->last_avail, sq->next_used);
+		return;
+	}
+	if (!(status & VDEV_VIRTIO_STATUS_FEATURES_OK)) {
+		vdev_state_fail(s, "virtio-mmio: queue %u is ready before FEATURES_OK (status %#x)",
+		                i, status);
+		return;
+	}
+	if (!is_pow2(sq->num)) {
+		vdev_state_fail(s, "virtio-mmio: queue %u size %u is not a power of two", i,
+		                sq->num);
+		return;
+	}
+	if (sq->num > t->dev.queue_max_size) {
+		vdev_state_fail(s, "virtio-mmio: queue %u size %u is above its maximum %u", i,
+		                sq->num, t->dev.queue_max_size);
+		return;
+	}
+	/* The check QueueReady makes when the driver writes it. */
+	ret = vdev_virtq_check_layout(t->mem, t->dev.queue_max_size, &l);
+	if (ret == -EINVAL)
+		vdev_state_fail(s,
+		                "virtio-mmio: queue %u rings are misaligned (desc %#" PRIx64
+		                ", avail %#" PRIx64 ", used %#" PRIx64 ")",
+		                i, sq->desc, sq->driver, sq->device);
+	else if (ret == -EACCES)
+		vdev_state_fail(s, "virtio-mmio: queue %u used ring %#" PRIx64 " is not writable",
+		                i, sq->device);
+	else if (ret < 0)
+		vdev_state_fail(s,
+		                "virtio-mmio: queue %u rings are not in guest RAM (desc %#" PRIx64
+		                ", avail %#" PRIx64 ", used %#" PRIx64 ")",
+		                i, sq->desc, sq->driver, sq->device);
+	else if (in_flight > sq->num)
+		vdev_state_fail(s,
+		                "virtio-mmio: queue %u has %u chains in flight (last_avail %u, "
+		                "next_used %u), more than its size %u",
+		                i, in_flight, sq->last_avail, sq->next_used, sq->num);
+}
+
+int vdev_virtio_mmio_restore(struct vdev_virtio_mmio *t, struct vdev_state_reader *r)
+{
+	struct saved_queue sq[VDEV_VIRTIO_MAX_QUEUES] = {0};
+	struct vdev_state_reader s;
+	uint32_t device_id, config_size, status, dfsel, drfsel, qsel, shmsel, isr, gen;
+	uint16_t num_queues, max_size;
+	uint64_t offered, features;
+	const uint32_t known = DRIVER_STATUS_BITS | VDEV_VIRTIO_STATUS_NEEDS_RESET;
+
+	if (!t || !r)
+		return -EINVAL;
+	if (vdev_state_open(r, MMIO_STATE_TAG, MMIO_STATE_VERSION, NULL, &s) < 0)
+		return r->error;
+	device_id = vdev_state_get_u32(&s);
+	num_queues = vdev_state_get_u16(&s);
+	max_size = vdev_state_get_u16(&s);
+	config_size = vdev_state_get_u32(&s);
+	offered = vdev_state_get_u64(&s);
+	status = vdev_state_get_u32(&s);
+	features = vdev_state_get_u64(&s);
+	dfsel = vdev_state_get_u32(&s);
+	drfsel = vdev_state_get_u32(&s);
+	qsel = vdev_state_get_u32(&s);
+	shmsel = vdev_state_get_u32(&s);
+	isr = vdev_state_get_u32(&s);
+	gen = vdev_state_get_u32(&s);
+	if (device_id != t->dev.device_id || num_queues != t->dev.num_queues ||
+	    max_size != t->dev.queue_max_size || config_size != t->dev.config_size) {
+		vdev_state_fail(&s,
+		                "virtio-mmio: saved device %u with %u queues of %u and %u config "
+		                "bytes, this one is %u with %u of %u and %u",
+		                device_id, num_queues, max_size, config_size, t->dev.device_id,
+		                t->dev.num_queues, t->dev.queue_max_size, t->dev.config_size);
+		num_queues = 0; /* the rest cannot be read as this device's */
+	}
+	if (!s.error && offered != t->offered)
+		vdev_state_fail(&s,
+		                "virtio-mmio: saved device offered features %#" PRIx64
+		                ", this one offers %#" PRIx64,
+		                offered, t->offered);
+	for (unsigned int i = 0; i < num_queues; i++) {
+		sq[i].num = vdev_state_get_u16(&s);
+		sq[i].ready = vdev_state_get_u8(&s);
+		sq[i].desc = vdev_state_get_u64(&s);
+		sq[i].driver = vdev_state_get_u64(&s);
+		sq[i].device = vdev_state_get_u64(&s);
+		sq[i].last_avail = vdev_state_get_u16(&s);
+		sq[i].next_used = vdev_state_get_u16(&s);
+	}
+	if (status & ~known)
+		vdev_state_fail(&s, "virtio-mmio: status %#x has unknown bits", status);
+	if ((status & VDEV_VIRTIO_STATUS_DRIVER) && !(status & VDEV_VIRTIO_STATUS_ACKNOWLEDGE))
+		vdev_state_fail(&s, "virtio-mmio: status %#x has DRIVER without ACKNOWLEDGE",
+		                status);
+	if ((status & VDEV_VIRTIO_STATUS_FEATURES_OK) && !(status & VDEV_VIRTIO_STATUS_DRIVER))
+		vdev_state_fail(&s, "virtio-mmio: status %#x has FEATURES_OK without DRIVER",
+		                status);
+	if ((status & VDEV_VIRTIO_STATUS_DRIVER_OK) && !(status & VDEV_VIRTIO_STATUS_FEATURES_OK))
+		vdev_state_fail(&s, "virtio-mmio: status %#x has DRIVER_OK without FEATURES_OK",
+		                status);
+	if ((status & VDEV_VIRTIO_STATUS_NEEDS_RESET) && !(status & VDEV_VIRTIO_STATUS_FEATURES_OK))
+		vdev_state_fail(&s,
+		                "virtio-mmio: status %#x has DEVICE_NEEDS_RESET before FEATURES_OK",
+		                status);
+	if (!(status & VDEV_VIRTIO_STATUS_DRIVER) && features)
+		vdev_state_fail(
+		    &s, "virtio-mmio: driver features %#" PRIx64 " without DRIVER in status",
+		    features);
+	if ((status & VDEV_VIRTIO_STATUS_FEATURES_OK) && (features & ~offered))
+		vdev_state_fail(&s,
+		                "virtio-mmio: features acked %#" PRIx64
+		                " are not a subset of those offered %#" PRIx64,
+		                features, offered);
+	if ((status & VDEV_VIRTIO_STATUS_FEATURES_OK) &&
+	    !(features & (1ull << VDEV_VIRTIO_F_VERSION_1)))
+		vdev_state_fail(&s, "virtio-mmio: features acked %#" PRIx64 " lack VERSION_1",
+		                features);
+	if (isr & ~(uint32_t)(VDEV_VIRTIO_INT_VRING | VDEV_VIRTIO_INT_CONFIG))
+		vdev_state_fail(&s, "virtio-mmio: InterruptStatus %#x has unknown bits", isr);
+	if (isr && !(status & VDEV_VIRTIO_STATUS_DRIVER_OK))
+		vdev_state_fail(&s, "virtio-mmio: InterruptStatus %#x before DRIVER_OK", isr);
+	for (unsigned int i = 0; i < num_queues && !s.error; i++)
+		check_queue(t, &s, i, &sq[i], status);
+	if (vdev_state_close(r, &s) < 0)
+		return r->error;
+
+	pthread_mutex_lock(&t->lock);
+	/* Whatever the device model was doing before is over, as at a reset. */
+	if (t->dev.reset)
+		t->dev.reset(t->dev.ctx);
+	for (unsigned int i = 0; i < t->dev.num_queues; i++) {
+		struct queue_regs *qr = &t->queues[i];
+		struct vdev_virtq_layout l = {.size = sq[i].num,
+		                              .desc = sq[i].desc,
+		                              .avail = sq[i].driver,
+		                              .used = sq[i].device};
+		vdev_virtq_disable(qr->q);
+		qr->num = sq[i].num;
+		qr->ready = false;
+		qr->work_left = false;
+		qr->desc = sq[i].desc;
+		qr->driver = sq[i].driver;
+		qr->device = sq[i].device;
+		/* Both were checked above: neither can fail now. */
+		if (sq[i].ready &&
+		    (vdev_virtq_enable(qr->q, &l, features) < 0 ||
+		     vdev_virtq_set_indexes(qr->q, sq[i].last_avail, sq[i].next_used) < 0)) {
+			reset_locked(t);
+			pthread_mutex_unlock(&t->lock);
+			vdev_state_fail(r, "virtio-mmio: queue %u could not be enabled", i);
+			return r->error;
+		}
+		qr->ready = sq[i].ready;
+	}
+	t->driver_features = features;
+	t->device_features_sel = dfsel;
+	t->driver_features_sel = drfsel;
+	t->queue_sel = qsel;
+	t->shm_sel = shmsel;
+	t->status = status;
+	t->config_generation = gen;
+	/* The device model is running again with the features the driver accepted. */
+	if ((status & VDEV_VIRTIO_STATUS_DRIVER_OK) && !(status & VDEV_VIRTIO_STATUS_NEEDS_RESET) &&
+	    t->dev.activate) {
+		int ret = t->dev.activate(t->dev.ctx, features);
+		if (ret < 0) {
+			reset_locked(t);
+			pthread_mutex_unlock(&t->lock);
+			vdev_state_fail(r,
+			                "virtio-mmio: the device refused activation with features "
+			                "%#" PRIx64 " (error %d)",
+			                features, ret);
+			return r->error;
+		}
+	}
+	t->int_status = isr;
+	/* Set, not driven: the embedder replays the line (vdev_virtio_mmio_irq_replay()). */
+	t->line_high = isr != 0;
 	pthread_mutex_unlock(&t->lock);
 	return 0;
 }

@@ -422,3 +422,14 @@ bool vdev_virtq_should_notify(struct vdev_virtq *q)
 		return true;
 	return !(flags & VDEV_VIRTQ_AVAIL_F_NO_INTERRUPT);
 }
+
+int vdev_virtq_set_indexes(struct vdev_virtq *q, uint16_t last_avail, uint16_t next_used)
+{
+	if (!q || !q->enabled || (uint16_t)(last_avail - next_used) > q->layout.size)
+		return -EINVAL;
+	q->last_avail = last_avail;
+	q->next_used = next_used;
+	q->pushed = false;
+	q->error = NULL;
+	return 0;
+}

@@ -277,6 +277,14 @@ uint16_t vdev_virtq_last_avail(const struct vdev_virtq *q);
 uint16_t vdev_virtq_next_used(const struct vdev_virtq *q);
 
 /*
+ * vdev_virtq_set_indexes: sets an enabled queue's ring positions (restoring saved state;
+ * vdev_virtq_enable() starts them at 0). The chains taken and not yet returned,
+ * last_avail - next_used (mod 2^16), may be at most the queue's size.
+ * Returns 0; -EINVAL (q NULL, disabled, too many chains in flight).
+ */
+int vdev_virtq_set_indexes(struct vdev_virtq *q, uint16_t last_avail, uint16_t next_used);
+
+/*
  * vdev_virtq_error: why the last vdev_virtq_pop() refused the driver's ring (-EBADMSG or
  * -EFAULT), as a short static string ("descriptor loop", "buffer outside guest RAM"...);
  * NULL when it did not (or for NULL). Cleared by the next pop, enable and disable.
@@ -436,6 +444,40 @@ uint64_t vdev_virtio_mmio_driver_features(struct vdev_virtio_mmio *t);
  * -EINVAL. */
 int vdev_virtio_mmio_irq_replay(struct vdev_virtio_mmio *t);
 
+/*
+ * vdev_virtio_mmio_save / vdev_virtio_mmio_restore: the transport's state (section "VMIO",
+ * version 1), with the contract of <cvmm/devices.h> (its device state section): what
+ * identifies the device (id, queues, QueueNumMax, config size, features offered), the
+ * status, the features the driver wrote, the feature, queue and shared memory selectors,
+ * InterruptStatus, ConfigGeneration, and for each queue its size, QueueReady, its three
+ * areas and the device's ring positions (last_avail, next_used: the indexes continue
+ * where they were). The rings themselves are in guest RAM, which the embedder saves and
+ * restores: mem must hold the guest's RAM, at the same addresses, before the restore.
+ * The device model saves its own state (vdev_virtio_blk_save(), ...).
+ *
+ * Restore checks everything as the registers would have when the driver wrote them: the
+ * device must be the saved one (the same identity and features offered); status bits
+ * known and in the initialisation order (DRIVER after ACKNOWLEDGE, FEATURES_OK after
+ * DRIVER, DRIVER_OK and DEVICE_NEEDS_RESET after FEATURES_OK); features acked only once
+ * DRIVER, and with FEATURES_OK a subset of those offered with VERSION_1; InterruptStatus
+ * bits known and only once DRIVER_OK; a ready queue only after FEATURES_OK, with a size a
+ * power of two at most QueueNumMax, its rings aligned and in guest RAM (the used ring
+ * writable) as vdev_virtq_check_layout() has it, and at most its size in chains taken and
+ * not returned; a queue not ready with both ring positions 0 (its other registers are
+ * checked when the driver sets QueueReady, as always).
+ *
+ * Applying it calls the device model's reset callback (whatever it did before is over)
+ * and, when the status has DRIVER_OK without DEVICE_NEEDS_RESET, its activate callback
+ * with the features acked, as the driver's DRIVER_OK did; if the device refuses, the
+ * restore fails and the transport is left reset. No interrupt callback is called: the
+ * embedder calls vdev_virtio_mmio_irq_replay() afterwards. Chains the driver made
+ * available but whose notification the saved process never served are not lost: after
+ * the restore, the embedder calls vdev_virtio_mmio_process_queue() for each queue once.
+ * Not saved: the record of a call that stopped at its budget (that extra call serves it).
+ */
+int vdev_virtio_mmio_save(const struct vdev_virtio_mmio *t, struct vdev_state_writer *w);
+int vdev_virtio_mmio_restore(struct vdev_virtio_mmio *t, struct vdev_state_reader *r);
+
 /* ---------------------------------------------------------------------------------------
  * virtio-blk
  * ------------------------------------------------------------------------------------- */
@@ -541,6 +583,21 @@ struct vdev_virtio_blk_stats {
 void vdev_virtio_blk_get_stats(const struct vdev_virtio_blk *blk,
                                struct vdev_virtio_blk_stats *out);
 
+/*
+ * vdev_virtio_blk_save / vdev_virtio_blk_restore: virtio-blk's state beyond its image and
+ * the transport's (section "VBLK", version 1), with the contract of <cvmm/devices.h>: what
+ * identifies the disk, checked on restore (features offered, read-only, the configuration
+ * space with the capacity, the serial), and the request counters, which the restored
+ * device continues from (vdev_virtio_blk_get_stats() counts over the VM's life, across
+ * processes). The image's contents are not state: the embedder gives the restored device
+ * the same image (requests complete before the transport returns, so none is in flight
+ * while the vCPUs are stopped). The features the driver negotiated come back with the
+ * transport (vdev_virtio_mmio_restore() activates the device); the two may be restored
+ * in either order. Refused: a disk of another size, mode, serial or features.
+ */
+int vdev_virtio_blk_save(const struct vdev_virtio_blk *blk, struct vdev_state_writer *w);
+int vdev_virtio_blk_restore(struct vdev_virtio_blk *blk, struct vdev_state_reader *r);
+
 /* ---------------------------------------------------------------------------------------
  * virtio-rng
  * ------------------------------------------------------------------------------------- */
@@ -559,6 +616,15 @@ void vdev_virtio_rng_destroy(struct vdev_virtio_rng *rng);
 
 /* vdev_virtio_rng_device: the device model to give vdev_virtio_mmio_create(). */
 const struct vdev_virtio_device *vdev_virtio_rng_device(const struct vdev_virtio_rng *rng);
+
+/*
+ * vdev_virtio_rng_save / vdev_virtio_rng_restore: virtio-rng's state beyond the
+ * transport's (section "VRNG", version 1), with the contract of <cvmm/devices.h>: only
+ * its queue size, checked on restore (requests are answered whole as they come, so the
+ * device holds nothing else).
+ */
+int vdev_virtio_rng_save(const struct vdev_virtio_rng *rng, struct vdev_state_writer *w);
+int vdev_virtio_rng_restore(struct vdev_virtio_rng *rng, struct vdev_state_reader *r);
 
 #ifdef __cplusplus
 }
