@@ -5,3 +5,6 @@ foreach(h virtq virtio_blk virtio_mmio)
   cvmm_add_fuzzer(NAME fuzz_${h} SOURCES ${CMAKE_CURRENT_LIST_DIR}/fuzz_${h}.c
     LIBS virtio_fuzz_lib Threads::Threads CORPUS ${CMAKE_CURRENT_LIST_DIR}/corpus/${h})
 endforeach()
+# Device state: restore from arbitrary bytes (seeds written by the test virtio_state_seeds).
+cvmm_add_fuzzer(NAME fuzz_virtio_state SOURCES ${CMAKE_CURRENT_LIST_DIR}/fuzz_virtio_state.c
+  LIBS virtio_fuzz_lib Threads::Threads CORPUS ${CMAKE_CURRENT_LIST_DIR}/corpus/virtio_state)
