@@ -826,8 +826,8 @@ struct kvmio_vgic_state {
  * into *out (which the caller frees with kvmio_vgic_state_free()). vcpus: every vCPU of the
  * VM, indexed by vCPU index (nr_vcpus of them); their MPIDR_EL1 is read to address a
  * GICv3's redistributors and CPU interfaces. Returns 0; -EINVAL (NULL argument, no vGIC,
- * nr_vcpus 0 or above 8 on GICv2, 512 on GICv3); -ENOMEM; -EOPNOTSUPP (GICv3 with LPIs enabled); or
- * the errno of the first access KVM refused (*out is then empty).
+ * nr_vcpus 0 or above 8 on GICv2, 512 on GICv3); -ENOMEM; -EOPNOTSUPP (GICv3 with LPIs
+ * enabled); or the errno of the first access KVM refused (*out is then empty).
  */
 int kvmio_vgic_save(const struct kvmio_vgic *gic, const struct kvmio_vcpu *const *vcpus,
                     unsigned int nr_vcpus, struct kvmio_vgic_state *out);
