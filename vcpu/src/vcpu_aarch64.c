@@ -24,6 +24,54 @@ int vcpu_arch_check_config(const struct vcpu_config *cfg)
 	/* POWER_OFF is expressed by powered_off; PSCI 0.2 is always on. */
 	if (cfg->features & (1ull << KVM_ARM_VCPU_POWER_OFF))
 		return -EINVAL;
+	if (cfg->suspended && cfg->powered_off)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Puts a new vCPU inside the SYSTEM_SUSPEND s describes, as vcpu_arch_suspend_exit()
+ * leaves one it honours. s may come from a file: it gets the checks a guest's call gets.
+ */
+static int vcpu_start_suspended(struct vcpu *v, const struct vcpu_suspend_state *s)
+{
+	struct vcpu_set *set = v->set;
+	enum psci_caller_state caller =
+	    s->aarch32 ? CVMM_PSCI_CALLER_AARCH32 : CVMM_PSCI_CALLER_AARCH64;
+	struct psci_system_suspend_args args = {
+	    .fid = s->smc64 ? CVMM_PSCI_FN64_SYSTEM_SUSPEND : CVMM_PSCI_FN_SYSTEM_SUSPEND,
+	    .smc64 = s->smc64,
+	    .entry = s->entry,
+	    .context_id = s->context_id,
+	};
+	int r;
+
+	if (!set->system_suspend || (!s->smc64 && (s->entry >> 32 || s->context_id >> 32)) ||
+	    (s->aarch32 && s->smc64) || !psci_entry_valid(s->entry, caller, set->ram, set->n_ram))
+		return -EINVAL;
+	r = psci_wake_state(&args, caller, s->big_endian ? CVMM_PSCI_SCTLR_EE : 0, &v->arch.wake);
+	if (r == 0)
+		r = kvmio_vcpu_set_mp_state(v->kv, KVM_MP_STATE_SUSPENDED);
+	if (r < 0)
+		return r;
+	v->arch.entry = s->entry;
+	v->arch.context_id = s->context_id;
+	v->arch.smc64 = s->smc64;
+	vcpu_mark_suspended(v, true);
+	return 0;
+}
+
+int vcpu_get_suspend_state(const struct vcpu *v, struct vcpu_suspend_state *out)
+{
+	if (!v || !out || !v->suspended)
+		return -EINVAL;
+	*out = (struct vcpu_suspend_state){
+	    .entry = v->arch.entry,
+	    .context_id = v->arch.context_id,
+	    .smc64 = v->arch.smc64,
+	    .aarch32 = psci_caller_from_pstate(v->arch.wake.pstate) == CVMM_PSCI_CALLER_AARCH32,
+	    .big_endian = v->arch.wake.big_endian,
+	};
 	return 0;
 }
 
@@ -40,6 +88,8 @@ int vcpu_arch_configure(struct vcpu *v, const struct vcpu_config *cfg)
 	v->arch.features = features;
 	if (cfg->powered_off)
 		return 0;
+	if (cfg->suspended)
+		return vcpu_start_suspended(v, cfg->suspended);
 	r = kvmio_vcpu_set_reg(v->kv, KVMIO_ARM64_REG_PC, cfg->entry);
 	for (int i = 0; i < 4 && r == 0; i++)
 		r = kvmio_vcpu_set_reg(v->kv, KVMIO_ARM64_REG_X(i), cfg->args[i]);
@@ -170,6 +220,7 @@ int vcpu_arch_suspend_exit(struct vcpu *v)
 	}
 	v->arch.entry = args.entry;
 	v->arch.context_id = args.context_id;
+	v->arch.smc64 = args.smc64;
 	vcpu_mark_suspended(v, true);
 	vcpu_exclusive_leave(v);
 	VCPU_COUNT(v, suspends);

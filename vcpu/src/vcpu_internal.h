@@ -27,6 +27,7 @@ struct vcpu_arch {
 	uint64_t features;           /* KVM_ARM_VCPU_* bits given to KVM_ARM_VCPU_INIT */
 	struct psci_wake_state wake; /* of the honoured SYSTEM_SUSPEND */
 	uint64_t entry, context_id;  /* of the honoured SYSTEM_SUSPEND */
+	bool smc64;                  /* of the honoured SYSTEM_SUSPEND */
 };
 struct vcpu_set_arch {
 	int unused;

@@ -97,6 +97,8 @@ static void vcpu_x86_flat_segment(struct kvm_segment *s, uint16_t selector, uint
 
 int vcpu_arch_check_config(const struct vcpu_config *cfg)
 {
+	if (cfg->suspended)
+		return -EOPNOTSUPP; /* x86 has no SYSTEM_SUSPEND */
 	switch (cfg->mode) {
 	case VCPU_X86_REAL:
 		return cfg->entry < (1u << 20) ? 0 : -EINVAL;
@@ -197,6 +199,13 @@ int vcpu_arch_suspend_exit(struct vcpu *v)
 int vcpu_arch_wakeup_exit(struct vcpu *v)
 {
 	(void)v;
+	return -EOPNOTSUPP;
+}
+
+int vcpu_get_suspend_state(const struct vcpu *v, struct vcpu_suspend_state *out)
+{
+	(void)v;
+	(void)out;
 	return -EOPNOTSUPP;
 }
 

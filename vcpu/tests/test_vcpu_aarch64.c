@@ -268,7 +268,18 @@ static bool wait_result(int k, unsigned int ms)
  * the host has one, else v3), vCPU 0 starting at the payload and, with secondary,
  * vCPU 1 powered off.
  */
+static void setup_vm(bool system_suspend, bool secondary, const struct vcpu_suspend_state *susp,
+                     bool with_gic);
+
 static void setup(bool system_suspend, bool secondary)
+{
+	setup_vm(system_suspend, secondary, NULL, true);
+}
+
+/* As setup(), vCPU 0 created inside the SYSTEM_SUSPEND susp (unless NULL), and a vGIC
+   only with_gic. */
+static void setup_vm(bool system_suspend, bool secondary, const struct vcpu_suspend_state *susp,
+                     bool with_gic)
 {
 	memset(&T, 0, sizeof(T));
 	pthread_mutex_init(&T.lock, NULL);
@@ -290,7 +301,7 @@ static void setup(bool system_suspend, bool secondary)
 	                                     .cpu_base = GICC,
 	                                     .redist_base = GICR,
 	                                     .nr_irqs = 64};
-	int gr = kvmio_vgic_create(T.fx.vm, &gc, &T.gic);
+	int gr = with_gic ? kvmio_vgic_create(T.fx.vm, &gc, &T.gic) : -ENODEV;
 	cr_assert(gr == 0 || gr == -ENODEV, "create the vGIC: %s", strerror(-gr));
 
 	struct vcpu_handlers h = {
@@ -302,7 +313,7 @@ static void setup(bool system_suspend, bool secondary)
 	    .resumed = on_resumed,
 	};
 	fx_set(&T.fx, &h, system_suspend);
-	struct vcpu_config c0 = {.id = 0, .entry = RAM_BASE};
+	struct vcpu_config c0 = {.id = 0, .entry = RAM_BASE, .suspended = susp};
 	int r = vcpu_create(T.fx.set, &c0, &T.v0);
 	cr_assert_eq(r, 0, "vcpu 0: %s", strerror(-r));
 	if (secondary) {
@@ -735,4 +746,137 @@ Test(vcpu_a64, secondary_suspends_after_the_boot_cpu_is_off)
 	vcpu_get_stats(T.v1, &s1);
 	cr_assert_eq(s1.suspends, 1);
 	cr_assert_eq(s1.wakeups, 1);
+}
+
+/* What the payload's start does to accept its wake-up interrupt (INTID 32: level,
+   enabled, priority 0xa0, to CPU 0), done from outside for a guest that never ran it. */
+static void gicd_write(uint64_t offset, uint32_t value)
+{
+	int r = kvmio_device_set_attr(T.gic.fd, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, offset, &value);
+	cr_assert_eq(r, 0, "GICD %#llx: %s", (unsigned long long)offset, strerror(-r));
+}
+
+static void accept_wake_irq_from_outside(void)
+{
+	gicd_write(0x000, T.gic.version == 3 ? 0x12 : 1); /* GICD_CTLR (v3: ARE, group 1) */
+	if (T.gic.version == 3)
+		gicd_write(0x084, 1); /* GICD_IGROUPR1 */
+	gicd_write(0xc08, 0);         /* GICD_ICFGR2: level */
+	gicd_write(0x104, 1);         /* GICD_ISENABLER1 */
+	gicd_write(0x420, 0xa0);      /* GICD_IPRIORITYR8 */
+	/* CPU 0's interface: priority mask 0xf0 lets 0xa0 through; on (group 1 on v3). */
+	if (T.gic.version == 3) {
+		gicd_write(0x6100, 0); /* GICD_IROUTER32: CPU 0 */
+		gicd_write(0x6104, 0);
+		/* ICC_PMR_EL1 and ICC_IGRPEN1_EL1 of the vCPU of MPIDR affinity 0. */
+		const uint64_t pmr_attr = (3u << 14) | (0u << 11) | (4u << 7) | (6u << 3) | 0u;
+		const uint64_t grpen1_attr = (3u << 14) | (0u << 11) | (12u << 7) | (12u << 3) | 7u;
+		uint64_t pmr = 0xf0, on = 1;
+		cr_assert_eq(kvmio_device_set_attr(T.gic.fd, KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS,
+		                                   pmr_attr, &pmr),
+		             0);
+		cr_assert_eq(kvmio_device_set_attr(T.gic.fd, KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS,
+		                                   grpen1_attr, &on),
+		             0);
+	} else {
+		gicd_write(0x820, 1);             /* GICD_ITARGETSR8: CPU 0 */
+		uint32_t pmr = 0xf0 >> 3, on = 1; /* KVM keeps GICC_PMR as its 5 priority bits */
+		cr_assert_eq(
+		    kvmio_device_set_attr(T.gic.fd, KVM_DEV_ARM_VGIC_GRP_CPU_REGS, 0x04, &pmr), 0);
+		cr_assert_eq(
+		    kvmio_device_set_attr(T.gic.fd, KVM_DEV_ARM_VGIC_GRP_CPU_REGS, 0x00, &on), 0);
+	}
+}
+
+/* A vCPU created inside a SYSTEM_SUSPEND (a VM restored from a snapshot): no guest code
+   runs and no host CPU is spent until the interrupt, which resumes it at the entry point
+   with the context id, as from reset. */
+Test(vcpu_a64, created_suspended_waits_then_resumes_at_entry_with_context_id)
+{
+	const struct vcpu_suspend_state want = {
+	    .entry = entry_of(vt_a64_resume), .context_id = 0xc0ffee5eedull, .smc64 = true};
+	setup_vm(true, false, &want, true);
+	need_gic();
+	accept_wake_irq_from_outside();
+	struct vcpu_suspend_state got;
+	cr_assert_eq(vcpu_get_suspend_state(T.v0, &got), 0);
+	cr_assert(got.entry == want.entry && got.context_id == want.context_id && got.smc64 &&
+	          !got.aarch32 && !got.big_endian);
+	start();
+	fx_sleep_ms(100);
+	cr_assert_eq(vcpu_get_state(T.v0), VCPU_STATE_SUSPENDED);
+	int64_t c0 = vcpu_cpu_time_ns(T.v0);
+	fx_sleep_ms(300);
+	int64_t c1 = vcpu_cpu_time_ns(T.v0);
+	cr_assert(c0 >= 0 && c1 >= 0);
+	cr_assert_lt(c1 - c0, 20 * 1000000ll, "suspended vCPU used %ld us of CPU",
+	             (long)((c1 - c0) / 1000));
+	cr_assert_eq(atomic_load(&T.accesses), 0, "guest code ran before the wake-up");
+	uint32_t mp = 0;
+	cr_assert_eq(vcpu_get_mp_state(T.v0, &mp), 0);
+	cr_assert_eq(mp, KVM_MP_STATE_SUSPENDED);
+
+	raise_wake_irq();
+	cr_assert(wait_count(&T.n_reports, 1, 20000), "no wake-up report");
+	check_report(0, want.context_id);
+	cr_assert_eq(T.resumed, 1);
+	cr_assert_eq(vcpu_get_suspend_state(T.v0, &got), -EINVAL, "awake, yet suspended");
+	/* It runs on: the exhausted script powers off. */
+	cr_assert_eq(join0().reason, VCPU_END_SHUTDOWN);
+	struct vcpu_stats s;
+	vcpu_get_stats(T.v0, &s);
+	cr_assert_eq(s.wakeups, 1);
+	cr_assert_eq(s.suspends, 0, "no SYSTEM_SUSPEND call was made in this VM");
+}
+
+/* What vcpu_get_suspend_state() reports of a call the guest made: an SMC32 call. */
+Test(vcpu_a64, suspend_state_of_an_honoured_call)
+{
+	setup(true, false);
+	struct vcpu_suspend_state got;
+	cr_assert_eq(vcpu_get_suspend_state(T.v0, &got), -EINVAL, "not suspended yet");
+	call(FN_SS32, entry_of(vt_a64_resume), 0x77, 0);
+	start();
+	cr_assert(wait_count(&T.suspended, 1, 20000));
+	cr_assert_eq(vcpu_pause(T.v0), 0);
+	cr_assert_eq(vcpu_get_suspend_state(T.v0, &got), 0);
+	cr_assert_eq(got.entry, entry_of(vt_a64_resume));
+	cr_assert_eq(got.context_id, 0x77);
+	cr_assert(!got.smc64 && !got.aarch32 && !got.big_endian);
+	cr_assert_eq(vcpu_resume(T.v0), 0);
+	cr_assert_eq(vcpu_stop(T.v0), 0);
+	cr_assert_eq(join0().reason, VCPU_END_STOPPED);
+}
+
+/* A suspended state from a file is checked as a guest's call would be. */
+Test(vcpu_a64, a_suspended_state_that_could_not_be_honoured_is_refused)
+{
+	const uint64_t good = entry_of(vt_a64_resume);
+	const struct {
+		struct vcpu_suspend_state s;
+		bool powered_off;
+		const char *what;
+	} bad[] = {
+	    {{.entry = RAM_BASE + RAM_SIZE, .smc64 = true}, false, "entry past RAM"},
+	    {{.entry = RAM_BASE - 4, .smc64 = true}, false, "entry below RAM"},
+	    {{.entry = good + 2, .smc64 = true}, false, "misaligned A64 entry"},
+	    {{.entry = good, .context_id = 1ull << 32}, false, "SMC32 with a 64-bit context id"},
+	    {{.entry = good, .smc64 = true, .aarch32 = true}, false, "SMC64 from AArch32"},
+	    {{.entry = good, .smc64 = true}, true, "powered off and suspended"},
+	};
+	setup_vm(true, false, NULL, false);
+	for (uint32_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct vcpu_config c = {
+		    .id = 10 + i, .suspended = &bad[i].s, .powered_off = bad[i].powered_off};
+		struct vcpu *v = NULL;
+		cr_assert_eq(vcpu_create(T.fx.set, &c, &v), -EINVAL, "%s was accepted",
+		             bad[i].what);
+	}
+	/* The same good state in a set that does not handle SYSTEM_SUSPEND. */
+	teardown();
+	setup_vm(false, false, NULL, false);
+	const struct vcpu_suspend_state ok = {.entry = good, .smc64 = true};
+	struct vcpu_config c = {.id = 1, .suspended = &ok};
+	struct vcpu *v = NULL;
+	cr_assert_eq(vcpu_create(T.fx.set, &c, &v), -EINVAL, "no SYSTEM_SUSPEND opt-in");
 }

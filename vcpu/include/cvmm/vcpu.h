@@ -179,6 +179,19 @@ enum vcpu_x86_mode {
 	                          data segments (the PVH entry; entry below 4 GiB) */
 };
 
+/*
+ * aarch64: the SYSTEM_SUSPEND a suspended vCPU waits in, which is all a later process
+ * needs to bring it back (PSCI resumes the core as from reset, at the entry point, with
+ * the context id): what a snapshot of a suspended VM keeps of its boot vCPU.
+ */
+struct vcpu_suspend_state {
+	uint64_t entry;      /* the entry point (guest physical: the MMU is off on wake) */
+	uint64_t context_id; /* given back in x0 (r0 for AArch32) */
+	bool smc64;          /* the SMC64 form (else entry and context id are 32-bit) */
+	bool aarch32;        /* the caller ran in AArch32: it resumes in AArch32 SVC mode */
+	bool big_endian;     /* the caller's SCTLR_EL1.EE: it resumes big-endian */
+};
+
 /* One vCPU's configuration. Zero-initialise, then set what you need. */
 struct vcpu_config {
 	uint32_t id;      /* KVM vCPU id (aarch64: MPIDR Aff0 = id & 0xf, Aff1 = id >> 4) */
@@ -189,6 +202,16 @@ struct vcpu_config {
 	bool powered_off;  /* start OFF (a secondary that PSCI CPU_ON brings up); entry,
 	                      stack and args are then ignored */
 	uint64_t features; /* extra KVM_ARM_VCPU_* feature bits (PSCI_0_2 is always set) */
+	/* Start inside an honoured SYSTEM_SUSPEND instead of at entry (a VM restored from a
+	   snapshot: the state vcpu_get_suspend_state() gave in the process that saved it).
+	   The vCPU's MP state is SUSPENDED: once started it waits in KVM_RUN, spending no
+	   host CPU, until an interrupt wakes it, then resumes at the state's entry point
+	   with its context id, exactly as after a suspend it honoured itself (the resumed
+	   handler runs). Needs the set's system_suspend, and an entry point in the set's
+	   RAM; entry, stack and args are ignored, powered_off must be false. The state is
+	   input (it may come from a file): it is checked, never trusted. NULL: start
+	   normally. */
+	const struct vcpu_suspend_state *suspended;
 	/* x86_64 */
 	enum vcpu_x86_mode mode;
 	uint64_t cr3; /* LONG: guest physical address of the PML4 */
@@ -291,7 +314,10 @@ int vcpu_set_wait_any(struct vcpu_set *set, int timeout_ms, struct vcpu **who);
  *       frees it).
  * On arm64 an in-kernel vGIC must be initialised after every vCPU is created, before
  * the first one starts.
- * Returns 0, -EINVAL for NULL arguments or a real-mode entry at or above 1 MiB,
+ * Returns 0, -EINVAL for NULL arguments, a real-mode entry at or above 1 MiB, or (arm64)
+ * a suspended state the set cannot honour (no system_suspend, powered_off, an entry point
+ * outside the set's RAM or misaligned for its instruction set), -EOPNOTSUPP for a suspended
+ * state on x86_64,
  * -EEXIST for an id in use, -ENOMEM, or the -errno of a KVM call.
  */
 int vcpu_create(struct vcpu_set *set, const struct vcpu_config *cfg, struct vcpu **out);
@@ -359,6 +385,14 @@ struct vcpu_end vcpu_get_end(const struct vcpu *vcpu);
  */
 int vcpu_get_mp_state(struct vcpu *vcpu, uint32_t *mp_state);
 
+/*
+ * vcpu_get_suspend_state() - aarch64: the SYSTEM_SUSPEND the vCPU waits in (honoured, or
+ * given at creation with vcpu_config.suspended), for a snapshot of the VM. Call it while
+ * the vCPU is paused or stopped, or from its own handlers (the suspended handler).
+ * Returns 0; -EINVAL for NULL arguments or a vCPU that is not suspended (it has woken,
+ * or never suspended); -EOPNOTSUPP on x86_64.
+ */
+int vcpu_get_suspend_state(const struct vcpu *vcpu, struct vcpu_suspend_state *out);
 /* A copy of the vCPU's counters (zeros for a NULL vCPU). */
 void vcpu_get_stats(const struct vcpu *vcpu, struct vcpu_stats *stats);
 
