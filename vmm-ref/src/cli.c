@@ -22,6 +22,7 @@ enum {
 	OPT_LOG_LEVEL,
 	OPT_REBOOT,
 	OPT_API_SOCKET,
+	OPT_RESTORE,
 	OPT_HELP = 'h',
 	OPT_VERSION = 'V',
 };
@@ -40,6 +41,7 @@ static const struct option long_options[] = {
     {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
     {"reboot", no_argument, NULL, OPT_REBOOT},
     {"api-socket", required_argument, NULL, OPT_API_SOCKET},
+    {"restore", required_argument, NULL, OPT_RESTORE},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -47,7 +49,8 @@ static const struct option long_options[] = {
 
 static const char usage_text[] =
     "Usage: vmm-ref --kernel PATH [OPTION]...\n"
-    "Boot a Linux guest in a KVM microVM.\n"
+    "       vmm-ref --restore DIR [OPTION]...\n"
+    "Boot a Linux guest in a KVM microVM, or bring back one that suspended to a snapshot.\n"
     "\n"
     "  --kernel PATH          kernel: arm64 Image, x86_64 bzImage or ELF vmlinux\n"
     "  --initrd PATH          initial ramdisk\n"
@@ -57,7 +60,11 @@ static const char usage_text[] =
     "  --disk PATH[,ro]       virtio-blk disk backed by PATH; repeatable, at most 8\n"
     "  --rng                  virtio-rng device fed from the host's getrandom()\n"
     "  --console KIND         stdio (default), file:PATH or none\n"
-    "  --suspend POLICY       guest suspend-to-RAM: honour (default) or deny\n"
+    "  --suspend POLICY       guest suspend-to-RAM: honour (default), deny, or\n"
+    "                         snapshot:DIR (arm64): write the VM to DIR and exit 4\n"
+    "  --restore DIR          run the VM saved in DIR by --suspend snapshot:DIR; only\n"
+    "                         --console, --suspend, --log-level, --no-seccomp, --reboot\n"
+    "                         and --api-socket may go with it\n"
     "  --no-seccomp           run without the seccomp sandbox (debugging only)\n"
     "  --log-level LEVEL      error, warn (default), info or debug\n"
     "  --reboot               a guest reset starts the VM again (at most 10 restarts in\n"
@@ -69,7 +76,8 @@ static const char usage_text[] =
     "  -V, --version          show the version and exit\n"
     "\n"
     "Exit status: 0 guest powered off (or stopped by SIGTERM, SIGINT or Ctrl-A x),\n"
-    "1 runtime failure, 2 usage error, 3 guest reset (without --reboot, or too many).\n";
+    "1 runtime failure, 2 usage error, 3 guest reset (without --reboot, or too many),\n"
+    "4 the guest suspended and the VM was written to the snapshot folder.\n";
 
 const char *vmm_cli_usage(void)
 {
@@ -78,7 +86,7 @@ const char *vmm_cli_usage(void)
 
 const char *vmm_suspend_policy_name(enum vmm_suspend_policy p)
 {
-	return p == VMM_SUSPEND_DENY ? "deny" : "honour";
+	return p == VMM_SUSPEND_DENY ? "deny" : p == VMM_SUSPEND_SNAPSHOT ? "snapshot" : "honour";
 }
 
 const char *vmm_log_level_name(enum vmm_log_level l)
@@ -259,8 +267,18 @@ static int parse_suspend(struct parser *p, const char *arg, struct vmm_config *c
 		cfg->suspend = VMM_SUSPEND_HONOUR;
 	else if (strcmp(arg, "deny") == 0)
 		cfg->suspend = VMM_SUSPEND_DENY;
-	else
-		return fail(p, "--suspend: '%s' is not honour or deny", quote(q, sizeof(q), arg));
+	else if (strncmp(arg, "snapshot:", 9) == 0) {
+		if (arg[9] == '\0')
+			return fail(p, "--suspend: snapshot:DIR needs a folder");
+		if (strlen(arg + 9) > VMM_SNAPSHOT_DIR_MAX)
+			return fail(p,
+			            "--suspend: the snapshot folder's path is longer than %u bytes",
+			            VMM_SNAPSHOT_DIR_MAX);
+		cfg->suspend = VMM_SUSPEND_SNAPSHOT;
+		return set_string(p, &cfg->snapshot_dir, arg + 9);
+	} else
+		return fail(p, "--suspend: '%s' is not honour, deny or snapshot:DIR",
+		            quote(q, sizeof(q), arg));
 	return 0;
 }
 
@@ -298,6 +316,8 @@ void vmm_config_release(struct vmm_config *cfg)
 	free(cfg->cmdline);
 	free(cfg->console_path);
 	free(cfg->api_socket);
+	free(cfg->snapshot_dir);
+	free(cfg->restore_dir);
 	for (uint32_t i = 0; i < cfg->num_disks && i < VMM_DISKS_MAX; i++)
 		free(cfg->disks[i].path);
 	config_defaults(cfg);
@@ -349,6 +369,13 @@ static int apply(struct parser *p, int opt, const char *arg, struct vmm_config *
 			return fail(p, "--api-socket: the path is longer than %u bytes",
 			            VMM_API_SOCKET_PATH_MAX);
 		return set_string(p, &cfg->api_socket, arg);
+	case OPT_RESTORE:
+		if (*arg == '\0')
+			return fail(p, "--restore: the path is empty");
+		if (strlen(arg) > VMM_SNAPSHOT_DIR_MAX)
+			return fail(p, "--restore: the path is longer than %u bytes",
+			            VMM_SNAPSHOT_DIR_MAX);
+		return set_string(p, &cfg->restore_dir, arg);
 	default:
 		return fail(p, "internal error: option %s", quote(q, sizeof(q), option_name(opt)));
 	}
@@ -425,6 +452,23 @@ int vmm_cli_parse(int argc, char *const argv[], struct vmm_config *cfg, char *er
 	}
 	if (action != VMM_CLI_RUN) {
 		ret = action;
+		goto out;
+	}
+	if (cfg->restore_dir) {
+		/* The machine is the snapshot's: options that would describe another are
+		   refused rather than ignored. */
+		static const int machine_options[] = {
+		    OPT_KERNEL, OPT_INITRD, OPT_CMDLINE, OPT_MEMORY, OPT_VCPUS, OPT_DISK, OPT_RNG};
+		for (size_t i = 0; i < sizeof(machine_options) / sizeof(*machine_options); i++) {
+			if (seen & (1u << (machine_options[i] - OPT_KERNEL))) {
+				ret = fail(&p,
+				           "--restore: --%s comes from the snapshot and cannot be "
+				           "given",
+				           option_name(machine_options[i]));
+				goto out;
+			}
+		}
+		ret = VMM_CLI_RUN;
 		goto out;
 	}
 	if (!cfg->kernel) {

@@ -32,7 +32,11 @@ enum vmm_console_kind {
 enum vmm_suspend_policy {
 	VMM_SUSPEND_HONOUR,
 	VMM_SUSPEND_DENY,
+	VMM_SUSPEND_SNAPSHOT, /* honour by writing the VM to snapshot_dir and exiting */
 };
+
+/* The longest snapshot folder path (--suspend snapshot:DIR, --restore DIR). */
+#define VMM_SNAPSHOT_DIR_MAX 1024u
 
 enum vmm_log_level {
 	VMM_LOG_ERROR,
@@ -59,6 +63,11 @@ struct vmm_config {
 	enum vmm_console_kind console;
 	char *console_path; /* VMM_CONSOLE_FILE only */
 	enum vmm_suspend_policy suspend;
+	char *snapshot_dir; /* VMM_SUSPEND_SNAPSHOT only: where the VM goes */
+	/* --restore DIR: the VM comes from the snapshot in DIR (snapshot.h), which supplies
+	   the machine's configuration (kernel, initrd, cmdline, memory, vCPUs, disks, rng);
+	   the options for them are refused beside it. */
+	char *restore_dir;
 	bool seccomp;
 	enum vmm_log_level log_level;
 	bool reboot;      /* --reboot: a guest reset runs the VM again (supervisor.h) */
@@ -79,7 +88,8 @@ enum vmm_cli_action {
  * defaults. argv is not modified. Files are not opened: whether they exist is the caller's
  * runtime check.
  * Returns a vmm_cli_action, or -EINVAL for a usage error (unknown option, missing or bad
- * value, out-of-range number, option given twice, stray argument, no --kernel) with one line
+ * value, out-of-range number, option given twice, stray argument, no --kernel, a machine
+ * option beside --restore) with one line
  * of text (no newline) in err, or -ENOMEM. After a success (any action) the caller releases
  * cfg with vmm_config_release(); after an error cfg holds nothing to release, though calling
  * vmm_config_release() on it is harmless.
@@ -92,7 +102,7 @@ void vmm_config_release(struct vmm_config *cfg);
 /* The --help text, several lines ending in a newline. */
 const char *vmm_cli_usage(void);
 
-/* Names for log output: "honour"/"deny", "error".."debug". */
+/* Names for log output: "honour"/"deny"/"snapshot", "error".."debug". */
 const char *vmm_suspend_policy_name(enum vmm_suspend_policy p);
 const char *vmm_log_level_name(enum vmm_log_level l);
 

@@ -13,6 +13,7 @@
 #include "log_limit.h"
 
 #include "sandbox.h"
+#include "snapshot.h"
 #include <cvmm/linux_loader_file.h>
 
 #include <cvmm/event_loop.h>
@@ -91,6 +92,13 @@ struct vmm_machine {
 	atomic_bool end_event_sent;          /* SHUTDOWN, RESET, GUEST_CRASH or a failure's STOP */
 	atomic_bool loop_ended;
 	const char *_Atomic stop_reason; /* why a STOP: "signal", "command"; NULL: console */
+
+	/* --suspend snapshot:DIR: where the VM goes, opened before the sandbox, and the
+	   machine's configuration as the snapshot records it. */
+	struct vmm_snapshot_target snap;
+	struct vmm_snapshot_conf snap_conf;
+	/* --restore DIR: the snapshot the VM comes from; NULL on a cold boot. */
+	struct vmm_snapshot *restore;
 
 	/* Log lines a guest can cause at will are rate-limited (log_limited()). */
 	struct vmm_log_limit unmapped_log;
@@ -363,7 +371,7 @@ static bool on_suspend_allowed(void *opaque, struct vcpu *v, uint64_t entry, uin
 {
 	(void)v, (void)entry, (void)ctx_id;
 	struct vmm_machine *m = opaque;
-	return m->env.cfg->suspend == VMM_SUSPEND_HONOUR;
+	return m->env.cfg->suspend != VMM_SUSPEND_DENY;
 }
 
 static void on_suspended(void *opaque, struct vcpu *v, uint64_t entry, uint64_t ctx_id)
@@ -384,6 +392,13 @@ static void on_suspended(void *opaque, struct vcpu *v, uint64_t entry, uint64_t 
 		vmm_machine_log(&m->env, VMM_LOG_INFO,
 		                "vCPU %u: SYSTEM_SUSPEND (entry %#llx, context %#llx): honoured",
 		                vcpu_id(v), (unsigned long long)entry, (unsigned long long)ctx_id);
+	if (m->env.cfg->suspend == VMM_SUSPEND_SNAPSHOT) {
+		/* The VM goes to disk: the vCPU parks instead of waiting for a wake-up (an
+		   interrupt pending already would run guest code the snapshot must not miss),
+		   and the loop ends to write it (write_snapshot()). */
+		vcpu_pause(v);
+		vmm_machine_request_exit(&m->env, VMM_EXIT_SNAPSHOT, NULL, NULL);
+	}
 }
 
 static void on_suspend_refused(void *opaque, struct vcpu *v, int32_t psci_ret, uint64_t entry,
@@ -407,7 +422,7 @@ static void on_suspend_refused(void *opaque, struct vcpu *v, int32_t psci_ret, u
 		                vcpu_id(v), (unsigned long long)entry, (unsigned long long)ctx_id,
 		                why, psci_ret_name(psci_ret),
 		                psci_ret == CVMM_PSCI_RET_DENIED &&
-		                        m->env.cfg->suspend != VMM_SUSPEND_HONOUR
+		                        m->env.cfg->suspend == VMM_SUSPEND_DENY
 		                    ? ", --suspend deny"
 		                    : "");
 }
@@ -573,6 +588,21 @@ static int sandbox_register_fds(struct vmm_machine *m)
 	for (size_t i = 0; r == 0 && i < vcpu_set_count(m->env.vcpus); i++) {
 		struct vcpu *v = vcpu_set_find(m->env.vcpus, (uint32_t)i);
 		r = v ? vmm_sandbox_add_fd(VMM_FD_VCPU, kvmio_vcpu_fd(vcpu_kvm(v))) : -ENOENT;
+	}
+	/* --suspend snapshot:DIR: the slot's files, written at the end; the interrupt
+	   controller, read then; and a restored RAM's file, whose holes a new snapshot
+	   skips (lseek SEEK_DATA). */
+	if (r == 0 && m->snap.state_fd >= 0) {
+		r = vmm_sandbox_add_fd(VMM_FD_SNAPSHOT, m->snap.state_fd);
+		if (r == 0)
+			r = vmm_sandbox_add_fd(VMM_FD_SNAPSHOT, m->snap.mem_fd);
+		if (r == 0)
+			r = vmm_arch_sandbox_fds(m->arch);
+		for (size_t i = 0; r == 0 && i < vmem_map_region_count(m->env.mem); i++) {
+			int fd = vmem_region_fd(vmem_map_region_at(m->env.mem, i));
+			if (fd >= 0)
+				r = vmm_sandbox_add_fd(VMM_FD_SNAPSHOT_SOURCE, fd);
+		}
 	}
 	return r;
 }
@@ -1055,6 +1085,177 @@ static int event_loop(struct vmm_machine *m)
 }
 
 /* ---------------------------------------------------------------------------------------
+ * Snapshots (--suspend snapshot:DIR, --restore DIR; snapshot.h)
+ * ------------------------------------------------------------------------------------- */
+
+/* Every device's state, after the arch's sections (vmm_arch_save()): the UART, the RTC,
+   then each virtio slot's transport and device, in slot order. */
+static int save_devices(struct vmm_machine *m, struct vdev_state_writer *w)
+{
+	int ret = vdev_uart_save(m->uart, w);
+
+	if (ret == 0 && m->rtc)
+		ret = vdev_rtc_save(m->rtc, w);
+	if (ret == 0 && m->cmos)
+		ret = vdev_cmos_save(m->cmos, w);
+	for (uint32_t i = 0; ret == 0 && i < m->nslots; i++) {
+		const struct vmm_slot *s = &m->slots[i];
+		ret = vdev_virtio_mmio_save(s->t, w);
+		if (ret == 0 && s->blk)
+			ret = vdev_virtio_blk_save(s->blk, w);
+		if (ret == 0 && s->rng)
+			ret = vdev_virtio_rng_save(s->rng, w);
+	}
+	return ret;
+}
+
+static int restore_devices(struct vmm_machine *m, struct vdev_state_reader *r)
+{
+	int ret = vdev_uart_restore(m->uart, r);
+
+	if (ret == 0 && m->rtc)
+		ret = vdev_rtc_restore(m->rtc, r);
+	if (ret == 0 && m->cmos)
+		ret = vdev_cmos_restore(m->cmos, r);
+	for (uint32_t i = 0; ret == 0 && i < m->nslots; i++) {
+		struct vmm_slot *s = &m->slots[i];
+		ret = vdev_virtio_mmio_restore(s->t, r);
+		if (ret == 0 && s->blk)
+			ret = vdev_virtio_blk_restore(s->blk, r);
+		if (ret == 0 && s->rng)
+			ret = vdev_virtio_rng_restore(s->rng, r);
+	}
+	if (ret == 0 && vdev_state_remaining(r))
+		vdev_state_fail(r, "%zu bytes after the last device", vdev_state_remaining(r));
+	return r->error ? r->error : ret;
+}
+
+/*
+ * The guest suspended under --suspend snapshot:DIR and every vCPU has stopped: writes the
+ * VM to DIR. Returns VMM_EXIT_SNAPSHOT once it is all on disk, else VMM_EXIT_RUNTIME with
+ * one line on stderr.
+ */
+static int write_snapshot(struct vmm_machine *m)
+{
+	struct vdev_state_writer w;
+	struct vmm_snapshot_stats st;
+	char err[512];
+	int ret = 0;
+
+	/* The vCPUs' threads are gone; their KVM state stays until the set is destroyed. */
+	for (size_t i = 0; i < vcpu_set_count(m->env.vcpus); i++)
+		vcpu_join(vcpu_set_find(m->env.vcpus, (uint32_t)i), NULL);
+	/* What the guest wrote to a disk is on it before the disk's identity is taken. */
+	for (uint32_t i = 0, d = 0; ret == 0 && i < m->nslots; i++) {
+		const struct vmm_slot *s = &m->slots[i];
+		if (s->disk_fd < 0)
+			continue;
+		if (fdatasync(s->disk_fd) < 0 && errno != EINVAL)
+			ret = -errno;
+		if (ret == 0)
+			ret = vmm_snapshot_disk_refresh(&m->snap_conf.disks[d++], s->disk_fd);
+		if (ret < 0)
+			snprintf(err, sizeof(err), "cannot flush disk '%s': %s",
+			         m->env.cfg->disks[d ? d - 1 : 0].path, strerror(-ret));
+	}
+	vdev_uart_flush_output(m->uart);
+	vdev_state_writer_init(&w);
+	if (ret == 0)
+		ret = vmm_arch_save(m->arch, &w, err, sizeof(err));
+	if (ret == 0) {
+		ret = save_devices(m, &w);
+		if (ret < 0)
+			snprintf(err, sizeof(err), "cannot save the devices' state: %s",
+			         strerror(-ret));
+	}
+	if (ret == 0)
+		ret = vmm_snapshot_write(&m->snap, &m->snap_conf, &w, m->env.mem, &st, err,
+		                         sizeof(err));
+	vdev_state_writer_free(&w);
+	if (ret < 0) {
+		vmm_error_line("%s", err);
+		return VMM_EXIT_RUNTIME;
+	}
+	vmm_machine_log(&m->env, VMM_LOG_INFO,
+	                "snapshot in '%s' (slot %c, generation %llu): %llu MiB of RAM, %llu KiB "
+	                "written, state %llu bytes, %llu ms",
+	                m->snap.dir, m->snap.slot, (unsigned long long)m->snap.generation,
+	                (unsigned long long)(st.ram.ram_bytes >> 20),
+	                (unsigned long long)(st.ram.written_bytes >> 10),
+	                (unsigned long long)st.state_bytes,
+	                (unsigned long long)(st.write_ns / 1000000));
+	struct json_object *d = event_data(m);
+	if (d) {
+		json_object_object_add(d, "dir", json_object_new_string(m->snap.dir));
+		json_object_object_add(d, "generation", json_object_new_uint64(m->snap.generation));
+		json_object_object_add(d, "ram_written",
+		                       json_object_new_uint64(st.ram.written_bytes));
+	}
+	atomic_store(&m->end_event_sent, true);
+	vmm_api_event(m->env.api, "SNAPSHOT", d);
+	return VMM_EXIT_SNAPSHOT;
+}
+
+/* Guest RAM mapped privately from the snapshot's memory file: nothing is read until the
+   guest touches it, and its writes stay in this process. */
+static struct vmem_map *restore_ram(const struct vmm_machine *m)
+{
+	struct vmm_ram_region regions[VMM_RAM_REGIONS_MAX];
+	struct vmem_map *map = NULL;
+	int n = vmm_boot_ram_regions(m->env.mem_bytes, regions), ret;
+	uint64_t off = VMM_SNAPSHOT_MEM_OFFSET;
+
+	ret = n < 0 ? -EINVAL : vmem_map_create(&map);
+	for (int i = 0; ret == 0 && i < n; i++) {
+		struct vmem_region_options o = {.gpa = regions[i].gpa,
+		                                .size = regions[i].size,
+		                                .backing = VMEM_BACKING_FD,
+		                                .fd = m->restore->mem_fd,
+		                                .fd_offset = off};
+		ret = vmem_map_add(map, &o, NULL);
+		off += regions[i].size;
+	}
+	if (ret < 0) {
+		vmm_error_line("cannot map the snapshot's guest RAM: %s", strerror(-ret));
+		vmem_map_destroy(map);
+		return NULL;
+	}
+	return map;
+}
+
+/* The snapshot's machine into the machine just made: the vCPUs (created here), the
+   interrupt controller and every device. Returns 0, or -1 with one line on stderr. */
+static int restore_machine(struct vmm_machine *m)
+{
+	const struct vmm_snapshot *snap = m->restore;
+	struct vdev_state_reader r;
+	char err[512];
+
+	vdev_state_reader_init(&r, snap->state + snap->machine_off, snap->machine_len);
+	if (vmm_arch_restore(m->arch, &r, err, sizeof(err)) < 0) {
+		vmm_error_line("cannot restore '%s': %s", m->env.cfg->restore_dir, err);
+		return -1;
+	}
+	if (restore_devices(m, &r) < 0) {
+		vmm_error_line("cannot restore '%s': %s", m->env.cfg->restore_dir,
+		               vdev_state_why(&r));
+		return -1;
+	}
+	/* Lines the devices hold asserted reach the new interrupt controller, the RTC's
+	   alarm its timer (at once if its time passed while the VM was on disk), and
+	   requests the saved process had not served are served. */
+	replay_irqs(m);
+	if (m->rtc)
+		timer_set(m->rtc_tfd, vdev_rtc_next_deadline(m->rtc));
+	if (m->cmos)
+		timer_set(m->rtc_tfd, vdev_cmos_next_deadline(m->cmos));
+	for (uint32_t i = 0; i < m->nslots; i++)
+		for (uint16_t q = 0; q < m->slots[i].nq; q++)
+			vdev_virtio_mmio_process_queue(m->slots[i].t, q);
+	return 0;
+}
+
+/* ---------------------------------------------------------------------------------------
  * vmm_machine_run
  * ------------------------------------------------------------------------------------- */
 
@@ -1116,7 +1317,8 @@ static int setup_and_run(struct vmm_machine *m, struct ll_file_buf *kernel,
 		vmm_error_line("%u MiB of guest RAM is too little", cfg->memory_mib);
 		return VMM_EXIT_RUNTIME;
 	}
-	m->env.mem = create_ram(cfg, m->env.mem_bytes);
+	/* A restored VM's RAM holds its kernel, boot data and everything since. */
+	m->env.mem = m->restore ? restore_ram(m) : create_ram(cfg, m->env.mem_bytes);
 	if (!m->env.mem)
 		return VMM_EXIT_RUNTIME;
 	if (ll_guest_ram_init_vmem(&ram, m->env.mem, base, size) < 0) {
@@ -1132,7 +1334,7 @@ static int setup_and_run(struct vmm_machine *m, struct ll_file_buf *kernel,
 	    .vcpus = cfg->vcpus,
 	};
 	/* Every input is checked before KVM is touched: a bad kernel gets its own line. */
-	if (vmm_boot_prepare(&req, &info, err, sizeof(err)) < 0) {
+	if (!m->restore && vmm_boot_prepare(&req, &info, err, sizeof(err)) < 0) {
 		vmm_error_line("cannot boot '%s': %s", cfg->kernel, err);
 		return VMM_EXIT_RUNTIME;
 	}
@@ -1167,9 +1369,15 @@ static int setup_and_run(struct vmm_machine *m, struct ll_file_buf *kernel,
 		vmm_error_line("%s", err);
 		return VMM_EXIT_RUNTIME;
 	}
-	vmm_machine_log(&m->env, VMM_LOG_INFO, "%s '%s': %#llx..%#llx, entry %#llx", info.format,
-	                cfg->kernel, (unsigned long long)info.kernel.load_addr,
-	                (unsigned long long)info.kernel.end, (unsigned long long)info.kernel.entry);
+	if (m->restore)
+		vmm_machine_log(&m->env, VMM_LOG_INFO, "restoring '%s' (slot %c, generation %llu)",
+		                cfg->restore_dir, m->restore->slot,
+		                (unsigned long long)m->restore->generation);
+	else
+		vmm_machine_log(&m->env, VMM_LOG_INFO, "%s '%s': %#llx..%#llx, entry %#llx",
+		                info.format, cfg->kernel, (unsigned long long)info.kernel.load_addr,
+		                (unsigned long long)info.kernel.end,
+		                (unsigned long long)info.kernel.entry);
 
 	if (vmm_console_open(&m->console) < 0)
 		return VMM_EXIT_RUNTIME;
@@ -1197,20 +1405,28 @@ static int setup_and_run(struct vmm_machine *m, struct ll_file_buf *kernel,
 	if (create_vcpu_set(m) < 0)
 		return VMM_EXIT_RUNTIME;
 	m->env.record.vcpus = cfg->vcpus;
-	ret = vmm_arch_create_vcpus(m->arch, &info, err, sizeof(err));
-	if (ret < 0) {
-		vmm_error_line("%s", err);
-		return VMM_EXIT_RUNTIME;
+	if (m->restore) {
+		if (restore_machine(m) < 0)
+			return VMM_EXIT_RUNTIME;
+	} else {
+		ret = vmm_arch_create_vcpus(m->arch, &info, err, sizeof(err));
+		if (ret < 0) {
+			vmm_error_line("%s", err);
+			return VMM_EXIT_RUNTIME;
+		}
+		/* The machine exists: the device tree or the ACPI tables describe it as it
+		   is. */
+		ret = vmm_boot_describe(&req, &info, &m->env.record, err, sizeof(err));
+		if (ret < 0) {
+			vmm_error_line("cannot describe the machine to the guest: %s", err);
+			return VMM_EXIT_RUNTIME;
+		}
+		vmm_machine_log(&m->env, VMM_LOG_INFO, "boot data: %#llx, %llu bytes",
+		                (unsigned long long)info.boot_data_addr,
+		                (unsigned long long)info.boot_data_size);
 	}
-	/* The machine exists: the device tree or the ACPI tables describe it as it is. */
-	ret = vmm_boot_describe(&req, &info, &m->env.record, err, sizeof(err));
-	if (ret < 0) {
-		vmm_error_line("cannot describe the machine to the guest: %s", err);
-		return VMM_EXIT_RUNTIME;
-	}
-	vmm_machine_log(&m->env, VMM_LOG_INFO, "boot data: %#llx, %llu bytes",
-	                (unsigned long long)info.boot_data_addr,
-	                (unsigned long long)info.boot_data_size);
+	/* The snapshot records the interrupt controller the VM was made with. */
+	m->snap_conf.irqchip = m->env.record.gic_version;
 	/* The kernel and initrd are in guest RAM now: their file copies (tens of MiB) would
 	   otherwise stay resident for the VM's whole life. */
 	ll_file_free(kernel);
@@ -1226,6 +1442,9 @@ static int setup_and_run(struct vmm_machine *m, struct ll_file_buf *kernel,
 		}
 	}
 	m->start_ns = vmm_now_ns();
+	/* A restored VM starts suspended: its boot vCPU waits for a wake-up. */
+	if (m->restore)
+		atomic_store(&m->suspended_since_ns, m->start_ns);
 	ret = vcpu_set_start(m->env.vcpus);
 	if (ret < 0) {
 		vmm_error_line("cannot start the vCPUs: %s", strerror(-ret));
@@ -1243,6 +1462,13 @@ static int setup_and_run(struct vmm_machine *m, struct ll_file_buf *kernel,
 	ret = event_loop(m);
 	atomic_store(&m->loop_ended, true);
 	vcpu_set_stop(m->env.vcpus);
+	if (ret == VMM_EXIT_SNAPSHOT) {
+		ret = write_snapshot(m);
+		if (ret != VMM_EXIT_SNAPSHOT) {
+			const char *none = NULL;
+			atomic_compare_exchange_strong(&m->stop_reason, &none, "snapshot failed");
+		}
+	}
 	/* An end without its own event (a signal, the stop command, the console escape). */
 	if (!atomic_load(&m->end_event_sent)) {
 		const char *why = atomic_load(&m->stop_reason);
@@ -1281,6 +1507,7 @@ int vmm_machine_run(const struct vmm_config *cfg)
 	}
 	m->env = (struct vmm_machine_env){.cfg = cfg, .mem_bytes = mem, .priv = m};
 	m->sigfd = m->exit_evfd = m->rtc_tfd = m->key_tfd = -1;
+	m->snap.dir_fd = m->snap.state_fd = m->snap.mem_fd = -1;
 	m->key_pressed = -1;
 	vmm_console_init(&m->console, cfg);
 	atomic_init(&m->exit_status, -1);
@@ -1291,15 +1518,55 @@ int vmm_machine_run(const struct vmm_config *cfg)
 		status = VMM_EXIT_USAGE;
 		goto out;
 	}
-	if (read_input("kernel", cfg->kernel, mem, &kernel) < 0)
+	if (cfg->suspend == VMM_SUSPEND_SNAPSHOT && !m->desc.system_suspend) {
+		vmm_error_line("--suspend snapshot: this machine has no suspend to RAM (x86_64 "
+		               "has none yet)");
+		status = VMM_EXIT_USAGE;
 		goto out;
-	if (cfg->initrd && read_input("initrd", cfg->initrd, mem, &initrd) < 0)
-		goto out;
+	}
+	if (cfg->restore_dir) {
+		/* main() took the machine's configuration from the snapshot; this reads it
+		   whole, and it must still be the same one. */
+		char err[512];
+		m->restore = calloc(1, sizeof(*m->restore));
+		if (!m->restore ||
+		    vmm_snapshot_load(cfg->restore_dir, m->restore, err, sizeof(err)) < 0) {
+			vmm_error_line("%s", m->restore ? err : "out of memory");
+			free(m->restore);
+			m->restore = NULL;
+			goto out;
+		}
+		if (m->restore->conf.memory_mib != cfg->memory_mib ||
+		    m->restore->conf.vcpus != cfg->vcpus ||
+		    m->restore->conf.num_disks != cfg->num_disks) {
+			vmm_error_line("the snapshot in '%s' changed while vmm-ref started",
+			               cfg->restore_dir);
+			goto out;
+		}
+		m->env.irqchip_version = m->restore->conf.irqchip;
+	} else {
+		if (read_input("kernel", cfg->kernel, mem, &kernel) < 0)
+			goto out;
+		if (cfg->initrd && read_input("initrd", cfg->initrd, mem, &initrd) < 0)
+			goto out;
+	}
 	if (check_disks(cfg) < 0)
 		goto out;
+	if (cfg->suspend == VMM_SUSPEND_SNAPSHOT) {
+		char err[512];
+		if (vmm_snapshot_target_open(cfg->snapshot_dir, &m->snap, err, sizeof(err)) < 0 ||
+		    vmm_snapshot_make_conf(cfg, &m->snap_conf, err, sizeof(err)) < 0) {
+			vmm_error_line("%s", err);
+			goto out;
+		}
+	}
 	status = setup_and_run(m, &kernel, &initrd);
 out:
 	teardown(m);
+	vmm_snapshot_target_close(&m->snap);
+	vmm_snapshot_conf_release(&m->snap_conf);
+	vmm_snapshot_release(m->restore);
+	free(m->restore);
 	free(m);
 	ll_file_free(&initrd);
 	ll_file_free(&kernel);

@@ -35,6 +35,9 @@
  *                         reset register) or, on x86, triple-faulted (KVM_EXIT_SHUTDOWN,
  *                         logged as such); with --reboot the supervisor runs the VM again
  *                         instead (supervisor.h), and returns 3 only after a reset loop
+ *   VMM_EXIT_SNAPSHOT 4   the guest suspended (PSCI SYSTEM_SUSPEND) under --suspend
+ *                         snapshot:DIR, and the VM was written to DIR whole (snapshot.h):
+ *                         `vmm-ref --restore DIR` brings it back
  *   VMM_EXIT_SIGNAL   0   SIGTERM or SIGINT, or the console escape: the VM was stopped and
  *                         its disks flushed (a requested, clean end)
  *
@@ -62,6 +65,7 @@
 #define VMM_EXIT_RUNTIME 1
 #define VMM_EXIT_USAGE 2
 #define VMM_EXIT_RESET 3
+#define VMM_EXIT_SNAPSHOT 4
 #define VMM_EXIT_SIGNAL 0
 
 /*
@@ -103,7 +107,10 @@ struct vmm_machine_env {
 	   on its bus; vmm_arch_create_vcpus(): arm64 the vCPUs' MPIDRs and the vGIC): the
 	   one description the device tree and the ACPI tables are built from. */
 	struct vmm_machine_record record;
-	struct vmm_api *api;      /* the control socket (api.h); NULL without --api-socket */
+	struct vmm_api *api; /* the control socket (api.h); NULL without --api-socket */
+	/* --restore: the interrupt controller's version the VM was made with (arm64: GIC 2
+	   or 3), which vmm_arch_create() must make again; 0: the best KVM offers. */
+	unsigned int irqchip_version;
 	struct vmm_machine *priv; /* machine.c's own state */
 };
 
@@ -246,6 +253,22 @@ int vmm_arch_add_devices(struct vmm_arch *arch, char *err, size_t err_size);
  */
 int vmm_arch_create_vcpus(struct vmm_arch *arch, const struct vmm_boot_info *boot, char *err,
                           size_t err_size);
+
+/*
+ * Snapshots (--suspend snapshot:DIR, --restore DIR). vmm_arch_save() writes the arch's
+ * sections once every vCPU has stopped, the guest having suspended: the vCPUs (which one
+ * is suspended, where it resumes; the others are off), the guest's counter, the
+ * interrupt controller and the arch's own devices. vmm_arch_restore() replaces
+ * vmm_arch_create_vcpus() for a restored VM: it creates the vCPUs as the sections say,
+ * finishes the interrupt controller, and puts its state and the devices' back. Both
+ * return 0, or a negative errno with one line in err (-ENOTSUP: the arch has no
+ * snapshots). vmm_arch_sandbox_fds() registers the descriptors vmm_arch_save() uses
+ * after the sandbox is in place (sandbox.h).
+ */
+int vmm_arch_save(struct vmm_arch *arch, struct vdev_state_writer *w, char *err, size_t err_size);
+int vmm_arch_restore(struct vmm_arch *arch, struct vdev_state_reader *r, char *err,
+                     size_t err_size);
+int vmm_arch_sandbox_fds(struct vmm_arch *arch);
 
 /*
  * Drives interrupt line (a vmm_arch_desc line) to level. Thread-safe. Returns 0 or a

@@ -271,3 +271,24 @@ void vmm_arch_destroy(struct vmm_arch *a)
 		pthread_mutex_destroy(&a->irq_lock);
 	free(a);
 }
+
+/* Snapshots need suspend to RAM, which x86_64 does not have yet (ACPI S3). */
+int vmm_arch_save(struct vmm_arch *a, struct vdev_state_writer *w, char *err, size_t err_size)
+{
+	(void)a, (void)w;
+	snprintf(err, err_size, "x86_64 has no snapshots yet");
+	return -ENOTSUP;
+}
+
+int vmm_arch_restore(struct vmm_arch *a, struct vdev_state_reader *r, char *err, size_t err_size)
+{
+	(void)a, (void)r;
+	snprintf(err, err_size, "x86_64 has no snapshots yet");
+	return -ENOTSUP;
+}
+
+int vmm_arch_sandbox_fds(struct vmm_arch *a)
+{
+	(void)a;
+	return 0;
+}

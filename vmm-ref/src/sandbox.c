@@ -135,12 +135,23 @@ static const struct sb_syscall sb_syscalls[] = {
        guest RAM, pwrite of zeroes), flush (fdatasync; fsync for a final flush), discard
        and write-zeroes (fallocate PUNCH_HOLE / ZERO_RANGE). */
     {"pread64", SB_MAIN, SB_FD, FD(VMM_FD_DISK)},
-    {"pwrite64", SB_MAIN, SB_FD, FD(VMM_FD_DISK)},
+    {"pwrite64", SB_MAIN, SB_FD, FD(VMM_FD_DISK) | FD(VMM_FD_SNAPSHOT)},
     {"preadv", SB_MAIN, SB_FD, FD(VMM_FD_DISK)},
     {"pwritev", SB_MAIN, SB_FD, FD(VMM_FD_DISK)},
     {"fdatasync", SB_MAIN, SB_FD, FD(VMM_FD_DISK)},
-    {"fsync", SB_MAIN, SB_FD, FD(VMM_FD_DISK)},
+    {"fsync", SB_MAIN, SB_FD, FD(VMM_FD_DISK) | FD(VMM_FD_SNAPSHOT)},
     {"fallocate", SB_MAIN, SB_FD, FD(VMM_FD_DISK)},
+    /* --suspend snapshot:DIR, once the guest suspended and the vCPUs stopped: the slot's
+       files, opened before the sandbox, are emptied and written (snapshot.h); guest
+       RAM's pages that were never touched are told apart (mincore) and, for a restored
+       VM, the holes of the file its RAM maps (lseek SEEK_DATA/SEEK_HOLE); each disk's
+       identity is taken from its descriptor (fstat, which glibc makes newfstatat with
+       AT_EMPTY_PATH on some architectures). */
+    {"ftruncate", SB_MAIN, SB_FD, FD(VMM_FD_SNAPSHOT)},
+    {"mincore", SB_MAIN, SB_ANY, 0},
+    {"lseek", SB_MAIN, SB_FD, FD(VMM_FD_SNAPSHOT_SOURCE)},
+    {"fstat", SB_MAIN, SB_FD, FD(VMM_FD_DISK)},
+    {"newfstatat", SB_MAIN, SB_FD, FD(VMM_FD_DISK)},
     /* virtio-rng: getrandom(2) fills the guest's buffers. */
     {"getrandom", SB_MAIN, SB_ANY, 0},
     /* Waits with a timeout while stopping the vCPUs. */
@@ -191,8 +202,11 @@ static const struct sb_ioctl sb_ioctls[] = {
        and its PC, x0, PSTATE and SCTLR_EL1 are read and written; PSCI return values go
        to x0. */
     {KVM_ARM_VCPU_INIT, SB_VCPU, FD(VMM_FD_VCPU)},
-    {KVM_GET_ONE_REG, SB_VCPU, FD(VMM_FD_VCPU)},
+    {KVM_GET_ONE_REG, SB_BOTH, FD(VMM_FD_VCPU)},
     {KVM_SET_ONE_REG, SB_VCPU, FD(VMM_FD_VCPU)},
+    /* A snapshot, read by the main thread once the vCPUs stopped: the guest's counter
+       and each vCPU's MPIDR (KVM_GET_ONE_REG above), the vGIC's registers. */
+    {KVM_GET_DEVICE_ATTR, SB_MAIN, FD(VMM_FD_VGIC)},
 #elif defined(__x86_64__)
     /* Read-only register state, for the one-line reason of a guest crash. */
     {KVM_GET_REGS, SB_VCPU, FD(VMM_FD_VCPU)},
@@ -330,7 +344,7 @@ int vmm_sandbox_add_fd(enum vmm_sandbox_fd_kind kind, int fd)
 {
 	int r = 0;
 
-	if (fd < 0 || kind < 0 || kind > VMM_FD_API_LISTEN)
+	if (fd < 0 || kind < 0 || kind > VMM_FD_VGIC)
 		return -EINVAL;
 	pthread_mutex_lock(&sb_fds_lock);
 	if (sb_nfds == SB_MAX_FDS)

@@ -42,16 +42,20 @@ enum vmm_thread_kind {
  * from what is registered then).
  */
 enum vmm_sandbox_fd_kind {
-	VMM_FD_CONSOLE_OUT, /* the UART's output: write, writev */
-	VMM_FD_CONSOLE_IN,  /* console input: read; the terminal ioctls (main) */
-	VMM_FD_DISK,        /* a disk image: pread64, pwrite64, preadv, pwritev, fdatasync,
-	                       fsync, fallocate (main) */
-	VMM_FD_EVENT,       /* eventfds and the signalfd: write (both), read (main) */
-	VMM_FD_TIMER,       /* timerfds: timerfd_settime (both), read (main) */
-	VMM_FD_EPOLL,       /* the event loop's epoll set: epoll_wait, epoll_ctl (main) */
-	VMM_FD_VM,          /* the KVM VM: KVM_IRQ_LINE */
-	VMM_FD_VCPU,        /* a KVM vCPU: the vCPU requests; KVM_GET_MP_STATE (main) */
-	VMM_FD_API_LISTEN,  /* the control socket's listening socket: accept4 (main) */
+	VMM_FD_CONSOLE_OUT,     /* the UART's output: write, writev */
+	VMM_FD_CONSOLE_IN,      /* console input: read; the terminal ioctls (main) */
+	VMM_FD_DISK,            /* a disk image: pread64, pwrite64, preadv, pwritev, fdatasync,
+	                           fsync, fallocate (main) */
+	VMM_FD_EVENT,           /* eventfds and the signalfd: write (both), read (main) */
+	VMM_FD_TIMER,           /* timerfds: timerfd_settime (both), read (main) */
+	VMM_FD_EPOLL,           /* the event loop's epoll set: epoll_wait, epoll_ctl (main) */
+	VMM_FD_VM,              /* the KVM VM: KVM_IRQ_LINE */
+	VMM_FD_VCPU,            /* a KVM vCPU: the vCPU requests; KVM_GET_MP_STATE (main) */
+	VMM_FD_API_LISTEN,      /* the control socket's listening socket: accept4 (main) */
+	VMM_FD_SNAPSHOT,        /* --suspend snapshot:DIR's slot files: ftruncate, pwrite64,
+	                           fsync (main) */
+	VMM_FD_SNAPSHOT_SOURCE, /* a restored VM's memory file: lseek, for its holes (main) */
+	VMM_FD_VGIC,            /* the vGIC device: KVM_GET_DEVICE_ATTR (main, snapshots) */
 };
 
 /* vmm_sandbox_add_fd() - registers fd as a descriptor of kind (a descriptor may have

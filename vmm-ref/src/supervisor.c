@@ -48,6 +48,9 @@ static void child_run(const struct vmm_config *cfg, unsigned int run, pid_t supe
 	sigprocmask(SIG_SETMASK, child_mask, NULL);
 	/* A console file keeps the earlier boots. */
 	copy.console_append = run > 1;
+	/* A restored VM that resets boots its kernel cold: the snapshot was the first run's. */
+	if (run > 1)
+		copy.restore_dir = NULL;
 	/* exit(), not _exit(): the same way out as vmm-ref's main() (stdio flushed). */
 	exit(vmm_machine_run(&copy));
 }
