@@ -243,6 +243,39 @@ static int cmd_wake(void *ctx, struct json_object *args, struct json_object **re
 	return 0;
 }
 
+static int cmd_snapshot(void *ctx, struct json_object *args, struct json_object **result,
+                        struct ctl_error *err)
+{
+	struct vmm_api *api = ctx;
+	const char *dir = api->env->cfg->snapshot_dir;
+	struct json_object *d = NULL;
+
+	(void)result;
+	if (args && json_object_object_get_ex(args, "dir", &d)) {
+		if (!json_object_is_type(d, json_type_string))
+			return ctl_fail(err, CTL_ERR_INVALID_ARGUMENT, "dir: not a string");
+		/* Set-up is over: the sandbox opens no file, so the folder is the one whose
+		   files were opened at start. */
+		if (!dir || strcmp(json_object_get_string(d), dir) != 0)
+			return ctl_fail(
+			    err, CTL_ERR_INVALID_ARGUMENT,
+			    "vmm-ref writes snapshots only to the folder named at start "
+			    "(--snapshot-dir)%s%s",
+			    dir ? ": " : "", dir ? dir : "");
+	}
+	int r = vmm_machine_snapshot(api->env);
+	if (r == -ENOTSUP)
+		return ctl_fail(err, CTL_ERR_NOT_SUPPORTED,
+		                "no snapshot folder: start vmm-ref with --snapshot-dir DIR");
+	if (r == -EAGAIN)
+		return ctl_fail(err, CTL_ERR_WRONG_STATE, "the guest is not suspended");
+	if (r == -ESHUTDOWN)
+		return ctl_fail(err, CTL_ERR_WRONG_STATE, "the VM is stopping");
+	if (r < 0)
+		return ctl_fail(err, CTL_ERR_INTERNAL, "cannot snapshot: %s", strerror(-r));
+	return 0;
+}
+
 static int cmd_stop(void *ctx, struct json_object *args, struct json_object **result,
                     struct ctl_error *err)
 {
@@ -268,6 +301,7 @@ int vmm_api_create(struct vmm_machine_env *env, struct evl *loop, struct vmm_api
 	    {"stop", cmd_stop},
 	    {"powerdown", cmd_powerdown},
 	    {"wake", cmd_wake},
+	    {"snapshot", cmd_snapshot},
 	};
 	const struct ctl_server_config cfg = {
 	    .path = env->cfg->api_socket,

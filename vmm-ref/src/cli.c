@@ -23,6 +23,7 @@ enum {
 	OPT_REBOOT,
 	OPT_API_SOCKET,
 	OPT_RESTORE,
+	OPT_SNAPSHOT_DIR,
 	OPT_HELP = 'h',
 	OPT_VERSION = 'V',
 };
@@ -42,6 +43,7 @@ static const struct option long_options[] = {
     {"reboot", no_argument, NULL, OPT_REBOOT},
     {"api-socket", required_argument, NULL, OPT_API_SOCKET},
     {"restore", required_argument, NULL, OPT_RESTORE},
+    {"snapshot-dir", required_argument, NULL, OPT_SNAPSHOT_DIR},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -65,6 +67,8 @@ static const char usage_text[] =
     "  --restore DIR          run the VM saved in DIR by --suspend snapshot:DIR; only\n"
     "                         --console, --suspend, --log-level, --no-seccomp, --reboot\n"
     "                         and --api-socket may go with it\n"
+    "  --snapshot-dir DIR     where the control socket's snapshot command may write a\n"
+    "                         guest suspended to RAM (arm64)\n"
     "  --no-seccomp           run without the seccomp sandbox (debugging only)\n"
     "  --log-level LEVEL      error, warn (default), info or debug\n"
     "  --reboot               a guest reset starts the VM again (at most 10 restarts in\n"
@@ -274,7 +278,12 @@ static int parse_suspend(struct parser *p, const char *arg, struct vmm_config *c
 			return fail(p,
 			            "--suspend: the snapshot folder's path is longer than %u bytes",
 			            VMM_SNAPSHOT_DIR_MAX);
+		if (cfg->snapshot_dir && strcmp(cfg->snapshot_dir, arg + 9) != 0)
+			return fail(p,
+			            "--suspend snapshot:DIR and --snapshot-dir name two folders");
 		cfg->suspend = VMM_SUSPEND_SNAPSHOT;
+		free(cfg->snapshot_dir);
+		cfg->snapshot_dir = NULL;
 		return set_string(p, &cfg->snapshot_dir, arg + 9);
 	} else
 		return fail(p, "--suspend: '%s' is not honour, deny or snapshot:DIR",
@@ -376,6 +385,19 @@ static int apply(struct parser *p, int opt, const char *arg, struct vmm_config *
 			return fail(p, "--restore: the path is longer than %u bytes",
 			            VMM_SNAPSHOT_DIR_MAX);
 		return set_string(p, &cfg->restore_dir, arg);
+	case OPT_SNAPSHOT_DIR:
+		if (*arg == '\0')
+			return fail(p, "--snapshot-dir: the path is empty");
+		if (strlen(arg) > VMM_SNAPSHOT_DIR_MAX)
+			return fail(p, "--snapshot-dir: the path is longer than %u bytes",
+			            VMM_SNAPSHOT_DIR_MAX);
+		if (cfg->snapshot_dir) {
+			if (strcmp(cfg->snapshot_dir, arg) != 0)
+				return fail(p, "--suspend snapshot:DIR and --snapshot-dir name two "
+				               "folders");
+			return 0;
+		}
+		return set_string(p, &cfg->snapshot_dir, arg);
 	default:
 		return fail(p, "internal error: option %s", quote(q, sizeof(q), option_name(opt)));
 	}

@@ -63,7 +63,9 @@ struct vmm_config {
 	enum vmm_console_kind console;
 	char *console_path; /* VMM_CONSOLE_FILE only */
 	enum vmm_suspend_policy suspend;
-	char *snapshot_dir; /* VMM_SUSPEND_SNAPSHOT only: where the VM goes */
+	/* Where a snapshot goes: --suspend snapshot:DIR, or --snapshot-dir DIR (the control
+	   socket's snapshot command, for a guest suspended to RAM); NULL: nowhere. */
+	char *snapshot_dir;
 	/* --restore DIR: the VM comes from the snapshot in DIR (snapshot.h), which supplies
 	   the machine's configuration (kernel, initrd, cmdline, memory, vCPUs, disks, rng);
 	   the options for them are refused beside it. */

@@ -301,6 +301,37 @@ static void replay_irqs(struct vmm_machine *m)
 	vmm_arch_irq_replay(m->arch);
 }
 
+int vmm_machine_snapshot(struct vmm_machine_env *env)
+{
+	struct vmm_machine *m = env->priv;
+	int suspended = 0;
+
+	if (m->snap.state_fd < 0)
+		return -ENOTSUP;
+	if (atomic_load(&m->exit_status) >= 0 || atomic_load(&m->loop_ended))
+		return -ESHUTDOWN;
+	if (!atomic_load(&m->suspended_since_ns))
+		return -EAGAIN;
+	/* Every vCPU parks (the suspended one leaves the kernel's wait); if the guest woke
+	   up on the way, it runs on. */
+	int ret = vcpu_set_pause(env->vcpus);
+	if (ret < 0)
+		return ret;
+	for (size_t i = 0; i < vcpu_set_count(env->vcpus); i++) {
+		struct vcpu_suspend_state st;
+		if (vcpu_get_suspend_state(vcpu_set_find(env->vcpus, (uint32_t)i), &st) == 0)
+			suspended++;
+	}
+	if (suspended != 1) {
+		vcpu_set_resume(env->vcpus);
+		return -EAGAIN;
+	}
+	vmm_machine_log(env, VMM_LOG_INFO, "control socket: writing the suspended VM to '%s'",
+	                m->snap.dir);
+	vmm_machine_request_exit(env, VMM_EXIT_SNAPSHOT, NULL, NULL);
+	return 0;
+}
+
 /* ---------------------------------------------------------------------------------------
  * vCPU handlers (on the vCPU threads)
  * ------------------------------------------------------------------------------------- */
@@ -1518,9 +1549,10 @@ int vmm_machine_run(const struct vmm_config *cfg)
 		status = VMM_EXIT_USAGE;
 		goto out;
 	}
-	if (cfg->suspend == VMM_SUSPEND_SNAPSHOT && !m->desc.system_suspend) {
-		vmm_error_line("--suspend snapshot: this machine has no suspend to RAM (x86_64 "
-		               "has none yet)");
+	if (cfg->snapshot_dir && !m->desc.system_suspend) {
+		vmm_error_line("--%s: this machine has no suspend to RAM (x86_64 has none yet)",
+		               cfg->suspend == VMM_SUSPEND_SNAPSHOT ? "suspend snapshot"
+		                                                    : "snapshot-dir");
 		status = VMM_EXIT_USAGE;
 		goto out;
 	}
@@ -1552,7 +1584,7 @@ int vmm_machine_run(const struct vmm_config *cfg)
 	}
 	if (check_disks(cfg) < 0)
 		goto out;
-	if (cfg->suspend == VMM_SUSPEND_SNAPSHOT) {
+	if (cfg->snapshot_dir) {
 		char err[512];
 		if (vmm_snapshot_target_open(cfg->snapshot_dir, &m->snap, err, sizeof(err)) < 0 ||
 		    vmm_snapshot_make_conf(cfg, &m->snap_conf, err, sizeof(err)) < 0) {

@@ -129,6 +129,16 @@ void vmm_machine_request_exit(struct vmm_machine_env *env, int status, const cha
  */
 void vmm_machine_stop(struct vmm_machine_env *env, const char *reason);
 
+/*
+ * The control socket's snapshot: a guest suspended to RAM goes to the folder named at
+ * start (--snapshot-dir or --suspend snapshot:DIR) as if it had suspended under
+ * --suspend snapshot:DIR: the vCPUs are paused, the loop ends, the VM is written and
+ * vmm-ref exits with status 4 (the SNAPSHOT event says when it is on disk). Main thread.
+ * Returns 0; -ENOTSUP (no snapshot folder was named at start), -EAGAIN (the guest is not
+ * suspended, or woke up meanwhile), -ESHUTDOWN (the VM is stopping).
+ */
+int vmm_machine_snapshot(struct vmm_machine_env *env);
+
 /* The keys a machine may have for the guest (the control socket's powerdown and wake). */
 enum vmm_key {
 	VMM_KEY_POWER,  /* arm64: KEY_POWER on the PL061's gpio-keys; x86: ACPI power button */

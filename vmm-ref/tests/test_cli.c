@@ -4,6 +4,7 @@
 
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #define ARGC(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -177,6 +178,61 @@ Test(cli, api_socket)
 	expect_usage_error(ARGC(too_long), too_long, "longer than 107 bytes");
 	char *twice[] = {"vmm-ref", "--kernel", "k", "--api-socket", "a", "--api-socket", "b"};
 	expect_usage_error(ARGC(twice), twice, "'--api-socket' given twice");
+}
+
+Test(cli, suspend_to_a_snapshot_and_restore)
+{
+	char *snap[] = {"vmm-ref", "--kernel", "k", "--suspend", "snapshot:/var/lib/vm1"};
+	cr_assert_eq(vmm_cli_parse(ARGC(snap), snap, &cfg, err, sizeof(err)), VMM_CLI_RUN, "%s",
+	             err);
+	cr_assert_eq(cfg.suspend, VMM_SUSPEND_SNAPSHOT);
+	cr_assert_str_eq(cfg.snapshot_dir, "/var/lib/vm1");
+	cr_assert_str_eq(vmm_suspend_policy_name(cfg.suspend), "snapshot");
+	release();
+	char *empty[] = {"vmm-ref", "--kernel", "k", "--suspend", "snapshot:"};
+	expect_usage_error(ARGC(empty), empty, "snapshot:DIR needs a folder");
+
+	/* --restore: the snapshot is the machine; only the run's own options go with it. */
+	char *restore[] = {"vmm-ref",      "--restore",    "/var/lib/vm1", "--console", "none",
+	                   "--suspend",    "honour",       "--log-level",  "info",      "--reboot",
+	                   "--no-seccomp", "--api-socket", "/run/vm1.sock"};
+	cr_assert_eq(vmm_cli_parse(ARGC(restore), restore, &cfg, err, sizeof(err)), VMM_CLI_RUN,
+	             "%s", err);
+	cr_assert_str_eq(cfg.restore_dir, "/var/lib/vm1");
+	cr_assert_null(cfg.kernel, "no kernel: the snapshot supplies it");
+	cr_assert(cfg.reboot);
+	release();
+	static const char *const machine[][2] = {
+	    {"--kernel", "k"}, {"--initrd", "i"},   {"--cmdline", "quiet"}, {"--memory", "512"},
+	    {"--vcpus", "2"},  {"--disk", "d.img"}, {"--rng", NULL}};
+	for (size_t i = 0; i < sizeof(machine) / sizeof(machine[0]); i++) {
+		char *argv[] = {"vmm-ref", "--restore", "/s", (char *)machine[i][0],
+		                (char *)machine[i][1]};
+		char want[64];
+		snprintf(want, sizeof(want), "--restore: %s comes from the snapshot",
+		         machine[i][0]);
+		expect_usage_error(machine[i][1] ? 5 : 4, argv, want);
+	}
+	/* --snapshot-dir: the command's folder; the same as snapshot:DIR's, if both. */
+	char *dir_opt[] = {"vmm-ref", "--kernel", "k", "--snapshot-dir", "/s"};
+	cr_assert_eq(vmm_cli_parse(ARGC(dir_opt), dir_opt, &cfg, err, sizeof(err)), VMM_CLI_RUN,
+	             "%s", err);
+	cr_assert_str_eq(cfg.snapshot_dir, "/s");
+	cr_assert_eq(cfg.suspend, VMM_SUSPEND_HONOUR);
+	release();
+	char *same[] = {"vmm-ref", "--kernel",  "k",          "--snapshot-dir",
+	                "/s",      "--suspend", "snapshot:/s"};
+	cr_assert_eq(vmm_cli_parse(ARGC(same), same, &cfg, err, sizeof(err)), VMM_CLI_RUN, "%s",
+	             err);
+	cr_assert_eq(cfg.suspend, VMM_SUSPEND_SNAPSHOT);
+	release();
+	char *two[] = {"vmm-ref",     "--kernel",       "k", "--suspend",
+	               "snapshot:/a", "--snapshot-dir", "/b"};
+	expect_usage_error(ARGC(two), two, "name two folders");
+	char *no_dir[] = {"vmm-ref", "--restore", ""};
+	expect_usage_error(ARGC(no_dir), no_dir, "--restore: the path is empty");
+	cr_assert_not_null(strstr(vmm_cli_usage(), "--restore DIR"));
+	cr_assert_not_null(strstr(vmm_cli_usage(), "4 the guest suspended"));
 }
 
 Test(cli, help_and_version)

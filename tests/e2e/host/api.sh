@@ -96,6 +96,10 @@ say "resumed: ticking again"
 ctl no-such-command
 [ $CTL_RC = 1 ] && echo "$REPLY" | grep -q '"class":"CommandNotFound"' ||
 	fail "an unknown command: $CTL_RC $REPLY"
+# No --snapshot-dir: the sandbox could not open one now.
+ctl snapshot
+[ $CTL_RC = 1 ] && echo "$REPLY" | grep -q '"class":"NotSupported"' ||
+	fail "snapshot without a folder: $CTL_RC $REPLY"
 ctl query-status
 echo "$REPLY" | grep -q '"return"' || fail "the socket after an error: $REPLY"
 

@@ -1,32 +1,49 @@
 # Suspend to a snapshot, three cycles, 2 vCPUs and a virtio-blk disk: at each of the
-# guest's suspends vmm-ref writes the VM to $SNAP and exits 4, leaving no process; after
-# the alarm's time has passed a new `vmm-ref --restore $SNAP` brings the guest back, the
-# alarm (already due) wakes it, and the guest checks its tmpfs and disk files, its CPUs
-# and its uptime. The host checks the guest's wall clock against its own, that the
-# guest's uptime counts the time on disk, and that the memory files are sparse. Then the
-# guest powers off: status 0.
+# guest's suspends vmm-ref writes the VM to $SNAP and exits 4, leaving no process (the
+# host's available memory grows back); after the alarm's time has passed a new
+# `vmm-ref --restore $SNAP` brings the guest back, the alarm (already due) wakes it, and
+# the guest checks its tmpfs and disk files, its CPUs and its uptime. The host checks the
+# guest's wall clock against its own, that the guest's uptime counts the time on disk,
+# and that the memory files are sparse. The third restore runs with --suspend honour:
+# the guest's fourth suspend is to RAM, in that process. Then the guest powers off
+# (status 0), and the folder's last snapshot, older than the disk now, is refused.
 . /data/e2e-lib.sh
 SNAP=/tmp/snap
 AWAY=6 # seconds each snapshot spends on disk
 cp /data/disk-ext4.img disk.img
 rm -rf $SNAP
-boot_guest snap0.log snapshot cvmm.cycles=3 cvmm.wake=3 -- --vcpus 2 --disk disk.img \
+mem_available() { awk '/^MemAvailable:/ { print $2 }' /proc/meminfo; }
+# /tmp is a tmpfs here: the snapshot's files take RAM (Shmem) of their own.
+shmem() { awk '/^Shmem:/ { print $2 }' /proc/meminfo; }
+# The VM's own memory: vmm-ref's private anonymous pages (a restored VM's RAM pages it
+# has not written are the memory file's, in the tmpfs, and stay with the file).
+vmm_rss() { awk '/^RssAnon:/ { print $2 }' /proc/$VMM_PID/status; }
+boot_guest snap0.log snapshot cvmm.cycles=4 cvmm.wake=3 -- --vcpus 2 --disk disk.img \
 	--suspend snapshot:$SNAP --log-level info
 wait_for snap0.log "CVMM-GUEST checksums" 120 || fail "no checksums marker"
+rss=$(vmm_rss) avail_running=$(mem_available) shmem_running=$(shmem)
 for c in 1 2 3; do
 	wait_for "$LOG" "CVMM-GUEST suspend $c " 60 || fail "cycle $c: no suspend marker"
 	up_before=$(sed -n "s/.*CVMM-GUEST suspend $c uptime \([0-9]*\).*/\1/p" "$LOG")
 	expect_exit 60 4
+	# The snapshot's files in the page cache are not the VM: drop them before looking.
+	sync && echo 3 >/proc/sys/vm/drop_caches
+	avail_gone=$(mem_available) shmem_gone=$(shmem)
+	back=$((avail_gone - avail_running + shmem_gone - shmem_running))
 	grep -q "snapshot in '$SNAP'" "$LOG" || fail "cycle $c: no snapshot line"
 	[ -z "$(pidof vmm-ref)" ] || fail "cycle $c: a vmm-ref process is left: $(pidof vmm-ref)"
 	ls -ls $SNAP
+	say "cycle $c: vmm-ref's anonymous RSS was $rss KiB; the host got $back KiB back (the snapshot's files on tmpfs: $((shmem_gone - shmem_running)) KiB)"
+	[ $back -ge $((rss / 2)) ] || fail "cycle $c: the host got back $back KiB only"
 	# The RAM file is sparse: far less is allocated than the guest's 256 MiB.
 	for f in $SNAP/*.mem; do
 		kib=$(du -k "$f" | cut -f1)
 		[ "$kib" -lt 200000 ] || fail "cycle $c: $f allocates $kib KiB"
 	done
 	sleep $AWAY
-	run_vmm snap$c.log --restore $SNAP --suspend snapshot:$SNAP --log-level info
+	policy=snapshot:$SNAP
+	[ $c -lt 3 ] || policy=honour
+	run_vmm snap$c.log --restore $SNAP --suspend $policy --log-level info
 	wait_for "$LOG" "CVMM-GUEST resumed $c cpus 0-1 " 90 ||
 		fail "cycle $c: no resume marker with both CPUs online"
 	line=$(grep "CVMM-GUEST resumed $c " "$LOG")
@@ -38,7 +55,17 @@ for c in 1 2 3; do
 	[ $((up - up_before)) -ge $AWAY ] ||
 		fail "cycle $c: uptime $up_before before, $up after: the time on disk is not counted"
 	say "cycle $c: restored; wall clock $skew s off, uptime $up_before -> $up s"
+	rss=$(vmm_rss) avail_running=$(mem_available) shmem_running=$(shmem)
 done
+# The fourth suspend: to RAM, in the restored process.
+wait_for "$LOG" "CVMM-GUEST resumed 4 cpus 0-1 " 60 || fail "no resume from suspend to RAM"
+grep -q "woke up from SYSTEM_SUSPEND" "$LOG" || fail "no in-process wake-up logged"
 wait_for "$LOG" "CVMM-GUEST pass snapshot" 60 || fail "scenario did not pass"
 expect_exit 30 0
-say "3 suspends to a snapshot and restores with 2 vCPUs and a disk; $(grep -o "in-kernel GICv[23]" snap0.log)"
+# The folder still holds the third snapshot; the guest has written to its disk since.
+"$VMM" --restore $SNAP >refused.log 2>&1 </dev/null
+rc=$?
+[ $rc = 1 ] || fail "restoring a snapshot older than its disk: status $rc"
+[ "$(wc -l <refused.log)" = 1 ] || fail "not one line: $(cat refused.log)"
+grep -q "changed since the snapshot" refused.log || fail "refused for: $(cat refused.log)"
+say "3 suspends to a snapshot and restores, then one to RAM, with 2 vCPUs and a disk; $(grep -o "in-kernel GICv[23]" snap0.log)"
