@@ -36,11 +36,14 @@
 # second boot of the emulated x86_64 host (emulated-x86_64-host2), beside the first, so
 # that the two boots share the work (and the machine's cores) instead of one doing all.
 #
-# cvmm_add_emulated_host_script(NAME n SCRIPT file.sh [FILES file-or-genex ...] [ARGS ...])
+# cvmm_add_emulated_host_script(NAME n SCRIPT file.sh [FILES file-or-genex ...] [ARGS ...]
+#                               [GICV3])
 #   A shell script run by busybox sh inside the emulated host of the build's architecture,
 #   in the same boot as the KVM test programs. FILES are copied to /data/<basename> first
 #   (generator expressions such as $<TARGET_FILE:vmm-ref> work), or to DST for SRC:DST.
-#   ARGS are given to the script. Exit status 77 is a skip.
+#   ARGS are given to the script. Exit status 77 is a skip. GICV3 (aarch64): it also runs
+#   in the GICv3 host's boot, reported as n@emulated-aarch64-gicv3-host (for what depends
+#   on the vGIC's version, such as its state in a snapshot).
 #
 # cvmm_add_arm64_image_payload(NAME n SOURCE file.S [OUTPUT_VARIABLE var])
 #   A bare-metal arm64 guest for vmm-ref (aarch64 builds): the assembly source, which
@@ -225,8 +228,11 @@ function(cvmm_add_x86_64_elf_payload)
 endfunction()
 
 function(cvmm_add_emulated_host_script)
-  cmake_parse_arguments(A "SECOND_BOOT" "NAME;SCRIPT" "FILES;ARGS" ${ARGN})
+  cmake_parse_arguments(A "SECOND_BOOT;GICV3" "NAME;SCRIPT" "FILES;ARGS" ${ARGN})
   get_filename_component(script "${A_SCRIPT}" ABSOLUTE)
+  if(A_GICV3)
+    set_property(GLOBAL APPEND PROPERTY CVMM_EMULATED_HOST_GICV3_SCRIPTS ${A_NAME})
+  endif()
   if(A_SECOND_BOOT)
     set_property(GLOBAL APPEND PROPERTY CVMM_EMULATED_HOST2_SCRIPTS ${A_NAME})
   else()
