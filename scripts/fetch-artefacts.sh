@@ -4,6 +4,8 @@
 #   sysroot-arm64/   libfdt, libseccomp, Criterion, json-c (and their runtime libraries) for arm64
 #   kernel-arm64/    Debian's arm64 kernel: Image and lib/modules
 #   kernel-x86_64/   Debian's cloud amd64 kernel: bzImage and lib/modules
+#   kernel-arm64-6.12/, kernel-x86_64-6.12/   the same from Debian 12's 6.12 kernels, the
+#                    emulated hosts' second kernel (run-host.sh --host-kernel 6.12)
 #   busybox-arm64, busybox-x86_64   static busybox binaries
 # Each step leaves a stamp, so a second run costs only the checks.
 set -euo pipefail
@@ -23,6 +25,15 @@ download() {
 # Resolves a metapackage (linux-image-arm64:arm64) to the versioned package it depends on.
 resolve_kernel() {
 	apt-cache depends "$1" | awk '/Depends: linux-image-[0-9]/ { print $2; exit }'
+}
+
+# The newest of Debian 12's 6.12 kernels of a flavour (arm64, cloud-amd64), as its unsigned
+# package (linux-image-6.12.N+deb12-FLAVOUR-unsigned): the 6.12 metapackages
+# (linux-image-6.12-arm64) follow the signed builds, which lag behind the unsigned ones.
+resolve_612() { # flavour [:arch]
+	apt-cache pkgnames linux-image-6.12. |
+		grep -E "^linux-image-6\.12\.[0-9]+\+deb12-$1-unsigned\$" | sort -V | tail -n1 |
+		sed "s/\$/${2:-}/"
 }
 
 unpack_into() { # dir deb...
@@ -59,10 +70,11 @@ fetch_sysroot() {
 	echo "${roots[*]}" >"$stamp"
 }
 
-fetch_kernel() { # arch metapackage
+fetch_kernel() { # name (kernel-NAME) metapackage-or-unsigned-package
 	local arch=$1 meta=$2 dir=$CVMM_CACHE/kernel-$1
 	[ -e "$dir/.done" ] && return 0
-	local pkg; pkg=$(resolve_kernel "$meta")
+	local pkg=$meta
+	case $meta in *-unsigned | *-unsigned:*) ;; *) pkg=$(resolve_kernel "$meta") ;; esac
 	[ -n "$pkg" ] || die "cannot resolve $meta to a kernel package"
 	log "fetching $pkg"
 	rm -rf "$dir" "$debs/$arch-kernel"; mkdir -p "$debs/$arch-kernel"
@@ -90,6 +102,8 @@ fetch_busybox() { # arch package
 fetch_sysroot
 fetch_kernel arm64 linux-image-arm64:arm64
 fetch_kernel x86_64 linux-image-cloud-amd64
+[ -e "$CVMM_CACHE/kernel-arm64-6.12/.done" ] || fetch_kernel arm64-6.12 "$(resolve_612 arm64 :arm64)"
+[ -e "$CVMM_CACHE/kernel-x86_64-6.12/.done" ] || fetch_kernel x86_64-6.12 "$(resolve_612 cloud-amd64)"
 fetch_busybox arm64 busybox-static:arm64
 fetch_busybox x86_64 busybox-static:amd64
 log "artefacts ready in $CVMM_CACHE"

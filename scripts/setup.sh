@@ -13,7 +13,7 @@ host_packages=(
 	libfdt-dev libseccomp-dev libcriterion-dev libjson-c-dev
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross binutils-aarch64-linux-gnu
 	qemu-system-x86 qemu-system-arm qemu-user-static
-	busybox-static valgrind libc6-dbg e2fsprogs
+	busybox-static valgrind libc6-dbg e2fsprogs xz-utils
 )
 
 missing=()

@@ -6,6 +6,9 @@
 #   run-host.sh --arch aarch64|x86_64 [options] [--] PROGRAM...
 #     --gic 2|3            arm64 host: GICv2 on cortex-a57 (default) or GICv3 on max
 #     --machine NAME       x86_64 host: microvm (default) or q35
+#     --host-kernel 6.1|6.12  the host's kernel: Debian 12's 6.1 (default) or its 6.12
+#                          (scripts/fetch-artefacts.sh caches both); /init prints the
+#                          running kernel as "CVMM-HOST-KERNEL <uname -r>"
 #     --memory MIB         host RAM (default 1024)
 #     --prealloc           allocate and touch all host RAM before it boots (-mem-prealloc):
 #                          the first touch of a page by the emulated host then costs the
@@ -48,13 +51,14 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/../../scripts/common.sh"
 
 criterion=0 status_of=all arch="" gic=2 machine=microvm memory=1024 timeout=300 results="" keep=0
-prealloc=0 program_timeout=600 silence=120 kvm_hold=""
+prealloc=0 program_timeout=600 silence=120 kvm_hold="" host_kernel=6.1
 files=() programs=() cmds=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--arch) arch=$2; shift 2 ;;
 	--gic) gic=$2; shift 2 ;;
 	--machine) machine=$2; shift 2 ;;
+	--host-kernel) host_kernel=$2; shift 2 ;;
 	--memory) memory=$2; shift 2 ;;
 	--prealloc) prealloc=1; shift ;;
 	--timeout) timeout=$2; shift 2 ;;
@@ -81,7 +85,11 @@ x86_64) karch=x86_64; triple=x86_64-linux-gnu
 esac
 [ ${#programs[@]} -gt 0 ] || [ ${#cmds[@]} -gt 0 ] || die "run-host.sh: no program to run"
 [ -z "$results" ] || { rm -rf "$results"; mkdir -p "$results"; }
-kdir=$CVMM_CACHE/kernel-$karch
+case $host_kernel in
+6.1) kdir=$CVMM_CACHE/kernel-$karch ;;
+6.12) kdir=$CVMM_CACHE/kernel-$karch-6.12 ;;
+*) die "run-host.sh: --host-kernel 6.1 or 6.12, not '$host_kernel'" ;;
+esac
 [ -e "$kdir/.done" ] && [ -x "$CVMM_CACHE/busybox-$karch" ] ||
 	die "emulated host artefacts missing in $CVMM_CACHE: run scripts/fetch-artefacts.sh"
 krel=$(cat "$kdir/release")
@@ -141,8 +149,11 @@ done
 
 if [ $arch = x86_64 ]; then
 	mdir=$kdir/root/lib/modules/$krel/kernel
-	for m in virt/lib/irqbypass.ko arch/x86/kvm/kvm.ko arch/x86/kvm/kvm-amd.ko; do
-		cp "$mdir/$m" "$stage/lib/modules/"
+	# 6.1's modules are plain .ko, 6.12's .ko.xz, which busybox's insmod cannot read.
+	for m in virt/lib/irqbypass arch/x86/kvm/kvm arch/x86/kvm/kvm-amd; do
+		if [ -e "$mdir/$m.ko" ]; then cp "$mdir/$m.ko" "$stage/lib/modules/"
+		elif [ -e "$mdir/$m.ko.xz" ]; then xz -dc "$mdir/$m.ko.xz" >"$stage/lib/modules/${m##*/}.ko"
+		else die "no module $m in $mdir"; fi
 	done
 fi
 
@@ -154,6 +165,7 @@ fi
 	mount -t devtmpfs dev /dev; mount -t tmpfs tmp /tmp
 	mkdir -p /dev/shm && mount -t tmpfs shm /dev/shm
 	export PATH=/cvmm/bin:/data:/bin HOME=/tmp
+	echo "CVMM-HOST-KERNEL $(uname -r)"
 	for m in irqbypass kvm; do [ -e /lib/modules/$m.ko ] && insmod /lib/modules/$m.ko; done
 	[ -e /lib/modules/kvm-amd.ko ] && insmod /lib/modules/kvm-amd.ko nested=1
 	[ -e /dev/kvm ] || echo "CVMM-HOST-NOTE no /dev/kvm"
