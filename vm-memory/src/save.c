@@ -1,15 +1,19 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Guest RAM to a sparse file (vm_memory.h, snapshots): each page that holds data is
- * written at its place, a page of zeros is left as a hole, and a page the guest never
- * touched is not even read (mincore() says it is not resident; for a private file mapping,
- * its file also has a hole there).
+ * written at its place, a page of zeros is left as a hole, and a page the process never
+ * touched is not even read: /proc/self/pagemap says it is neither present nor swapped
+ * (for a private file mapping, its file must also have a hole there).
  */
 #define _GNU_SOURCE
 #include "internal.h"
 
 /* Pages written with one pwrite at most: long runs of data go out in 1 MiB writes. */
 #define SAVE_RUN_MAX (1024u * 1024u)
+/* pagemap entries read at a time (8 bytes each). */
+#define PAGEMAP_CHUNK 4096u
+#define PM_PRESENT (1ull << 63)
+#define PM_SWAPPED (1ull << 62)
 
 /* Writes len bytes at buf to fd at off, retrying short writes and EINTR. */
 static int write_all(int fd, const uint8_t *buf, size_t len, off_t off)
@@ -41,14 +45,13 @@ static bool page_is_zero(const uint8_t *p, size_t len)
 }
 
 /*
- * Whether the backing file of a private file mapping has data at [off, off + len): a hole
- * reads as zeros, so a page that is in a hole and was never faulted in needs no reading.
- * *data_end caches the end of the data run last found (or the next data's start, negated
- * minus one, for a hole), so that the walk asks lseek() once per run, not once per page.
+ * Whether the backing file of a private file mapping has data at off: a hole reads as
+ * zeros. The walk remembers the run (of data or of hole) it last found, so that it asks
+ * lseek() once per run, not once per page.
  */
 struct file_walk {
 	int fd;
-	off_t run_start, run_end; /* [run_start, run_end) is known to be all data or all hole */
+	off_t run_start, run_end; /* [run_start, run_end) is all data or all hole */
 	bool run_is_data;
 };
 
@@ -77,26 +80,54 @@ static bool file_has_data(struct file_walk *fw, off_t off)
 	return true;
 }
 
-static int save_region(const struct vmem_region *r, int fd, off_t base, struct vmem_save_stats *st)
+/* The pagemap entries of count pages from host address addr, into out; false when they
+   cannot be read (then every page counts as touched). */
+static bool read_pagemap(int pagemap_fd, const uint8_t *addr, size_t count, uint64_t *out)
+{
+	const size_t pg = vmem_page_size();
+	size_t len = count * sizeof(*out), got = 0;
+	off_t off = (off_t)((uintptr_t)addr / pg * sizeof(*out));
+
+	while (pagemap_fd >= 0 && got < len) {
+		ssize_t n = pread(pagemap_fd, (uint8_t *)out + got, len - got, off + (off_t)got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		got += (size_t)n;
+	}
+	return pagemap_fd >= 0;
+}
+
+static int save_region(const struct vmem_region *r, int fd, off_t base, int pagemap_fd,
+                       struct vmem_save_stats *st)
 {
 	const size_t pg = vmem_page_size();
 	const size_t npages = (size_t)(r->size / pg);
-	unsigned char *resident = malloc(npages ? npages : 1);
 	struct file_walk fw = {.fd = r->fd, .run_start = 0, .run_end = 0};
+	uint64_t *pm = malloc(PAGEMAP_CHUNK * sizeof(*pm));
+	bool pm_ok = false;
 	size_t run = 0; /* pages of data pending at [i - run, i) */
 	int ret = 0;
 
-	if (!resident)
+	if (!pm)
 		return -ENOMEM;
-	/* Hugetlb and shared mappings: every page counts as resident (read them all). */
-	bool ask = !(r->flags & (VMEM_REGION_HUGETLB | VMEM_REGION_SHARED)) &&
-	           mincore(r->host, r->size, resident) == 0;
+	/* Hugetlb and shared mappings: every page counts as touched (read them all). */
+	bool use_pagemap = !(r->flags & (VMEM_REGION_HUGETLB | VMEM_REGION_SHARED));
 
 	for (size_t i = 0; i <= npages && ret == 0; i++) {
 		bool data = false;
 		if (i < npages) {
+			if (i % PAGEMAP_CHUNK == 0)
+				pm_ok = use_pagemap &&
+				        read_pagemap(pagemap_fd, r->host + i * pg,
+				                     npages - i < PAGEMAP_CHUNK ? npages - i
+				                                                : PAGEMAP_CHUNK,
+				                     pm);
+			bool touched =
+			    !pm_ok || (pm[i % PAGEMAP_CHUNK] & (PM_PRESENT | PM_SWAPPED));
 			bool absent =
-			    ask && !(resident[i] & 1) &&
+			    !touched &&
 			    (r->fd < 0 || !file_has_data(&fw, (off_t)(r->fd_offset + i * pg)));
 			if (absent)
 				st->absent_pages++;
@@ -117,7 +148,7 @@ static int save_region(const struct vmem_region *r, int fd, off_t base, struct v
 		}
 		run = data ? 1 : 0;
 	}
-	free(resident);
+	free(pm);
 	return ret;
 }
 
@@ -130,7 +161,8 @@ uint64_t vmem_map_save_size(const struct vmem_map *m)
 	return total;
 }
 
-int vmem_map_save(const struct vmem_map *m, int fd, off_t offset, struct vmem_save_stats *stats)
+int vmem_map_save(const struct vmem_map *m, int fd, off_t offset, int pagemap_fd,
+                  struct vmem_save_stats *stats)
 {
 	struct vmem_save_stats st = {0};
 	off_t pos = offset;
@@ -140,7 +172,7 @@ int vmem_map_save(const struct vmem_map *m, int fd, off_t offset, struct vmem_sa
 		return -EINVAL;
 	for (size_t i = 0; ret == 0 && i < vmem_map_region_count(m); i++) {
 		const struct vmem_region *r = vmem_map_region_at(m, i);
-		ret = save_region(r, fd, pos, &st);
+		ret = save_region(r, fd, pos, pagemap_fd, &st);
 		pos += (off_t)r->size;
 	}
 	if (ret == 0 && ftruncate(fd, pos) < 0)

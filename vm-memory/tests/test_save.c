@@ -22,6 +22,16 @@ static int temp_file(void)
 	return f;
 }
 
+/* /proc/self/pagemap, opened once: which pages were ever touched. */
+static int pagemap(void)
+{
+	static int fd = -1;
+	if (fd < 0)
+		fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	cr_assert_geq(fd, 0, "cannot open /proc/self/pagemap");
+	return fd;
+}
+
 /* Two regions, 64 pages and 32 pages, with a gap between them. */
 static struct vmem_map *two_regions(void)
 {
@@ -73,7 +83,7 @@ Test(vm_memory_save, writes_data_pages_and_leaves_the_rest_as_holes)
 	struct vmem_save_stats st;
 
 	cr_assert_eq(ftruncate(fd, HEADER), 0);
-	cr_assert_eq(vmem_map_save(m, fd, HEADER, &st), 0);
+	cr_assert_eq(vmem_map_save(m, fd, HEADER, pagemap(), &st), 0);
 	cr_assert_eq(st.ram_bytes, 96 * P);
 	cr_assert_eq(vmem_map_save_size(m), 96 * P);
 	cr_assert_eq(st.written_bytes, 6 * P, "data pages: 5 in the first region, 1 in the second");
@@ -116,7 +126,7 @@ Test(vm_memory_save, a_private_mapping_of_the_file_restores_ram)
 	fill(m);
 	int fd = temp_file();
 	cr_assert_eq(ftruncate(fd, HEADER), 0);
-	cr_assert_eq(vmem_map_save(m, fd, HEADER, NULL), 0);
+	cr_assert_eq(vmem_map_save(m, fd, HEADER, pagemap(), NULL), 0);
 
 	struct vmem_map *back = map_file(fd, HEADER);
 
@@ -124,7 +134,7 @@ Test(vm_memory_save, a_private_mapping_of_the_file_restores_ram)
 	   are read; its holes are skipped unread. */
 	int fd2 = temp_file();
 	struct vmem_save_stats st;
-	cr_assert_eq(vmem_map_save(back, fd2, 0, &st), 0);
+	cr_assert_eq(vmem_map_save(back, fd2, 0, pagemap(), &st), 0);
 	cr_assert_eq(st.written_bytes, 6 * P);
 	cr_assert_eq(st.absent_pages, 96 - 6, "holes of the backing file are not read (%llu, %llu)",
 	             (unsigned long long)st.absent_pages, (unsigned long long)st.zero_pages);
@@ -145,7 +155,7 @@ Test(vm_memory_save, a_private_mapping_of_the_file_restores_ram)
 	cr_assert_eq(pread(fd, &v, 1, HEADER), 1);
 	cr_assert_eq(v, 0xa0);
 	cr_assert_eq(ftruncate(fd2, 0), 0);
-	cr_assert_eq(vmem_map_save(back, fd2, 0, &st), 0);
+	cr_assert_eq(vmem_map_save(back, fd2, 0, pagemap(), &st), 0);
 	assert_file_matches(fd2, 0, back);
 	cr_assert_eq(pread(fd2, &v, 1, 0), 1);
 	cr_assert_eq(v, 0x11);
@@ -157,15 +167,33 @@ Test(vm_memory_save, a_private_mapping_of_the_file_restores_ram)
 	vmem_map_destroy(m);
 }
 
+/* Without the pagemap every page is read: the same file, nothing skipped unread; and a
+   page swapped out (or otherwise not resident) is never taken for one never touched. */
+Test(vm_memory_save, without_the_pagemap_every_page_is_read)
+{
+	struct vmem_map *m = two_regions();
+	fill(m);
+	int fd = temp_file();
+	struct vmem_save_stats st;
+
+	cr_assert_eq(vmem_map_save(m, fd, 0, -1, &st), 0);
+	cr_assert_eq(st.absent_pages, 0);
+	cr_assert_eq(st.written_bytes, 6 * P);
+	cr_assert_eq(st.zero_pages, 96 - 6);
+	assert_file_matches(fd, 0, m);
+	close(fd);
+	vmem_map_destroy(m);
+}
+
 Test(vm_memory_save, refuses_bad_arguments_and_reports_write_errors)
 {
 	struct vmem_map *m = two_regions();
 	fill(m);
 	int fd = temp_file();
 
-	cr_assert_eq(vmem_map_save(NULL, fd, 0, NULL), -EINVAL);
-	cr_assert_eq(vmem_map_save(m, fd, -4096, NULL), -EINVAL);
-	cr_assert_eq(vmem_map_save(m, fd, 100, NULL), -EINVAL, "offset not page-aligned");
+	cr_assert_eq(vmem_map_save(NULL, fd, 0, -1, NULL), -EINVAL);
+	cr_assert_eq(vmem_map_save(m, fd, -4096, -1, NULL), -EINVAL);
+	cr_assert_eq(vmem_map_save(m, fd, 100, -1, NULL), -EINVAL, "offset not page-aligned");
 
 	/* A descriptor open for reading only: the first write fails and says so. */
 	char path[] = "/var/tmp/cvmm-save-ro-XXXXXX";
@@ -173,7 +201,7 @@ Test(vm_memory_save, refuses_bad_arguments_and_reports_write_errors)
 	cr_assert_geq(w, 0);
 	int ro = open(path, O_RDONLY);
 	unlink(path);
-	cr_assert_eq(vmem_map_save(m, ro, 0, NULL), -EBADF);
+	cr_assert_eq(vmem_map_save(m, ro, 0, -1, NULL), -EBADF);
 	close(ro);
 	close(w);
 
@@ -181,7 +209,7 @@ Test(vm_memory_save, refuses_bad_arguments_and_reports_write_errors)
 	struct vmem_map *empty = NULL;
 	struct vmem_save_stats st;
 	cr_assert_eq(vmem_map_create(&empty), 0);
-	cr_assert_eq(vmem_map_save(empty, fd, 0, &st), 0);
+	cr_assert_eq(vmem_map_save(empty, fd, 0, -1, &st), 0);
 	cr_assert_eq(st.ram_bytes, 0);
 	vmem_map_destroy(empty);
 	close(fd);

@@ -627,6 +627,8 @@ static int sandbox_register_fds(struct vmm_machine *m)
 		r = vmm_sandbox_add_fd(VMM_FD_SNAPSHOT, m->snap.state_fd);
 		if (r == 0)
 			r = vmm_sandbox_add_fd(VMM_FD_SNAPSHOT, m->snap.mem_fd);
+		if (r == 0 && m->snap.pagemap_fd >= 0)
+			r = vmm_sandbox_add_fd(VMM_FD_SNAPSHOT_SOURCE, m->snap.pagemap_fd);
 		if (r == 0)
 			r = vmm_arch_sandbox_fds(m->arch);
 		for (size_t i = 0; r == 0 && i < vmem_map_region_count(m->env.mem); i++) {
@@ -1538,7 +1540,7 @@ int vmm_machine_run(const struct vmm_config *cfg)
 	}
 	m->env = (struct vmm_machine_env){.cfg = cfg, .mem_bytes = mem, .priv = m};
 	m->sigfd = m->exit_evfd = m->rtc_tfd = m->key_tfd = -1;
-	m->snap.dir_fd = m->snap.state_fd = m->snap.mem_fd = -1;
+	m->snap.dir_fd = m->snap.state_fd = m->snap.mem_fd = m->snap.pagemap_fd = -1;
 	m->key_pressed = -1;
 	vmm_console_init(&m->console, cfg);
 	atomic_init(&m->exit_status, -1);

@@ -134,7 +134,7 @@ static const struct sb_syscall sb_syscalls[] = {
     /* virtio-blk, on the images only: reads and writes (vm-memory's preadv/pwritev into
        guest RAM, pwrite of zeroes), flush (fdatasync; fsync for a final flush), discard
        and write-zeroes (fallocate PUNCH_HOLE / ZERO_RANGE). */
-    {"pread64", SB_MAIN, SB_FD, FD(VMM_FD_DISK)},
+    {"pread64", SB_MAIN, SB_FD, FD(VMM_FD_DISK) | FD(VMM_FD_SNAPSHOT_SOURCE)},
     {"pwrite64", SB_MAIN, SB_FD, FD(VMM_FD_DISK) | FD(VMM_FD_SNAPSHOT)},
     {"preadv", SB_MAIN, SB_FD, FD(VMM_FD_DISK)},
     {"pwritev", SB_MAIN, SB_FD, FD(VMM_FD_DISK)},
@@ -143,12 +143,11 @@ static const struct sb_syscall sb_syscalls[] = {
     {"fallocate", SB_MAIN, SB_FD, FD(VMM_FD_DISK)},
     /* --suspend snapshot:DIR, once the guest suspended and the vCPUs stopped: the slot's
        files, opened before the sandbox, are emptied and written (snapshot.h); guest
-       RAM's pages that were never touched are told apart (mincore) and, for a restored
-       VM, the holes of the file its RAM maps (lseek SEEK_DATA/SEEK_HOLE); each disk's
-       identity is taken from its descriptor (fstat, which glibc makes newfstatat with
-       AT_EMPTY_PATH on some architectures). */
+       RAM's pages that were never touched are told apart (pread64 of /proc/self/pagemap,
+       above) and, for a restored VM, the holes of the file its RAM maps (lseek
+       SEEK_DATA/SEEK_HOLE); each disk's identity is taken from its descriptor (fstat,
+       which glibc makes newfstatat with AT_EMPTY_PATH on some architectures). */
     {"ftruncate", SB_MAIN, SB_FD, FD(VMM_FD_SNAPSHOT)},
-    {"mincore", SB_MAIN, SB_ANY, 0},
     {"lseek", SB_MAIN, SB_FD, FD(VMM_FD_SNAPSHOT_SOURCE)},
     {"fstat", SB_MAIN, SB_FD, FD(VMM_FD_DISK)},
     {"newfstatat", SB_MAIN, SB_FD, FD(VMM_FD_DISK)},

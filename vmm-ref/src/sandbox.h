@@ -54,7 +54,9 @@ enum vmm_sandbox_fd_kind {
 	VMM_FD_API_LISTEN,      /* the control socket's listening socket: accept4 (main) */
 	VMM_FD_SNAPSHOT,        /* --suspend snapshot:DIR's slot files: ftruncate, pwrite64,
 	                           fsync (main) */
-	VMM_FD_SNAPSHOT_SOURCE, /* a restored VM's memory file: lseek, for its holes (main) */
+	VMM_FD_SNAPSHOT_SOURCE, /* read when writing a snapshot (main): a restored VM's
+	                           memory file (lseek, for its holes), /proc/self/pagemap
+	                           (pread64) */
 	VMM_FD_VGIC,            /* the vGIC device: KVM_GET_DEVICE_ATTR (main, snapshots) */
 };
 

@@ -448,7 +448,7 @@ int vmm_snapshot_target_open(const char *dir, struct vmm_snapshot_target *t, cha
 	int pick;
 
 	memset(t, 0, sizeof(*t));
-	t->dir_fd = t->state_fd = t->mem_fd = -1;
+	t->dir_fd = t->state_fd = t->mem_fd = t->pagemap_fd = -1;
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return fail(err, err_size, "cannot create the snapshot folder '%s': %s", dir,
 		            strerror(errno));
@@ -483,6 +483,9 @@ int vmm_snapshot_target_open(const char *dir, struct vmm_snapshot_target *t, cha
 		     strerror(errno));
 		goto fail;
 	}
+	/* Which pages of guest RAM were ever touched, read at the end (vmem_map_save());
+	   without it every page is read. */
+	t->pagemap_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 	t->dir = strdup(dir);
 	if (!t->dir) {
 		fail(err, err_size, "out of memory");
@@ -504,9 +507,11 @@ void vmm_snapshot_target_close(struct vmm_snapshot_target *t)
 		close(t->mem_fd);
 	if (t->dir_fd >= 0)
 		close(t->dir_fd);
+	if (t->pagemap_fd >= 0)
+		close(t->pagemap_fd);
 	free(t->dir);
 	memset(t, 0, sizeof(*t));
-	t->dir_fd = t->state_fd = t->mem_fd = -1;
+	t->dir_fd = t->state_fd = t->mem_fd = t->pagemap_fd = -1;
 }
 
 static int write_full(int fd, const uint8_t *buf, size_t len, off_t off)
@@ -578,7 +583,8 @@ int vmm_snapshot_write(struct vmm_snapshot_target *t, const struct vmm_snapshot_
 		if (r == 0)
 			r = write_full(t->mem_fd, mh, sizeof(mh), 0);
 		if (r == 0)
-			r = vmem_map_save(mem, t->mem_fd, VMM_SNAPSHOT_MEM_OFFSET, &stats->ram);
+			r = vmem_map_save(mem, t->mem_fd, VMM_SNAPSHOT_MEM_OFFSET, t->pagemap_fd,
+			                  &stats->ram);
 		if (r == 0 && fsync(t->mem_fd) < 0)
 			r = -errno;
 	}

@@ -64,6 +64,7 @@ struct vmm_snapshot_conf {
 struct vmm_snapshot_target {
 	char *dir;
 	int dir_fd, state_fd, mem_fd;
+	int pagemap_fd;      /* /proc/self/pagemap, or -1 (vmem_map_save()) */
 	char slot;           /* 'a' or 'b' */
 	uint64_t generation; /* the one the new snapshot gets */
 };

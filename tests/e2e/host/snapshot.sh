@@ -54,6 +54,9 @@ for c in 1 2 3; do
 	[ "${skew#-}" -le 5 ] || fail "cycle $c: the guest's wall clock is $skew s off the host's"
 	[ $((up - up_before)) -ge $AWAY ] ||
 		fail "cycle $c: uptime $up_before before, $up after: the time on disk is not counted"
+	# The guest's own record of its sleeps counts this one (a failed attempt does not).
+	n=$(echo "$line" | sed -n 's/.* suspends \([0-9]*\).*/\1/p')
+	[ "$n" = $c ] || fail "cycle $c: the guest counts $n successful suspends"
 	say "cycle $c: restored; wall clock $skew s off, uptime $up_before -> $up s"
 	rss=$(vmm_rss) avail_running=$(mem_available) shmem_running=$(shmem)
 done

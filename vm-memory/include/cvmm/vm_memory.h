@@ -387,20 +387,28 @@ struct vmem_save_stats {
 	uint64_t ram_bytes;     /* bytes of guest RAM saved: the file's length past offset */
 	uint64_t written_bytes; /* bytes written: the pages that hold data */
 	uint64_t zero_pages;    /* pages read and found all zero: holes in the file */
-	uint64_t absent_pages;  /* pages never touched, skipped without being read: anonymous
-	                           pages not resident, and pages of a file-backed private
-	                           region that are neither resident nor data in its file */
+	uint64_t absent_pages;  /* pages never touched, skipped without being read (needs
+	                           pagemap_fd): anonymous pages neither present nor swapped,
+	                           and pages of a file-backed private region that are neither
+	                           and lie in a hole of its file */
 };
 
 /*
  * Writes every region of m to fd as above, starting at offset (page-aligned), and sets
  * the file's length to offset + the regions' sizes. The file must hold no data past
  * offset (for example just truncated to offset): the pages skipped are left as holes and
- * must read as zeros. The guest must not run meanwhile. Does not fsync. stats may be
- * NULL. Returns 0, -EINVAL (NULL m, negative or unaligned offset), or -errno of a write
- * or ftruncate (for example -ENOSPC), when the file is incomplete.
+ * must read as zeros. The guest must not run meanwhile. Does not fsync.
+ * pagemap_fd: /proc/self/pagemap, opened by the caller (read with pread), or -1. With
+ * it, a page that the process never faulted in nor swapped out (the pagemap's present
+ * and swapped bits) is known without reading it: all zeros for anonymous memory, its
+ * file's content for a private file mapping. Without it (or where it cannot be read),
+ * every page is read, which is right but touches all of guest RAM. (mincore() could not
+ * do this: it calls a swapped-out page not resident, like one never touched.)
+ * stats may be NULL. Returns 0, -EINVAL (NULL m, negative or unaligned offset), or -errno
+ * of a write or ftruncate (for example -ENOSPC), when the file is incomplete.
  */
-int vmem_map_save(const struct vmem_map *m, int fd, off_t offset, struct vmem_save_stats *stats);
+int vmem_map_save(const struct vmem_map *m, int fd, off_t offset, int pagemap_fd,
+                  struct vmem_save_stats *stats);
 
 /* The bytes vmem_map_save() saves after offset: the sum of the regions' sizes. */
 uint64_t vmem_map_save_size(const struct vmem_map *m);
