@@ -151,6 +151,11 @@ int vmem_region_create(const struct vmem_region_options *o, struct vmem_region *
 		mflags |= MAP_ANONYMOUS | (huge ? MAP_HUGETLB : MAP_NORESERVE);
 		p = mmap(r->host, o->size, prot, mflags, -1, 0);
 	} else {
+		/* A private file mapping is copy-on-write: like anonymous guest RAM it is not
+		   charged up front (a restored guest touches a fraction of it; charging all of
+		   it refused a 2 GiB snapshot on a 1.5 GiB host). */
+		if (!(o->flags & VMEM_REGION_SHARED))
+			mflags |= MAP_NORESERVE;
 		p = mmap(r->host, o->size, prot, mflags, r->fd, (off_t)r->fd_offset);
 	}
 	if (p == MAP_FAILED) {

@@ -64,7 +64,8 @@ enum vmem_backing {
 	VMEM_BACKING_ANON = 0, /* anonymous memory (MAP_ANONYMOUS | MAP_NORESERVE) */
 	VMEM_BACKING_MEMFD,    /* a new memfd of the region's size, created and owned by it */
 	VMEM_BACKING_FD,       /* the caller's file (options.fd at options.fd_offset); the region
-	                          keeps its own dup() of the descriptor */
+	                          keeps its own dup() of the descriptor; a private mapping
+	                          gets MAP_NORESERVE, as anonymous memory does */
 };
 
 /* Region flags (struct vmem_region_options.flags, vmem_region_flags()). */
