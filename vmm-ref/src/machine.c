@@ -9,6 +9,7 @@
 
 #include "api.h"
 #include "console.h"
+#include "host_kernel.h"
 #include "log.h"
 #include "log_limit.h"
 
@@ -31,6 +32,7 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1381,6 +1383,15 @@ static int setup_and_run(struct vmm_machine *m, struct ll_file_buf *kernel,
 		vmm_error_line("cannot open /dev/kvm: %s", strerror(-ret));
 		return VMM_EXIT_RUNTIME;
 	}
+	/* The capability itself, whatever the release says (host_kernel.h). */
+	if (m->desc.system_suspend &&
+	    kvmio_system_check_extension(m->env.sys, KVM_CAP_ARM_SYSTEM_SUSPEND) <= 0) {
+		struct utsname uts;
+		vmm_error_line("this host's KVM lacks KVM_CAP_ARM_SYSTEM_SUSPEND (host kernel %s): "
+		               "vmm-ref needs Linux " VMM_MIN_KERNEL " or later",
+		               uname(&uts) == 0 ? uts.release : "unknown");
+		return VMM_EXIT_RUNTIME;
+	}
 	ret = kvmio_system_create_vm(m->env.sys, vmm_arch_vm_type(&m->env), &m->env.vm);
 	if (ret < 0) {
 		vmm_error_line("cannot create a KVM VM: %s", strerror(-ret));
@@ -1547,6 +1558,13 @@ int vmm_machine_run(const struct vmm_config *cfg)
 	vmm_log_init();
 	vmm_arch_describe(&m->desc);
 
+	/* The oldest host kernel vmm-ref runs on, before anything else (host_kernel.h). */
+	struct utsname uts;
+	char why[160];
+	if (uname(&uts) == 0 && vmm_host_kernel_check(uts.release, why, sizeof(why)) < 0) {
+		vmm_error_line("%s", why);
+		goto out;
+	}
 	if (check_console_file(cfg) < 0) {
 		status = VMM_EXIT_USAGE;
 		goto out;
