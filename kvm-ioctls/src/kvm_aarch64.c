@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* aarch64-only ioctls: IPA limit, vCPU init/finalize, ONE_REG and the register list. */
+/*
+ * aarch64-only ioctls: IPA limit, vCPU init/finalize, ONE_REG and the register list, the
+ * VM-wide counter offset and the SMCCC filter.
+ */
 #include "internal.h"
 
 #include <stdlib.h>
@@ -200,4 +203,55 @@ void kvmio_vgic_destroy(struct kvmio_vgic *gic)
 		return;
 	close(gic->fd);
 	gic->fd = -1;
+}
+
+/* Linux 6.4's uapi; the build's headers may be older (Debian 12's are 6.1). */
+#ifndef KVM_CAP_COUNTER_OFFSET
+#define KVM_CAP_COUNTER_OFFSET 227
+#endif
+#ifndef KVM_ARM_SET_COUNTER_OFFSET
+struct kvm_arm_counter_offset {
+	__u64 counter_offset;
+	__u64 reserved;
+};
+#define KVM_ARM_SET_COUNTER_OFFSET _IOW(KVMIO, 0xb5, struct kvm_arm_counter_offset)
+#endif
+#ifndef KVM_ARM_VM_SMCCC_CTRL
+#define KVM_ARM_VM_SMCCC_CTRL 0
+#define KVM_ARM_VM_SMCCC_FILTER 0
+struct kvm_smccc_filter {
+	__u32 base;
+	__u32 nr_functions;
+	__u8 action;
+	__u8 pad[15];
+};
+#endif
+
+int kvmio_vm_arm_set_counter_offset(const struct kvmio_vm *vm, uint64_t offset)
+{
+	if (!vm)
+		return -EINVAL;
+	if (kvmio_vm_check_extension(vm, KVM_CAP_COUNTER_OFFSET) <= 0)
+		return -EOPNOTSUPP;
+	struct kvm_arm_counter_offset o = {.counter_offset = offset};
+	return kvmio__ioctl(vm->fd, KVM_ARM_SET_COUNTER_OFFSET, &o);
+}
+
+int kvmio_vm_arm_smccc_filter(const struct kvmio_vm *vm, uint32_t base, uint32_t nr,
+                              enum kvmio_smccc_action action)
+{
+	if (!vm || (unsigned)action > KVMIO_SMCCC_FWD_TO_USER)
+		return -EINVAL;
+	struct kvm_smccc_filter f = {.base = base, .nr_functions = nr, .action = (__u8)action};
+	struct kvm_device_attr attr = {.group = KVM_ARM_VM_SMCCC_CTRL,
+	                               .attr = KVM_ARM_VM_SMCCC_FILTER,
+	                               .addr = (uint64_t)(uintptr_t)&f};
+	/* Before 6.4 arm64's VM fd has no attributes at all: KVM_HAS_DEVICE_ATTR there is an
+	   unknown VM ioctl (EINVAL); a kernel with attributes but not this one says ENXIO. */
+	int r = kvmio__ioctl(vm->fd, KVM_HAS_DEVICE_ATTR, &attr);
+	if (r == -EINVAL || r == -ENXIO || r == -ENOTTY)
+		return -EOPNOTSUPP;
+	if (r < 0)
+		return r;
+	return kvmio__ioctl(vm->fd, KVM_SET_DEVICE_ATTR, &attr);
 }

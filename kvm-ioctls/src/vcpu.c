@@ -146,6 +146,10 @@ int kvmio_vcpu_decode_exit(struct kvmio_vcpu *vcpu, struct kvmio_exit *exit)
 		memcpy(exit->hypercall.args, run->hypercall.args, sizeof(exit->hypercall.args));
 		exit->hypercall.ret = (uint64_t *)&run->hypercall.ret;
 		exit->hypercall.longmode = run->hypercall.longmode;
+		/* Linux 6.4 made longmode and its padding the u64 flags (arm64's SMCCC
+		   forwarding); read as such, it is 0 from older kernels. */
+		memcpy(&exit->hypercall.flags, &run->hypercall.longmode,
+		       sizeof(exit->hypercall.flags));
 		return 0;
 	case KVM_EXIT_DEBUG:
 		exit->kind = KVMIO_EXIT_DEBUG;

@@ -99,6 +99,8 @@ libfig() { # PREFIX < benchmark output
 	sed -n 's/^BENCH \([^ ]*\) \(.*\)$/\1 \2/p' "$work/console.log"
 	sed -n '/^CVMM-BEGIN bench$/,/^CVMM-END bench /p' "$work/console.log" | libfig arm64.
 	libfig x86_64. <"$work/x86.log"
+	echo "snap256.ram_kib 262144"
+	echo "snap2048.ram_kib 2097152"
 } >"$work/figures"
 [ -z "$raw" ] || cat "$work/figures" >>"$raw"
 
@@ -132,6 +134,15 @@ row "arm64 memory overhead at init: Rss minus guest RAM" vmm-ref.overhead_kib QE
 row "arm64 Linux suspend, start to resume marker (alarm +1 s)" suspend-mem.ms "suspend-to-idle" suspend-freeze.ms ms 1 "-"
 row "arm64 VMM CPU while the guest sleeps (5 x 1 s windows)" suspended-cpu-mem.permille "suspend-to-idle" suspended-cpu-freeze.permille "% of a core" 0.1 "< 1%"
 row "arm64 bare-metal SYSTEM_SUSPEND: wake interrupt due to entry point" bare-suspend.ns "WFI: due to next instruction" bare-wfi.ns us 0.001 "-"
+for mib in 256 2048; do
+	size="$mib MiB"; [ $mib = 2048 ] && size="2 GiB"
+	row "arm64 snapshot of a $size guest: RAM written" snap$mib.written_kib "RAM the guest touched" snap$mib.touched_kib MiB 0.0009765625 "-"
+	row "arm64 snapshot of a $size guest: folder on disk" snap$mib.disk_kib "guest RAM" snap$mib.ram_kib MiB 0.0009765625 "-"
+	row "arm64 snapshot of a $size guest: time to write it" snap$mib.write_ms "256 MiB guest" snap256.write_ms ms 1 "-"
+	row "arm64 --restore of a $size guest: exec to resume marker" snap$mib.restore_ms "cold boot to init" snap$mib.cold_ms ms 1 "<= 0.25x"
+done
+row "arm64 --restore: 2 GiB guest against 256 MiB" snap2048.restore_ms "256 MiB guest" snap256.restore_ms ms 1 "<= 1.2x"
+row "arm64 a guest on disk: vmm-ref processes left (host memory: none)" snap256.ondisk_processes "running guest" snap256.running_processes "" 1 "0"
 row "arm64 MMIO exit round trip, vcpu loop + bus + device" arm64.exit.mmio.vcpu "bare KVM_RUN" arm64.exit.mmio.bare us 1 "<= 1.05x"
 row "x86_64 MMIO exit round trip, vcpu loop + bus + device" x86_64.exit.mmio.vcpu "bare KVM_RUN" x86_64.exit.mmio.bare us 1 "<= 1.05x"
 row "x86_64 PIO exit round trip, vcpu loop + bus + device" x86_64.exit.pio.vcpu "bare KVM_RUN" x86_64.exit.pio.bare us 1 "<= 1.05x"

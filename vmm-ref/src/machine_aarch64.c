@@ -136,10 +136,22 @@ void vmm_arch_irq_replay(struct vmm_arch *a)
 
 static int finish_gic(struct vmm_arch *a, char *err, size_t err_size);
 
+/* Creates a vCPU and records its MPIDR: the device tree names each CPU by the MPIDR KVM
+   gave it, not a guess. */
+static int create_vcpu(struct vmm_arch *a, const struct vcpu_config *vc)
+{
+	struct vcpu *v;
+	int ret = vcpu_create(a->env->vcpus, vc, &v);
+
+	if (ret == 0)
+		ret = kvmio_vcpu_get_reg(vcpu_kvm(v), KVMIO_ARM64_REG_MPIDR_EL1,
+		                         &a->env->record.mpidr[vc->id]);
+	return ret;
+}
+
 int vmm_arch_create_vcpus(struct vmm_arch *a, const struct vmm_boot_info *boot, char *err,
                           size_t err_size)
 {
-	struct vmm_machine_record *rec = &a->env->record;
 	uint32_t n = a->env->cfg->vcpus;
 	int ret;
 
@@ -152,12 +164,7 @@ int vmm_arch_create_vcpus(struct vmm_arch *a, const struct vmm_boot_info *boot, 
 		    .args = {boot->boot_data_addr},
 		    .powered_off = i > 0,
 		};
-		struct vcpu *v;
-		ret = vcpu_create(a->env->vcpus, &vc, &v);
-		/* The device tree names each CPU by the MPIDR KVM gave it, not a guess. */
-		if (ret == 0)
-			ret = kvmio_vcpu_get_reg(vcpu_kvm(v), KVMIO_ARM64_REG_MPIDR_EL1,
-			                         &rec->mpidr[i]);
+		ret = create_vcpu(a, &vc);
 		if (ret < 0) {
 			snprintf(err, err_size, "cannot create vCPU %u: %s", i, strerror(-ret));
 			return ret;
@@ -340,7 +347,6 @@ static int read_vgic(struct vdev_state_reader *r, struct kvmio_vgic_state *gs)
 int vmm_arch_restore(struct vmm_arch *a, struct vdev_state_reader *r, char *err, size_t err_size)
 {
 	const struct kvmio_vcpu *kv[VMM_VCPUS_MAX];
-	struct vmm_machine_record *rec = &a->env->record;
 	uint32_t n = a->env->cfg->vcpus, version;
 	struct vdev_state_reader sub;
 	struct vcpu_suspend_state susp = {0};
@@ -394,11 +400,7 @@ int vmm_arch_restore(struct vmm_arch *a, struct vdev_state_reader *r, char *err,
 		    .powered_off = i != suspended_index,
 		    .suspended = i == suspended_index ? &susp : NULL,
 		};
-		struct vcpu *v;
-		ret = vcpu_create(a->env->vcpus, &vc, &v);
-		if (ret == 0)
-			ret = kvmio_vcpu_get_reg(vcpu_kvm(v), KVMIO_ARM64_REG_MPIDR_EL1,
-			                         &rec->mpidr[i]);
+		ret = create_vcpu(a, &vc);
 		if (ret < 0) {
 			snprintf(err, err_size, "cannot create vCPU %u%s: %s", i,
 			         i == suspended_index ? " inside its SYSTEM_SUSPEND" : "",

@@ -333,10 +333,12 @@ struct slot_read {
 	size_t payload_len;
 };
 
-static int read_full(int fd, uint8_t *buf, size_t len, off_t off)
+/* len bytes at off, read (write false) into buf or written (write true) from it; EINTR
+   and short transfers retried. Returns 0, -errno, or -EIO at end of file. */
+static int transfer_full(int fd, uint8_t *buf, size_t len, off_t off, bool write)
 {
 	while (len) {
-		ssize_t n = pread(fd, buf, len, off);
+		ssize_t n = write ? pwrite(fd, buf, len, off) : pread(fd, buf, len, off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -346,6 +348,11 @@ static int read_full(int fd, uint8_t *buf, size_t len, off_t off)
 		off += n;
 	}
 	return 0;
+}
+
+static int read_full(int fd, uint8_t *buf, size_t len, off_t off)
+{
+	return transfer_full(fd, buf, len, off, false);
 }
 
 /* Reads and verifies DIR's slot state file (fd). Returns 0, or -1 with err. */
@@ -516,17 +523,7 @@ void vmm_snapshot_target_close(struct vmm_snapshot_target *t)
 
 static int write_full(int fd, const uint8_t *buf, size_t len, off_t off)
 {
-	while (len) {
-		ssize_t n = pwrite(fd, buf, len, off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		buf += n;
-		len -= (size_t)n;
-		off += n;
-	}
-	return 0;
+	return transfer_full(fd, (uint8_t *)buf, len, off, true);
 }
 
 static uint64_t now_ns(void)

@@ -361,6 +361,8 @@ struct kvmio_exit {
 			uint64_t args[6];
 			uint64_t *ret; /* write the result here */
 			uint32_t longmode;
+			uint64_t flags; /* arm64 (6.4+): KVMIO_HYPERCALL_EXIT_*, shares longmode's
+			                   place */
 		} hypercall;
 		struct {
 			uint32_t exception;
@@ -873,6 +875,43 @@ int kvmio_vcpu_set_counter(const struct kvmio_vcpu *vcpu, uint64_t cnt);
 
 /* kvmio_arm_counter_frequency: CNTFRQ_EL0 of this host in Hz (guests see the same). */
 uint64_t kvmio_arm_counter_frequency(void);
+
+/*
+ * KVM_ARM_SET_COUNTER_OFFSET (Linux 6.4, KVM_CAP_COUNTER_OFFSET): one offset for the whole
+ * VM, subtracted from the host's counter for both the virtual and the physical counter
+ * every vCPU of the VM sees (CNTVCT_EL0 = host counter - offset), vCPUs created later
+ * included. Once it is set, KVM ignores ONE_REG writes of the counters
+ * (kvmio_vcpu_set_counter() then succeeds and changes nothing).
+ * Returns 0, -EOPNOTSUPP when the host's KVM lacks the capability (Linux 6.1), -EBUSY
+ * while a vCPU of the VM is running, or -errno.
+ */
+int kvmio_vm_arm_set_counter_offset(const struct kvmio_vm *vm, uint64_t offset);
+
+/* What KVM does with guest SMCCC calls in a filtered range (KVM_SMCCC_FILTER_*). */
+enum kvmio_smccc_action {
+	KVMIO_SMCCC_HANDLE = 0,      /* KVM's own handling (the default) */
+	KVMIO_SMCCC_DENY = 1,        /* the guest gets NOT_SUPPORTED (-1) in x0 */
+	KVMIO_SMCCC_FWD_TO_USER = 2, /* an exit to userspace: KVMIO_EXIT_HYPERCALL */
+};
+
+/*
+ * KVM_ARM_VM_SMCCC_FILTER (Linux 6.4; a VM attribute, group KVM_ARM_VM_SMCCC_CTRL): the
+ * action for the guest's SMCCC calls (HVC and SMC) with function ids base to
+ * base + nr - 1. A forwarded call ends KVM_RUN with KVMIO_EXIT_HYPERCALL: hypercall.nr is
+ * the function id, hypercall.flags has KVMIO_HYPERCALL_EXIT_SMC for an SMC (and
+ * KVMIO_HYPERCALL_EXIT_16BIT for an SMC/HVC immediate that is not 0); the guest's PC is
+ * already past the call, and its x0-x3 are the caller's to set (kvmio_vcpu_set_reg) as
+ * the call's results. Ranges may not overlap one set before or the range KVM reserves for
+ * the Arm architecture calls (-EEXIST), nr must not be 0 (-EINVAL), and no vCPU of the VM
+ * may have run (-EBUSY).
+ * Returns 0, -EOPNOTSUPP when the host's KVM has no SMCCC filter (Linux 6.1), or -errno.
+ */
+int kvmio_vm_arm_smccc_filter(const struct kvmio_vm *vm, uint32_t base, uint32_t nr,
+                              enum kvmio_smccc_action action);
+
+/* Bits of a forwarded call's hypercall.flags (KVM_HYPERCALL_EXIT_*). */
+#define KVMIO_HYPERCALL_EXIT_SMC (1u << 0)
+#define KVMIO_HYPERCALL_EXIT_16BIT (1u << 1)
 
 #endif /* __aarch64__ */
 

@@ -47,6 +47,16 @@ PAYLOAD(arm_system_off)
 1:	b 1b
 END(arm_system_off)
 
+/* The virtual counter (CNTVCT_EL0) into x4 (KVM sets x0-x3 as SYSTEM_OFF's results), then
+ * SYSTEM_OFF. */
+PAYLOAD(arm_read_counter)
+	isb
+	mrs x4, cntvct_el0
+	movl32 w0, PSCI_SYSTEM_OFF
+	hvc #0
+1:	b 1b
+END(arm_read_counter)
+
 PAYLOAD(arm_system_reset)
 	movl32 w0, PSCI_SYSTEM_RESET
 	hvc #0

@@ -99,6 +99,41 @@ echo "$out" | awk '
 	END { print "BENCH-INFO SYSTEM_SUSPEND honoured " h " times" }'
 grep -q "CVMM-GUEST pass bench-suspend" suspend.log || { err "suspend scenario failed"; tail -n 20 suspend.log; }
 
+# Suspend to a snapshot, for a 256 MiB and a 2 GiB guest, RUNS times each: a cold boot of
+# the guest to its init marker (the baseline); the guest (scenario bench-snapshot)
+# suspending under --suspend snapshot:DIR, with the RAM it really touched read at its
+# "snapshot-ready" line (the Rss of guest RAM's mappings) and vmm-ref's own line giving
+# what it wrote and how long writing took; the folder's size on disk; then --restore DIR
+# from exec to the guest's "bench resumed" line (its alarm passed while it was on disk).
+for mib in 256 2048; do
+	i=1
+	while [ $i -le "$RUNS" ]; do
+		out=$(/data/bench_run --log cold$mib.log --timeout 120 --mark "$INIT" --stop-at "$INIT" \
+			-- /data/vmm-ref --kernel $K --initrd $I --memory $mib --vcpus 1 \
+			--cmdline "console=ttyS0 quiet cvmm.test=boot")
+		ms=$(echo "$out" | awk '/^mark / { print $2; exit }')
+		[ -n "$ms" ] && echo "BENCH snap$mib.cold_ms $ms" || err "snapshot $mib MiB: no cold boot"
+		rm -rf /tmp/bench-snap
+		out=$(/data/bench_run --log snap$mib.log --timeout 120 --ram-mib $mib \
+			--smaps-at "bench snapshot-ready" -- /data/vmm-ref --kernel $K --initrd $I \
+			--memory $mib --vcpus 1 --suspend snapshot:/tmp/bench-snap --log-level info \
+			--cmdline "console=ttyS0 quiet cvmm.test=bench-snapshot")
+		echo "$out" | grep -q '^exit 4$' || { err "snapshot $mib MiB: vmm-ref did not exit 4"; tail -n 8 snap$mib.log | sed 's/^/BENCH-INFO   /'; }
+		echo "BENCH snap$mib.touched_kib $(echo "$out" | sed -n 's/^smaps .*guest_kib=\([0-9]*\).*/\1/p')"
+		sed -n "s/.*snapshot in .*: \([0-9]*\) MiB of RAM, \([0-9]*\) KiB written, state \([0-9]*\) bytes, \([0-9]*\) ms.*/BENCH snap$mib.written_kib \2\nBENCH snap$mib.write_ms \4/p" snap$mib.log
+		echo "BENCH snap$mib.disk_kib $(du -k -c /tmp/bench-snap/* | tail -n 1 | cut -f1)"
+		echo "BENCH snap$mib.ondisk_processes $(pidof vmm-ref >/dev/null && echo 1 || echo 0)"
+		echo "$out" | grep -q '^smaps rss_kib=' && echo "BENCH snap$mib.running_processes 1"
+		sleep 2 # the guest's alarm (+1 s) passes while it is on disk
+		out=$(/data/bench_run --log restore$mib.log --timeout 120 --mark "bench resumed" \
+			--stop-at "bench resumed" -- /data/vmm-ref --restore /tmp/bench-snap)
+		ms=$(echo "$out" | awk '/^mark / { print $2; exit }')
+		[ -n "$ms" ] && echo "BENCH snap$mib.restore_ms $ms" || { err "snapshot $mib MiB: no resume after restore"; tail -n 8 restore$mib.log | sed 's/^/BENCH-INFO   /'; }
+		i=$((i + 1))
+	done
+done
+rm -rf /tmp/bench-snap
+
 # Bare-metal SYSTEM_SUSPEND wake-up latency, from the guest's virtual counter: RUNS runs of
 # the payload (tests/bench/suspend_latency_aarch64.S), each 10 WFI and 10 suspend cycles,
 # every figure the time from the timer's deadline to the first instruction after it.

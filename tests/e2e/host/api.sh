@@ -19,24 +19,6 @@
 CTL=/data/cvmm-ctl
 SOCK=/tmp/api.sock
 
-# ctl COMMAND [ARGS...]: the reply line, in $REPLY; fails the test when cvmm-ctl fails
-# to talk to the socket (status 2).
-ctl() {
-	REPLY=$("$CTL" --timeout 20 "$SOCK" "$@")
-	CTL_RC=$?
-	[ $CTL_RC -le 1 ] || fail "cvmm-ctl $*: status $CTL_RC"
-}
-status_is() { ctl query-status; echo "$REPLY" | grep -q "\"status\":\"$1\""; }
-# wait_status STATE SECONDS
-wait_status() {
-	local i=0
-	while [ $i -lt $(($2 * 20)) ]; do
-		status_is "$1" && return 0
-		sleep 0.05
-		i=$((i + 1))
-	done
-	return 1
-}
 ticks() { count "$LOG" "CVMM-GUEST tick "; }
 # events_in_order FILE NAME...: the events of FILE are exactly NAME... in that order.
 events_in_order() {

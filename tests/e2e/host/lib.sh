@@ -151,3 +151,28 @@ thread_ticks() {
 		awk '{ print $1, $14 + $15 }' "$t/stat" 2>/dev/null
 	done
 }
+
+# The control socket (scripts that set CTL, the cvmm-ctl binary, and SOCK, the socket):
+# ctl COMMAND [ARGS...]: the reply line, in $REPLY (status in $CTL_RC); fails the test
+# when cvmm-ctl cannot talk to the socket (status 2).
+ctl() {
+	REPLY=$("$CTL" --timeout 20 "$SOCK" "$@")
+	CTL_RC=$?
+	[ $CTL_RC -le 1 ] || fail "cvmm-ctl $*: status $CTL_RC"
+}
+status_is() { ctl query-status; echo "$REPLY" | grep -q "\"status\":\"$1\""; }
+# wait_status STATE SECONDS
+wait_status() {
+	local i=0
+	while [ $i -lt $(($2 * 20)) ]; do
+		status_is "$1" && return 0
+		sleep 0.05
+		i=$((i + 1))
+	done
+	return 1
+}
+# wait_socket: until $SOCK exists (up to 10 s).
+wait_socket() {
+	local i=0
+	while [ ! -S "$SOCK" ] && [ $i -lt 1000 ]; do sleep 0.01; i=$((i + 1)); done
+}

@@ -8,25 +8,6 @@
 CTL=/data/cvmm-ctl
 SOCK=/tmp/snap-api.sock
 SNAP=/tmp/snap-api
-ctl() {
-	REPLY=$("$CTL" --timeout 20 "$SOCK" "$@")
-	CTL_RC=$?
-	[ $CTL_RC -le 1 ] || fail "cvmm-ctl $*: status $CTL_RC"
-}
-status_is() { ctl query-status; echo "$REPLY" | grep -q "\"status\":\"$1\""; }
-wait_status() {
-	local i=0
-	while [ $i -lt $(($2 * 20)) ]; do
-		status_is "$1" && return 0
-		sleep 0.05
-		i=$((i + 1))
-	done
-	return 1
-}
-wait_socket() {
-	local i=0
-	while [ ! -S $SOCK ] && [ $i -lt 1000 ]; do sleep 0.01; i=$((i + 1)); done
-}
 refused() { [ $CTL_RC = 1 ] && echo "$REPLY" | grep -q "\"class\":\"$1\""; }
 
 rm -rf $SNAP $SOCK

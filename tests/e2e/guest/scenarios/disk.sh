@@ -2,13 +2,7 @@
 # virtio-blk: mounts the ext4 disk /dev/vda, writes a file and syncs it, suspends to RAM
 # and resumes, then reads the file back. The host checks the image after power-off.
 . /scenarios/lib.sh
-for m in crc16 crc32c_generic mbcache jbd2 ext4 virtio_mmio virtio_blk; do
-	insmod /modules/$m.ko 2>/dev/null
-done
-i=0
-while [ ! -b /dev/vda ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-[ -b /dev/vda ] || fail "no /dev/vda"
-mkdir -p /mnt && mount -t ext4 /dev/vda /mnt || fail "cannot mount /dev/vda"
+mount_disk
 echo "cvmm-disk-data $(cat /proc/sys/kernel/random/boot_id)" >/mnt/data.txt
 sync
 want=$(cat /mnt/data.txt)

@@ -13,3 +13,25 @@ suspend_once() {
 	echo "+$1" >/sys/class/rtc/rtc0/wakealarm || fail "cannot arm the RTC alarm"
 	echo "$2" >/sys/power/state
 }
+
+# read_cycles_and_wake: sets $cycles and $wake from cvmm.cycles=N and cvmm.wake=S on the
+# kernel command line (set their defaults first).
+read_cycles_and_wake() {
+	for arg in $(cat /proc/cmdline); do
+		case $arg in
+		cvmm.cycles=*) cycles=${arg#cvmm.cycles=} ;;
+		cvmm.wake=*) wake=${arg#cvmm.wake=} ;;
+		esac
+	done
+}
+
+# mount_disk: loads the ext4 and virtio modules, waits for /dev/vda and mounts it on /mnt.
+mount_disk() {
+	for m in crc16 crc32c_generic mbcache jbd2 ext4 virtio_mmio virtio_blk; do
+		insmod /modules/$m.ko 2>/dev/null
+	done
+	i=0
+	while [ ! -b /dev/vda ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	[ -b /dev/vda ] || fail "no /dev/vda"
+	mkdir -p /mnt && mount -t ext4 /dev/vda /mnt || fail "cannot mount /dev/vda"
+}

@@ -8,20 +8,9 @@
 # backwards, and prints its wall clock and uptime for the host to check.
 . /scenarios/lib.sh
 cycles=3 wake=3
-for arg in $(cat /proc/cmdline); do
-	case $arg in
-	cvmm.cycles=*) cycles=${arg#cvmm.cycles=} ;;
-	cvmm.wake=*) wake=${arg#cvmm.wake=} ;;
-	esac
-done
-for m in crc16 crc32c_generic mbcache jbd2 ext4 virtio_mmio virtio_blk; do
-	insmod /modules/$m.ko 2>/dev/null
-done
-i=0
-while [ ! -b /dev/vda ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-[ -b /dev/vda ] || fail "no /dev/vda"
-mkdir -p /mnt /run/t
-mount -t ext4 /dev/vda /mnt || fail "cannot mount /dev/vda"
+read_cycles_and_wake
+mount_disk
+mkdir -p /run/t
 mount -t tmpfs tmpfs /run/t || fail "cannot mount a tmpfs"
 head -c 1048576 /dev/urandom >/run/t/data
 head -c 1048576 /dev/urandom >/mnt/data

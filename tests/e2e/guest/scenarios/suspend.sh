@@ -4,12 +4,7 @@
 # cvmm.wake=S seconds (default 2), and checks that every CPU that was online before is online after each resume.
 . /scenarios/lib.sh
 cycles=1 wake=2
-for arg in $(cat /proc/cmdline); do
-	case $arg in
-	cvmm.cycles=*) cycles=${arg#cvmm.cycles=} ;;
-	cvmm.wake=*) wake=${arg#cvmm.wake=} ;;
-	esac
-done
+read_cycles_and_wake
 modes=$(cat /sys/power/mem_sleep)
 say "mem_sleep $modes"
 case $modes in *deep*) ;; *) fail "deep sleep not offered" ;; esac
