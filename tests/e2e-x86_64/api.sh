@@ -5,16 +5,10 @@
 . /data/e2e-lib.sh
 CTL=/data/cvmm-ctl
 SOCK=/tmp/api.sock
-ctl() {
-	REPLY=$("$CTL" --timeout 20 "$SOCK" "$@")
-	CTL_RC=$?
-	[ $CTL_RC -le 1 ] || fail "cvmm-ctl $*: status $CTL_RC"
-}
 
 rm -f $SOCK
 boot_guest api.log keys -- --api-socket $SOCK --log-level info
-i=0
-while [ ! -S $SOCK ] && [ $i -lt 1000 ]; do sleep 0.01; i=$((i + 1)); done
+wait_socket
 [ -S $SOCK ] || fail "no socket at $SOCK"
 "$CTL" "$SOCK" events >events.log 2>&1 &
 EVENTS=$!
