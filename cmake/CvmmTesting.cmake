@@ -27,14 +27,15 @@
 #   A shell script that needs x86_64 KVM (native x86_64 builds), run as
 #   `sh file.sh INPUT... WORKDIR ARG...`. With CVMM_LOCAL_KVM, here: the inputs' own
 #   paths and a work folder in the build tree. Otherwise in the emulated x86_64 host's
-#   second boot (reported as n@emulated-x86_64-host2): each input copied to /data/n.K
+#   second boot (reported as n@emulated-x86_64-host2-6.12): each input copied to /data/n.K
 #   (K counts from 1), the work folder /tmp/n, and each HOST_FILES path (what the
 #   script needs from this machine, such as valgrind) copied to the same path there,
 #   an ELF with the libraries it needs. Exit status 77 is a skip.
 #
 # Where this machine's KVM cannot be used, the programs and scripts meant for it run in a
-# second boot of the emulated x86_64 host (emulated-x86_64-host2), beside the first, so
-# that the two boots share the work (and the machine's cores) instead of one doing all.
+# second boot of the emulated x86_64 host (emulated-x86_64-host2-6.12), beside the first,
+# so that the two boots share the work (and the machine's cores) instead of one doing
+# all. That boot runs the second host kernel (tests/hosts/CMakeLists.txt).
 #
 # cvmm_add_emulated_host_script(NAME n SCRIPT file.sh [FILES file-or-genex ...] [ARGS ...]
 #                               [GICV3])
@@ -42,8 +43,11 @@
 #   in the same boot as the KVM test programs. FILES are copied to /data/<basename> first
 #   (generator expressions such as $<TARGET_FILE:vmm-ref> work), or to DST for SRC:DST.
 #   ARGS are given to the script. Exit status 77 is a skip. GICV3 (aarch64): it also runs
-#   in the GICv3 host's boot, reported as n@emulated-aarch64-gicv3-host (for what depends
-#   on the vGIC's version, such as its state in a snapshot).
+#   in the GICv3 host's boot, reported as n@emulated-aarch64-gicv3-host-6.12 (for what
+#   depends on the vGIC's version, such as its state in a snapshot, or on the host
+#   kernel: that boot runs the second host kernel, CVMM_HOST_KERNEL2). HOST2 (x86_64):
+#   it also runs in the x86_64 host's second boot, on the second host kernel, reported as
+#   n@emulated-x86_64-host2-6.12.
 #
 # cvmm_add_arm64_image_payload(NAME n SOURCE file.S [OUTPUT_VARIABLE var])
 #   A bare-metal arm64 guest for vmm-ref (aarch64 builds): the assembly source, which
@@ -228,10 +232,13 @@ function(cvmm_add_x86_64_elf_payload)
 endfunction()
 
 function(cvmm_add_emulated_host_script)
-  cmake_parse_arguments(A "SECOND_BOOT;GICV3" "NAME;SCRIPT" "FILES;ARGS" ${ARGN})
+  cmake_parse_arguments(A "SECOND_BOOT;GICV3;HOST2" "NAME;SCRIPT" "FILES;ARGS" ${ARGN})
   get_filename_component(script "${A_SCRIPT}" ABSOLUTE)
   if(A_GICV3)
     set_property(GLOBAL APPEND PROPERTY CVMM_EMULATED_HOST_GICV3_SCRIPTS ${A_NAME})
+  endif()
+  if(A_HOST2 AND NOT A_SECOND_BOOT)
+    set_property(GLOBAL APPEND PROPERTY CVMM_EMULATED_HOST2_ALSO_SCRIPTS ${A_NAME})
   endif()
   if(A_SECOND_BOOT)
     set_property(GLOBAL APPEND PROPERTY CVMM_EMULATED_HOST2_SCRIPTS ${A_NAME})
