@@ -55,7 +55,7 @@ expect_exit 20 0
 grep -q "$CYCLES suspend(s), $CYCLES resume(s)" suspend.log || fail "vmm-ref's counts differ"
 [ $measured -ge 2 ] || fail "only $measured suspended windows could be measured"
 # Each alarm that woke the guest ran its handler after the resume: without vmm-ref's
-# re-pulse of the line, Linux 6.1's vGIC loses it (docs/KVM-FACTS.md).
+# re-pulse of the line, a vGICv2 (Linux 6.1 and 6.12) loses it (docs/KVM-FACTS.md).
 for c in 1 2 3 4 5 6 7 8 9 10; do
 	n=$(sed -n "s/.*CVMM-GUEST rtc-irqs $c \([0-9]*\).*/\1/p" suspend.log | tail -n1)
 	[ "${n:-0}" -ge $c ] ||
