@@ -124,7 +124,7 @@ for mib in 256 2048; do
 		echo "BENCH snap$mib.disk_kib $(du -k -c /tmp/bench-snap/* | tail -n 1 | cut -f1)"
 		echo "BENCH snap$mib.ondisk_processes $(pidof vmm-ref >/dev/null && echo 1 || echo 0)"
 		echo "$out" | grep -q '^smaps rss_kib=' && echo "BENCH snap$mib.running_processes 1"
-		sleep 2 # the guest's alarm (+1 s) passes while it is on disk
+		sleep 3 # the guest's alarm (2 s after it armed it) passes while it is on disk
 		out=$(/data/bench_run --log restore$mib.log --timeout 120 --mark "bench resumed" \
 			--stop-at "bench resumed" -- /data/vmm-ref --restore /tmp/bench-snap)
 		ms=$(echo "$out" | awk '/^mark / { print $2; exit }')

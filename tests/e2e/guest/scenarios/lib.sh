@@ -4,12 +4,19 @@ fail() { say "error: $*"; exit 1; }
 
 online_cpus() { cat /sys/devices/system/cpu/online; }
 
-# suspend_once SECONDS MODE: arms the RTC alarm and writes MODE (mem or freeze) to
-# /sys/power/state, which returns after resume. Busybox has no rtcwake applet; this is
-# what rtcwake -m MODE -s SECONDS does through sysfs.
+# suspend_once SECONDS MODE: arms the RTC alarm SECONDS ahead and writes MODE (mem or
+# freeze) to /sys/power/state, which returns after resume. Busybox has no rtcwake applet;
+# this is what rtcwake -m MODE -s SECONDS does through sysfs. The alarm is armed right
+# after the RTC's seconds counter ticks: the RTC counts whole seconds, so "+2" at an
+# arbitrary moment may fall due in just over one second, and an alarm due while the kernel
+# is still on its way down is handled (and disarmed) as an ordinary interrupt, leaving the
+# guest suspended with no wake-up armed.
 suspend_once() {
 	[ -e /sys/class/rtc/rtc0/wakealarm ] || fail "no RTC wake alarm (rtc0 missing)"
 	echo 0 >/sys/class/rtc/rtc0/wakealarm
+	read -r s0 </sys/class/rtc/rtc0/since_epoch
+	s=$s0
+	while [ "$s" = "$s0" ]; do read -r s </sys/class/rtc/rtc0/since_epoch; done
 	echo "+$1" >/sys/class/rtc/rtc0/wakealarm || fail "cannot arm the RTC alarm"
 	echo "$2" >/sys/power/state
 }
