@@ -5,7 +5,7 @@
 #
 #   run-bench.sh --build DIR [--runs N] [--x86-build DIR] [--raw FILE] [--vmm FILE]
 #                [--bench-run FILE] [--vcpu-bench FILE] [--vmem-bench FILE]
-#                [--suspend-img FILE]
+#                [--suspend-img FILE] [--host-kernel 6.1|6.12]
 #     --build DIR      the aarch64 build (vmm-ref, bench_run, vcpu_bench, bench_vm_memory,
 #                      the suspend latency payload, at their places in the tree unless
 #                      given one by one)
@@ -13,6 +13,8 @@
 #     --x86-build DIR  an x86_64 build whose vcpu_bench and bench_vm_memory also run on
 #                      this machine (default: build/x86_64 when built; "none" to skip)
 #     --raw FILE       also keep every measurement and the host's console there
+#     --host-kernel K  the emulated arm64 host's kernel (run-host.sh --host-kernel;
+#                      default 6.1); the table's header names the kernel that ran
 # Run by `cmake --build build/aarch64 --target bench`. Takes a few minutes: it boots
 # the emulated arm64 host once and the guest 2N+1 times inside it.
 set -euo pipefail
@@ -20,6 +22,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/../../scripts/common.sh"
 
 build="" runs=5 x86=auto raw="" vmm="" bench_run="" vcpu_bench="" vmem_bench="" suspend_img=""
+host_kernel=6.1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build) build=$2; shift 2 ;;
@@ -31,6 +34,7 @@ while [ $# -gt 0 ]; do
 	--vcpu-bench) vcpu_bench=$2; shift 2 ;;
 	--vmem-bench) vmem_bench=$2; shift 2 ;;
 	--suspend-img) suspend_img=$2; shift 2 ;;
+	--host-kernel) host_kernel=$2; shift 2 ;;
 	*) die "run-bench.sh: unknown argument $1" ;;
 	esac
 done
@@ -70,7 +74,8 @@ fi
 
 log "booting the emulated arm64 host ($runs runs of each figure)"
 # Host RAM: the QEMU tree (55 MB) twice while unpacking, one 256 MiB guest at a time.
-"$CVMM_ROOT/tests/hosts/run-host.sh" --arch aarch64 --gic 2 --memory 1536 --prealloc --timeout 1800 \
+"$CVMM_ROOT/tests/hosts/run-host.sh" --arch aarch64 --gic 2 --host-kernel "$host_kernel" \
+	--memory 1536 --prealloc --timeout 1800 \
 	--file "$CVMM_CACHE/qemu-arm64/root.tar:/data/qemu-arm64.tar" \
 	--file "$CVMM_CACHE/kernel-arm64/kernel:/data/guest-kernel" \
 	--file "$work/guest.cpio:/data/guest-initramfs.cpio" \
@@ -123,7 +128,7 @@ row() {
 }
 echo
 echo "cvmm benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC'), medians of N runs"
-echo "machine: $(nproc)-core $(uname -m) ($(sed -n 's/^model name\t*: //p' /proc/cpuinfo | head -n1)); arm64 figures on real KVM inside the emulated arm64 host (QEMU TCG, cortex-a57, GICv2, 2 vCPUs, 1.5 GiB)"
+echo "machine: $(nproc)-core $(uname -m) ($(sed -n 's/^model name\t*: //p' /proc/cpuinfo | head -n1)); arm64 figures on real KVM inside the emulated arm64 host (QEMU TCG, cortex-a57, GICv2, 2 vCPUs, 1.5 GiB, host kernel $(sed -n 's/^CVMM-HOST-KERNEL //p' "$work/console.log" | head -n1))"
 sed -n 's/^BENCH-INFO qemu /peer: /p' "$work/console.log" | head -n1
 echo
 echo "| figure | vmm-ref / cvmm | baseline (same run) | ratio | N | target |"
