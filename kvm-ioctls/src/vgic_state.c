@@ -533,3 +533,11 @@ uint64_t kvmio_arm_counter_frequency(void)
 	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(f));
 	return f;
 }
+
+uint64_t kvmio_arm_host_counter(void)
+{
+	uint64_t c;
+	/* The isb keeps the read from being taken before earlier instructions. */
+	__asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(c)::"memory");
+	return c;
+}

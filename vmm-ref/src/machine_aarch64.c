@@ -437,16 +437,25 @@ int vmm_arch_restore(struct vmm_arch *a, struct vdev_state_reader *r, char *err,
 	if (away < 0)
 		away = 0;
 	uint64_t ticks = (uint64_t)((__int128)away * freq / 1000000000);
-	for (uint32_t i = 0; i < n && ret == 0; i++)
-		ret = kvmio_vcpu_set_counter(kv[i], cnt + ticks);
+	const char *how = "VM counter offset";
+	/* Where the host has it (Linux 6.4), one VM-wide offset from the host's counter sets
+	   every vCPU's counter at once; else each vCPU's counter register (Linux 6.1). */
+	ret = kvmio_vm_arm_set_counter_offset(a->env->vm, kvmio_arm_host_counter() - (cnt + ticks));
+	if (ret == -EOPNOTSUPP) {
+		how = "vCPU counter registers";
+		ret = 0;
+		for (uint32_t i = 0; i < n && ret == 0; i++)
+			ret = kvmio_vcpu_set_counter(kv[i], cnt + ticks);
+	}
 	if (ret < 0) {
 		snprintf(err, err_size, "cannot set the guest's counter: %s", strerror(-ret));
 		return ret;
 	}
 	vmm_machine_log(a->env, VMM_LOG_INFO,
-	                "vCPU %u suspended (entry %#llx, context %#llx); %lld ms on disk",
+	                "vCPU %u suspended (entry %#llx, context %#llx); %lld ms on disk, "
+	                "counter set through the %s",
 	                suspended_index, (unsigned long long)susp.entry,
-	                (unsigned long long)susp.context_id, (long long)(away / 1000000));
+	                (unsigned long long)susp.context_id, (long long)(away / 1000000), how);
 
 	if (vdev_pl061_restore(a->gpio, r) < 0)
 		goto bad;

@@ -876,6 +876,11 @@ int kvmio_vcpu_set_counter(const struct kvmio_vcpu *vcpu, uint64_t cnt);
 /* kvmio_arm_counter_frequency: CNTFRQ_EL0 of this host in Hz (guests see the same). */
 uint64_t kvmio_arm_counter_frequency(void);
 
+/* kvmio_arm_host_counter: this host's counter now (CNTVCT_EL0 as Linux lets processes read
+   it, which is the physical count): the value KVM_ARM_SET_COUNTER_OFFSET's offset is
+   subtracted from, so a VM's counter reads host counter - offset. */
+uint64_t kvmio_arm_host_counter(void);
+
 /*
  * KVM_ARM_SET_COUNTER_OFFSET (Linux 6.4, KVM_CAP_COUNTER_OFFSET): one offset for the whole
  * VM, subtracted from the host's counter for both the virtual and the physical counter

@@ -35,13 +35,6 @@ static bool kernel_has_6_4(void)
 	return major > 6 || (major == 6 && minor >= 4);
 }
 
-static uint64_t host_counter(void)
-{
-	uint64_t c;
-	__asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(c));
-	return c;
-}
-
 /* Runs the guest until its SYSTEM_OFF; returns what it read into x4. */
 static uint64_t guest_counter(void)
 {
@@ -63,7 +56,7 @@ Test(arm_linux64, counter_offset_is_what_the_guest_reads)
 	arm_guest_vm(&g);
 	int cap = kvmio_vm_check_extension(g.vm, 227 /* KVM_CAP_COUNTER_OFFSET */);
 	/* Set before the vCPU exists: it applies to vCPUs created later too. */
-	uint64_t offset = host_counter() - COUNTER_BASE;
+	uint64_t offset = kvmio_arm_host_counter() - COUNTER_BASE;
 	int r = kvmio_vm_arm_set_counter_offset(g.vm, offset);
 	if (!want) {
 		cr_assert_eq(cap, 0);
@@ -100,11 +93,11 @@ Test(arm_linux64, counter_offset_is_what_the_guest_reads)
  */
 Test(arm_linux64, counter_without_offset_starts_near_0)
 {
-	uint64_t before = host_counter();
+	uint64_t before = kvmio_arm_host_counter();
 	arm_guest_vm(&g);
 	arm_guest_vcpu(&g, arm_read_counter_start, arm_read_counter_end);
 	uint64_t c = guest_counter();
-	uint64_t after = host_counter();
+	uint64_t after = kvmio_arm_host_counter();
 	cr_log_info("host %#llx, guest %#llx, host %#llx", (unsigned long long)before,
 	            (unsigned long long)c, (unsigned long long)after);
 	cr_assert(c > 0 && c <= after - before, "guest counter %#llx", (unsigned long long)c);
