@@ -135,6 +135,8 @@ static int vcpu_handle_exit(struct vcpu *v, struct kvmio_exit *ex, struct vcpu_e
 		return 1;
 	case KVMIO_EXIT_SYSTEM_EVENT:
 		return vcpu_handle_system_event(v, ex, end);
+	case KVMIO_EXIT_HYPERCALL:
+		return vcpu_arch_hypercall_exit(v, ex, end);
 	case KVMIO_EXIT_INTERNAL_ERROR:
 		end->reason = VCPU_END_FAILURE;
 		end->detail = ex->internal.suberror;

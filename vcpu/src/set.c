@@ -27,7 +27,7 @@ int vcpu_set_create(struct kvmio_system *sys, struct kvmio_vm *vm,
 		return -EINVAL;
 	if (!cfg)
 		cfg = &defaults;
-	if (cfg->n_ram && !cfg->ram)
+	if ((cfg->n_ram && !cfg->ram) || (cfg->n_forward_smccc && !cfg->forward_smccc))
 		return -EINVAL;
 	int sig = cfg->kick_signal ? cfg->kick_signal : SIGRTMIN;
 	if (sig <= 0 || sig >= NSIG || sig == SIGKILL || sig == SIGSTOP)
@@ -49,6 +49,17 @@ int vcpu_set_create(struct kvmio_system *sys, struct kvmio_vm *vm,
 		}
 		memcpy(set->ram, cfg->ram, cfg->n_ram * sizeof(*set->ram));
 		set->n_ram = cfg->n_ram;
+	}
+	if (cfg->n_forward_smccc) {
+		set->forward_smccc = calloc(cfg->n_forward_smccc, sizeof(*set->forward_smccc));
+		if (!set->forward_smccc) {
+			free(set->ram);
+			free(set);
+			return -ENOMEM;
+		}
+		memcpy(set->forward_smccc, cfg->forward_smccc,
+		       cfg->n_forward_smccc * sizeof(*set->forward_smccc));
+		set->n_forward_smccc = cfg->n_forward_smccc;
 	}
 	pthread_mutex_init(&set->lock, NULL);
 	pthread_condattr_init(&ca);
@@ -73,6 +84,7 @@ fail:
 	pthread_cond_destroy(&set->cond);
 	pthread_mutex_destroy(&set->lock);
 	free(set->ram);
+	free(set->forward_smccc);
 	free(set);
 	return r;
 }
@@ -281,6 +293,7 @@ void vcpu_set_destroy(struct vcpu_set *set)
 	vcpu_arch_set_fini(set);
 	free(set->vcpus);
 	free(set->ram);
+	free(set->forward_smccc);
 	pthread_cond_destroy(&set->cond);
 	pthread_mutex_destroy(&set->lock);
 	free(set);

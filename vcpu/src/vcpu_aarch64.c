@@ -6,12 +6,65 @@
 #include <stdlib.h>
 #include <string.h>
 
+static bool is_system_suspend(uint32_t fid)
+{
+	return fid == CVMM_PSCI_FN_SYSTEM_SUSPEND || fid == CVMM_PSCI_FN64_SYSTEM_SUSPEND;
+}
+
 int vcpu_arch_set_init(struct vcpu_set *set)
 {
+	int r = 0;
+
+	for (size_t i = 0; i < set->n_forward_smccc; i++) {
+		if (is_system_suspend(set->forward_smccc[i]))
+			return -EINVAL;
+		for (size_t j = 0; j < i; j++)
+			if (set->forward_smccc[j] == set->forward_smccc[i])
+				return -EINVAL;
+	}
 	/* Only on opt-in: without the cap KVM itself answers the guest NOT_SUPPORTED. */
 	if (set->system_suspend)
-		return kvmio_vm_enable_cap(set->vm, KVM_CAP_ARM_SYSTEM_SUSPEND, 0);
-	return 0;
+		r = kvmio_vm_enable_cap(set->vm, KVM_CAP_ARM_SYSTEM_SUSPEND, 0);
+	for (size_t i = 0; i < set->n_forward_smccc && r == 0; i++)
+		r = kvmio_vm_arm_smccc_filter(set->vm, set->forward_smccc[i], 1,
+		                              KVMIO_SMCCC_FWD_TO_USER);
+	return r;
+}
+
+int vcpu_arch_hypercall_exit(struct vcpu *v, const struct kvmio_exit *ex, struct vcpu_end *end)
+{
+	const struct vcpu_handlers *h = &v->set->h;
+	struct vcpu_smccc_call call = {
+	    .function_id = (uint32_t)ex->hypercall.nr,
+	    .smc = (ex->hypercall.flags & KVMIO_HYPERCALL_EXIT_SMC) != 0,
+	};
+	uint64_t x[4];
+	int r = 0;
+
+	/* KVM has already moved the PC past the call; x0..x3 are the call's results. */
+	for (int i = 0; i < 4 && r == 0; i++)
+		r = kvmio_vcpu_get_reg(v->kv, KVMIO_ARM64_REG_X(i), &x[i]);
+	if (r < 0)
+		goto failed;
+	memcpy(call.args, &x[1], sizeof(call.args));
+	call.results[0] = (uint64_t)(int64_t)CVMM_PSCI_RET_NOT_SUPPORTED;
+	memcpy(&call.results[1], &x[1], sizeof(call.args));
+	if (h->smccc) {
+		r = h->smccc(h->opaque, v, &call);
+		if (r < 0) {
+			end->reason = VCPU_END_HANDLER;
+			end->error = r;
+			return 1;
+		}
+	}
+	for (int i = 0; i < 4 && r == 0; i++)
+		r = kvmio_vcpu_set_reg(v->kv, KVMIO_ARM64_REG_X(i), call.results[i]);
+	if (r == 0)
+		return 0;
+failed:
+	end->reason = VCPU_END_FAILURE;
+	end->error = r;
+	return 1;
 }
 
 void vcpu_arch_set_fini(struct vcpu_set *set)

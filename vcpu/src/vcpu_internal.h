@@ -48,6 +48,8 @@ struct vcpu_set {
 	struct vcpu_handlers h;
 	int kick_signal;
 	bool system_suspend;
+	uint32_t *forward_smccc;
+	size_t n_forward_smccc;
 	struct psci_ram_range *ram;
 	size_t n_ram;
 
@@ -100,6 +102,8 @@ int vcpu_arch_configure(struct vcpu *v, const struct vcpu_config *cfg);
 /* A SYSTEM_EVENT SUSPEND / WAKEUP exit. 0 to go on, or a negative errno (FAILURE). */
 int vcpu_arch_suspend_exit(struct vcpu *v);
 int vcpu_arch_wakeup_exit(struct vcpu *v);
+/* A HYPERCALL exit (aarch64: a forwarded SMCCC call). 0 to go on, or 1 with end filled. */
+int vcpu_arch_hypercall_exit(struct vcpu *v, const struct kvmio_exit *ex, struct vcpu_end *end);
 
 /*
  * Called on v's thread without the lock: returns once v alone handles a VM-wide exit

@@ -21,7 +21,7 @@
 int vcpu_arch_set_init(struct vcpu_set *set)
 {
 	/* PSCI is arm64's; x86 has no SYSTEM_SUSPEND exit to opt in to. */
-	if (set->system_suspend)
+	if (set->system_suspend || set->n_forward_smccc)
 		return -EOPNOTSUPP;
 	return 0;
 }
@@ -200,6 +200,15 @@ int vcpu_arch_wakeup_exit(struct vcpu *v)
 {
 	(void)v;
 	return -EOPNOTSUPP;
+}
+
+int vcpu_arch_hypercall_exit(struct vcpu *v, const struct kvmio_exit *ex, struct vcpu_end *end)
+{
+	(void)v, (void)ex;
+	/* Never enabled here (KVM_CAP_EXIT_HYPERCALL): an exit this loop cannot answer. */
+	end->reason = VCPU_END_FAILURE;
+	end->error = -ENOSYS;
+	return 1;
 }
 
 int vcpu_get_suspend_state(const struct vcpu *v, struct vcpu_suspend_state *out)

@@ -34,15 +34,23 @@ void fx_load(struct fx *f, uint64_t gpa, const void *start, const void *end)
 
 void fx_set(struct fx *f, const struct vcpu_handlers *h, bool system_suspend)
 {
+	int r = fx_set_forwarding(f, h, system_suspend, NULL, 0);
+	cr_assert_eq(r, 0, "vcpu_set_create: %s", strerror(-r));
+}
+
+int fx_set_forwarding(struct fx *f, const struct vcpu_handlers *h, bool system_suspend,
+                      const uint32_t *forward_smccc, size_t n_forward_smccc)
+{
 	struct psci_ram_range ram = {.base = f->ram_gpa, .size = f->ram_size};
 	struct vcpu_set_config cfg = {
 	    .handlers = *h,
 	    .system_suspend = system_suspend,
 	    .ram = &ram,
 	    .n_ram = 1,
+	    .forward_smccc = forward_smccc,
+	    .n_forward_smccc = n_forward_smccc,
 	};
-	int r = vcpu_set_create(f->sys, f->vm, &cfg, &f->set);
-	cr_assert_eq(r, 0, "vcpu_set_create: %s", strerror(-r));
+	return vcpu_set_create(f->sys, f->vm, &cfg, &f->set);
 }
 
 void fx_close(struct fx *f)

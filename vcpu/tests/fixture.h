@@ -29,6 +29,11 @@ void fx_load(struct fx *f, uint64_t gpa, const void *start, const void *end);
 /* Creates the set with handlers h (opaque set by the caller) and the RAM as its RAM. */
 void fx_set(struct fx *f, const struct vcpu_handlers *h, bool system_suspend);
 
+/* As fx_set(), with the SMCCC function ids to forward (vcpu_set_config.forward_smccc);
+   returns vcpu_set_create()'s result instead of asserting it. */
+int fx_set_forwarding(struct fx *f, const struct vcpu_handlers *h, bool system_suspend,
+                      const uint32_t *forward_smccc, size_t n_forward_smccc);
+
 /* Destroys the set, the VM, the system and the RAM. */
 void fx_close(struct fx *f);
 

@@ -12,7 +12,9 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 extern const uint8_t vt_a64_start[], vt_a64_resume[], vt_a64_secondary[], vt_a64_suspender[],
@@ -75,6 +77,11 @@ struct t {
 	struct fx fx;
 	struct kvmio_vgic gic; /* version 2 or 3; fd -1 and version 0 without a vGIC */
 	struct vcpu *v0, *v1;
+	/* Forwarded SMCCC calls as the smccc handler saw them, and its answer. */
+	struct vcpu_smccc_call forwarded[MAX_CALLS];
+	int n_forwarded;
+	int64_t forward_answer; /* x0 for the guest */
+	int forward_error;      /* returned instead when not 0 */
 };
 
 static struct t T;
@@ -879,4 +886,144 @@ Test(vcpu_a64, a_suspended_state_that_could_not_be_honoured_is_refused)
 	struct vcpu_config c = {.id = 1, .suspended = &ok};
 	struct vcpu *v = NULL;
 	cr_assert_eq(vcpu_create(T.fx.set, &c, &v), -EINVAL, "no SYSTEM_SUSPEND opt-in");
+}
+
+/* ------------------------------------------------------------------------------------
+ * Forwarded SMCCC calls (vcpu_set_config.forward_smccc: KVM's SMCCC filter, Linux 6.4)
+ * ---------------------------------------------------------------------------------- */
+
+static int on_smccc(void *opaque, struct vcpu *vcpu, struct vcpu_smccc_call *call)
+{
+	struct t *t = opaque;
+	(void)vcpu;
+	pthread_mutex_lock(&t->lock);
+	if (t->n_forwarded < MAX_CALLS)
+		t->forwarded[t->n_forwarded++] = *call;
+	pthread_mutex_unlock(&t->lock);
+	if (t->forward_error)
+		return t->forward_error;
+	call->results[0] = (uint64_t)t->forward_answer;
+	return 0;
+}
+
+/* Whether the running host kernel is 6.4 or newer (KVM's SMCCC filter). */
+static bool kernel_has_smccc_filter(void)
+{
+	struct utsname u;
+	unsigned major = 0, minor = 0;
+
+	cr_assert_eq(uname(&u), 0);
+	cr_assert_eq(sscanf(u.release, "%u.%u", &major, &minor), 2, "release '%s'", u.release);
+	cr_log_info("host kernel %s", u.release);
+	return major > 6 || (major == 6 && minor >= 4);
+}
+
+/*
+ * A VM as setup() makes it (vCPU 1 powered off), whose set forwards ids to on_smccc (or
+ * to no handler). Returns vcpu_set_create()'s result; the vCPUs exist only when it is 0.
+ */
+static int setup_forwarding(const uint32_t *ids, size_t n, bool with_handler)
+{
+	memset(&T, 0, sizeof(T));
+	pthread_mutex_init(&T.lock, NULL);
+	pthread_cond_init(&T.cond, NULL);
+	for (int i = 0; i < MAX_CALLS; i++)
+		T.results[i] = NO_RESULT;
+	T.policy_allow = true;
+	T.gic.fd = -1;
+	fx_open(&T.fx, RAM_BASE, RAM_SIZE);
+	fx_load(&T.fx, RAM_BASE, vt_a64_start, vt_a64_end);
+	struct vcpu_handlers h = {.opaque = &T, .mmio = on_mmio};
+	if (with_handler)
+		h.smccc = on_smccc;
+	int r = fx_set_forwarding(&T.fx, &h, false, ids, n);
+	if (r < 0)
+		return r;
+	struct vcpu_config c0 = {.id = 0, .entry = RAM_BASE};
+	cr_assert_eq(vcpu_create(T.fx.set, &c0, &T.v0), 0);
+	struct vcpu_config c1 = {.id = 1, .powered_off = true};
+	cr_assert_eq(vcpu_create(T.fx.set, &c1, &T.v1), 0);
+	return 0;
+}
+
+Test(vcpu_a64, forwarded_cpu_on_is_answered_by_the_handler_not_kvm)
+{
+	const uint32_t ids[] = {FN_CPU_ON64};
+	int r = setup_forwarding(ids, 1, true);
+	if (!kernel_has_smccc_filter()) {
+		cr_assert_eq(r, -EOPNOTSUPP, "no SMCCC filter before 6.4: got %d", r);
+		return;
+	}
+	cr_assert_eq(r, 0, "vcpu_set_create: %s", strerror(-r));
+	T.forward_answer = CVMM_PSCI_RET_DENIED;
+	call(FN_CPU_ON64, 1, entry_of(vt_a64_secondary), 0x1234);
+	call(FN_VERSION, 0, 0, 0);    /* not forwarded: KVM answers */
+	call(FN_AFFINITY64, 1, 0, 0); /* nor this: core 1 is still off */
+	start();
+	struct vcpu_end end = join0();
+	cr_assert_eq(end.reason, VCPU_END_SHUTDOWN, "ended: %s", vcpu_end_reason_name(end.reason));
+	cr_assert_eq(T.n_forwarded, 1, "%d calls forwarded", T.n_forwarded);
+	const struct vcpu_smccc_call *c = &T.forwarded[0];
+	cr_assert_eq(c->function_id, FN_CPU_ON64, "function id %#x", c->function_id);
+	cr_assert(!c->smc, "an HVC reported as SMC");
+	cr_assert_eq(c->args[0], 1);
+	cr_assert_eq(c->args[1], entry_of(vt_a64_secondary));
+	cr_assert_eq(c->args[2], 0x1234);
+	cr_assert_eq(T.results[0], CVMM_PSCI_RET_DENIED, "CPU_ON got %ld", (long)T.results[0]);
+	cr_assert_eq(T.results[1], CVMM_PSCI_VERSION_1_1, "PSCI_VERSION %#lx",
+	             (unsigned long)T.results[1]);
+	cr_assert_eq(T.results[2], 1, "AFFINITY_INFO(1) %ld: core 1 should be OFF",
+	             (long)T.results[2]);
+	cr_assert(!T.secondary_on, "the secondary ran although its CPU_ON was denied");
+}
+
+Test(vcpu_a64, forwarded_call_without_a_handler_gets_not_supported)
+{
+	const uint32_t ids[] = {FN_CPU_ON64};
+	int r = setup_forwarding(ids, 1, false);
+	if (!kernel_has_smccc_filter()) {
+		cr_assert_eq(r, -EOPNOTSUPP);
+		return;
+	}
+	cr_assert_eq(r, 0, "vcpu_set_create: %s", strerror(-r));
+	call(FN_CPU_ON64, 1, entry_of(vt_a64_secondary), 0);
+	start();
+	struct vcpu_end end = join0();
+	cr_assert_eq(end.reason, VCPU_END_SHUTDOWN);
+	cr_assert_eq((int32_t)T.results[0], CVMM_PSCI_RET_NOT_SUPPORTED, "CPU_ON got %ld",
+	             (long)T.results[0]);
+	cr_assert(!T.secondary_on);
+}
+
+Test(vcpu_a64, forwarded_system_off_seen_first_and_the_handler_ends_the_loop)
+{
+	const uint32_t ids[] = {FN_SYSTEM_OFF};
+	int r = setup_forwarding(ids, 1, true);
+	if (!kernel_has_smccc_filter()) {
+		cr_assert_eq(r, -EOPNOTSUPP);
+		return;
+	}
+	cr_assert_eq(r, 0, "vcpu_set_create: %s", strerror(-r));
+	T.forward_error = -ECANCELED;
+	/* The empty script ends with SYSTEM_OFF, which now reaches the handler. */
+	start();
+	struct vcpu_end end = join0();
+	cr_assert_eq(end.reason, VCPU_END_HANDLER, "ended: %s", vcpu_end_reason_name(end.reason));
+	cr_assert_eq(end.error, -ECANCELED);
+	cr_assert_eq(T.n_forwarded, 1);
+	cr_assert_eq(T.forwarded[0].function_id, FN_SYSTEM_OFF);
+}
+
+Test(vcpu_a64, forwarding_refuses_system_suspend_repeats_and_the_arm_range)
+{
+	const uint32_t suspend[] = {FN_SS64};
+	cr_assert_eq(setup_forwarding(suspend, 1, true), -EINVAL, "SYSTEM_SUSPEND forwarded");
+	fx_close(&T.fx);
+	const uint32_t twice[] = {FN_CPU_ON64, FN_CPU_ON64};
+	cr_assert_eq(setup_forwarding(twice, 2, true), -EINVAL, "an id given twice");
+	fx_close(&T.fx);
+	const uint32_t arch[] = {0x80000000u}; /* SMCCC_VERSION */
+	int r = setup_forwarding(arch, 1, true);
+	cr_assert_eq(r, kernel_has_smccc_filter() ? -EEXIST : -EOPNOTSUPP,
+	             "the Arm architecture range: %d", r);
 }

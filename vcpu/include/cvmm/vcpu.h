@@ -30,6 +30,13 @@
  * entry point with x0 = context id, MMU off and DAIF masked. Pause and stop requests
  * still work while a vCPU is suspended.
  *
+ * aarch64: forwarded SMCCC calls. KVM answers the guest's PSCI calls (CPU_ON, CPU_OFF,
+ * AFFINITY_INFO, SYSTEM_OFF, ...) itself, unseen by the VMM. With
+ * vcpu_set_config.forward_smccc (Linux 6.4's SMCCC filter) the calls listed there come
+ * to the smccc handler instead, which answers them: a policy KVM cannot express, such as
+ * refusing CPU_ON beyond the cores a tenant pays for, or seeing a SYSTEM_OFF before the
+ * VM ends (the handler may end the loop, or answer DENIED).
+ *
  * Thread safety: vcpu_set_create(), vcpu_set_destroy() and vcpu_destroy() must not
  * race with other calls on the same objects. Every other function may be called from
  * any thread, including from the handlers (on a vCPU thread), except where its comment
@@ -95,6 +102,14 @@ struct vcpu_end {
 const char *vcpu_state_name(enum vcpu_state state);
 const char *vcpu_end_reason_name(enum vcpu_end_reason reason);
 
+/* aarch64: one forwarded SMCCC call (vcpu_handlers.smccc). */
+struct vcpu_smccc_call {
+	uint32_t function_id; /* w0: the call's function id */
+	bool smc;             /* made with SMC (else HVC) */
+	uint64_t args[3];     /* x1..x3 as the guest left them */
+	uint64_t results[4];  /* x0..x3 the guest gets back */
+};
+
 /*
  * The embedder's handlers, shared by every vCPU of a set. Each is optional (NULL).
  * opaque is passed back to each. They run on the vCPU's thread.
@@ -142,6 +157,15 @@ struct vcpu_handlers {
 	/* The vCPU woke up and resumes at the entry point of its SYSTEM_SUSPEND. */
 	void (*resumed)(void *opaque, struct vcpu *vcpu);
 
+	/*
+	 * aarch64: a guest SMCCC call of a function id in vcpu_set_config.forward_smccc.
+	 * call->results (x0..x3 for the guest) come preset to NOT_SUPPORTED (-1) in x0 and
+	 * the guest's own x1..x3; set them and return 0 to resume the guest past its call,
+	 * or return a negative errno to end the loop (VCPU_END_HANDLER). Without this
+	 * handler every forwarded call gets NOT_SUPPORTED. Any guest may call at will.
+	 */
+	int (*smccc)(void *opaque, struct vcpu *vcpu, struct vcpu_smccc_call *call);
+
 	/* The vCPU's loop has ended (called once, on its thread, just before it exits).
 	   vcpu_get_end() already reports this end, to this handler and to any thread it
 	   wakes. */
@@ -169,6 +193,14 @@ struct vcpu_set_config {
 	   every SYSTEM_SUSPEND gets INVALID_ADDRESS. */
 	const struct psci_ram_range *ram;
 	size_t n_ram;
+	/* aarch64: SMCCC function ids (the PSCI ones are CVMM_PSCI_FN_*) that KVM passes to
+	   the smccc handler instead of answering them itself (KVM_ARM_VM_SMCCC_FILTER, set
+	   at vcpu_set_create(), before any vCPU runs; copied). vcpu_set_create() fails with
+	   -EOPNOTSUPP where KVM lacks the filter (Linux 6.1) and on x86_64, -EINVAL for
+	   SYSTEM_SUSPEND (system_suspend handles it) or a repeated id, -EEXIST for the Arm
+	   architecture range (0x80000000-0x8000ffff), which KVM keeps. */
+	const uint32_t *forward_smccc;
+	size_t n_forward_smccc;
 };
 
 /* x86_64 entry modes. */
