@@ -6,6 +6,7 @@
  * MMIO mailbox and reports results and the state it wakes up in.
  */
 #include "fixture.h"
+#include "host_kernel.h"
 
 #include <criterion/criterion.h>
 #include <dirent.h>
@@ -14,7 +15,6 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 extern const uint8_t vt_a64_start[], vt_a64_resume[], vt_a64_secondary[], vt_a64_suspender[],
@@ -283,10 +283,8 @@ static void setup(bool system_suspend, bool secondary)
 	setup_vm(system_suspend, secondary, NULL, true);
 }
 
-/* As setup(), vCPU 0 created inside the SYSTEM_SUSPEND susp (unless NULL), and a vGIC
-   only with_gic. */
-static void setup_vm(bool system_suspend, bool secondary, const struct vcpu_suspend_state *susp,
-                     bool with_gic)
+/* The test's state reset, and a VM with the payload in its RAM (no vGIC, no set yet). */
+static void open_vm(void)
 {
 	memset(&T, 0, sizeof(T));
 	pthread_mutex_init(&T.lock, NULL);
@@ -298,9 +296,16 @@ static void setup_vm(bool system_suspend, bool secondary, const struct vcpu_susp
 		T.results[i] = NO_RESULT;
 	T.policy_allow = true;
 	T.gic.fd = -1;
-
 	fx_open(&T.fx, RAM_BASE, RAM_SIZE);
 	fx_load(&T.fx, RAM_BASE, vt_a64_start, vt_a64_end);
+}
+
+/* As setup(), vCPU 0 created inside the SYSTEM_SUSPEND susp (unless NULL), and a vGIC
+   only with_gic. */
+static void setup_vm(bool system_suspend, bool secondary, const struct vcpu_suspend_state *susp,
+                     bool with_gic)
+{
+	open_vm();
 
 	/* The payload asks the mailbox which vGIC it has (+0x78). */
 	const struct kvmio_vgic_config gc = {.prefer_v2 = true,
@@ -906,16 +911,10 @@ static int on_smccc(void *opaque, struct vcpu *vcpu, struct vcpu_smccc_call *cal
 	return 0;
 }
 
-/* Whether the running host kernel is 6.4 or newer (KVM's SMCCC filter). */
+/* KVM's SMCCC filter came in Linux 6.4. */
 static bool kernel_has_smccc_filter(void)
 {
-	struct utsname u;
-	unsigned major = 0, minor = 0;
-
-	cr_assert_eq(uname(&u), 0);
-	cr_assert_eq(sscanf(u.release, "%u.%u", &major, &minor), 2, "release '%s'", u.release);
-	cr_log_info("host kernel %s", u.release);
-	return major > 6 || (major == 6 && minor >= 4);
+	return host_kernel_at_least(6, 4);
 }
 
 /*
@@ -924,15 +923,7 @@ static bool kernel_has_smccc_filter(void)
  */
 static int setup_forwarding(const uint32_t *ids, size_t n, bool with_handler)
 {
-	memset(&T, 0, sizeof(T));
-	pthread_mutex_init(&T.lock, NULL);
-	pthread_cond_init(&T.cond, NULL);
-	for (int i = 0; i < MAX_CALLS; i++)
-		T.results[i] = NO_RESULT;
-	T.policy_allow = true;
-	T.gic.fd = -1;
-	fx_open(&T.fx, RAM_BASE, RAM_SIZE);
-	fx_load(&T.fx, RAM_BASE, vt_a64_start, vt_a64_end);
+	open_vm();
 	struct vcpu_handlers h = {.opaque = &T, .mmio = on_mmio};
 	if (with_handler)
 		h.smccc = on_smccc;
@@ -946,15 +937,24 @@ static int setup_forwarding(const uint32_t *ids, size_t n, bool with_handler)
 	return 0;
 }
 
+/* setup_forwarding() where the host has the filter: true once the VM is set up; false
+   (having checked the refusal, -EOPNOTSUPP) on an older kernel. */
+static bool setup_forwarding_if_supported(const uint32_t *ids, size_t n, bool with_handler)
+{
+	int r = setup_forwarding(ids, n, with_handler);
+	if (!kernel_has_smccc_filter()) {
+		cr_assert_eq(r, -EOPNOTSUPP, "no SMCCC filter before 6.4: got %d", r);
+		return false;
+	}
+	cr_assert_eq(r, 0, "vcpu_set_create: %s", strerror(-r));
+	return true;
+}
+
 Test(vcpu_a64, forwarded_cpu_on_is_answered_by_the_handler_not_kvm)
 {
 	const uint32_t ids[] = {FN_CPU_ON64};
-	int r = setup_forwarding(ids, 1, true);
-	if (!kernel_has_smccc_filter()) {
-		cr_assert_eq(r, -EOPNOTSUPP, "no SMCCC filter before 6.4: got %d", r);
+	if (!setup_forwarding_if_supported(ids, 1, true))
 		return;
-	}
-	cr_assert_eq(r, 0, "vcpu_set_create: %s", strerror(-r));
 	T.forward_answer = CVMM_PSCI_RET_DENIED;
 	call(FN_CPU_ON64, 1, entry_of(vt_a64_secondary), 0x1234);
 	call(FN_VERSION, 0, 0, 0);    /* not forwarded: KVM answers */
@@ -980,12 +980,8 @@ Test(vcpu_a64, forwarded_cpu_on_is_answered_by_the_handler_not_kvm)
 Test(vcpu_a64, forwarded_call_without_a_handler_gets_not_supported)
 {
 	const uint32_t ids[] = {FN_CPU_ON64};
-	int r = setup_forwarding(ids, 1, false);
-	if (!kernel_has_smccc_filter()) {
-		cr_assert_eq(r, -EOPNOTSUPP);
+	if (!setup_forwarding_if_supported(ids, 1, false))
 		return;
-	}
-	cr_assert_eq(r, 0, "vcpu_set_create: %s", strerror(-r));
 	call(FN_CPU_ON64, 1, entry_of(vt_a64_secondary), 0);
 	start();
 	struct vcpu_end end = join0();
@@ -998,12 +994,8 @@ Test(vcpu_a64, forwarded_call_without_a_handler_gets_not_supported)
 Test(vcpu_a64, forwarded_system_off_seen_first_and_the_handler_ends_the_loop)
 {
 	const uint32_t ids[] = {FN_SYSTEM_OFF};
-	int r = setup_forwarding(ids, 1, true);
-	if (!kernel_has_smccc_filter()) {
-		cr_assert_eq(r, -EOPNOTSUPP);
+	if (!setup_forwarding_if_supported(ids, 1, true))
 		return;
-	}
-	cr_assert_eq(r, 0, "vcpu_set_create: %s", strerror(-r));
 	T.forward_error = -ECANCELED;
 	/* The empty script ends with SYSTEM_OFF, which now reaches the handler. */
 	start();

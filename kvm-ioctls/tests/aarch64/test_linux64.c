@@ -6,9 +6,9 @@
  * the wrappers must say -EOPNOTSUPP and change nothing.
  */
 #include "arm_guest.h"
+#include "host_kernel.h"
 
 #include <stdio.h>
-#include <sys/utsname.h>
 
 #define PAYLOAD(name) extern const unsigned char name##_start[], name##_end[]
 PAYLOAD(arm_read_counter);
@@ -23,16 +23,10 @@ static void teardown(void)
 
 TestSuite(arm_linux64, .fini = teardown, .timeout = 60);
 
-/* Whether the running host kernel is 6.4 or newer (both calls came in 6.4). */
+/* Both calls came in Linux 6.4. */
 static bool kernel_has_6_4(void)
 {
-	struct utsname u;
-	unsigned major = 0, minor = 0;
-
-	cr_assert_eq(uname(&u), 0);
-	cr_assert_eq(sscanf(u.release, "%u.%u", &major, &minor), 2, "release '%s'", u.release);
-	cr_log_info("host kernel %s", u.release);
-	return major > 6 || (major == 6 && minor >= 4);
+	return host_kernel_at_least(6, 4);
 }
 
 /* Runs the guest until its SYSTEM_OFF; returns what it read into x4. */
