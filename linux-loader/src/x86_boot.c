@@ -151,7 +151,7 @@ int ll_x86_page_tables_build(uint8_t *buf, size_t size, uint64_t gpa)
 /* Where each table goes, from the RSDP; the FACS needs 64-byte alignment. */
 #define OFF_XSDT 0x40u
 #define OFF_FADT 0x80u
-#define OFF_FACS 0x1c0u
+#define OFF_FACS LL_X86_ACPI_FACS_OFFSET
 #define OFF_DSDT 0x200u
 #define MADT_LAPIC_LEN 8u
 #define MADT_IOAPIC_LEN 12u
@@ -160,6 +160,9 @@ int ll_x86_page_tables_build(uint8_t *buf, size_t size, uint64_t gpa)
 
 /* DefName \_S5_ = Package (4) { 5, 0, 0, 0 }: SLP_TYP 5 for PM1a and PM1b. */
 static const uint8_t dsdt_aml[] = {0x08, '_', 'S', '5', '_', 0x12, 0x07, 0x04, 0x0a, 5, 0, 0, 0};
+/* DefName \_S3_ = Package (4) { 1, 0, 0, 0 }: SLP_TYP 1 (LL_X86_ACPI_S3_TYP) for PM1a. */
+static const uint8_t dsdt_s3_aml[] = {
+    0x08, '_', 'S', '3', '_', 0x12, 0x07, 0x04, 0x0a, LL_X86_ACPI_S3_TYP, 0, 0, 0};
 
 /* Scope (\_SB) { Device (Vnnn) { _HID "LNRO0005", _UID, _CRS { Memory32Fixed, Interrupt
    (level, active high) } } ... }: the virtio-mmio binding Linux's virtio_mmio driver
@@ -237,7 +240,8 @@ int ll_x86_acpi_build(uint8_t *buf, size_t size, uint64_t gpa, const struct ll_x
 {
 	uint32_t nv = p ? p->virtio_count : 0;
 	uint32_t scope_len = nv ? AML_SCOPE_HEAD + nv * AML_DEVICE_LEN : 0;
-	uint32_t dsdt_len = ACPI_HDR_SIZE + (uint32_t)sizeof(dsdt_aml) + scope_len;
+	uint32_t s3_len = p && p->s3 ? (uint32_t)sizeof(dsdt_s3_aml) : 0;
+	uint32_t dsdt_len = ACPI_HDR_SIZE + (uint32_t)sizeof(dsdt_aml) + s3_len + scope_len;
 	uint32_t off_madt = (OFF_DSDT + dsdt_len + 15) & ~15u;
 	uint16_t level = p ? (uint16_t)(p->level_irqs | 1u << (p->sci_irq & 15)) : 0;
 	uint32_t n_over, madt_len;
@@ -305,8 +309,10 @@ int ll_x86_acpi_build(uint8_t *buf, size_t size, uint64_t gpa, const struct ll_x
 
 	acpi_header(dsdt, "DSDT", dsdt_len, 2);
 	memcpy(dsdt + ACPI_HDR_SIZE, dsdt_aml, sizeof(dsdt_aml));
+	if (s3_len)
+		memcpy(dsdt + ACPI_HDR_SIZE + sizeof(dsdt_aml), dsdt_s3_aml, s3_len);
 	if (nv) {
-		uint8_t *a = dsdt + ACPI_HDR_SIZE + sizeof(dsdt_aml);
+		uint8_t *a = dsdt + ACPI_HDR_SIZE + sizeof(dsdt_aml) + s3_len;
 		uint32_t pkg = scope_len - 1;         /* PkgLength counts itself, not ScopeOp */
 		a[0] = 0x10;                          /* ScopeOp */
 		a[1] = (uint8_t)(0x40 | (pkg & 0xf)); /* two-byte PkgLength */

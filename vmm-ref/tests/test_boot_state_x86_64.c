@@ -261,6 +261,46 @@ Test(acpi, tables_chain_and_checksums)
 	cr_assert_eq(level, 1u << 5 | 1u << 6 | 1u << VMM_X86_SCI_IRQ);
 }
 
+/* \_S3 only when asked for, beside \_S5 and before the devices; the FACS where the OS
+   writes its waking vector, which starts at 0. */
+Test(acpi, s3_when_offered)
+{
+	const uint8_t s3[] = {0x08, '_', 'S', '3', '_', 0x12, 0x07, 0x04, 0x0a, LL_X86_ACPI_S3_TYP,
+	                      0,    0,   0};
+	struct ll_x86_acpi_params p = params;
+	size_t n;
+
+	int used = ll_x86_acpi_build(acpi, sizeof(acpi), VMM_X86_ACPI, &p);
+	cr_assert_gt(used, 0);
+	const uint8_t *xsdt = table(ll_le64(acpi + 24), "XSDT", (size_t)used);
+	const uint8_t *fadt = table(ll_le64(xsdt + 36), "FACP", (size_t)used);
+	const uint8_t *dsdt = table(ll_le64(fadt + 140), "DSDT", (size_t)used);
+	cr_assert_null(find(dsdt, ll_le32(dsdt + 4), s3, sizeof(s3), &n), "no \\_S3 by default");
+
+	p.s3 = true;
+	used = ll_x86_acpi_build(acpi, sizeof(acpi), VMM_X86_ACPI, &p);
+	cr_assert_gt(used, 0);
+	dsdt = table(ll_le64(fadt + 140), "DSDT", (size_t)used);
+	cr_assert_not_null(find(dsdt, ll_le32(dsdt + 4), s3, sizeof(s3), &n));
+	cr_assert_eq(n, 1);
+	cr_assert_not_null(find(dsdt, ll_le32(dsdt + 4), "LNRO0005", 8, &n), "devices still there");
+	cr_assert_eq(n, 2);
+	cr_assert_eq(ll_le64(fadt + 132), VMM_X86_ACPI + LL_X86_ACPI_FACS_OFFSET);
+	const uint8_t *facs = acpi + LL_X86_ACPI_FACS_OFFSET;
+	cr_assert_eq(memcmp(facs, "FACS", 4), 0);
+	cr_assert_eq(ll_le32(facs + LL_X86_FACS_WAKING_VECTOR), 0);
+	cr_assert_eq(ll_le64(facs + LL_X86_FACS_X_WAKING_VECTOR), 0);
+	cr_assert_eq(ll_le32(facs + 36) & 2, 0, "no 64BIT_WAKE_SUPPORTED_F");
+
+	p.s3 = true;
+	p.cpus = 255;
+	p.virtio_count = VMM_X86_VIRTIO_SLOTS;
+	p.level_irqs = 0xffff;
+	used = ll_x86_acpi_build(acpi, sizeof(acpi), VMM_X86_ACPI, &p);
+	cr_assert_gt(used, 0);
+	cr_assert_leq(used, (int)VMM_X86_ACPI_MAX, "the most still fits with \\_S3");
+}
+
 Test(acpi, most_cpus_and_slots_fit)
 {
 	struct ll_x86_acpi_params p = params;

@@ -7,6 +7,7 @@
 #ifndef CVMM_LINUX_LOADER_X86_H
 #define CVMM_LINUX_LOADER_X86_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -140,6 +141,8 @@ struct ll_x86_acpi_params {
 	/* DSDT: the virtio-mmio devices (their IRQs are made level, active high, too). */
 	const struct ll_x86_acpi_mmio *virtio;
 	uint32_t virtio_count; /* at most LL_X86_ACPI_MAX_VIRTIO */
+	/* DSDT: offer suspend to RAM (\_S3) besides power-off (\_S5). */
+	bool s3;
 };
 
 #define LL_X86_LAPIC_ADDR 0xfee00000u
@@ -148,12 +151,26 @@ struct ll_x86_acpi_params {
 /* The \_S5 sleep type the DSDT names: a PM1 control write of SLP_EN with this SLP_TYP
    powers the machine off. */
 #define LL_X86_ACPI_S5_TYP 5u
+/* The \_S3 sleep type (when params.s3): a PM1 control write of SLP_EN with this SLP_TYP
+   asks for suspend to RAM. */
+#define LL_X86_ACPI_S3_TYP 1u
+
+/* Where the FACS is among the tables (bytes from their gpa), and its waking vectors
+   (ACPI 6.4, 5.2.10): the OS writes, before it enters S3, the real-mode address the
+   firmware resumes the boot CPU at (Firmware_Waking_Vector, 32-bit: CS = vector >> 4,
+   IP = vector & 0xf) or, on a FACS of version 1 or later, the 64-bit
+   X_Firmware_Waking_Vector, which wins when it is not 0 (protected mode; this FACS does
+   not offer the 64BIT_WAKE_SUPPORTED_F flag, so never long mode). */
+#define LL_X86_ACPI_FACS_OFFSET 0x1c0u
+#define LL_X86_FACS_WAKING_VECTOR 12u
+#define LL_X86_FACS_X_WAKING_VECTOR 24u
 
 /*
  * Writes ACPI tables into buf (size bytes), which the guest sees at gpa (16-byte aligned,
  * below 4 GiB): the RSDP (revision 2) at gpa, an XSDT, a FADT (revision 6, not
  * hardware-reduced: PM1a event and control blocks in IO space, SMI_CMD 0 so the machine is
- * always in ACPI mode, the reset register, an 8042 present), a FACS, a DSDT with \_S5 and
+ * always in ACPI mode, the reset register, an 8042 present), a FACS (at
+ * LL_X86_ACPI_FACS_OFFSET, waking vectors 0), a DSDT with \_S5 (and \_S3 with p->s3) and
  * one LNRO0005 device per virtio-mmio slot (its MMIO window and level interrupt; Linux
  * finds virtio-mmio devices on x86 only this way or on its command line, which Debian's
  * kernel does not enable), and a MADT: one local APIC per CPU, the IOAPIC (GSI 0-23, ISA IRQs
