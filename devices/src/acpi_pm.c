@@ -15,6 +15,8 @@
 	(VDEV_ACPI_PM1_TMR | VDEV_ACPI_PM1_GBL | VDEV_ACPI_PM1_PWRBTN | VDEV_ACPI_PM1_RTC |        \
 	 VDEV_ACPI_PM1_WAK)
 #define EN_BITS (VDEV_ACPI_PM1_TMR | VDEV_ACPI_PM1_GBL | VDEV_ACPI_PM1_PWRBTN | VDEV_ACPI_PM1_RTC)
+/* The fixed events that wake a sleeping machine when enabled (ACPI 6.4, 4.8.3.1.1). */
+#define WAKE_BITS (VDEV_ACPI_PM1_PWRBTN | VDEV_ACPI_PM1_RTC)
 
 struct vdev_acpi_pm {
 	pthread_mutex_t lock;
@@ -130,6 +132,28 @@ int vdev_acpi_pm_event(struct vdev_acpi_pm *pm, uint16_t status)
 	pthread_mutex_lock(&pm->lock);
 	pm->sts |= (uint16_t)(status & STS_BITS);
 	sci_update(pm);
+	pthread_mutex_unlock(&pm->lock);
+	return 0;
+}
+
+int vdev_acpi_pm_wake_pending(struct vdev_acpi_pm *pm)
+{
+	int pending;
+
+	if (!pm)
+		return -EINVAL;
+	pthread_mutex_lock(&pm->lock);
+	pending = (pm->sts & pm->en & WAKE_BITS) != 0;
+	pthread_mutex_unlock(&pm->lock);
+	return pending;
+}
+
+int vdev_acpi_pm_woke(struct vdev_acpi_pm *pm)
+{
+	if (!pm)
+		return -EINVAL;
+	pthread_mutex_lock(&pm->lock);
+	pm->sts |= VDEV_ACPI_PM1_WAK;
 	pthread_mutex_unlock(&pm->lock);
 	return 0;
 }

@@ -98,6 +98,37 @@ Test(acpi_pm, wake_status_never_raises_the_sci)
 	cr_assert_not(irq_rec_level(&sci));
 }
 
+/* S3: only an enabled RTC alarm or power button is a wake event; a timer carry, a global
+   lock release or a disabled RTC alarm is not. WAK_STS is set on waking, cleared by a
+   write of one, and raises no SCI. */
+Test(acpi_pm, wake_events_are_enabled_rtc_or_power_button)
+{
+	cr_assert_eq(vdev_acpi_pm_wake_pending(pm), 0);
+	cr_assert_eq(vdev_acpi_pm_event(pm, VDEV_ACPI_PM1_RTC), 0);
+	cr_assert_eq(vdev_acpi_pm_wake_pending(pm), 0, "RTC_EN clear: not a wake event");
+	wr16(EN, VDEV_ACPI_PM1_TMR | VDEV_ACPI_PM1_GBL);
+	cr_assert_eq(vdev_acpi_pm_event(pm, VDEV_ACPI_PM1_TMR | VDEV_ACPI_PM1_GBL), 0);
+	cr_assert_eq(vdev_acpi_pm_wake_pending(pm), 0, "timer and global lock do not wake");
+	wr16(EN, VDEV_ACPI_PM1_RTC);
+	cr_assert_eq(vdev_acpi_pm_wake_pending(pm), 1, "RTC alarm, enabled");
+	wr16(STS, VDEV_ACPI_PM1_RTC);
+	cr_assert_eq(vdev_acpi_pm_wake_pending(pm), 0, "cleared");
+	wr16(EN, VDEV_ACPI_PM1_PWRBTN);
+	cr_assert_eq(vdev_acpi_pm_event(pm, VDEV_ACPI_PM1_PWRBTN), 0);
+	cr_assert_eq(vdev_acpi_pm_wake_pending(pm), 1, "power button, enabled");
+
+	wr16(STS, 0xffff);
+	wr16(EN, 0);
+	cr_assert_eq(vdev_acpi_pm_woke(pm), 0);
+	cr_assert_eq(rd16(STS), VDEV_ACPI_PM1_WAK);
+	cr_assert_eq(vdev_acpi_pm_wake_pending(pm), 0, "WAK_STS is not a wake event");
+	cr_assert_not(irq_rec_level(&sci));
+	wr16(STS, VDEV_ACPI_PM1_WAK);
+	cr_assert_eq(rd16(STS), 0);
+	cr_assert_eq(vdev_acpi_pm_wake_pending(NULL), -EINVAL);
+	cr_assert_eq(vdev_acpi_pm_woke(NULL), -EINVAL);
+}
+
 Test(acpi_pm, slp_en_calls_sleep_with_the_type_and_reads_back_clear)
 {
 	wr16(CNT, (uint16_t)(5u << VDEV_ACPI_PM1_SLP_TYP_SHIFT));
