@@ -190,6 +190,74 @@ int vcpu_arch_configure(struct vcpu *v, const struct vcpu_config *cfg)
 	return kvmio_vcpu_set_regs(v->kv, &regs);
 }
 
+/* A real-mode segment as after a reset: base = selector << 4, limit 64 KiB, present,
+   byte granular, 16-bit; type 0xb (code, execute/read, accessed) or 0x3 (data,
+   read/write, accessed). */
+static void vcpu_x86_real_segment(struct kvm_segment *s, uint16_t selector, uint8_t type)
+{
+	memset(s, 0, sizeof(*s));
+	s->selector = selector;
+	s->base = (uint64_t)selector << 4;
+	s->limit = 0xffff;
+	s->type = type;
+	s->present = 1;
+	s->s = 1;
+}
+
+/* CR0 after a reset: CD, NW and ET (Intel SDM vol. 3, 9.1.1). */
+#define X86_CR0_AFTER_RESET 0x60000010ull
+
+int vcpu_x86_sleep_reset(struct vcpu *v, bool boot_cpu, uint32_t waking_vector)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	enum vcpu_state state;
+	uint16_t cs;
+	int r;
+
+	if (!v || waking_vector >= (1u << 20))
+		return -EINVAL;
+	pthread_mutex_lock(&v->set->lock);
+	state = v->state;
+	pthread_mutex_unlock(&v->set->lock);
+	if (state != VCPU_STATE_PAUSED && state != VCPU_STATE_CREATED)
+		return -EBUSY;
+	r = kvmio_vcpu_get_sregs(v->kv, &sregs);
+	if (r < 0)
+		return r;
+	/* apic_base is kept (the LAPIC's MSR); no interrupt is left pending for injection. */
+	cs = boot_cpu ? (uint16_t)(waking_vector >> 4) : 0;
+	vcpu_x86_real_segment(&sregs.cs, cs, 0xb);
+	vcpu_x86_real_segment(&sregs.ds, 0, 0x3);
+	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
+	memset(&sregs.ldt, 0, sizeof(sregs.ldt));
+	sregs.ldt.limit = 0xffff;
+	sregs.ldt.type = 0x2; /* LDT */
+	sregs.ldt.present = 1;
+	memset(&sregs.tr, 0, sizeof(sregs.tr));
+	sregs.tr.limit = 0xffff;
+	sregs.tr.type = 0xb; /* busy TSS */
+	sregs.tr.present = 1;
+	sregs.gdt.base = sregs.idt.base = 0;
+	sregs.gdt.limit = sregs.idt.limit = 0xffff;
+	sregs.cr0 = X86_CR0_AFTER_RESET;
+	sregs.cr2 = sregs.cr3 = sregs.cr4 = 0;
+	sregs.cr8 = 0;
+	sregs.efer = 0;
+	memset(sregs.interrupt_bitmap, 0, sizeof(sregs.interrupt_bitmap));
+	r = kvmio_vcpu_set_sregs(v->kv, &sregs);
+	if (r < 0)
+		return r;
+	memset(&regs, 0, sizeof(regs));
+	regs.rflags = 0x2;
+	regs.rip = boot_cpu ? waking_vector & 0xf : 0;
+	r = kvmio_vcpu_set_regs(v->kv, &regs);
+	if (r < 0)
+		return r;
+	return kvmio_vcpu_set_mp_state(v->kv, boot_cpu ? KVM_MP_STATE_RUNNABLE
+	                                               : KVM_MP_STATE_INIT_RECEIVED);
+}
+
 int vcpu_arch_suspend_exit(struct vcpu *v)
 {
 	(void)v;

@@ -458,6 +458,22 @@ struct kvmio_vcpu *vcpu_kvm(struct vcpu *vcpu);
  */
 #define VCPU_X86_IDENTITY_TABLES_SIZE (3u * 4096u)
 int vcpu_x86_identity_tables(void *buf, size_t size, uint64_t gpa);
+
+/*
+ * vcpu_x86_sleep_reset() - the firmware's part of an ACPI S3 resume (a sleep state that
+ * loses the CPUs' context): puts a PAUSED (or not yet started) vCPU in the state after a
+ * reset: real mode (CR0 0x60000010, CR3, CR4 and EFER 0, 64 KiB segments, GDT and IDT at 0
+ * with limit 0xffff, RFLAGS 2, general registers 0), no interrupt pending for injection.
+ * The boot CPU (@boot_cpu) is made runnable at @waking_vector, the FACS's
+ * Firmware_Waking_Vector: CS = vector >> 4, IP = vector & 0xf. Any other vCPU waits for
+ * INIT and SIPI (KVM_MP_STATE_INIT_RECEIVED), as an application processor after a reset;
+ * its INIT resets it fully in the kernel (the local APIC too). The boot CPU's local APIC,
+ * the VM's in-kernel IOAPIC, PIC and PIT are left as they are (the guest reprograms them
+ * on resume). Resume the vCPU afterwards.
+ * Returns 0; -EINVAL (NULL, a vector at or above 1 MiB); -EBUSY (the vCPU is not paused
+ * or created); or the -errno of a KVM call.
+ */
+int vcpu_x86_sleep_reset(struct vcpu *vcpu, bool boot_cpu, uint32_t waking_vector);
 #endif
 
 #ifdef __cplusplus
