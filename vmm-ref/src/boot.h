@@ -78,6 +78,7 @@ struct vmm_device_record {
 /* The machine as it was made: what the device tree or the ACPI tables describe. */
 struct vmm_machine_record {
 	uint32_t vcpus;
+	bool sleep_to_ram;             /* x86: the ACPI tables offer S3 (--suspend honour) */
 	uint64_t mpidr[VMM_VCPUS_MAX]; /* arm64: each vCPU's MPIDR_EL1 as KVM reports it */
 	/* arm64: the vGIC as created: version, distributor, and the GICv2 CPU interface or
 	   the GICv3 redistributors of all vCPUs */

@@ -121,6 +121,7 @@ int vmm_boot_describe(const struct vmm_boot_request *req, struct vmm_boot_info *
 	    .reset_value = VMM_X86_RESET_VALUE,
 	    .cpus = rec->vcpus,
 	    .virtio = virtio,
+	    .s3 = rec->sleep_to_ram,
 	};
 	int len;
 

@@ -66,6 +66,7 @@ struct vmm_machine {
 
 	struct evl *loop; /* the main thread's event loop: every descriptor below plugs in */
 	int sigfd, exit_evfd, rtc_tfd;
+	int slept_evfd;         /* vmm_machine_slept(): the loop looks for a pending wake */
 	int key_tfd;            /* releases a key pressed by vmm_machine_press_key() */
 	int key_pressed;        /* the key held down, or -1 */
 	atomic_int exit_status; /* -1 until a status is requested */
@@ -483,6 +484,46 @@ static void on_resumed(void *opaque, struct vcpu *v)
 		                vcpu_id(v));
 }
 
+void vmm_machine_slept(struct vmm_machine_env *env, const char *how)
+{
+	struct vmm_machine *m = env->priv;
+	uint64_t one = 1;
+
+	atomic_fetch_add(&m->suspends, 1);
+	atomic_store(&m->suspended_since_ns, vmm_now_ns());
+	struct json_object *d = event_data(m);
+	if (d)
+		json_object_object_add(d, "how", json_object_new_string(how));
+	vmm_api_event(m->env.api, "SUSPEND", d);
+	if (log_limited(m, &m->suspend_log, VMM_LOG_INFO, "sleeps"))
+		vmm_machine_log(env, VMM_LOG_INFO, "the guest went to sleep (%s)", how);
+	if (write(m->slept_evfd, &one, sizeof(one)) < 0) {
+		/* The counter is saturated: the loop will look anyway. */
+	}
+}
+
+void vmm_machine_woke(struct vmm_machine_env *env, const char *why)
+{
+	struct vmm_machine *m = env->priv;
+	uint64_t since = atomic_exchange(&m->suspended_since_ns, 0), took = 0;
+
+	if (since) {
+		took = vmm_now_ns() - since;
+		atomic_fetch_add(&m->suspended_total_ns, took);
+	}
+	atomic_fetch_add(&m->resumes, 1);
+	struct json_object *d = event_data(m);
+	if (d) {
+		json_object_object_add(d, "why", json_object_new_string(why));
+		json_object_object_add(d, "suspended_ms",
+		                       json_object_new_int64((int64_t)(took / 1000000)));
+	}
+	vmm_api_event(m->env.api, "WAKEUP", d);
+	if (log_limited(m, &m->resume_log, VMM_LOG_INFO, "wake-ups"))
+		vmm_machine_log(env, VMM_LOG_INFO, "the guest woke up (%s) after %llu ms", why,
+		                (unsigned long long)(took / 1000000));
+}
+
 /* A virtio queue's call stopped at its budget with requests left (a driver adding them as
    fast as they are served, or a request that re-posts itself): the rest runs from the
    event loop, through the queue's own ioeventfd, after the loop has served whatever else
@@ -591,7 +632,7 @@ static int sandbox_register_fds(struct vmm_machine *m)
 		r = vmm_sandbox_add_fd(VMM_FD_CONSOLE_IN, m->console.in_fd);
 	if (r == 0)
 		r = vmm_sandbox_add_fd(VMM_FD_EPOLL, evl_fd(m->loop));
-	int events[] = {m->sigfd, m->exit_evfd, m->console.evfd};
+	int events[] = {m->sigfd, m->exit_evfd, m->console.evfd, m->slept_evfd};
 	for (size_t i = 0; r == 0 && i < sizeof(events) / sizeof(events[0]); i++)
 		r = vmm_sandbox_add_fd(VMM_FD_EVENT, events[i]);
 	if (r == 0)
@@ -940,8 +981,19 @@ static void on_rtc_timer(void *ctx, int fd, uint32_t events)
 	drain(fd);
 	if (m->rtc)
 		vdev_rtc_timer_expired(m->rtc);
-	if (m->cmos && vdev_cmos_timer_expired(m->cmos) == 1)
+	if (m->cmos && vdev_cmos_timer_expired(m->cmos) == 1) {
 		vmm_machine_log(&m->env, VMM_LOG_DEBUG, "CMOS alarm");
+		vmm_arch_wake_source(m->arch, VMM_WAKE_RTC_ALARM);
+	}
+}
+
+static void on_slept(void *ctx, int fd, uint32_t events)
+{
+	struct vmm_machine *m = ctx;
+
+	(void)events;
+	drain(fd);
+	vmm_arch_wake_source(m->arch, VMM_WAKE_CHECK);
 }
 
 static void on_key_timer(void *ctx, int fd, uint32_t events)
@@ -989,10 +1041,12 @@ static int create_loop(struct vmm_machine *m)
 	signal(SIGPIPE, SIG_IGN);
 	m->sigfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
 	m->exit_evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	m->slept_evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	m->rtc_tfd = timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC | TFD_NONBLOCK);
 	m->key_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	m->key_pressed = -1;
-	if (m->sigfd < 0 || m->exit_evfd < 0 || m->rtc_tfd < 0 || m->key_tfd < 0)
+	if (m->sigfd < 0 || m->exit_evfd < 0 || m->slept_evfd < 0 || m->rtc_tfd < 0 ||
+	    m->key_tfd < 0)
 		return -errno;
 	int ret = evl_create(&m->loop);
 	if (ret == 0)
@@ -1003,6 +1057,8 @@ static int create_loop(struct vmm_machine *m)
 		ret = evl_add(m->loop, m->rtc_tfd, EVL_IN, on_rtc_timer, m);
 	if (ret == 0)
 		ret = evl_add(m->loop, m->key_tfd, EVL_IN, on_key_timer, m);
+	if (ret == 0)
+		ret = evl_add(m->loop, m->slept_evfd, EVL_IN, on_slept, m);
 	return ret;
 }
 
@@ -1099,7 +1155,7 @@ static int end_status(struct vmm_machine *m, struct vcpu *v, const struct vcpu_e
 #define API_DRAIN_MS 1000
 static void console_drain(struct vmm_machine *m)
 {
-	int sources[] = {m->sigfd, m->exit_evfd, m->rtc_tfd, m->key_tfd};
+	int sources[] = {m->sigfd, m->exit_evfd, m->slept_evfd, m->rtc_tfd, m->key_tfd};
 	for (size_t i = 0; i < sizeof(sources) / sizeof(sources[0]); i++)
 		evl_remove(m->loop, sources[i]);
 	for (uint32_t i = 0; i < m->nslots; i++)
@@ -1334,6 +1390,7 @@ static void teardown(struct vmm_machine *m)
 	m->loop = NULL;
 	close_fd(m->sigfd);
 	close_fd(m->exit_evfd);
+	close_fd(m->slept_evfd);
 	close_fd(m->rtc_tfd);
 	close_fd(m->key_tfd);
 }
@@ -1449,6 +1506,7 @@ static int setup_and_run(struct vmm_machine *m, struct ll_file_buf *kernel,
 	if (create_vcpu_set(m) < 0)
 		return VMM_EXIT_RUNTIME;
 	m->env.record.vcpus = cfg->vcpus;
+	m->env.record.sleep_to_ram = cfg->suspend == VMM_SUSPEND_HONOUR;
 	if (m->restore) {
 		if (restore_machine(m) < 0)
 			return VMM_EXIT_RUNTIME;
@@ -1550,7 +1608,7 @@ int vmm_machine_run(const struct vmm_config *cfg)
 		return VMM_EXIT_RUNTIME;
 	}
 	m->env = (struct vmm_machine_env){.cfg = cfg, .mem_bytes = mem, .priv = m};
-	m->sigfd = m->exit_evfd = m->rtc_tfd = m->key_tfd = -1;
+	m->sigfd = m->exit_evfd = m->slept_evfd = m->rtc_tfd = m->key_tfd = -1;
 	m->snap.dir_fd = m->snap.state_fd = m->snap.mem_fd = m->snap.pagemap_fd = -1;
 	m->key_pressed = -1;
 	vmm_console_init(&m->console, cfg);
@@ -1570,7 +1628,8 @@ int vmm_machine_run(const struct vmm_config *cfg)
 		goto out;
 	}
 	if (cfg->snapshot_dir && !m->desc.system_suspend) {
-		vmm_error_line("--%s: this machine has no suspend to RAM (x86_64 has none yet)",
+		vmm_error_line("--%s: this machine has no suspend to a snapshot (x86_64 suspends "
+		               "to RAM through ACPI S3, but has no snapshots yet)",
 		               cfg->suspend == VMM_SUSPEND_SNAPSHOT ? "suspend snapshot"
 		                                                    : "snapshot-dir");
 		status = VMM_EXIT_USAGE;

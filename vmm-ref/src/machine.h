@@ -139,6 +139,15 @@ void vmm_machine_stop(struct vmm_machine_env *env, const char *reason);
  */
 int vmm_machine_snapshot(struct vmm_machine_env *env);
 
+/*
+ * A sleep the arch manages itself (x86: ACPI S3, the vCPUs paused): vmm_machine_slept()
+ * when the guest went to sleep (any thread: counts it, sends SUSPEND, and has the loop
+ * call vmm_arch_wake_source(VMM_WAKE_CHECK)); vmm_machine_woke() when it wakes (the loop's
+ * thread: counts it, sends WAKEUP with why).
+ */
+void vmm_machine_slept(struct vmm_machine_env *env, const char *how);
+void vmm_machine_woke(struct vmm_machine_env *env, const char *why);
+
 /* The keys a machine may have for the guest (the control socket's powerdown and wake). */
 enum vmm_key {
 	VMM_KEY_POWER,  /* arm64: KEY_POWER on the PL061's gpio-keys; x86: ACPI power button */
@@ -291,6 +300,14 @@ int vmm_arch_set_irq(struct vmm_arch *arch, uint32_t line, bool level);
  * has no such key.
  */
 int vmm_arch_key(struct vmm_arch *arch, enum vmm_key key, bool down);
+
+/* A wake source reached the machine: what may end a sleep the arch manages itself (x86:
+   ACPI S3). Called on the loop's thread only. */
+enum vmm_wake_source {
+	VMM_WAKE_CHECK,     /* the guest just went to sleep: an event may be pending already */
+	VMM_WAKE_RTC_ALARM, /* the RTC's alarm went off */
+};
+void vmm_arch_wake_source(struct vmm_arch *arch, enum vmm_wake_source source);
 
 /* Lowers and raises again the arch's own devices' asserted lines (machine.c's replay after
    a wake-up, for the vGIC that loses a pending level). */

@@ -129,6 +129,12 @@ int vmm_arch_key(struct vmm_arch *a, enum vmm_key key, bool down)
 	return -ENOTSUP;
 }
 
+void vmm_arch_wake_source(struct vmm_arch *a, enum vmm_wake_source source)
+{
+	/* PSCI SYSTEM_SUSPEND wakes in the kernel on any interrupt (the vcpu library). */
+	(void)a, (void)source;
+}
+
 void vmm_arch_irq_replay(struct vmm_arch *a)
 {
 	vdev_pl061_irq_replay(a->gpio);

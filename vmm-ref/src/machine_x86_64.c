@@ -12,11 +12,13 @@
 
 #include "entry_x86_64.h"
 #include "layout_x86_64.h"
+#include <cvmm/linux_loader.h>
 #include <cvmm/linux_loader_pvh.h>
 #include <cvmm/linux_loader_x86.h>
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +37,9 @@ struct vmm_arch {
 	pthread_mutex_t irq_lock;
 	uint32_t line_levels; /* bit n: line n asserted */
 	bool locks_ready;
+	/* In ACPI S3: the vCPUs are paused (once by the vCPU that asked, acpi_sleep()) until a
+	   wake event (wake_up(), on the loop's thread). */
+	atomic_bool asleep;
 };
 
 void vmm_arch_describe(struct vmm_arch_desc *d)
@@ -162,18 +167,101 @@ static void i8042_reset(void *ctx)
 	end_vm(ctx, VMM_EXIT_RESET, "i8042 reset");
 }
 
-/* The guest's sleep request: \_S5 (the only state the DSDT offers) is the power-off. */
+/*
+ * The guest's sleep request: \_S5 is the power-off; \_S3 (offered under --suspend
+ * honour) is suspend to RAM. For S3 the vCPU that wrote SLP_EN pauses every vCPU (itself
+ * once its handler returns: no vCPU runs and none spends host CPU); guest RAM and the
+ * devices stay as they are, and the loop waits for a wake event (vmm_arch_wake_source()).
+ */
 static void acpi_sleep(void *ctx, unsigned int slp_typ)
 {
 	struct vmm_arch *a = ctx;
 
 	if (slp_typ == LL_X86_ACPI_S5_TYP)
 		end_vm(a, VMM_EXIT_POWEROFF, "ACPI power-off (S5)");
-	else
+	else if (slp_typ == LL_X86_ACPI_S3_TYP && a->env->record.sleep_to_ram) {
+		/* A second vCPU writing S3 at the same time is paused by the first. */
+		if (atomic_exchange(&a->asleep, true))
+			return;
+		vcpu_set_pause(a->env->vcpus);
+		vmm_machine_slept(a->env, "ACPI S3");
+	} else
 		vmm_machine_log(a->env, VMM_LOG_WARN,
 		                "the guest asked for ACPI sleep type %u, which this machine does "
 		                "not offer: ignored",
 		                slp_typ);
+}
+
+/*
+ * The firmware's part of an S3 resume, on the loop's thread: the boot vCPU starts in real
+ * mode at the FACS's Firmware_Waking_Vector, as after a reset; the others wait for the
+ * guest's INIT and SIPI; PM1 WAK_STS is set (the event's own status bit, RTC_STS or
+ * PWRBTN_STS, stays set too: the guest reads why it woke). The in-kernel LAPICs, IOAPIC,
+ * PIC and PIT keep their state: Linux reprograms them on resume (docs/KVM-FACTS.md).
+ */
+static void wake_up(struct vmm_arch *a, const char *why)
+{
+	struct vmm_machine_env *env = a->env;
+	uint8_t facs[LL_X86_FACS_X_WAKING_VECTOR + 8];
+	uint32_t vector;
+	uint64_t x_vector;
+	int ret;
+
+	/* Waits until the vCPU that asked for S3 has parked too. */
+	vcpu_set_pause(env->vcpus);
+	ret = vmem_read(env->mem, VMM_X86_ACPI + LL_X86_ACPI_FACS_OFFSET, facs, sizeof(facs));
+	if (ret < 0) {
+		vmm_machine_log(env, VMM_LOG_ERROR, "cannot read the FACS: %s", strerror(-ret));
+		vmm_machine_request_exit(env, VMM_EXIT_RUNTIME, NULL, NULL);
+		vcpu_set_stop(env->vcpus);
+		vcpu_set_resume(env->vcpus);
+		return;
+	}
+	vector = ll_le32(facs + LL_X86_FACS_WAKING_VECTOR);
+	x_vector = ll_le64(facs + LL_X86_FACS_X_WAKING_VECTOR);
+	if (x_vector)
+		vmm_machine_log(env, VMM_LOG_WARN,
+		                "the guest set X_Firmware_Waking_Vector %#llx, which this machine "
+		                "does not use: resuming at Firmware_Waking_Vector %#x",
+		                (unsigned long long)x_vector, vector);
+	if (vector == 0 || vector >= (1u << 20)) {
+		/* Firmware with no usable waking vector boots afresh: a reset. */
+		vmm_machine_log(env, VMM_LOG_WARN, "S3 wake-up: waking vector %#x unusable",
+		                vector);
+		end_vm(a, VMM_EXIT_RESET, "S3 wake-up without a waking vector: reset");
+		vcpu_set_resume(env->vcpus);
+		return;
+	}
+	for (size_t i = 0; i < vcpu_set_count(env->vcpus); i++) {
+		struct vcpu *v = vcpu_set_find(env->vcpus, (uint32_t)i);
+		ret = v ? vcpu_x86_sleep_reset(v, i == 0, vector) : -ENOENT;
+		if (ret < 0) {
+			vmm_machine_log(env, VMM_LOG_ERROR, "S3 wake-up: cannot reset vCPU %zu: %s",
+			                i, strerror(-ret));
+			vmm_machine_request_exit(env, VMM_EXIT_RUNTIME, NULL, NULL);
+			vcpu_set_stop(env->vcpus);
+			vcpu_set_resume(env->vcpus);
+			return;
+		}
+	}
+	vdev_acpi_pm_woke(a->pm);
+	atomic_store(&a->asleep, false);
+	vmm_machine_log(env, VMM_LOG_INFO, "S3 wake-up (%s): boot vCPU at %04x:%04x", why,
+	                vector >> 4, vector & 0xf);
+	vmm_machine_woke(env, why);
+	/* This pause, then acpi_sleep()'s. */
+	vcpu_set_resume(env->vcpus);
+	vcpu_set_resume(env->vcpus);
+}
+
+void vmm_arch_wake_source(struct vmm_arch *a, enum vmm_wake_source source)
+{
+	/* The chipset sets RTC_STS whenever the alarm goes off, asleep or not; with RTC_EN
+	   set it raises the SCI, or wakes the machine. */
+	if (source == VMM_WAKE_RTC_ALARM)
+		vdev_acpi_pm_event(a->pm, VDEV_ACPI_PM1_RTC);
+	if (atomic_load(&a->asleep) && vdev_acpi_pm_wake_pending(a->pm) == 1)
+		wake_up(a, source == VMM_WAKE_RTC_ALARM ? "RTC alarm" : "wake event pending");
 }
 
 int vmm_arch_add_devices(struct vmm_arch *a, char *err, size_t err_size)
@@ -247,13 +335,21 @@ int vmm_arch_create_vcpus(struct vmm_arch *a, const struct vmm_boot_info *boot, 
 }
 
 /* The power key is ACPI's fixed-feature power button (the FADT does not set PWR_BUTTON):
-   a press sets PWRBTN_STS, which raises the SCI when the guest enabled it; the release
-   has no register. No wake-up key: the x86_64 machine has no suspend to RAM yet. */
+   a press sets PWRBTN_STS, which raises the SCI when the guest enabled it, or wakes the
+   machine from S3 (the control socket's powerdown: on the loop's thread); the release
+   has no register. No separate wake-up key. */
 int vmm_arch_key(struct vmm_arch *a, enum vmm_key key, bool down)
 {
+	int ret;
+
 	if (key != VMM_KEY_POWER)
 		return -ENOTSUP;
-	return down ? vdev_acpi_pm_event(a->pm, VDEV_ACPI_PM1_PWRBTN) : 0;
+	if (!down)
+		return 0;
+	ret = vdev_acpi_pm_event(a->pm, VDEV_ACPI_PM1_PWRBTN);
+	if (ret == 0 && atomic_load(&a->asleep) && vdev_acpi_pm_wake_pending(a->pm) == 1)
+		wake_up(a, "power button");
+	return ret;
 }
 
 void vmm_arch_irq_replay(struct vmm_arch *a)

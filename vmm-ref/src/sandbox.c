@@ -193,7 +193,12 @@ static const struct sb_ioctl sb_ioctls[] = {
     /* MP state: SYSTEM_SUSPEND handling reads the other cores' states and sets its own
        (SUSPENDED, then RUNNABLE on wake-up); vcpu_get_mp_state() from the loop. */
     {KVM_GET_MP_STATE, SB_BOTH, FD(VMM_FD_VCPU)},
+#if defined(__x86_64__)
+    /* x86: the loop wakes the paused vCPUs from ACPI S3 (RUNNABLE, INIT_RECEIVED). */
+    {KVM_SET_MP_STATE, SB_BOTH, FD(VMM_FD_VCPU)},
+#else
     {KVM_SET_MP_STATE, SB_VCPU, FD(VMM_FD_VCPU)},
+#endif
 /* No KVM_IOEVENTFD, KVM_IRQFD or any other VM-changing request: vmm-ref registers
    its ioeventfds during set-up, before any filter, and nothing after. */
 #if defined(__aarch64__)
@@ -207,9 +212,13 @@ static const struct sb_ioctl sb_ioctls[] = {
        and each vCPU's MPIDR (KVM_GET_ONE_REG above), the vGIC's registers. */
     {KVM_GET_DEVICE_ATTR, SB_MAIN, FD(VMM_FD_VGIC)},
 #elif defined(__x86_64__)
-    /* Read-only register state, for the one-line reason of a guest crash. */
+    /* Register state, read for the one-line reason of a guest crash; read and written
+       by the loop on paused vCPUs to wake them from ACPI S3 in real mode
+       (vcpu_x86_sleep_reset()). */
     {KVM_GET_REGS, SB_VCPU, FD(VMM_FD_VCPU)},
-    {KVM_GET_SREGS, SB_VCPU, FD(VMM_FD_VCPU)},
+    {KVM_GET_SREGS, SB_BOTH, FD(VMM_FD_VCPU)},
+    {KVM_SET_SREGS, SB_MAIN, FD(VMM_FD_VCPU)},
+    {KVM_SET_REGS, SB_MAIN, FD(VMM_FD_VCPU)},
 #endif
     /* The console's raw mode, on the console's input only: tcgetattr (also isatty) and
        tcsetattr (each of its three modes), to restore the terminal on the way out. */
