@@ -15,8 +15,11 @@
 	(VDEV_ACPI_PM1_TMR | VDEV_ACPI_PM1_GBL | VDEV_ACPI_PM1_PWRBTN | VDEV_ACPI_PM1_RTC |        \
 	 VDEV_ACPI_PM1_WAK)
 #define EN_BITS (VDEV_ACPI_PM1_TMR | VDEV_ACPI_PM1_GBL | VDEV_ACPI_PM1_PWRBTN | VDEV_ACPI_PM1_RTC)
-/* The fixed events that wake a sleeping machine when enabled (ACPI 6.4, 4.8.3.1.1). */
-#define WAKE_BITS (VDEV_ACPI_PM1_PWRBTN | VDEV_ACPI_PM1_RTC)
+/* The fixed events that wake a sleeping machine: the RTC alarm when enabled (ACPI 6.4,
+   4.8.3.1.1), the power button always (PWRBTN_EN gates only its SCI, as on PC chipsets:
+   a guest without a power button driver never sets it). */
+#define WAKE_ENABLED_BITS VDEV_ACPI_PM1_RTC
+#define WAKE_ALWAYS_BITS VDEV_ACPI_PM1_PWRBTN
 
 struct vdev_acpi_pm {
 	pthread_mutex_t lock;
@@ -143,7 +146,7 @@ int vdev_acpi_pm_wake_pending(struct vdev_acpi_pm *pm)
 	if (!pm)
 		return -EINVAL;
 	pthread_mutex_lock(&pm->lock);
-	pending = (pm->sts & pm->en & WAKE_BITS) != 0;
+	pending = (pm->sts & ((pm->en & WAKE_ENABLED_BITS) | WAKE_ALWAYS_BITS)) != 0;
 	pthread_mutex_unlock(&pm->lock);
 	return pending;
 }

@@ -784,16 +784,16 @@ int vdev_acpi_pm_event(struct vdev_acpi_pm *pm, uint16_t status);
 
 /*
  * Sleeping (S3): the embedder stops the machine when sleep() asks for it and wakes it when
- * a wake event comes. A fixed event wakes the machine when its status and its enable bits
- * are both set: the RTC alarm (RTC_STS, which the embedder sets with vdev_acpi_pm_event()
- * whenever the RTC's alarm goes off, as the chipset does, and RTC_EN) and the power button
- * (PWRBTN_STS and PWRBTN_EN). The SCI is not what wakes (the vCPUs are stopped): ask
- * vdev_acpi_pm_wake_pending() after each event. On waking, vdev_acpi_pm_woke() sets
- * WAK_STS, which the guest reads (and clears) after resuming; the event's own status bit
- * tells it why it woke.
+ * a wake event comes: the RTC alarm when enabled (RTC_STS, which the embedder sets with
+ * vdev_acpi_pm_event() whenever the RTC's alarm goes off, as the chipset does, and RTC_EN)
+ * and the power button always (PWRBTN_STS: PWRBTN_EN gates only its SCI, as on PC
+ * chipsets, so that a guest without a power button driver still wakes by it). The SCI is
+ * not what wakes (the vCPUs are stopped): ask vdev_acpi_pm_wake_pending() after each
+ * event. On waking, vdev_acpi_pm_woke() sets WAK_STS, which the guest reads (and clears)
+ * after resuming; the event's own status bit tells it why it woke.
  *
- * vdev_acpi_pm_wake_pending: 1 when an enabled wake event's status is set, 0 when not;
- * -EINVAL (NULL).
+ * vdev_acpi_pm_wake_pending: 1 when a wake event's status is set, 0 when not; -EINVAL
+ * (NULL).
  * vdev_acpi_pm_woke: sets WAK_STS. Returns 0; -EINVAL (NULL).
  */
 int vdev_acpi_pm_wake_pending(struct vdev_acpi_pm *pm);
