@@ -634,3 +634,43 @@ Test(vcpu_x86, rep_outsb_gives_one_handler_call_per_element)
 	cr_log_info("rep outsb: %lu PIO exits for 3 bytes", (unsigned long)s.exits_pio);
 	cr_assert_leq(s.exits_pio, 3);
 }
+
+/* The S3 resume of a boot vCPU: paused while spinning in long mode, it is put back in real
+   mode at a waking vector (CS = vector >> 4, IP = vector & 0xf) and runs the real-mode
+   program there to its hlt. */
+Test(vcpu_x86, sleep_reset_resumes_the_boot_vcpu_in_real_mode_at_the_waking_vector)
+{
+	const uint32_t vector = 0x2003;
+	setup_vm(vt_x86_spin_start, vt_x86_spin_end); /* "jmp ." in long mode too */
+	fx_load(&g_fx, vector, vt_x86_dispatch_start, vt_x86_dispatch_end);
+	cr_assert_eq(vcpu_x86_identity_tables(g_fx.ram + TABLES, RAM_SIZE - TABLES, TABLES), 0);
+	struct vcpu_config cfg = {.id = 0, .entry = LOAD, .mode = VCPU_X86_LONG, .cr3 = TABLES};
+	struct vcpu *v;
+	cr_assert_eq(vcpu_create(g_fx.set, &cfg, &v), 0);
+	cr_assert_eq(vcpu_start(v), 0);
+	fx_sleep_ms(20);
+	cr_assert_eq(vcpu_x86_sleep_reset(v, true, vector), -EBUSY, "running: refused");
+	cr_assert_eq(vcpu_pause(v), 0);
+	cr_assert_eq(g_rec.n, 0, "the spinning guest made %d accesses", g_rec.n);
+	cr_assert_eq(vcpu_x86_sleep_reset(NULL, true, vector), -EINVAL);
+	cr_assert_eq(vcpu_x86_sleep_reset(v, true, 1u << 20), -EINVAL, "above 1 MiB");
+	cr_assert_eq(vcpu_x86_sleep_reset(v, true, vector), 0);
+	struct kvm_sregs s;
+	cr_assert_eq(kvmio_vcpu_get_sregs(vcpu_kvm(v), &s), 0);
+	cr_assert_eq(s.cs.selector, vector >> 4);
+	cr_assert_eq(s.cs.base, vector & ~0xfu);
+	cr_assert_eq(s.cr0, 0x60000010ull, "CR0 as after a reset");
+	cr_assert_eq(s.efer, 0);
+	cr_assert_eq(s.cr4, 0);
+	cr_assert_eq(vcpu_resume(v), 0);
+	struct vcpu_end end;
+	cr_assert_eq(vcpu_join(v, &end), 0);
+	cr_assert_eq(end.reason, VCPU_END_HLT, "ended: %s (error %d, exit %u)",
+	             vcpu_end_reason_name(end.reason), end.error, end.exit_reason);
+	/* The real-mode program's accesses, as dispatches_pio_and_mmio_then_ends_on_hlt. */
+	cr_assert_eq(g_rec.n, 7, "saw %d accesses", g_rec.n);
+	cr_assert(g_rec.log[0].kind == 'p' && g_rec.log[0].addr == 0x10 && g_rec.log[0].len == 1 &&
+	          g_rec.log[0].value == 0x42);
+	cr_assert(g_rec.log[4].kind == 'm' && g_rec.log[4].addr == 0xd0010 &&
+	          g_rec.log[4].value == 0x77);
+}
