@@ -1,6 +1,6 @@
 # The control socket on the x86_64 machine: status, pause and resume of a running guest,
 # powerdown through ACPI's fixed-feature power button (a guest that acts on its "Power
-# Button" input device powers off), wake refused (no suspend to RAM on x86_64 yet), and
+# Button" input device powers off), wake refused (the guest is not suspended), and
 # the events in order: PAUSE, RESUME, POWERDOWN, SHUTDOWN.
 . /data/e2e-lib.sh
 CTL=/data/cvmm-ctl

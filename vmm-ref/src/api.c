@@ -203,6 +203,8 @@ static int press(struct vmm_api *api, enum vmm_key key, const char *what, struct
 		return ctl_fail(err, CTL_ERR_NOT_SUPPORTED, "this machine has no %s key", what);
 	if (r == -EBUSY)
 		return ctl_fail(err, CTL_ERR_WRONG_STATE, "a key press is under way");
+	if (r == -EAGAIN)
+		return ctl_fail(err, CTL_ERR_WRONG_STATE, "the guest is not suspended");
 	if (r < 0)
 		return ctl_fail(err, CTL_ERR_INTERNAL, "cannot press the %s key: %s", what,
 		                strerror(-r));

@@ -191,6 +191,8 @@ static bool console_input(struct vmm_console *c)
 	if (n > 0 && vmm_console_in_feed(&c->in, raw, (size_t)n))
 		return true;
 	console_push(c);
+	if (n > 0 && c->input_arrived)
+		c->input_arrived(c->input_ctx);
 	return false;
 }
 

@@ -42,6 +42,10 @@ struct vmm_console {
 	int evfd; /* the UART's wake-ups (room for input, output waiting): the loop serves */
 	bool in_watched, in_eof;
 	bool out_watched; /* out_fd is in the loop, for room to write */
+	/* Called on the loop's thread when console input arrives (NULL: nothing): a wake
+	   source for a sleep the machine manages itself (x86 S3). */
+	void (*input_arrived)(void *ctx);
+	void *input_ctx;
 };
 
 /* Nothing open yet: every descriptor -1. */

@@ -83,6 +83,9 @@ struct vmm_machine {
 	   re-drives every asserted line (the vGIC loses a pending level across the guest's
 	   GIC restore: docs/KVM-FACTS.md). */
 	atomic_bool replay_pending;
+	/* x86 S3: set on a wake-up until the guest reads the UART's receive buffer; each
+	   write to its IER meanwhile re-drives its line (on_pio()). */
+	atomic_bool uart_replay_pending;
 	atomic_uint suspends, resumes, suspends_refused;
 	atomic_uint refused_by_kind[3]; /* DENIED, INVALID_ADDRESS, any other code */
 	atomic_uint needs_reset;        /* virtio devices that gave up (DEVICE_NEEDS_RESET) */
@@ -391,12 +394,28 @@ static int on_mmio(void *opaque, struct vcpu *v, uint64_t addr, uint8_t *data, u
 	return on_bus(m, m->env.mmio, addr, data, len, is_write);
 }
 
+/*
+ * After an x86 S3 wake-up, input that came while the guest slept (the byte that woke it)
+ * waits in the UART, its edge-triggered IRQ 4 lost: it was raised while the guest's local
+ * APIC was software-disabled for the sleep, which drops it. When the guest's serial driver
+ * resumes and writes the IER again, the line is lowered and raised (a new edge, as a
+ * 16550 gives when its interrupt is enabled with data waiting), until the guest reads the
+ * receive buffer.
+ */
 static int on_pio(void *opaque, struct vcpu *v, uint16_t port, uint8_t *data, uint32_t size,
                   bool is_write)
 {
 	(void)v;
 	struct vmm_machine *m = opaque;
-	return on_bus(m, m->env.pio, port, data, size, is_write);
+	int ret = on_bus(m, m->env.pio, port, data, size, is_write);
+
+	if (m->desc.uart_on_pio && atomic_load(&m->uart_replay_pending)) {
+		if (is_write && port == m->desc.uart_base + 1)
+			vdev_uart_irq_replay(m->uart);
+		else if (!is_write && port == m->desc.uart_base)
+			atomic_store(&m->uart_replay_pending, false);
+	}
+	return ret;
 }
 
 /* The --suspend policy. The outcome is logged by on_suspended() or on_suspend_refused():
@@ -512,6 +531,7 @@ void vmm_machine_woke(struct vmm_machine_env *env, const char *why)
 		atomic_fetch_add(&m->suspended_total_ns, took);
 	}
 	atomic_fetch_add(&m->resumes, 1);
+	atomic_store(&m->uart_replay_pending, true);
 	struct json_object *d = event_data(m);
 	if (d) {
 		json_object_object_add(d, "why", json_object_new_string(why));
@@ -857,6 +877,14 @@ static int add_slot(struct vmm_machine *m, const struct vdev_virtio_device *dev,
 	return ret;
 }
 
+/* Console input is a wake source (x86 S3; on arm64 the UART's interrupt wakes the vCPU). */
+static void on_console_input(void *ctx)
+{
+	struct vmm_machine *m = ctx;
+
+	vmm_arch_wake_source(m->arch, VMM_WAKE_CONSOLE);
+}
+
 static int create_devices(struct vmm_machine *m)
 {
 	const struct vmm_config *cfg = m->env.cfg;
@@ -868,6 +896,8 @@ static int create_devices(struct vmm_machine *m)
 
 	vmm_console_uart_config(&m->console, &uc);
 	ret = vdev_uart_create(&uc, &m->uart);
+	m->console.input_arrived = on_console_input;
+	m->console.input_ctx = m;
 	if (ret == 0)
 		ret = vmm_console_attach(&m->console, m->loop, m->uart);
 	if (ret < 0) {

@@ -151,7 +151,8 @@ void vmm_machine_woke(struct vmm_machine_env *env, const char *why);
 /* The keys a machine may have for the guest (the control socket's powerdown and wake). */
 enum vmm_key {
 	VMM_KEY_POWER,  /* arm64: KEY_POWER on the PL061's gpio-keys; x86: ACPI power button */
-	VMM_KEY_WAKEUP, /* wakes a suspended guest (arm64: KEY_WAKEUP, a wake-up source) */
+	VMM_KEY_WAKEUP, /* wakes a suspended guest (arm64: KEY_WAKEUP, a wake-up source; x86:
+	                   the ACPI power button, pressed only while the guest sleeps in S3) */
 };
 
 /* The VM's state as the control socket reports it. */
@@ -296,8 +297,9 @@ int vmm_arch_sandbox_fds(struct vmm_arch *arch);
 int vmm_arch_set_irq(struct vmm_arch *arch, uint32_t line, bool level);
 
 /*
- * Presses (down true) or releases a key. Thread-safe. Returns 0; -ENOTSUP when the machine
- * has no such key.
+ * Presses (down true) or releases a key. Thread-safe (x86: on the loop's thread, where a
+ * press may wake the guest from S3). Returns 0; -ENOTSUP when the machine has no such key;
+ * -EAGAIN (x86) for the wake-up key when the guest is not asleep.
  */
 int vmm_arch_key(struct vmm_arch *arch, enum vmm_key key, bool down);
 
@@ -306,6 +308,7 @@ int vmm_arch_key(struct vmm_arch *arch, enum vmm_key key, bool down);
 enum vmm_wake_source {
 	VMM_WAKE_CHECK,     /* the guest just went to sleep: an event may be pending already */
 	VMM_WAKE_RTC_ALARM, /* the RTC's alarm went off */
+	VMM_WAKE_CONSOLE,   /* console input arrived (it is in the UART already) */
 };
 void vmm_arch_wake_source(struct vmm_arch *arch, enum vmm_wake_source source);
 

@@ -257,10 +257,16 @@ static void wake_up(struct vmm_arch *a, const char *why)
 void vmm_arch_wake_source(struct vmm_arch *a, enum vmm_wake_source source)
 {
 	/* The chipset sets RTC_STS whenever the alarm goes off, asleep or not; with RTC_EN
-	   set it raises the SCI, or wakes the machine. */
+	   set it raises the SCI, or wakes the machine. The power button always wakes. */
 	if (source == VMM_WAKE_RTC_ALARM)
 		vdev_acpi_pm_event(a->pm, VDEV_ACPI_PM1_RTC);
-	if (atomic_load(&a->asleep) && vdev_acpi_pm_wake_pending(a->pm) == 1)
+	if (!atomic_load(&a->asleep))
+		return;
+	/* Console input wakes as on arm64 (a UART interrupt there): no PM1 status bit names
+	   it, WAK_STS alone is set. */
+	if (source == VMM_WAKE_CONSOLE)
+		wake_up(a, "console input");
+	else if (vdev_acpi_pm_wake_pending(a->pm) == 1)
 		wake_up(a, source == VMM_WAKE_RTC_ALARM ? "RTC alarm" : "wake event pending");
 }
 
@@ -334,18 +340,21 @@ int vmm_arch_create_vcpus(struct vmm_arch *a, const struct vmm_boot_info *boot, 
 	return 0;
 }
 
-/* The power key is ACPI's fixed-feature power button (the FADT does not set PWR_BUTTON):
-   a press sets PWRBTN_STS, which raises the SCI when the guest enabled it, or wakes the
-   machine from S3 (the control socket's powerdown: on the loop's thread); the release
-   has no register. No separate wake-up key. */
+/* Both keys are ACPI's fixed-feature power button (the FADT does not set PWR_BUTTON): a
+   press sets PWRBTN_STS, which raises the SCI when the guest enabled it, and wakes the
+   machine from S3 (enabled or not, as on PC chipsets) (on the loop's thread: the control socket's
+   powerdown and wake). The wake-up key presses it only while the guest sleeps, so that
+   it never asks a running guest to power off. The release has no register. */
 int vmm_arch_key(struct vmm_arch *a, enum vmm_key key, bool down)
 {
 	int ret;
 
-	if (key != VMM_KEY_POWER)
+	if (key != VMM_KEY_POWER && key != VMM_KEY_WAKEUP)
 		return -ENOTSUP;
 	if (!down)
 		return 0;
+	if (key == VMM_KEY_WAKEUP && !atomic_load(&a->asleep))
+		return -EAGAIN;
 	ret = vdev_acpi_pm_event(a->pm, VDEV_ACPI_PM1_PWRBTN);
 	if (ret == 0 && atomic_load(&a->asleep) && vdev_acpi_pm_wake_pending(a->pm) == 1)
 		wake_up(a, "power button");
