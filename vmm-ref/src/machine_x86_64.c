@@ -228,7 +228,7 @@ static void wake_up(struct vmm_arch *a, const char *why)
 		/* Firmware with no usable waking vector boots afresh: a reset. */
 		vmm_machine_log(env, VMM_LOG_WARN, "S3 wake-up: waking vector %#x unusable",
 		                vector);
-		end_vm(a, VMM_EXIT_RESET, "S3 wake-up without a waking vector: reset");
+		end_vm(a, VMM_EXIT_RESET, "S3 wake-up without a usable waking vector: reset");
 		vcpu_set_resume(env->vcpus);
 		return;
 	}
