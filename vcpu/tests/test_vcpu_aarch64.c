@@ -6,7 +6,7 @@
  * MMIO mailbox and reports results and the state it wakes up in.
  */
 #include "fixture.h"
-#include "host_kernel.h"
+#include "running_kernel.h"
 
 #include <criterion/criterion.h>
 #include <dirent.h>

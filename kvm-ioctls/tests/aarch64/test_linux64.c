@@ -6,7 +6,7 @@
  * the wrappers must say -EOPNOTSUPP and change nothing.
  */
 #include "arm_guest.h"
-#include "host_kernel.h"
+#include "running_kernel.h"
 
 #include <stdio.h>
 

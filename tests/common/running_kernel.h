@@ -4,8 +4,8 @@
  * for calls KVM gained in a known release (they check the refusal on older kernels and
  * the call itself on newer ones). Logs the release once per call.
  */
-#ifndef CVMM_TESTS_HOST_KERNEL_H
-#define CVMM_TESTS_HOST_KERNEL_H
+#ifndef CVMM_TESTS_RUNNING_KERNEL_H
+#define CVMM_TESTS_RUNNING_KERNEL_H
 
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
