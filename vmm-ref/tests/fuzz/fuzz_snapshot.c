@@ -21,6 +21,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char dir[64];
 
+/* The folder goes when the fuzzer exits (libFuzzer ends a run with exit()). */
+static void remove_dir(void)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), "%s/a.state", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
 static void put_le(uint8_t *p, uint64_t v, int n)
 {
 	for (int i = 0; i < n; i++)
@@ -35,6 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!dir[0]) {
 		snprintf(dir, sizeof(dir), "/tmp/cvmm-fuzz-snap-%d", (int)getpid());
 		mkdir(dir, 0700);
+		atexit(remove_dir);
 	}
 	if (size < 1)
 		return 0;
