@@ -480,9 +480,10 @@ static void on_suspend_refused(void *opaque, struct vcpu *v, int32_t psci_ret, u
 		                    : "");
 }
 
-static void on_resumed(void *opaque, struct vcpu *v)
+/* A wake-up from any sleep (PSCI SYSTEM_SUSPEND, ACPI S3): counts it and the time slept,
+   which it returns in ns. */
+static uint64_t account_wakeup(struct vmm_machine *m)
 {
-	struct vmm_machine *m = opaque;
 	uint64_t since = atomic_exchange(&m->suspended_since_ns, 0), took = 0;
 
 	if (since) {
@@ -490,6 +491,14 @@ static void on_resumed(void *opaque, struct vcpu *v)
 		atomic_fetch_add(&m->suspended_total_ns, took);
 	}
 	atomic_fetch_add(&m->resumes, 1);
+	return took;
+}
+
+static void on_resumed(void *opaque, struct vcpu *v)
+{
+	struct vmm_machine *m = opaque;
+	uint64_t took = account_wakeup(m);
+
 	atomic_store(&m->replay_pending, true);
 	struct json_object *d = event_data(m);
 	if (d) {
@@ -524,13 +533,8 @@ void vmm_machine_slept(struct vmm_machine_env *env, const char *how)
 void vmm_machine_woke(struct vmm_machine_env *env, const char *why)
 {
 	struct vmm_machine *m = env->priv;
-	uint64_t since = atomic_exchange(&m->suspended_since_ns, 0), took = 0;
+	uint64_t took = account_wakeup(m);
 
-	if (since) {
-		took = vmm_now_ns() - since;
-		atomic_fetch_add(&m->suspended_total_ns, took);
-	}
-	atomic_fetch_add(&m->resumes, 1);
 	atomic_store(&m->uart_replay_pending, true);
 	struct json_object *d = event_data(m);
 	if (d) {
