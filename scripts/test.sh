@@ -6,8 +6,10 @@
 #   - the x86_64 KVM tests in the emulated x86_64 host,
 #   - the aarch64 unit tests under qemu-user,
 #   - the aarch64 KVM tests and end-to-end guest tests in the emulated arm64 host,
-#   - each libFuzzer harness for CVMM_FUZZ_SECONDS (default 45) from its seed corpus,
-#     then a report of each one's executions, coverage and corpus,
+#   - each libFuzzer harness from its seed corpus, then a report of each one's
+#     executions, coverage and corpus; the fuzzing as a whole gets CVMM_FUZZ_BUDGET
+#     seconds of wall time (default 240), shared out evenly (CVMM_FUZZ_SECONDS, if set,
+#     is each harness's time instead),
 #   - the unit suites again under AddressSanitizer and UndefinedBehaviorSanitizer
 #     (the vcpu threading races run under ThreadSanitizer in the x86_64 run: tsan_vcpu).
 # Exits non-zero when any test fails.
@@ -18,7 +20,14 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 "$here/setup.sh"
 "$here/build.sh" x86_64
 "$here/build.sh" aarch64
-"$here/build.sh" fuzz -DCVMM_FUZZ_SECONDS="${CVMM_FUZZ_SECONDS:-45}"
+"$here/build.sh" fuzz
+# The fuzzing phase's wall time stays bounded as harnesses are added: each one gets
+# budget x cores / harnesses seconds (at least 10), unless CVMM_FUZZ_SECONDS says.
+fuzz_harnesses=$(ctest --test-dir "$CVMM_ROOT/build/fuzz" -N -L fuzz | grep -c ' Test #')
+fuzz_seconds=${CVMM_FUZZ_SECONDS:-$(((${CVMM_FUZZ_BUDGET:-240} * $(nproc)) / fuzz_harnesses))}
+[ "$fuzz_seconds" -ge 10 ] || fuzz_seconds=10
+cmake -S "$CVMM_ROOT" -B "$CVMM_ROOT/build/fuzz" -DCVMM_FUZZ_SECONDS="$fuzz_seconds" >/dev/null
+log "fuzzing: $fuzz_harnesses harnesses, $fuzz_seconds s each on $(nproc) cores"
 "$here/build.sh" asan
 
 # vm-memory's huge-page test needs a few reserved huge pages; lend them for the run.
