@@ -408,6 +408,49 @@ int vdev_virtq_push(struct vdev_virtq *q, uint16_t head, uint32_t len)
 	return 0;
 }
 
+int vdev_virtq_push_many(struct vdev_virtq *q, const struct vdev_virtq_used_elem *elems, uint16_t n)
+{
+	uint16_t i;
+	int ret;
+
+	if (!q || !q->enabled || (!elems && n))
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		if (elems[i].head >= q->layout.size)
+			return -EINVAL;
+	for (i = 0; i < n; i++) {
+		uint64_t elem = q->layout.used + 4 +
+		                8 * (uint64_t)((uint16_t)(q->next_used + i) % q->layout.size);
+		ret = vmem_write_u32_le(q->mem, elem, elems[i].head);
+		if (ret == 0)
+			ret = vmem_write_u32_le(q->mem, elem + 4, elems[i].len);
+		if (ret < 0)
+			return ret;
+	}
+	if (n == 0)
+		return 0;
+	/* Release: every element is visible before the index that hands them over. */
+	ret = vmem_atomic_store_u16(q->mem, q->layout.used + 2, (uint16_t)(q->next_used + n),
+	                            VMEM_RELEASE);
+	if (ret < 0)
+		return ret;
+	q->next_used = (uint16_t)(q->next_used + n);
+	q->pushed = true;
+	return 0;
+}
+
+int vdev_virtq_unpop(struct vdev_virtq *q, uint16_t n)
+{
+	if (!q || !q->enabled || n > (uint16_t)(q->last_avail - q->next_used))
+		return -EINVAL;
+	q->last_avail = (uint16_t)(q->last_avail - n);
+	if (q->budget != VDEV_VIRTQ_UNLIMITED) {
+		uint64_t back = (uint64_t)q->budget + n;
+		q->budget = back < VDEV_VIRTQ_UNLIMITED ? (uint32_t)back : VDEV_VIRTQ_UNLIMITED - 1;
+	}
+	return 0;
+}
+
 bool vdev_virtq_should_notify(struct vdev_virtq *q)
 {
 	uint16_t flags;

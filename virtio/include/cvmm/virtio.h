@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cvmm devices, virtio part: the virtio-mmio transport (version 2, VIRTIO 1.x), split
- * virtqueues, and two devices: virtio-blk on a raw image file and virtio-rng.
+ * virtqueues, and three devices: virtio-blk on a raw image file, virtio-rng and
+ * virtio-net on a frame backend (a tap device or a datagram socket).
  *
  * Layers
  *   - struct vdev_virtq: one split virtqueue in guest memory. It pops descriptor chains
@@ -52,6 +53,7 @@ extern "C" {
  * ------------------------------------------------------------------------------------- */
 
 /* Device types. */
+#define VDEV_VIRTIO_ID_NET 1u
 #define VDEV_VIRTIO_ID_BLOCK 2u
 #define VDEV_VIRTIO_ID_RNG 4u
 
@@ -270,6 +272,29 @@ bool vdev_virtq_has_available(const struct vdev_virtq *q);
 
 /* vdev_virtq_mem: the guest memory the queue was created over (NULL for NULL). */
 const struct vmem_map *vdev_virtq_mem(const struct vdev_virtq *q);
+
+/*
+ * vdev_virtq_unpop: gives the last n chains vdev_virtq_pop() took, and that were not
+ * pushed, back to the available side: the next pops return them again (a receive path
+ * that took buffers for a frame and found them too few). Gives their budget back.
+ * Returns 0; -EINVAL (NULL, disabled, n more than the chains taken and not pushed).
+ */
+int vdev_virtq_unpop(struct vdev_virtq *q, uint16_t n);
+
+/* One used ring element: a chain head and the bytes the device wrote into it. */
+struct vdev_virtq_used_elem {
+	uint16_t head;
+	uint32_t len;
+};
+
+/*
+ * vdev_virtq_push_many: vdev_virtq_push() of n elements at once, with the used index
+ * published once, after all of them: the driver sees the n chains together (a frame
+ * spread over several receive buffers). Returns 0; -EINVAL (NULL, disabled, a head out
+ * of range: nothing is published); a vm-memory error.
+ */
+int vdev_virtq_push_many(struct vdev_virtq *q, const struct vdev_virtq_used_elem *elems,
+                         uint16_t n);
 
 /* vdev_virtq_last_avail / vdev_virtq_next_used: the device's ring positions (free-running
    16-bit indexes), for tests and for saving state. */
@@ -625,6 +650,163 @@ const struct vdev_virtio_device *vdev_virtio_rng_device(const struct vdev_virtio
  */
 int vdev_virtio_rng_save(const struct vdev_virtio_rng *rng, struct vdev_state_writer *w);
 int vdev_virtio_rng_restore(struct vdev_virtio_rng *rng, struct vdev_state_reader *r);
+
+/* ---------------------------------------------------------------------------------------
+ * virtio-net
+ * ------------------------------------------------------------------------------------- */
+
+/* Feature bits offered (VIRTIO 1.2 5.1.3). */
+#define VDEV_VIRTIO_NET_F_CSUM 0u       /* the driver may send partial checksums */
+#define VDEV_VIRTIO_NET_F_GUEST_CSUM 1u /* the driver takes partial checksums */
+#define VDEV_VIRTIO_NET_F_MTU 3u
+#define VDEV_VIRTIO_NET_F_MAC 5u
+#define VDEV_VIRTIO_NET_F_GUEST_TSO4 7u
+#define VDEV_VIRTIO_NET_F_GUEST_TSO6 8u
+#define VDEV_VIRTIO_NET_F_GUEST_ECN 9u
+#define VDEV_VIRTIO_NET_F_HOST_TSO4 11u
+#define VDEV_VIRTIO_NET_F_HOST_TSO6 12u
+#define VDEV_VIRTIO_NET_F_HOST_ECN 13u
+#define VDEV_VIRTIO_NET_F_MRG_RXBUF 15u
+#define VDEV_VIRTIO_NET_F_STATUS 16u
+/* Configuration space (struct virtio_net_config, without the multiqueue and RSS parts). */
+#define VDEV_VIRTIO_NET_CFG_MAC 0u
+#define VDEV_VIRTIO_NET_CFG_STATUS 6u
+#define VDEV_VIRTIO_NET_CFG_MAX_QUEUE_PAIRS 8u
+#define VDEV_VIRTIO_NET_CFG_MTU 10u
+#define VDEV_VIRTIO_NET_CONFIG_SIZE 12u
+#define VDEV_VIRTIO_NET_S_LINK_UP 1u
+/* The header before every frame, both ways (struct virtio_net_hdr_v1, 12 bytes). */
+#define VDEV_VIRTIO_NET_HDR_SIZE 12u
+#define VDEV_VIRTIO_NET_HDR_F_NEEDS_CSUM 1u
+#define VDEV_VIRTIO_NET_HDR_F_DATA_VALID 2u
+#define VDEV_VIRTIO_NET_HDR_GSO_NONE 0u
+#define VDEV_VIRTIO_NET_HDR_GSO_TCPV4 1u
+#define VDEV_VIRTIO_NET_HDR_GSO_UDP 3u
+#define VDEV_VIRTIO_NET_HDR_GSO_TCPV6 4u
+#define VDEV_VIRTIO_NET_HDR_GSO_ECN 0x80u
+/* Largest frame either way, without the header: a 64 KiB segmentation offload frame
+   with its Ethernet header (and a VLAN tag). */
+#define VDEV_VIRTIO_NET_MAX_FRAME 65550u
+/* Queues: receive (index 0) and transmit (index 1). */
+#define VDEV_VIRTIO_NET_RXQ 0u
+#define VDEV_VIRTIO_NET_TXQ 1u
+
+struct vdev_virtio_net;
+
+/* What the backend descriptor is. */
+enum vdev_virtio_net_backend {
+	/* A tap device opened with IFF_TAP | IFF_NO_PI | IFF_VNET_HDR. The device sets its
+	   header size to 12 (TUNSETVNETHDRSZ) and its offloads (TUNSETOFFLOAD) to what the
+	   driver negotiated. */
+	VDEV_VIRTIO_NET_BACKEND_TAP,
+	/* A datagram or sequenced-packet socket (socketpair(2), AF_UNIX): each message is one
+	   frame after its 12-byte header, both ways (what a user-space switch or a test
+	   peer speaks). */
+	VDEV_VIRTIO_NET_BACKEND_SOCKET,
+};
+
+/*
+ * Configuration of a virtio-net device. Zero-initialise, then set what you need.
+ *   fd           the backend descriptor; the device keeps its own dup() (made
+ *                non-blocking) and never asks where the frames go.
+ *   backend      what fd is (above).
+ *   mac          the MAC address offered (VIRTIO_NET_F_MAC); all zero: none is offered
+ *                and the driver picks one.
+ *   mtu          offered as VIRTIO_NET_F_MTU when not 0 (68..65535): the tap's own MTU.
+ *   no_offloads  offer no checksum or segmentation offload (for a backend whose peer
+ *                takes only whole frames with their checksums done).
+ *   queue_size   QueueNumMax of both queues (power of 2); 0: 256.
+ *   wait         called when what the device waits for on fd changes: read (it wants
+ *                frames: call vdev_virtio_mmio_process_queue(t, VDEV_VIRTIO_NET_RXQ) when
+ *                fd is readable) and write (a frame is held back because the backend was
+ *                full: call vdev_virtio_mmio_process_queue(t, VDEV_VIRTIO_NET_TXQ) when fd
+ *                is writable). Neither is wanted at creation; read is from activation
+ *                until the driver has no receive buffers left (a frame then waits in the
+ *                device and reading stops until the driver adds buffers and notifies).
+ *                Called with the transport's lock held: it must not call back into the
+ *                transport (epoll_ctl is what it is for). NULL: the embedder polls
+ *                vdev_virtio_net_wants().
+ *   wait_ctx     passed to wait.
+ *
+ * Offered: MAC, STATUS (link up), MTU, CSUM, GUEST_CSUM, GUEST and HOST TSO4, TSO6 and
+ * ECN, MRG_RXBUF. Left out: GUEST_UFO and HOST_UFO (deprecated; Linux no longer makes UFO
+ * frames), HOST_USO and GUEST_USO4/6 (tap takes them only from Linux 6.2), CTRL_VQ and
+ * what needs it (receive filtering, VLAN filtering, announce, multiqueue: a tap delivers
+ * every frame of its interface, and one queue pair is served by one thread), RSS and
+ * hash reports, notification coalescing.
+ *
+ * Receive: each frame is read from fd into the device's buffer, then copied to the
+ * driver's receive buffers (one chain; with MRG_RXBUF as many as it needs, published
+ * together, num_buffers set). A frame is never dropped while the driver has buffers for
+ * it: with too few, it waits in the device (reading stops) until the driver adds more.
+ * Dropped and counted: a frame longer than all of the receive queue can hold, or, without
+ * MRG_RXBUF, longer than the next chain (the driver did not size its buffers as the spec
+ * asks). Transmit: each chain is copied out of guest RAM (header and frame), checked, and
+ * written to fd as one frame; the chain is returned at once. When the backend is full
+ * (EAGAIN) the frame is kept and transmitting stops until fd is writable. Dropped and
+ * counted, the chain returned: a chain shorter than the header, a frame shorter than an
+ * Ethernet header or longer than VDEV_VIRTIO_NET_MAX_FRAME, a header asking for an offload
+ * that was not negotiated (partial checksum, a segmentation type, ECN) or describing a
+ * checksum or segment outside the frame, and any frame the backend refuses. Each call
+ * handles at most the queue's size in chains and in frames.
+ */
+struct vdev_virtio_net_config {
+	int fd;
+	enum vdev_virtio_net_backend backend;
+	uint8_t mac[6];
+	uint16_t mtu;
+	bool no_offloads;
+	uint16_t queue_size;
+	void (*wait)(void *ctx, bool read, bool write);
+	void *wait_ctx;
+};
+
+/* vdev_virtio_net_create: builds the device over cfg->fd. Returns 0 and *out; -EINVAL
+ * (NULL argument, bad fd, queue_size or mtu; a tap without IFF_TAP, IFF_NO_PI and
+ * IFF_VNET_HDR; a socket that is not a datagram or sequenced-packet one), -ENOMEM, or the
+ * errno of dup/fcntl/ioctl. */
+int vdev_virtio_net_create(const struct vdev_virtio_net_config *cfg, struct vdev_virtio_net **out);
+
+/* vdev_virtio_net_destroy: closes the device's descriptor and frees it (NULL accepted),
+ * after its transport. */
+void vdev_virtio_net_destroy(struct vdev_virtio_net *net);
+
+/* vdev_virtio_net_device: the device model to give vdev_virtio_mmio_create(). */
+const struct vdev_virtio_device *vdev_virtio_net_device(const struct vdev_virtio_net *net);
+
+/* vdev_virtio_net_fd: the descriptor the device reads and writes frames through (its
+ * dup), for the embedder's poll set and seccomp rules; -1 for NULL. */
+int vdev_virtio_net_fd(const struct vdev_virtio_net *net);
+
+/* vdev_virtio_net_wants: what the device waits for on its descriptor now (see wait in
+ * struct vdev_virtio_net_config). Any thread. */
+void vdev_virtio_net_wants(const struct vdev_virtio_net *net, bool *read, bool *write);
+
+/* What a virtio-net device has done since it was created (the counters only grow). */
+struct vdev_virtio_net_stats {
+	uint64_t rx_frames, rx_bytes; /* frames given to the driver (bytes without header) */
+	uint64_t rx_dropped;          /* frames read and not delivered (see above) */
+	uint64_t tx_frames, tx_bytes; /* frames written to the backend */
+	uint64_t tx_dropped;          /* chains not sent: malformed, or refused by the backend */
+	uint64_t backend_errors;      /* reads and writes that failed other than EAGAIN */
+};
+
+/* vdev_virtio_net_get_stats: the counters now (zeros for NULL). Any thread. */
+void vdev_virtio_net_get_stats(const struct vdev_virtio_net *net,
+                               struct vdev_virtio_net_stats *out);
+
+/*
+ * vdev_virtio_net_save / vdev_virtio_net_restore: virtio-net's state beyond its backend
+ * and the transport's (section "VNET", version 1), with the contract of <cvmm/devices.h>:
+ * what identifies the device, checked on restore (features offered, configuration space:
+ * MAC, status, MTU), the counters, and a transmit frame held back by a full backend (the
+ * driver has its chain back: the frame is the device's to send). A received frame
+ * waiting for buffers is not kept (a network may drop a frame; TCP sends it again).
+ * Restore the transport first (vdev_virtio_mmio_restore() resets and activates the
+ * device), then this.
+ */
+int vdev_virtio_net_save(const struct vdev_virtio_net *net, struct vdev_state_writer *w);
+int vdev_virtio_net_restore(struct vdev_virtio_net *net, struct vdev_state_reader *r);
 
 #ifdef __cplusplus
 }

@@ -181,6 +181,32 @@ def mmio_seeds():
           mmio_ops(16, v1 | (1 << 9) | (1 << 14)))
 
 
+def net_seeds():
+    # Receive buffers (queue at +0) and transmit chains (queue at +0x400): header and
+    # frame in one descriptor, then split in two.
+    tx_desc, tx_avail = 0x400, 0x500
+    m = Mem(0x800)
+    for i in range(4):
+        m.desc(i, BASE + 0x800 + 0x800 * i, 0x800, WRITE)
+    m.avail([0, 1, 2, 3])
+    eth = bytes([0xff] * 6) + bytes([2, 0, 0, 0, 0, 2]) + bytes([8, 0])
+    plain = bytes(12) + eth + bytes(range(64))
+    tso = struct.pack("<BBHHHHH", 1, 1, 54, 1400, 34, 16, 0) + eth + bytes(3000)
+    m.put(0x3000, plain)
+    m.put(0x3800, tso[:12])
+    m.put(0x3900, tso[12:])
+    m.desc(0, BASE + 0x3000, len(plain), 0, table=tx_desc)
+    m.desc(1, BASE + 0x3800, 12, NEXT, 2, table=tx_desc)
+    m.desc(2, BASE + 0x3900, len(tso) - 12, 0, table=tx_desc)
+    m.put(tx_avail, struct.pack("<HHHH", 0, 2, 0, 1))
+    frames = [bytes(12) + eth + bytes(range(100)), bytes(12) + eth + bytes(2900)]
+    head = bytes([len(frames)]) + b"".join(struct.pack("<H", len(f)) for f in frames)
+    # Without merging, then merging with checksum and segmentation offloads.
+    write("virtio_net", "plain", bytes([0x00]) + head + b"".join(frames) + m.bytes())
+    write("virtio_net", "offloads", bytes([0x67]) + head + b"".join(frames) + m.bytes())
+
+
 virtq_seeds()
 blk_seeds()
 mmio_seeds()
+net_seeds()
