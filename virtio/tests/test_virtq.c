@@ -390,3 +390,57 @@ Test(virtq, layout_checks)
 	cr_expect_eq(vdev_virtq_enable(q, &l, 0), -EINVAL);
 	cr_expect_not(vdev_virtq_enabled(q));
 }
+
+Test(virtq, unpop_gives_chains_back_in_order)
+{
+	struct vdev_virtq_chain c;
+	for (uint16_t i = 0; i < 3; i++) {
+		tq_desc(&t, i, T_BUF + 0x100 * i, 64, VDEV_VIRTQ_DESC_F_WRITE, 0);
+		tq_publish(&t, i);
+	}
+	vdev_virtq_set_budget(q, 3);
+	cr_assert_eq(vdev_virtq_pop(q, &c), 1);
+	cr_assert_eq(vdev_virtq_pop(q, &c), 1);
+	cr_expect_eq(vdev_virtq_budget(q), 1);
+	cr_expect_eq(vdev_virtq_unpop(q, 3), -EINVAL, "only two were taken");
+	cr_assert_eq(vdev_virtq_unpop(q, 2), 0);
+	cr_expect_eq(vdev_virtq_budget(q), 3, "their budget comes back");
+	cr_expect_eq(vdev_virtq_last_avail(q), 0);
+	cr_assert_eq(vdev_virtq_pop(q, &c), 1);
+	cr_expect_eq(c.head, 0, "the same chains again, in order");
+	cr_assert_eq(vdev_virtq_push(q, c.head, 0), 0);
+	cr_expect_eq(vdev_virtq_unpop(q, 1), -EINVAL, "a pushed chain cannot be given back");
+	cr_assert_eq(vdev_virtq_pop(q, &c), 1);
+	cr_expect_eq(c.head, 1);
+	vdev_virtq_set_budget(q, VDEV_VIRTQ_UNLIMITED);
+	cr_assert_eq(vdev_virtq_unpop(q, 1), 0);
+	cr_expect_eq(vdev_virtq_budget(q), VDEV_VIRTQ_UNLIMITED);
+	cr_expect_eq(vdev_virtq_unpop(NULL, 0), -EINVAL);
+}
+
+Test(virtq, push_many_publishes_once_after_every_element)
+{
+	struct vdev_virtq_chain c;
+	struct vdev_virtq_used_elem e[3];
+	uint32_t id, len;
+	for (uint16_t i = 0; i < 3; i++) {
+		tq_desc(&t, i, T_BUF + 0x100 * i, 64, VDEV_VIRTQ_DESC_F_WRITE, 0);
+		tq_publish(&t, i);
+		cr_assert_eq(vdev_virtq_pop(q, &c), 1);
+		e[i] = (struct vdev_virtq_used_elem){.head = c.head, .len = 10u + i};
+	}
+	struct vdev_virtq_used_elem bad[2] = {e[0], {.head = 16, .len = 1}};
+	cr_expect_eq(vdev_virtq_push_many(q, bad, 2), -EINVAL);
+	cr_expect_eq(tq_used_idx(&t), 0, "nothing published for a bad head");
+	cr_expect_eq(vdev_virtq_push_many(q, e, 0), 0);
+	cr_expect_not(vdev_virtq_should_notify(q), "nothing pushed");
+	cr_assert_eq(vdev_virtq_push_many(q, e, 3), 0);
+	cr_expect_eq(tq_used_idx(&t), 3);
+	for (uint16_t i = 0; i < 3; i++) {
+		tq_used_elem(&t, i, &id, &len);
+		cr_expect_eq(id, i);
+		cr_expect_eq(len, 10u + i);
+	}
+	cr_expect_eq(vdev_virtq_next_used(q), 3);
+	cr_expect(vdev_virtq_should_notify(q));
+}
