@@ -1,7 +1,7 @@
 #!/bin/bash
 # Builds the initramfs of the Linux guest that the end-to-end tests and the demo boot under
 # vmm-ref: static busybox, tests/e2e/guest/init and its scenarios, and the kernel modules the
-# scenarios load (virtio, ext4, the input event device, gpio-keys and the ACPI button; from
+# scenarios load (virtio, ext4, virtio-net, the input event device, gpio-keys and the ACPI button; from
 # the same Debian kernel package as the guest kernel).
 #   make-guest-initramfs.sh aarch64|x86_64 OUTPUT
 set -euo pipefail
@@ -23,7 +23,8 @@ install -m 0755 "$here"/guest/scenarios/*.sh "$stage/scenarios/"
 mdir=$kdir/root/lib/modules/$(cat "$kdir/release")/kernel
 for m in lib/crc16 crypto/crc32c_generic fs/mbcache fs/jbd2/jbd2 fs/ext4/ext4 \
 	drivers/virtio/virtio_mmio drivers/block/virtio_blk drivers/char/hw_random/virtio-rng \
-	drivers/input/evdev drivers/input/keyboard/gpio_keys drivers/acpi/button; do
+	drivers/input/evdev drivers/input/keyboard/gpio_keys drivers/acpi/button \
+	net/core/failover drivers/net/net_failover drivers/net/virtio_net; do
 	[ -e "$mdir/$m.ko" ] && cp "$mdir/$m.ko" "$stage/modules/"
 done
 (cd "$stage" && find . | LC_ALL=C sort | "$CVMM_CACHE/busybox-x86_64" cpio -o -H newc 2>/dev/null) >"$out.tmp"

@@ -147,15 +147,17 @@ for f in ${files[@]+"${files[@]}"}; do
 	if is_elf "$src"; then copy_deps "$src"; fi
 done
 
-if [ $arch = x86_64 ]; then
-	mdir=$kdir/root/lib/modules/$krel/kernel
-	# 6.1's modules are plain .ko, 6.12's .ko.xz, which busybox's insmod cannot read.
-	for m in virt/lib/irqbypass arch/x86/kvm/kvm arch/x86/kvm/kvm-amd; do
-		if [ -e "$mdir/$m.ko" ]; then cp "$mdir/$m.ko" "$stage/lib/modules/"
-		elif [ -e "$mdir/$m.ko.xz" ]; then xz -dc "$mdir/$m.ko.xz" >"$stage/lib/modules/${m##*/}.ko"
-		else die "no module $m in $mdir"; fi
-	done
-fi
+# Modules the host loads: KVM on x86_64 (built in on arm64), tun for the network tests'
+# tap devices. 6.1's modules are plain .ko, 6.12's .ko.xz, which busybox's insmod cannot
+# read.
+mdir=$kdir/root/lib/modules/$krel/kernel
+host_modules="drivers/net/tun"
+[ $arch = x86_64 ] && host_modules="virt/lib/irqbypass arch/x86/kvm/kvm arch/x86/kvm/kvm-amd $host_modules"
+for m in $host_modules; do
+	if [ -e "$mdir/$m.ko" ]; then cp "$mdir/$m.ko" "$stage/lib/modules/"
+	elif [ -e "$mdir/$m.ko.xz" ]; then xz -dc "$mdir/$m.ko.xz" >"$stage/lib/modules/${m##*/}.ko"
+	else die "no module $m in $mdir"; fi
+done
 
 {
 	cat <<-'INIT'
@@ -168,6 +170,7 @@ fi
 	echo "CVMM-HOST-KERNEL $(uname -r)"
 	for m in irqbypass kvm; do [ -e /lib/modules/$m.ko ] && insmod /lib/modules/$m.ko; done
 	[ -e /lib/modules/kvm-amd.ko ] && insmod /lib/modules/kvm-amd.ko nested=1
+	[ -e /lib/modules/tun.ko ] && insmod /lib/modules/tun.ko
 	[ -e /dev/kvm ] || echo "CVMM-HOST-NOTE no /dev/kvm"
 	[ -x /cvmm/kvm_hold ] && /cvmm/kvm_hold </dev/null &
 	# The heartbeat: the watchdog outside (--silence) takes a silent console for a

@@ -140,6 +140,15 @@ static int cmd_query_metrics(void *ctx, struct json_object *args, struct json_ob
 			add_u(o, "errors", d->blk.errors);
 			add_u(o, "unsupported", d->blk.unsupported);
 		}
+		if (strcmp(d->kind, "net") == 0) {
+			add_u(o, "rx_frames", d->net.rx_frames);
+			add_u(o, "rx_bytes", d->net.rx_bytes);
+			add_u(o, "rx_dropped", d->net.rx_dropped);
+			add_u(o, "tx_frames", d->net.tx_frames);
+			add_u(o, "tx_bytes", d->net.tx_bytes);
+			add_u(o, "tx_dropped", d->net.tx_dropped);
+			add_u(o, "backend_errors", d->net.backend_errors);
+		}
 		json_object_array_add(devices, o);
 	}
 	json_object_object_add(r, "devices", devices);

@@ -15,6 +15,7 @@ enum {
 	OPT_MEMORY,
 	OPT_VCPUS,
 	OPT_DISK,
+	OPT_NET,
 	OPT_RNG,
 	OPT_CONSOLE,
 	OPT_SUSPEND,
@@ -35,6 +36,7 @@ static const struct option long_options[] = {
     {"memory", required_argument, NULL, OPT_MEMORY},
     {"vcpus", required_argument, NULL, OPT_VCPUS},
     {"disk", required_argument, NULL, OPT_DISK},
+    {"net", required_argument, NULL, OPT_NET},
     {"rng", no_argument, NULL, OPT_RNG},
     {"console", required_argument, NULL, OPT_CONSOLE},
     {"suspend", required_argument, NULL, OPT_SUSPEND},
@@ -60,6 +62,10 @@ static const char usage_text[] =
     "  --memory MIB           guest RAM in MiB, 16..65536 (default 256); suffix G for GiB\n"
     "  --vcpus N              number of vCPUs, 1..64 (default 1)\n"
     "  --disk PATH[,ro]       virtio-blk disk backed by PATH; repeatable, at most 8\n"
+    "  --net tap=NAME[,mac=MAC]\n"
+    "                         virtio-net device on the existing tap device NAME (MAC:\n"
+    "                         xx:xx:xx:xx:xx:xx; default: one derived from NAME);\n"
+    "                         repeatable, at most 4\n"
     "  --rng                  virtio-rng device fed from the host's getrandom()\n"
     "  --console KIND         stdio (default), file:PATH or none\n"
     "  --suspend POLICY       guest suspend-to-RAM (arm64 PSCI SYSTEM_SUSPEND, x86_64\n"
@@ -246,6 +252,78 @@ static int parse_disk(struct parser *p, const char *arg, struct vmm_config *cfg)
 	return 0;
 }
 
+/* xx:xx:xx:xx:xx:xx, hexadecimal, exactly. */
+static bool parse_mac(const char *s, size_t len, uint8_t mac[6])
+{
+	if (len != 17)
+		return false;
+	for (int i = 0; i < 6; i++) {
+		unsigned v = 0;
+		for (int j = 0; j < 2; j++) {
+			char c = s[3 * i + j];
+			unsigned d = c >= '0' && c <= '9'   ? (unsigned)(c - '0')
+			             : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
+			             : c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10)
+			                                    : 16u;
+			if (d > 15)
+				return false;
+			v = v * 16 + d;
+		}
+		if (i < 5 && s[3 * i + 2] != ':')
+			return false;
+		mac[i] = (uint8_t)v;
+	}
+	return true;
+}
+
+/* tap=NAME[,mac=MAC], in that order. */
+static int parse_net(struct parser *p, const char *arg, struct vmm_config *cfg)
+{
+	char q[48];
+	struct vmm_net_config n = {0};
+
+	if (cfg->num_nets == VMM_NETS_MAX)
+		return fail(p, "--net: too many network devices (at most %u)", VMM_NETS_MAX);
+	if (strncmp(arg, "tap=", 4) != 0)
+		return fail(p, "--net: '%s' does not start with tap=NAME",
+		            quote(q, sizeof(q), arg));
+	const char *name = arg + 4;
+	const char *comma = strchr(name, ',');
+	size_t len = comma ? (size_t)(comma - name) : strlen(name);
+	if (len == 0 || len > VMM_TAP_NAME_MAX)
+		return fail(p, "--net: the tap device's name must have 1 to %u bytes",
+		            VMM_TAP_NAME_MAX);
+	for (size_t i = 0; i < len; i++)
+		if (name[i] == '/' || name[i] == ':' || name[i] <= ' ' || name[i] > '~')
+			return fail(p, "--net: '%s' is not a network interface name",
+			            quote(q, sizeof(q), arg));
+	if ((len == 1 && name[0] == '.') || (len == 2 && strncmp(name, "..", 2) == 0))
+		return fail(p, "--net: '%s' is not a network interface name",
+		            quote(q, sizeof(q), arg));
+	if (comma) {
+		const char *mac = comma + 1;
+		if (strncmp(mac, "mac=", 4) != 0 || !parse_mac(mac + 4, strlen(mac + 4), n.mac))
+			return fail(p, "--net: '%s': after the name only mac=xx:xx:xx:xx:xx:xx",
+			            quote(q, sizeof(q), arg));
+		if (n.mac[0] & 1)
+			return fail(p, "--net: %s is a multicast address", mac + 4);
+		static const uint8_t zero[6];
+		if (memcmp(n.mac, zero, 6) == 0)
+			return fail(p, "--net: the MAC address is all zero");
+		n.mac_given = true;
+	}
+	for (uint32_t i = 0; i < cfg->num_nets; i++)
+		if (strlen(cfg->nets[i].tap) == len && strncmp(cfg->nets[i].tap, name, len) == 0)
+			return fail(p, "--net: tap device '%.*s' given twice", (int)len, name);
+	n.tap = strndup(name, len);
+	if (!n.tap) {
+		fail(p, "out of memory");
+		return -ENOMEM;
+	}
+	cfg->nets[cfg->num_nets++] = n;
+	return 0;
+}
+
 static int parse_console(struct parser *p, const char *arg, struct vmm_config *cfg)
 {
 	char q[48];
@@ -331,6 +409,8 @@ void vmm_config_release(struct vmm_config *cfg)
 	free(cfg->restore_dir);
 	for (uint32_t i = 0; i < cfg->num_disks && i < VMM_DISKS_MAX; i++)
 		free(cfg->disks[i].path);
+	for (uint32_t i = 0; i < cfg->num_nets && i < VMM_NETS_MAX; i++)
+		free(cfg->nets[i].tap);
 	config_defaults(cfg);
 }
 
@@ -357,6 +437,8 @@ static int apply(struct parser *p, int opt, const char *arg, struct vmm_config *
 		return parse_vcpus(p, arg, &cfg->vcpus);
 	case OPT_DISK:
 		return parse_disk(p, arg, cfg);
+	case OPT_NET:
+		return parse_net(p, arg, cfg);
 	case OPT_RNG:
 		cfg->rng = true;
 		return 0;
@@ -460,7 +542,7 @@ int vmm_cli_parse(int argc, char *const argv[], struct vmm_config *cfg, char *er
 			goto out;
 		}
 		uint32_t bit = 1u << (opt - OPT_KERNEL);
-		if (opt != OPT_DISK && (seen & bit)) {
+		if (opt != OPT_DISK && opt != OPT_NET && (seen & bit)) {
 			ret = fail(&p, "option '--%s' given twice", option_name(opt));
 			goto out;
 		}
@@ -481,8 +563,9 @@ int vmm_cli_parse(int argc, char *const argv[], struct vmm_config *cfg, char *er
 	if (cfg->restore_dir) {
 		/* The machine is the snapshot's: options that would describe another are
 		   refused rather than ignored. */
-		static const int machine_options[] = {
-		    OPT_KERNEL, OPT_INITRD, OPT_CMDLINE, OPT_MEMORY, OPT_VCPUS, OPT_DISK, OPT_RNG};
+		static const int machine_options[] = {OPT_KERNEL, OPT_INITRD, OPT_CMDLINE,
+		                                      OPT_MEMORY, OPT_VCPUS,  OPT_DISK,
+		                                      OPT_NET,    OPT_RNG};
 		for (size_t i = 0; i < sizeof(machine_options) / sizeof(*machine_options); i++) {
 			if (seen & (1u << (machine_options[i] - OPT_KERNEL))) {
 				ret = fail(&p,
@@ -497,6 +580,13 @@ int vmm_cli_parse(int argc, char *const argv[], struct vmm_config *cfg, char *er
 	}
 	if (!cfg->kernel) {
 		ret = fail(&p, "no kernel given (use --kernel PATH; see --help)");
+		goto out;
+	}
+	if (cfg->num_nets && cfg->snapshot_dir) {
+		/* A snapshot records no network devices yet. */
+		ret = fail(&p, "--net cannot go with %s yet",
+		           cfg->suspend == VMM_SUSPEND_SNAPSHOT ? "--suspend snapshot:DIR"
+		                                                : "--snapshot-dir");
 		goto out;
 	}
 	if (!cfg->cmdline) {

@@ -17,6 +17,9 @@
 #define VMM_MEMORY_DEFAULT_MIB 256u
 #define VMM_VCPUS_MAX 64u
 #define VMM_DISKS_MAX 8u
+#define VMM_NETS_MAX 4u
+/* A network interface's name holds at most IFNAMSIZ - 1 bytes. */
+#define VMM_TAP_NAME_MAX 15u
 /* Linux's COMMAND_LINE_SIZE is 2048 on arm64 and x86_64, the terminating NUL included. */
 #define VMM_CMDLINE_MAX 2047u
 #define VMM_CLI_ERROR_MAX 256u
@@ -50,6 +53,13 @@ struct vmm_disk_config {
 	bool read_only;
 };
 
+/* --net tap=NAME[,mac=MAC]: a virtio-net device on the existing tap device NAME. */
+struct vmm_net_config {
+	char *tap;
+	uint8_t mac[6];
+	bool mac_given; /* else vmm-ref derives one from the tap's name */
+};
+
 /* Every string is owned by the config and freed by vmm_config_release(). */
 struct vmm_config {
 	char *kernel;
@@ -59,6 +69,8 @@ struct vmm_config {
 	uint32_t vcpus;
 	struct vmm_disk_config disks[VMM_DISKS_MAX];
 	uint32_t num_disks;
+	struct vmm_net_config nets[VMM_NETS_MAX];
+	uint32_t num_nets;
 	bool rng;
 	enum vmm_console_kind console;
 	char *console_path; /* VMM_CONSOLE_FILE only */

@@ -52,7 +52,7 @@
 
 #define VMM_X86_VIRTIO_BASE 0xd0000000ull
 #define VMM_X86_VIRTIO_STRIDE 0x200ull
-#define VMM_X86_VIRTIO_SLOTS 9u
+#define VMM_X86_VIRTIO_SLOTS 13u /* VMM_VIRTIO_SLOTS_MAX: 8 disks, 4 network devices, rng */
 #define VMM_X86_VIRTIO_LINE 16u
 
 /* The ISA IRQ of virtio-mmio slot i: the PIC lines no legacy device of this machine (or

@@ -15,6 +15,7 @@
 
 #include "sandbox.h"
 #include "snapshot.h"
+#include "tap.h"
 #include <cvmm/linux_loader_file.h>
 
 #include <cvmm/event_loop.h>
@@ -49,7 +50,12 @@ struct vmm_slot {
 	struct vdev_virtio_mmio *t;
 	struct vdev_virtio_blk *blk;
 	struct vdev_virtio_rng *rng;
+	struct vdev_virtio_net *net;
 	int disk_fd; /* flushed at the end */
+	int tap_fd;  /* net: the tap device as opened (the device works on its own dup) */
+	/* net: signalled when what the device waits for on the tap changes on a vCPU
+	   thread (activation, reset): the loop then watches the tap for it. */
+	int net_wait_evfd;
 	uint16_t nq;
 	int qfd[VDEV_VIRTIO_MAX_QUEUES];
 	/* Each queue's context for the event loop: its slot and index. */
@@ -74,7 +80,7 @@ struct vmm_machine {
 	struct vdev_uart *uart;
 	struct vdev_rtc *rtc;   /* the arm64 RTC (PL031) */
 	struct vdev_cmos *cmos; /* the x86 RTC (MC146818) */
-	struct vmm_slot slots[VMM_DISKS_MAX + 1];
+	struct vmm_slot slots[VMM_VIRTIO_SLOTS_MAX];
 	uint32_t nslots;
 
 	struct vmm_console console; /* stdio or a file, wired to the UART */
@@ -197,6 +203,12 @@ void vmm_machine_status(const struct vmm_machine_env *env, struct vmm_machine_st
 	st->wakeups = atomic_load(&m->resumes);
 }
 
+/* What a virtio slot holds, for logs and the control socket. */
+static const char *slot_kind(const struct vmm_slot *s)
+{
+	return s->blk ? "blk" : s->rng ? "rng" : s->net ? "net" : "?";
+}
+
 void vmm_machine_metrics(const struct vmm_machine_env *env, struct vmm_machine_metrics *out)
 {
 	const struct vmm_machine *m = env->priv;
@@ -208,13 +220,14 @@ void vmm_machine_metrics(const struct vmm_machine_env *env, struct vmm_machine_m
 	out->suspends_refused_other = atomic_load(&m->refused_by_kind[2]);
 	out->console_bytes = vdev_uart_tx_written(m->uart);
 	out->console_dropped = vdev_uart_tx_dropped(m->uart);
-	for (uint32_t i = 0; i < m->nslots && i < VMM_DISKS_MAX + 1; i++) {
+	for (uint32_t i = 0; i < m->nslots && i < VMM_VIRTIO_SLOTS_MAX; i++) {
 		const struct vmm_slot *s = &m->slots[i];
 		struct vmm_device_metrics *d = &out->devices[out->ndevices++];
 		d->index = s->index;
-		d->kind = s->blk ? "blk" : "rng";
+		d->kind = slot_kind(s);
 		d->needs_reset = atomic_load(&s->needs_reset);
 		vdev_virtio_blk_get_stats(s->blk, &d->blk);
+		vdev_virtio_net_get_stats(s->net, &d->net);
 	}
 }
 
@@ -579,7 +592,7 @@ static void on_needs_reset(void *ctx, int queue, const char *reason)
 	struct json_object *d = event_data(m);
 	if (d) {
 		json_object_object_add(d, "device", json_object_new_int((int)s->index));
-		json_object_object_add(d, "kind", json_object_new_string(s->blk ? "blk" : "rng"));
+		json_object_object_add(d, "kind", json_object_new_string(slot_kind(s)));
 		json_object_object_add(d, "queue", json_object_new_int(queue));
 		json_object_object_add(d, "reason", json_object_new_string(reason));
 	}
@@ -587,7 +600,7 @@ static void on_needs_reset(void *ctx, int queue, const char *reason)
 	if (!log_limited(m, &m->needs_reset_log, VMM_LOG_INFO, "DEVICE_NEEDS_RESET lines"))
 		return;
 	char q[24] = "";
-	const char *kind = s->blk ? "blk" : s->rng ? "rng" : "?";
+	const char *kind = slot_kind(s);
 	if (queue >= 0)
 		snprintf(q, sizeof(q), " queue %d", queue);
 	vmm_machine_log(
@@ -680,6 +693,10 @@ static int sandbox_register_fds(struct vmm_machine *m)
 			r = vmm_sandbox_add_fd(VMM_FD_DISK, s->disk_fd);
 		for (uint16_t q = 0; r == 0 && q < s->nq; q++)
 			r = vmm_sandbox_add_fd(VMM_FD_EVENT, s->qfd[q]);
+		if (r == 0 && s->net)
+			r = vmm_sandbox_add_fd(VMM_FD_NET, vdev_virtio_net_fd(s->net));
+		if (r == 0 && s->net)
+			r = vmm_sandbox_add_fd(VMM_FD_EVENT, s->net_wait_evfd);
 	}
 	if (r == 0)
 		r = vmm_sandbox_add_fd(VMM_FD_VM, kvmio_vm_fd(m->env.vm));
@@ -829,6 +846,50 @@ static void drain(int fd)
 	}
 }
 
+/* Watches a net slot's tap for what its device waits for now: readable while it wants
+   frames, writable while a frame waits for room. Main thread. */
+static void net_watch(struct vmm_slot *s)
+{
+	bool r, w;
+
+	vdev_virtio_net_wants(s->net, &r, &w);
+	evl_modify(s->m->loop, vdev_virtio_net_fd(s->net), (r ? EVL_IN : 0u) | (w ? EVL_OUT : 0u));
+}
+
+/* The device's wait callback: with the transport's lock held, on a vCPU thread or the
+   main thread; an eventfd write, and the loop calls net_watch(). */
+static void on_net_wait(void *ctx, bool want_read, bool want_write)
+{
+	struct vmm_slot *s = ctx;
+	uint64_t one = 1;
+
+	(void)want_read;
+	(void)want_write;
+	if (write(s->net_wait_evfd, &one, sizeof(one)) < 0) {
+		/* The counter is saturated: the loop has a pending wake-up already. */
+	}
+}
+
+static void on_net_wait_changed(void *ctx, int fd, uint32_t events)
+{
+	(void)events;
+	drain(fd);
+	net_watch(ctx);
+}
+
+/* The tap is readable (frames for the guest) or writable (room for a held frame). */
+static void on_tap_ready(void *ctx, int fd, uint32_t events)
+{
+	struct vmm_slot *s = ctx;
+
+	(void)fd;
+	if (events & (EVL_IN | EVL_ERR | EVL_HUP))
+		vdev_virtio_mmio_process_queue(s->t, VDEV_VIRTIO_NET_RXQ);
+	if (events & EVL_OUT)
+		vdev_virtio_mmio_process_queue(s->t, VDEV_VIRTIO_NET_TXQ);
+	net_watch(s);
+}
+
 /* A virtio queue's QueueNotify (its ioeventfd), or the rest of its work after a budget
    (work_left signals the same eventfd). */
 static void on_queue_notify(void *ctx, int fd, uint32_t events)
@@ -838,6 +899,8 @@ static void on_queue_notify(void *ctx, int fd, uint32_t events)
 	(void)events;
 	drain(fd);
 	vdev_virtio_mmio_process_queue(q->slot->t, q->index);
+	if (q->slot->net)
+		net_watch(q->slot);
 }
 
 static int add_slot(struct vmm_machine *m, const struct vdev_virtio_device *dev, uint32_t i)
@@ -898,6 +961,8 @@ static int create_devices(struct vmm_machine *m)
 	};
 	int ret;
 
+	for (uint32_t i = 0; i < VMM_VIRTIO_SLOTS_MAX; i++)
+		m->slots[i].tap_fd = m->slots[i].net_wait_evfd = -1;
 	vmm_console_uart_config(&m->console, &uc);
 	ret = vdev_uart_create(&uc, &m->uart);
 	m->console.input_arrived = on_console_input;
@@ -965,6 +1030,50 @@ static int create_devices(struct vmm_machine *m)
 			vmm_error_line("cannot attach disk '%s': %s", d->path, strerror(-ret));
 			return ret;
 		}
+		m->nslots++;
+	}
+	for (uint32_t i = 0; i < cfg->num_nets; i++) {
+		struct vmm_slot *s = &m->slots[m->nslots];
+		const struct vmm_net_config *n = &cfg->nets[i];
+		char err[VMM_CLI_ERROR_MAX];
+		uint16_t mtu;
+		s->disk_fd = -1;
+		s->tap_fd = vmm_tap_open(n->tap, &mtu, err, sizeof(err));
+		if (s->tap_fd < 0) {
+			vmm_error_line("%s", err);
+			return -ENODEV;
+		}
+		struct vdev_virtio_net_config nc = {
+		    .fd = s->tap_fd,
+		    .backend = VDEV_VIRTIO_NET_BACKEND_TAP,
+		    .mtu = mtu,
+		    .wait = on_net_wait,
+		    .wait_ctx = s,
+		};
+		if (n->mac_given)
+			memcpy(nc.mac, n->mac, 6);
+		else
+			vmm_tap_default_mac(n->tap, nc.mac);
+		s->net_wait_evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		ret = s->net_wait_evfd < 0 ? -errno : vdev_virtio_net_create(&nc, &s->net);
+		if (ret == 0)
+			ret = add_slot(m, vdev_virtio_net_device(s->net), m->nslots);
+		/* The device's own descriptor is the one polled (the same open file). */
+		if (ret == 0)
+			ret = evl_add(m->loop, vdev_virtio_net_fd(s->net), EVL_IN, on_tap_ready, s);
+		if (ret == 0)
+			ret = evl_modify(m->loop, vdev_virtio_net_fd(s->net), 0);
+		if (ret == 0)
+			ret = evl_add(m->loop, s->net_wait_evfd, EVL_IN, on_net_wait_changed, s);
+		if (ret < 0) {
+			vmm_error_line("cannot attach tap device '%s': %s", n->tap, strerror(-ret));
+			return ret;
+		}
+		vmm_machine_log(&m->env, VMM_LOG_INFO,
+		                "virtio-net %u on tap '%s': MAC %02x:%02x:%02x:%02x:%02x:%02x, "
+		                "MTU %u",
+		                i, n->tap, nc.mac[0], nc.mac[1], nc.mac[2], nc.mac[3], nc.mac[4],
+		                nc.mac[5], mtu);
 		m->nslots++;
 	}
 	if (cfg->rng) {
@@ -1400,6 +1509,9 @@ static void teardown(struct vmm_machine *m)
 		vdev_virtio_mmio_destroy(s->t);
 		vdev_virtio_blk_destroy(s->blk);
 		vdev_virtio_rng_destroy(s->rng);
+		vdev_virtio_net_destroy(s->net);
+		close_fd(s->tap_fd);
+		close_fd(s->net_wait_evfd);
 		for (uint16_t q = 0; q < s->nq; q++)
 			close_fd(s->qfd[q]);
 		if (s->disk_fd >= 0) {

@@ -61,6 +61,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* virtio-mmio slots: the disks, the network devices, virtio-rng. */
+#define VMM_VIRTIO_SLOTS_MAX (VMM_DISKS_MAX + VMM_NETS_MAX + 1u)
+
 #define VMM_EXIT_POWEROFF 0
 #define VMM_EXIT_RUNTIME 1
 #define VMM_EXIT_USAGE 2
@@ -181,10 +184,11 @@ struct vmm_machine_metrics {
 	uint32_t ndevices;        /* virtio devices, in slot order */
 	struct vmm_device_metrics {
 		uint32_t index;                   /* virtio-mmio slot */
-		const char *kind;                 /* "blk", "rng" */
+		const char *kind;                 /* "blk", "rng", "net" */
 		unsigned int needs_reset;         /* times it set DEVICE_NEEDS_RESET */
 		struct vdev_virtio_blk_stats blk; /* blk only */
-	} devices[VMM_DISKS_MAX + 1];
+		struct vdev_virtio_net_stats net; /* net only */
+	} devices[VMM_VIRTIO_SLOTS_MAX];
 };
 
 /* The counters now. Any thread. */

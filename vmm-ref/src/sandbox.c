@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/if_tun.h>
 #include <linux/kvm.h>
 #include <pthread.h>
 #include <seccomp.h>
@@ -87,6 +88,8 @@ static const struct sb_syscall sb_syscalls[] = {
        transmits and from the loop); eventfds: a vCPU's exit request, the UART asking
        for the loop, a virtio queue's left-over work. Never a disk image. */
     {"write", SB_BOTH, SB_FD, SB_FD_STDERR | FD(VMM_FD_CONSOLE_OUT) | FD(VMM_FD_EVENT)},
+    /* virtio-net: frames to and from the tap devices (the loop serves both queues). */
+    {"write", SB_MAIN, SB_FD, FD(VMM_FD_NET)},
     /* The UART's output buffer goes out in one writev (two pieces of its ring). */
     {"writev", SB_BOTH, SB_FD, FD(VMM_FD_CONSOLE_OUT)},
     /* The PL031's time and the vCPUs' CPU-time clocks (the vDSO answers most calls,
@@ -125,7 +128,8 @@ static const struct sb_syscall sb_syscalls[] = {
     /* Main thread only. */
     /* The loop's inputs: signalfd, eventfds (exit requests, the UART, virtio
        QueueNotify), timerfds, console input. */
-    {"read", SB_MAIN, SB_FD, FD(VMM_FD_EVENT) | FD(VMM_FD_TIMER) | FD(VMM_FD_CONSOLE_IN)},
+    {"read", SB_MAIN, SB_FD,
+     FD(VMM_FD_EVENT) | FD(VMM_FD_TIMER) | FD(VMM_FD_CONSOLE_IN) | FD(VMM_FD_NET)},
     /* The event loop (aarch64 has only epoll_pwait; glibc's epoll_wait uses it), and
        adding and removing the console's fds (input paused, output waiting for room). */
     {"epoll_wait", SB_MAIN, SB_FD, FD(VMM_FD_EPOLL)},
@@ -190,6 +194,10 @@ static const struct sb_ioctl sb_ioctls[] = {
     /* Device interrupts: raised by MMIO/PIO handlers on vCPU threads (the UART's THR
        empty interrupt) and by the loop (console input, virtio completions, RTC alarm). */
     {KVM_IRQ_LINE, SB_BOTH, FD(VMM_FD_VM)},
+    /* virtio-net: a tap's offloads follow what the driver negotiated, set when it sets
+       DRIVER_OK and cleared when it resets the device (both MMIO writes, on vCPU
+       threads; a restore's activation on the main thread). */
+    {TUNSETOFFLOAD, SB_BOTH, FD(VMM_FD_NET)},
     /* MP state: SYSTEM_SUSPEND handling reads the other cores' states and sets its own
        (SUSPENDED, then RUNNABLE on wake-up); vcpu_get_mp_state() from the loop. */
     {KVM_GET_MP_STATE, SB_BOTH, FD(VMM_FD_VCPU)},
@@ -352,7 +360,7 @@ int vmm_sandbox_add_fd(enum vmm_sandbox_fd_kind kind, int fd)
 {
 	int r = 0;
 
-	if (fd < 0 || kind < 0 || kind > VMM_FD_VGIC)
+	if (fd < 0 || kind < 0 || kind > VMM_FD_NET)
 		return -EINVAL;
 	pthread_mutex_lock(&sb_fds_lock);
 	if (sb_nfds == SB_MAX_FDS)

@@ -58,6 +58,8 @@ enum vmm_sandbox_fd_kind {
 	                           memory file (lseek, for its holes), /proc/self/pagemap
 	                           (pread64) */
 	VMM_FD_VGIC,            /* the vGIC device: KVM_GET_DEVICE_ATTR (main, snapshots) */
+	VMM_FD_NET,             /* a tap device: read, write (main); TUNSETOFFLOAD (both:
+	                           the driver's DRIVER_OK or reset on a vCPU thread) */
 };
 
 /* vmm_sandbox_add_fd() - registers fd as a descriptor of kind (a descriptor may have

@@ -29,6 +29,7 @@ static void expect_usage_error(int argc, char *const argv[], const char *needle)
 	cr_assert_not_null(strstr(err, needle), "error '%s' should mention '%s'", err, needle);
 	cr_assert_null(cfg.kernel);
 	cr_assert_eq(cfg.num_disks, 0);
+	cr_assert_eq(cfg.num_nets, 0);
 }
 
 Test(cli, defaults_with_kernel_only)
@@ -204,7 +205,7 @@ Test(cli, suspend_to_a_snapshot_and_restore)
 	release();
 	static const char *const machine[][2] = {
 	    {"--kernel", "k"}, {"--initrd", "i"},   {"--cmdline", "quiet"}, {"--memory", "512"},
-	    {"--vcpus", "2"},  {"--disk", "d.img"}, {"--rng", NULL}};
+	    {"--vcpus", "2"},  {"--disk", "d.img"}, {"--rng", NULL},        {"--net", "tap=t0"}};
 	for (size_t i = 0; i < sizeof(machine) / sizeof(machine[0]); i++) {
 		char *argv[] = {"vmm-ref", "--restore", "/s", (char *)machine[i][0],
 		                (char *)machine[i][1]};
@@ -371,4 +372,59 @@ Test(cli, error_text_stays_one_short_line)
 	cr_assert_eq(vmm_cli_parse(ARGC(argv), argv, &cfg, small, 6), -EINVAL);
 	cr_assert_eq(small[5], '\0');
 	cr_assert_eq((unsigned char)small[6], 0x55);
+}
+
+Test(cli, network_devices)
+{
+	char *two[] = {"vmm-ref",
+	               "--kernel",
+	               "k",
+	               "--net",
+	               "tap=tap0",
+	               "--net",
+	               "tap=vm1-eth1,mac=02:AB:cd:00:00:0F"};
+	cr_assert_eq(vmm_cli_parse(ARGC(two), two, &cfg, err, sizeof(err)), VMM_CLI_RUN, "%s", err);
+	cr_assert_eq(cfg.num_nets, 2);
+	cr_assert_str_eq(cfg.nets[0].tap, "tap0");
+	cr_assert_not(cfg.nets[0].mac_given);
+	cr_assert_str_eq(cfg.nets[1].tap, "vm1-eth1");
+	cr_assert(cfg.nets[1].mac_given);
+	const uint8_t mac[6] = {0x02, 0xab, 0xcd, 0x00, 0x00, 0x0f};
+	cr_assert_arr_eq(cfg.nets[1].mac, mac, 6);
+	release();
+	char *four[] = {"vmm-ref", "--kernel", "k",     "--net", "tap=a", "--net",
+	                "tap=b",   "--net",    "tap=c", "--net", "tap=d"};
+	cr_assert_eq(vmm_cli_parse(ARGC(four), four, &cfg, err, sizeof(err)), VMM_CLI_RUN);
+	cr_assert_eq(cfg.num_nets, VMM_NETS_MAX);
+	release();
+	char *five[] = {"vmm-ref", "--kernel", "k",     "--net", "tap=a", "--net", "tap=b",
+	                "--net",   "tap=c",    "--net", "tap=d", "--net", "tap=e"};
+	expect_usage_error(ARGC(five), five, "too many network devices");
+	static const char *const bad[][2] = {
+	    {"eth0", "does not start with tap=NAME"},
+	    {"tap=", "1 to 15 bytes"},
+	    {"tap=0123456789abcdef", "1 to 15 bytes"},
+	    {"tap=a/b", "not a network interface name"},
+	    {"tap=a b", "not a network interface name"},
+	    {"tap=..", "not a network interface name"},
+	    {"tap=t0,mac=02:00:00:00:00", "mac=xx:xx:xx:xx:xx:xx"},
+	    {"tap=t0,mac=02:00:00:00:00:0g", "mac=xx:xx:xx:xx:xx:xx"},
+	    {"tap=t0,mac=02-00-00-00-00-01", "mac=xx:xx:xx:xx:xx:xx"},
+	    {"tap=t0,queues=2", "mac=xx:xx:xx:xx:xx:xx"},
+	    {"tap=t0,mac=01:00:5e:00:00:01", "multicast"},
+	    {"tap=t0,mac=00:00:00:00:00:00", "all zero"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *argv[] = {"vmm-ref", "--kernel", "k", "--net", (char *)bad[i][0]};
+		expect_usage_error(ARGC(argv), argv, bad[i][1]);
+	}
+	char *twice[] = {
+	    "vmm-ref", "--kernel", "k", "--net", "tap=t0", "--net", "tap=t0,mac=02:00:00:00:00:01"};
+	expect_usage_error(ARGC(twice), twice, "given twice");
+	/* A snapshot records no network devices yet: refused rather than lost. */
+	char *snap[] = {"vmm-ref", "--kernel", "k", "--net", "tap=t0", "--suspend", "snapshot:/s"};
+	expect_usage_error(ARGC(snap), snap, "--net cannot go with --suspend snapshot:DIR");
+	char *dir[] = {"vmm-ref", "--kernel", "k", "--net", "tap=t0", "--snapshot-dir", "/s"};
+	expect_usage_error(ARGC(dir), dir, "--net cannot go with --snapshot-dir");
+	cr_assert_not_null(strstr(vmm_cli_usage(), "--net tap=NAME[,mac=MAC]"));
 }

@@ -95,7 +95,7 @@ WAIT_SCALE=${WAIT_SCALE:-2}
 wait_for() {
 	local i=0
 	while [ $i -lt $(($3 * 10 * WAIT_SCALE)) ]; do
-		grep -q "$2" "$1" && return 0
+		grep -q "$2" "$1" 2>/dev/null && return 0
 		alive || { grep -q "$2" "$1"; return; }
 		sleep 0.1
 		i=$((i + 1))
