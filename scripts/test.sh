@@ -23,7 +23,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 "$here/build.sh" fuzz
 # The fuzzing phase's wall time stays bounded as harnesses are added: each one gets
 # budget x cores / harnesses seconds (at least 10), unless CVMM_FUZZ_SECONDS says.
-fuzz_harnesses=$(ctest --test-dir "$CVMM_ROOT/build/fuzz" -N -L fuzz | grep -c ' Test #')
+fuzz_harnesses=$(ctest --test-dir "$CVMM_ROOT/build/fuzz" -N -L fuzz | grep -cE ' Test +#')
 fuzz_seconds=${CVMM_FUZZ_SECONDS:-$(((${CVMM_FUZZ_BUDGET:-240} * $(nproc)) / fuzz_harnesses))}
 [ "$fuzz_seconds" -ge 10 ] || fuzz_seconds=10
 cmake -S "$CVMM_ROOT" -B "$CVMM_ROOT/build/fuzz" -DCVMM_FUZZ_SECONDS="$fuzz_seconds" >/dev/null
