@@ -252,6 +252,19 @@ static int parse_disk(struct parser *p, const char *arg, struct vmm_config *cfg)
 	return 0;
 }
 
+void vmm_net_default_mac(const char *tap, uint8_t mac[6])
+{
+	/* FNV-1a over the name. */
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (const char *p = tap; *p; p++) {
+		h ^= (uint8_t)*p;
+		h *= 0x100000001b3ull;
+	}
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)(h >> (8 * i));
+	mac[0] = (uint8_t)((mac[0] & 0xfc) | 0x02); /* locally administered, unicast */
+}
+
 /* xx:xx:xx:xx:xx:xx, hexadecimal, exactly. */
 static bool parse_mac(const char *s, size_t len, uint8_t mac[6])
 {
@@ -320,6 +333,8 @@ static int parse_net(struct parser *p, const char *arg, struct vmm_config *cfg)
 		fail(p, "out of memory");
 		return -ENOMEM;
 	}
+	if (!n.mac_given)
+		vmm_net_default_mac(n.tap, n.mac);
 	cfg->nets[cfg->num_nets++] = n;
 	return 0;
 }
@@ -580,13 +595,6 @@ int vmm_cli_parse(int argc, char *const argv[], struct vmm_config *cfg, char *er
 	}
 	if (!cfg->kernel) {
 		ret = fail(&p, "no kernel given (use --kernel PATH; see --help)");
-		goto out;
-	}
-	if (cfg->num_nets && cfg->snapshot_dir) {
-		/* A snapshot records no network devices yet. */
-		ret = fail(&p, "--net cannot go with %s yet",
-		           cfg->suspend == VMM_SUSPEND_SNAPSHOT ? "--suspend snapshot:DIR"
-		                                                : "--snapshot-dir");
 		goto out;
 	}
 	if (!cfg->cmdline) {

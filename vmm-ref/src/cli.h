@@ -56,8 +56,8 @@ struct vmm_disk_config {
 /* --net tap=NAME[,mac=MAC]: a virtio-net device on the existing tap device NAME. */
 struct vmm_net_config {
 	char *tap;
-	uint8_t mac[6];
-	bool mac_given; /* else vmm-ref derives one from the tap's name */
+	uint8_t mac[6];  /* given, or vmm_net_default_mac()'s */
+	bool mac_given;
 };
 
 /* Every string is owned by the config and freed by vmm_config_release(). */
@@ -115,6 +115,11 @@ void vmm_config_release(struct vmm_config *cfg);
 
 /* The --help text, several lines ending in a newline. */
 const char *vmm_cli_usage(void);
+
+/* vmm_net_default_mac: the MAC a --net device gets when none is given: a locally
+ * administered unicast address derived from the tap's name (the same name gives the same
+ * address, in every run). */
+void vmm_net_default_mac(const char *tap, uint8_t mac[6]);
 
 /* Names for log output: "honour"/"deny"/"snapshot", "error".."debug". */
 const char *vmm_suspend_policy_name(enum vmm_suspend_policy p);

@@ -1050,10 +1050,7 @@ static int create_devices(struct vmm_machine *m)
 		    .wait = on_net_wait,
 		    .wait_ctx = s,
 		};
-		if (n->mac_given)
-			memcpy(nc.mac, n->mac, 6);
-		else
-			vmm_tap_default_mac(n->tap, nc.mac);
+		memcpy(nc.mac, n->mac, 6);
 		s->net_wait_evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		ret = s->net_wait_evfd < 0 ? -errno : vdev_virtio_net_create(&nc, &s->net);
 		if (ret == 0)
@@ -1339,6 +1336,8 @@ static int save_devices(struct vmm_machine *m, struct vdev_state_writer *w)
 			ret = vdev_virtio_blk_save(s->blk, w);
 		if (ret == 0 && s->rng)
 			ret = vdev_virtio_rng_save(s->rng, w);
+		if (ret == 0 && s->net)
+			ret = vdev_virtio_net_save(s->net, w);
 	}
 	return ret;
 }
@@ -1358,6 +1357,9 @@ static int restore_devices(struct vmm_machine *m, struct vdev_state_reader *r)
 			ret = vdev_virtio_blk_restore(s->blk, r);
 		if (ret == 0 && s->rng)
 			ret = vdev_virtio_rng_restore(s->rng, r);
+		/* After the transport, whose restore reset and activated the device. */
+		if (ret == 0 && s->net)
+			ret = vdev_virtio_net_restore(s->net, r);
 	}
 	if (ret == 0 && vdev_state_remaining(r))
 		vdev_state_fail(r, "%zu bytes after the last device", vdev_state_remaining(r));

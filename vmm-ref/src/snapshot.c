@@ -41,6 +41,8 @@
 #define STATE_HEADER 40u
 #define MEM_HEADER 32u
 #define TAG_CONF VDEV_STATE_TAG('C', 'O', 'N', 'F')
+/* CONF version 2 added the network devices (tap name and MAC each); version 1 is read. */
+#define CONF_VERSION 2u
 #define TAG_MACH VDEV_STATE_TAG('M', 'A', 'C', 'H')
 /* Longest string of the configuration (paths; the kernel command line is shorter). */
 #define CONF_STRING_MAX 4096u
@@ -119,6 +121,8 @@ void vmm_snapshot_conf_release(struct vmm_snapshot_conf *conf)
 	free(conf->cmdline);
 	for (uint32_t i = 0; i < conf->num_disks && i < VMM_DISKS_MAX; i++)
 		free(conf->disks[i].path);
+	for (uint32_t i = 0; i < conf->num_nets && i < VMM_NETS_MAX; i++)
+		free(conf->nets[i].tap);
 	memset(conf, 0, sizeof(*conf));
 }
 
@@ -180,6 +184,11 @@ int vmm_snapshot_make_conf(const struct vmm_config *cfg, struct vmm_snapshot_con
 			return -1;
 		}
 	}
+	for (uint32_t i = 0; i < cfg->num_nets && !oom; i++) {
+		conf->nets[i].tap = dup_or_null(cfg->nets[i].tap, &oom);
+		memcpy(conf->nets[i].mac, cfg->nets[i].mac, 6);
+		conf->num_nets = i + 1;
+	}
 	if (oom) {
 		vmm_snapshot_conf_release(conf);
 		return fail(err, err_size, "out of memory");
@@ -201,6 +210,12 @@ int vmm_snapshot_apply_conf(const struct vmm_snapshot_conf *conf, struct vmm_con
 		cfg->disks[i].path = dup_or_null(conf->disks[i].path, &oom);
 		cfg->disks[i].read_only = conf->disks[i].read_only;
 		cfg->num_disks = i + 1;
+	}
+	for (uint32_t i = 0; i < conf->num_nets; i++) {
+		cfg->nets[i].tap = dup_or_null(conf->nets[i].tap, &oom);
+		memcpy(cfg->nets[i].mac, conf->nets[i].mac, 6);
+		cfg->nets[i].mac_given = true; /* the guest knows this one */
+		cfg->num_nets = i + 1;
 	}
 	return oom ? -ENOMEM : 0;
 }
@@ -246,7 +261,7 @@ static char *get_string(struct vdev_state_reader *r, const char *what, bool may_
 
 static void put_conf(struct vdev_state_writer *w, const struct vmm_snapshot_conf *c)
 {
-	size_t mark = vdev_state_begin(w, TAG_CONF, 1);
+	size_t mark = vdev_state_begin(w, TAG_CONF, CONF_VERSION);
 
 	put_string(w, c->kernel);
 	put_string(w, c->initrd);
@@ -266,6 +281,11 @@ static void put_conf(struct vdev_state_writer *w, const struct vmm_snapshot_conf
 		vdev_state_put_u64(w, (uint64_t)d->mtime_sec);
 		vdev_state_put_u64(w, (uint64_t)d->mtime_nsec);
 	}
+	vdev_state_put_u32(w, c->num_nets);
+	for (uint32_t i = 0; i < c->num_nets; i++) {
+		put_string(w, c->nets[i].tap);
+		vdev_state_put_bytes(w, c->nets[i].mac, 6);
+	}
 	vdev_state_end(w, mark);
 }
 
@@ -276,7 +296,7 @@ static int get_conf(struct vdev_state_reader *r, struct vmm_snapshot_conf *c)
 	uint8_t flag;
 
 	memset(c, 0, sizeof(*c));
-	if (vdev_state_open(r, TAG_CONF, 1, &version, &sub) < 0)
+	if (vdev_state_open(r, TAG_CONF, CONF_VERSION, &version, &sub) < 0)
 		return -EINVAL;
 	c->kernel = get_string(&sub, "kernel path", false);
 	c->initrd = get_string(&sub, "initrd path", true);
@@ -313,6 +333,20 @@ static int get_conf(struct vdev_state_reader *r, struct vmm_snapshot_conf *c)
 		d->mtime_nsec = (int64_t)vdev_state_get_u64(&sub);
 		if (!sub.error && (flag > 1 || d->path[0] == '\0'))
 			vdev_state_fail(&sub, "configuration: disk %u is malformed", i);
+	}
+	/* Version 2 added the network devices. */
+	n = version >= 2 ? vdev_state_get_u32(&sub) : 0;
+	if (!sub.error && n > VMM_NETS_MAX)
+		vdev_state_fail(&sub, "configuration: %u network devices (at most %u)", n,
+		                VMM_NETS_MAX);
+	for (uint32_t i = 0; i < n && !sub.error; i++) {
+		struct vmm_snapshot_net *t = &c->nets[i];
+		c->num_nets = i + 1;
+		t->tap = get_string(&sub, "tap device name", false);
+		vdev_state_get_bytes(&sub, t->mac, 6);
+		if (!sub.error && (strlen(t->tap) == 0 || strlen(t->tap) > VMM_TAP_NAME_MAX ||
+		                   strchr(t->tap, '/') || (t->mac[0] & 1)))
+			vdev_state_fail(&sub, "configuration: network device %u is malformed", i);
 	}
 	if (vdev_state_close(r, &sub) < 0) {
 		vmm_snapshot_conf_release(c);

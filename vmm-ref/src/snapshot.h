@@ -50,6 +50,13 @@ struct vmm_snapshot_disk {
 	int64_t mtime_sec, mtime_nsec;
 };
 
+/* A network device as the snapshot records it: the tap it was on (a restore attaches to
+   the tap of that name again) and the MAC the guest knows. */
+struct vmm_snapshot_net {
+	char *tap;
+	uint8_t mac[6];
+};
+
 /* The machine's configuration, which a restore takes from the snapshot. */
 struct vmm_snapshot_conf {
 	char *kernel, *initrd, *cmdline; /* for a reset under --reboot: a cold boot */
@@ -58,6 +65,8 @@ struct vmm_snapshot_conf {
 	uint32_t irqchip; /* arm64: the GIC's version (2, 3); x86_64: 0 */
 	uint32_t num_disks;
 	struct vmm_snapshot_disk disks[VMM_DISKS_MAX];
+	uint32_t num_nets;
+	struct vmm_snapshot_net nets[VMM_NETS_MAX];
 };
 
 /* Where a snapshot will be written: opened before the sandbox. */

@@ -62,16 +62,3 @@ int vmm_tap_open(const char *name, uint16_t *mtu, char *err, size_t err_size)
 	}
 	return fd;
 }
-
-void vmm_tap_default_mac(const char *name, uint8_t mac[6])
-{
-	/* FNV-1a over the name. */
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (const char *p = name; *p; p++) {
-		h ^= (uint8_t)*p;
-		h *= 0x100000001b3ull;
-	}
-	for (int i = 0; i < 6; i++)
-		mac[i] = (uint8_t)(h >> (8 * i));
-	mac[0] = (uint8_t)((mac[0] & 0xfc) | 0x02); /* locally administered, unicast */
-}

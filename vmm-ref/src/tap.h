@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Tap devices for --net: attaching to one that exists (created by the user or an
- * orchestrator, as Firecracker expects), and the MAC address a guest gets by default.
+ * orchestrator, as Firecracker expects).
  */
 #ifndef VMM_TAP_H
 #define VMM_TAP_H
@@ -17,9 +17,5 @@
  * process, no permission, or the system's error.
  */
 int vmm_tap_open(const char *name, uint16_t *mtu, char *err, size_t err_size);
-
-/* vmm_tap_default_mac: a locally administered unicast address derived from the tap's
- * name (the same name gives the same address, in every run). */
-void vmm_tap_default_mac(const char *name, uint8_t mac[6]);
 
 #endif

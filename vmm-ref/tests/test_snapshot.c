@@ -58,6 +58,9 @@ static struct vmm_config make_cfg(void)
 	cfg.rng = true;
 	cfg.num_disks = 1;
 	cfg.disks[0].path = disk;
+	cfg.num_nets = 2;
+	cfg.nets[0] = (struct vmm_net_config){.tap = "tap0", .mac = {2, 0, 0, 0, 0, 0x15}};
+	cfg.nets[1] = (struct vmm_net_config){.tap = "vm1-eth1", .mac = {2, 1, 2, 3, 4, 5}};
 	return cfg;
 }
 
@@ -149,6 +152,10 @@ Test(snapshot, written_and_read_back)
 	cr_assert_eq(s.conf.irqchip, 3);
 	cr_assert_eq(s.conf.num_disks, 1);
 	cr_assert_str_eq(s.conf.disks[0].path, disk);
+	cr_assert_eq(s.conf.num_nets, 2);
+	cr_assert_str_eq(s.conf.nets[1].tap, "vm1-eth1");
+	const uint8_t mac1[6] = {2, 1, 2, 3, 4, 5};
+	cr_assert_arr_eq(s.conf.nets[1].mac, mac1, 6);
 	cr_assert_eq(s.machine_len, 7);
 	cr_assert_eq(memcmp(s.state + s.machine_off, "MACHINE", 7), 0);
 	cr_assert_eq(s.ram_bytes, RAM_MIB * MIB);
@@ -306,6 +313,10 @@ Test(snapshot, apply_conf_fills_the_machine_options)
 	cr_assert_eq(out.vcpus, 2);
 	cr_assert_eq(out.num_disks, 1);
 	cr_assert_str_eq(out.disks[0].path, disk);
+	cr_assert_eq(out.num_nets, 2);
+	cr_assert_str_eq(out.nets[0].tap, "tap0");
+	cr_assert(out.nets[0].mac_given, "the guest knows this MAC: it is kept");
+	cr_assert_eq(out.nets[0].mac[5], 0x15);
 	vmm_config_release(&out);
 	vmm_snapshot_conf_release(&conf);
 }

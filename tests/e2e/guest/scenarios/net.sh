@@ -1,8 +1,9 @@
 #!/bin/sh
 # Under vmm-ref --net tap=cvmmtap0 --net tap=cvmmtap1: two virtio-net devices on taps of
 # the emulated host (10.0.2.1/24 and 10.0.3.1/24 there; 10.0.2.15 and 10.0.3.15 here).
-# Ping both ways on both links, 64 MiB each way over eth0 with busybox nc (the checksums
-# are compared by the host), then a suspend-to-RAM cycle and the links again.
+# Ping both ways on both links, cvmm.mib=N MiB (default 64) each way over eth0 with
+# busybox nc (the checksums are compared by the host), then a suspend cycle and the links
+# again.
 # Markers for the host: "net up", "net g2h md5 X", "net h2g listening",
 # "net h2g md5 X", "net resumed".
 . /scenarios/lib.sh
@@ -31,28 +32,32 @@ pings() { # the guest's side of "ping both ways": it pings the host on both link
 pings
 say "net up"
 
-# Guest to host: the host listens on 10.0.2.1:5001.
-dd if=/dev/urandom of=/tmp/g2h bs=1M count=$MIB 2>/dev/null || fail "cannot make the data"
-say "net g2h md5 $(md5sum </tmp/g2h | cut -d' ' -f1)"
-nc 10.0.2.1 5001 </tmp/g2h || fail "nc to the host failed"
-rm -f /tmp/g2h
-say "net g2h sent"
+# With cvmm.mib=0 (the snapshot run) there is no transfer.
+if [ "$MIB" -gt 0 ]; then
+	# Guest to host: the host listens on 10.0.2.1:5001.
+	dd if=/dev/urandom of=/tmp/g2h bs=1M count=$MIB 2>/dev/null || fail "cannot make the data"
+	say "net g2h md5 $(md5sum </tmp/g2h | cut -d' ' -f1)"
+	nc 10.0.2.1 5001 </tmp/g2h || fail "nc to the host failed"
+	rm -f /tmp/g2h
+	say "net g2h sent"
 
-# Host to guest: the host connects to 10.0.2.15:5002 once it reads the marker; the data
-# goes to a file through a program nc runs on the connection.
-printf '#!/bin/sh\ncat >/tmp/h2g\n' >/tmp/sink.sh && chmod +x /tmp/sink.sh
-nc -l -p 5002 -e /tmp/sink.sh &
-listener=$!
-sleep 0.5
-say "net h2g listening"
-wait $listener || fail "the listener failed"
-got=$(stat -c %s /tmp/h2g)
-[ "$got" -eq $((MIB * 1048576)) ] || fail "received $got bytes, not $((MIB * 1048576))"
-say "net h2g md5 $(md5sum </tmp/h2g | cut -d' ' -f1)"
-rm -f /tmp/h2g
+	# Host to guest: the host connects to 10.0.2.15:5002 once it reads the marker; the data
+	# goes to a file through a program nc runs on the connection.
+	printf '#!/bin/sh\ncat >/tmp/h2g\n' >/tmp/sink.sh && chmod +x /tmp/sink.sh
+	nc -l -p 5002 -e /tmp/sink.sh &
+	listener=$!
+	sleep 0.5
+	say "net h2g listening"
+	wait $listener || fail "the listener failed"
+	got=$(stat -c %s /tmp/h2g)
+	[ "$got" -eq $((MIB * 1048576)) ] || fail "received $got bytes, not $((MIB * 1048576))"
+	say "net h2g md5 $(md5sum </tmp/h2g | cut -d' ' -f1)"
+	rm -f /tmp/h2g
+fi
 
-# Suspend to RAM (the driver resets the device on the way down and sets it up again on
-# the way up), then the links again.
+# Suspend (to RAM, or under --suspend snapshot:DIR to a snapshot that the host restores;
+# the driver resets the device on the way down and sets it up again on the way up), then
+# the links again.
 grep -q deep /sys/power/mem_sleep && echo deep >/sys/power/mem_sleep
 suspend_once 2 mem
 say "net resumed"
