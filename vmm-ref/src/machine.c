@@ -56,6 +56,16 @@ struct vmm_slot {
 	/* net: signalled when what the device waits for on the tap changes on a vCPU
 	   thread (activation, reset): the loop then watches the tap for it. */
 	int net_wait_evfd;
+	/* net: the device's interrupt through KVM_IRQFD, level-triggered with a resample
+	   eventfd (wire_irqfds(), once the interrupt controller is initialised; until then,
+	   or when KVM refuses, -1: through KVM_IRQ_LINE like the others). irq_level is the
+	   line as the transport drives it: KVM lowers the GSI when the guest acknowledges
+	   the interrupt and signals irq_resample_fd; the loop raises it again while
+	   irq_level holds. */
+	bool want_irqfd;
+	uint32_t line;
+	int irq_trigger_fd, irq_resample_fd;
+	atomic_bool irq_level;
 	uint16_t nq;
 	int qfd[VDEV_VIRTIO_MAX_QUEUES];
 	/* Each queue's context for the event loop: its slot and index. */
@@ -287,6 +297,57 @@ static struct vdev_irq make_irq(struct vmm_machine *m, uint32_t line)
 	    .assert_line = irq_assert, .deassert_line = irq_deassert, .ctx = m, .line = line};
 }
 
+static void close_fd(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
+/* An irqfd slot's line (struct vmm_slot): raising it is an eventfd write (any thread, no
+   system call into KVM's ioctl path); lowering it is KVM's, at the guest's EOI. */
+static void irqfd_raise(struct vmm_slot *s)
+{
+	uint64_t one = 1;
+
+	if (write(s->irq_trigger_fd, &one, sizeof(one)) < 0) {
+		/* The counter is saturated: KVM has a raise pending already. */
+	}
+}
+
+static int irqfd_assert(void *ctx, uint32_t line)
+{
+	struct vmm_slot *s = ctx;
+
+	atomic_store(&s->irq_level, true);
+	if (s->irq_trigger_fd < 0)
+		return vmm_arch_set_irq(s->m->arch, line, true);
+	irqfd_raise(s);
+	return 0;
+}
+
+static int irqfd_deassert(void *ctx, uint32_t line)
+{
+	struct vmm_slot *s = ctx;
+
+	atomic_store(&s->irq_level, false);
+	return s->irq_trigger_fd < 0 ? vmm_arch_set_irq(s->m->arch, line, false) : 0;
+}
+
+/* KVM lowered an irqfd slot's GSI (the guest acknowledged the interrupt): raise it again
+   while the device still asserts its line. */
+static void on_irq_resample(void *ctx, int fd, uint32_t events)
+{
+	struct vmm_slot *s = ctx;
+	uint64_t v;
+
+	(void)events;
+	if (read(fd, &v, sizeof(v)) < 0) {
+		/* nothing pending: a spurious wake-up */
+	}
+	if (atomic_load(&s->irq_level))
+		irqfd_raise(s);
+}
+
 /* Arms a CLOCK_REALTIME timerfd for deadline_ns (absolute), or disarms it (-1). */
 static void timer_set(int tfd, int64_t deadline_ns)
 {
@@ -315,8 +376,17 @@ static void replay_irqs(struct vmm_machine *m)
 	vdev_uart_irq_replay(m->uart);
 	vdev_rtc_irq_replay(m->rtc);
 	vdev_cmos_irq_replay(m->cmos);
-	for (uint32_t i = 0; i < m->nslots; i++)
-		vdev_virtio_mmio_irq_replay(m->slots[i].t);
+	for (uint32_t i = 0; i < m->nslots; i++) {
+		struct vmm_slot *s = &m->slots[i];
+		if (s->irq_trigger_fd < 0) {
+			vdev_virtio_mmio_irq_replay(s->t);
+		} else if (atomic_load(&s->irq_level)) {
+			/* An irqfd cannot lower its line: KVM_IRQ_LINE does (arm64's vGIC keeps
+			   one level per line, whoever set it), and the irqfd raises it again. */
+			vmm_arch_set_irq(m->arch, s->line, false);
+			irqfd_raise(s);
+		}
+	}
 	vmm_arch_irq_replay(m->arch);
 }
 
@@ -697,6 +767,10 @@ static int sandbox_register_fds(struct vmm_machine *m)
 			r = vmm_sandbox_add_fd(VMM_FD_NET, vdev_virtio_net_fd(s->net));
 		if (r == 0 && s->net)
 			r = vmm_sandbox_add_fd(VMM_FD_EVENT, s->net_wait_evfd);
+		if (r == 0 && s->irq_trigger_fd >= 0)
+			r = vmm_sandbox_add_fd(VMM_FD_EVENT, s->irq_trigger_fd);
+		if (r == 0 && s->irq_resample_fd >= 0)
+			r = vmm_sandbox_add_fd(VMM_FD_EVENT, s->irq_resample_fd);
 	}
 	if (r == 0)
 		r = vmm_sandbox_add_fd(VMM_FD_VM, kvmio_vm_fd(m->env.vm));
@@ -903,13 +977,70 @@ static void on_queue_notify(void *ctx, int fd, uint32_t events)
 		net_watch(q->slot);
 }
 
-static int add_slot(struct vmm_machine *m, const struct vdev_virtio_device *dev, uint32_t i)
+/* Wires slot s's line to KVM_IRQFD with a resample eventfd (struct vmm_slot). Returns 0,
+   or a negative errno after which the slot keeps KVM_IRQ_LINE. */
+static int irqfd_setup(struct vmm_machine *m, struct vmm_slot *s, uint32_t line, uint32_t *gsi)
+{
+	int ret = vmm_arch_line_gsi(m->arch, line, gsi);
+
+	if (ret < 0)
+		return ret;
+	s->irq_trigger_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	s->irq_resample_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (s->irq_trigger_fd < 0 || s->irq_resample_fd < 0)
+		ret = -errno;
+	if (ret == 0)
+		ret = kvmio_vm_irqfd(m->env.vm, s->irq_trigger_fd, *gsi, s->irq_resample_fd);
+	if (ret == 0)
+		ret = evl_add(m->loop, s->irq_resample_fd, EVL_IN, on_irq_resample, s);
+	if (ret < 0) {
+		if (s->irq_trigger_fd >= 0)
+			kvmio_vm_irqfd_remove(m->env.vm, s->irq_trigger_fd, *gsi);
+		close_fd(s->irq_trigger_fd);
+		close_fd(s->irq_resample_fd);
+		s->irq_trigger_fd = s->irq_resample_fd = -1;
+	}
+	return ret;
+}
+
+/* The irqfds of the slots that want one (struct vmm_slot), once the interrupt controller
+   is initialised (arm64 KVM refuses an irqfd before: EAGAIN) and before any vCPU runs. A
+   line a restore raised meanwhile through KVM_IRQ_LINE moves to its irqfd. */
+static void wire_irqfds(struct vmm_machine *m)
+{
+	for (uint32_t i = 0; i < m->nslots; i++) {
+		struct vmm_slot *s = &m->slots[i];
+		uint32_t gsi = 0;
+		if (!s->want_irqfd)
+			continue;
+		int ret = irqfd_setup(m, s, s->line, &gsi);
+		if (ret == 0 && atomic_load(&s->irq_level)) {
+			vmm_arch_set_irq(m->arch, s->line, false);
+			irqfd_raise(s);
+		}
+		if (ret == 0)
+			vmm_machine_log(&m->env, VMM_LOG_INFO,
+			                "virtio slot %u: interrupt through an irqfd (GSI %u)", i,
+			                gsi);
+		else
+			vmm_machine_log(&m->env, VMM_LOG_WARN,
+			                "virtio slot %u: interrupt through KVM_IRQ_LINE: KVM_IRQFD "
+			                "for GSI %u refused: %s",
+			                i, gsi, strerror(-ret));
+	}
+}
+
+/* Puts device dev in virtio slot i; with irqfd, its interrupt is to go through KVM_IRQFD
+   (wire_irqfds()). */
+static int add_slot(struct vmm_machine *m, const struct vdev_virtio_device *dev, uint32_t i,
+                    bool irqfd)
 {
 	struct vmm_slot *s = &m->slots[i];
 	uint64_t base = m->desc.virtio_base + i * m->desc.virtio_stride;
+	uint32_t line = m->desc.virtio_irq + i;
 	struct vdev_virtio_mmio_config tc = {
 	    .mem = m->env.mem,
-	    .irq = make_irq(m, m->desc.virtio_irq + i),
+	    .irq = make_irq(m, line),
 	    .device = *dev,
 	    .needs_reset = on_needs_reset,
 	    .needs_reset_ctx = s,
@@ -920,6 +1051,13 @@ static int add_slot(struct vmm_machine *m, const struct vdev_virtio_device *dev,
 
 	s->m = m;
 	s->index = i;
+	s->line = line;
+	s->want_irqfd = irqfd;
+	if (irqfd)
+		tc.irq = (struct vdev_irq){.assert_line = irqfd_assert,
+		                           .deassert_line = irqfd_deassert,
+		                           .ctx = s,
+		                           .line = line};
 	ret = vdev_virtio_mmio_create(&tc, &s->t);
 
 	if (ret == 0)
@@ -961,8 +1099,10 @@ static int create_devices(struct vmm_machine *m)
 	};
 	int ret;
 
-	for (uint32_t i = 0; i < VMM_VIRTIO_SLOTS_MAX; i++)
-		m->slots[i].tap_fd = m->slots[i].net_wait_evfd = -1;
+	for (uint32_t i = 0; i < VMM_VIRTIO_SLOTS_MAX; i++) {
+		struct vmm_slot *s = &m->slots[i];
+		s->tap_fd = s->net_wait_evfd = s->irq_trigger_fd = s->irq_resample_fd = -1;
+	}
 	vmm_console_uart_config(&m->console, &uc);
 	ret = vdev_uart_create(&uc, &m->uart);
 	m->console.input_arrived = on_console_input;
@@ -1025,7 +1165,7 @@ static int create_devices(struct vmm_machine *m)
 		    .fd = s->disk_fd, .read_only = d->read_only, .serial = serial};
 		ret = vdev_virtio_blk_create(&bc, &s->blk);
 		if (ret == 0)
-			ret = add_slot(m, vdev_virtio_blk_device(s->blk), m->nslots);
+			ret = add_slot(m, vdev_virtio_blk_device(s->blk), m->nslots, false);
 		if (ret < 0) {
 			vmm_error_line("cannot attach disk '%s': %s", d->path, strerror(-ret));
 			return ret;
@@ -1054,7 +1194,7 @@ static int create_devices(struct vmm_machine *m)
 		s->net_wait_evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		ret = s->net_wait_evfd < 0 ? -errno : vdev_virtio_net_create(&nc, &s->net);
 		if (ret == 0)
-			ret = add_slot(m, vdev_virtio_net_device(s->net), m->nslots);
+			ret = add_slot(m, vdev_virtio_net_device(s->net), m->nslots, true);
 		/* The device's own descriptor is the one polled (the same open file). */
 		if (ret == 0)
 			ret = evl_add(m->loop, vdev_virtio_net_fd(s->net), EVL_IN, on_tap_ready, s);
@@ -1078,7 +1218,7 @@ static int create_devices(struct vmm_machine *m)
 		s->disk_fd = -1;
 		ret = vdev_virtio_rng_create(0, &s->rng);
 		if (ret == 0)
-			ret = add_slot(m, vdev_virtio_rng_device(s->rng), m->nslots);
+			ret = add_slot(m, vdev_virtio_rng_device(s->rng), m->nslots, false);
 		if (ret < 0) {
 			vmm_error_line("cannot create the virtio-rng device: %s", strerror(-ret));
 			return ret;
@@ -1495,12 +1635,6 @@ static int restore_machine(struct vmm_machine *m)
  * vmm_machine_run
  * ------------------------------------------------------------------------------------- */
 
-static void close_fd(int fd)
-{
-	if (fd >= 0)
-		close(fd);
-}
-
 static void teardown(struct vmm_machine *m)
 {
 	vcpu_set_destroy(m->env.vcpus);
@@ -1514,6 +1648,8 @@ static void teardown(struct vmm_machine *m)
 		vdev_virtio_net_destroy(s->net);
 		close_fd(s->tap_fd);
 		close_fd(s->net_wait_evfd);
+		close_fd(s->irq_trigger_fd); /* closing it detaches the irqfd */
+		close_fd(s->irq_resample_fd);
 		for (uint16_t q = 0; q < s->nq; q++)
 			close_fd(s->qfd[q]);
 		if (s->disk_fd >= 0) {
@@ -1675,6 +1811,7 @@ static int setup_and_run(struct vmm_machine *m, struct ll_file_buf *kernel,
 		                (unsigned long long)info.boot_data_addr,
 		                (unsigned long long)info.boot_data_size);
 	}
+	wire_irqfds(m);
 	/* The snapshot records the interrupt controller the VM was made with. */
 	m->snap_conf.irqchip = m->env.record.gic_version;
 	/* The kernel and initrd are in guest RAM now: their file copies (tens of MiB) would

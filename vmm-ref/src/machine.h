@@ -301,6 +301,14 @@ int vmm_arch_sandbox_fds(struct vmm_arch *arch);
 int vmm_arch_set_irq(struct vmm_arch *arch, uint32_t line, bool level);
 
 /*
+ * The GSI of interrupt line (a vmm_arch_desc line) for KVM_IRQFD, under KVM's default
+ * routing: arm64, the SPI's number counted from the first SPI; x86_64, the ISA IRQ the
+ * line drives. A line that shares its IRQ with others stays correct: KVM ORs an irqfd's
+ * level with the ones KVM_IRQ_LINE gives. Returns 0 and *gsi; -EINVAL.
+ */
+int vmm_arch_line_gsi(struct vmm_arch *arch, uint32_t line, uint32_t *gsi);
+
+/*
  * Presses (down true) or releases a key. Thread-safe (x86: on the loop's thread, where a
  * press may wake the guest from S3). Returns 0; -ENOTSUP when the machine has no such key;
  * -EAGAIN (x86) for the wake-up key when the guest is not asleep.

@@ -483,6 +483,15 @@ int vmm_arch_set_irq(struct vmm_arch *a, uint32_t line, bool level)
 	return kvmio_vm_irq_line(a->env->vm, KVMIO_ARM_IRQ_SPI(line), level ? 1 : 0);
 }
 
+int vmm_arch_line_gsi(struct vmm_arch *a, uint32_t line, uint32_t *gsi)
+{
+	(void)a;
+	if (line >= VMM_A64_GIC_NR_IRQS - 32)
+		return -EINVAL;
+	*gsi = line; /* KVM's default routing: GSI n is SPI n (interrupt ID 32 + n) */
+	return 0;
+}
+
 void vmm_arch_destroy(struct vmm_arch *a)
 {
 	if (!a)

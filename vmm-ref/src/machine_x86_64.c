@@ -133,6 +133,15 @@ int vmm_arch_set_irq(struct vmm_arch *a, uint32_t line, bool level)
 	return ret;
 }
 
+int vmm_arch_line_gsi(struct vmm_arch *a, uint32_t line, uint32_t *gsi)
+{
+	(void)a;
+	if (line >= VMM_X86_VIRTIO_LINE + VMM_X86_VIRTIO_SLOTS || line >= 32)
+		return -EINVAL;
+	*gsi = vmm_x86_line_irq(line); /* KVM's default routing: GSI n is PIC and IOAPIC pin n */
+	return 0;
+}
+
 static int set_isa_irq(void *ctx, uint32_t line, bool level)
 {
 	return vmm_arch_set_irq(ctx, line, level);

@@ -22,6 +22,8 @@ boot_guest net.log net cvmm.mib=$MIB -- --vcpus 2 --memory 512 --log-level info 
 
 grep -q "virtio-net 0 on tap 'cvmmtap0'" net.log || wait_for net.log "virtio-net 1 on tap" 10 ||
 	fail "vmm-ref did not attach the taps"
+[ "$(grep -c 'interrupt through an irqfd' net.log)" = 2 ] ||
+	fail "the devices' interrupts do not go through irqfds: $(grep 'virtio slot' net.log)"
 wait_for net.log "CVMM-GUEST net up" 120 || fail "the guest's links did not come up"
 grep -q "CVMM-GUEST net mac .* 02:00:00:00:01:15" net.log || fail "eth1 does not have the MAC given"
 say "$(grep -o 'net mac.*' net.log | tr -d '\r')"
