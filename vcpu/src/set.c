@@ -27,7 +27,8 @@ int vcpu_set_create(struct kvmio_system *sys, struct kvmio_vm *vm,
 		return -EINVAL;
 	if (!cfg)
 		cfg = &defaults;
-	if ((cfg->n_ram && !cfg->ram) || (cfg->n_forward_smccc && !cfg->forward_smccc))
+	if ((cfg->n_ram && !cfg->ram) || (cfg->n_forward_smccc && !cfg->forward_smccc) ||
+	    (cfg->wake != VCPU_WAKE_RESET && cfg->wake != VCPU_WAKE_PSCI_STATE))
 		return -EINVAL;
 	int sig = cfg->kick_signal ? cfg->kick_signal : SIGRTMIN;
 	if (sig <= 0 || sig >= NSIG || sig == SIGKILL || sig == SIGSTOP)
@@ -41,6 +42,7 @@ int vcpu_set_create(struct kvmio_system *sys, struct kvmio_vm *vm,
 	set->h = cfg->handlers;
 	set->kick_signal = sig;
 	set->system_suspend = cfg->system_suspend;
+	set->wake = cfg->wake;
 	if (cfg->n_ram) {
 		set->ram = calloc(cfg->n_ram, sizeof(*set->ram));
 		if (!set->ram) {

@@ -296,10 +296,11 @@ int vcpu_arch_wakeup_exit(struct vcpu *v)
 		return kvmio_vcpu_set_mp_state(v->kv, KVM_MP_STATE_RUNNABLE);
 	}
 	/*
-	 * PSCI wakes the core as from reset: re-init with the same features (without it
-	 * the guest would run the entry point with its MMU still on), then the wake state.
+	 * VCPU_WAKE_RESET: as from reset, re-init with the same features, then the wake
+	 * state. VCPU_WAKE_PSCI_STATE: the wake state over the registers as they are (the
+	 * SCTLR_EL1 write turns the MMU and caches off either way).
 	 */
-	r = kvmio_vcpu_arm_init(v->kv, v->arch.features);
+	r = v->set->wake == VCPU_WAKE_RESET ? kvmio_vcpu_arm_init(v->kv, v->arch.features) : 0;
 	if (r == 0)
 		r = kvmio_vcpu_get_reg(v->kv, KVMIO_ARM64_REG_SCTLR_EL1, &sctlr);
 	if (r == 0)

@@ -48,6 +48,7 @@ struct vcpu_set {
 	struct vcpu_handlers h;
 	int kick_signal;
 	bool system_suspend;
+	enum vcpu_wake_mode wake;
 	uint32_t *forward_smccc;
 	size_t n_forward_smccc;
 	struct psci_ram_range *ram;

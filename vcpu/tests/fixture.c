@@ -49,6 +49,7 @@ int fx_set_forwarding(struct fx *f, const struct vcpu_handlers *h, bool system_s
 	    .n_ram = 1,
 	    .forward_smccc = forward_smccc,
 	    .n_forward_smccc = n_forward_smccc,
+	    .wake = f->wake,
 	};
 	return vcpu_set_create(f->sys, f->vm, &cfg, &f->set);
 }

@@ -15,6 +15,7 @@ struct fx {
 	uint64_t ram_gpa;
 	size_t ram_size;
 	struct vcpu_set *set;
+	enum vcpu_wake_mode wake; /* given to the set fx_set() creates */
 };
 
 /*

@@ -300,6 +300,9 @@ static void open_vm(void)
 	fx_load(&T.fx, RAM_BASE, vt_a64_start, vt_a64_end);
 }
 
+/* How the set's cores wake from SYSTEM_SUSPEND (a test may change it before setup). */
+static enum vcpu_wake_mode wake_mode = VCPU_WAKE_RESET;
+
 /* As setup(), vCPU 0 created inside the SYSTEM_SUSPEND susp (unless NULL), and a vGIC
    only with_gic. */
 static void setup_vm(bool system_suspend, bool secondary, const struct vcpu_suspend_state *susp,
@@ -324,6 +327,7 @@ static void setup_vm(bool system_suspend, bool secondary, const struct vcpu_susp
 	    .suspend_refused = on_refused,
 	    .resumed = on_resumed,
 	};
+	T.fx.wake = wake_mode;
 	fx_set(&T.fx, &h, system_suspend);
 	struct vcpu_config c0 = {.id = 0, .entry = RAM_BASE, .suspended = susp};
 	int r = vcpu_create(T.fx.set, &c0, &T.v0);
@@ -474,6 +478,59 @@ Test(vcpu_a64, honour_smc64_no_cpu_while_suspended_resume_at_entry)
 	cr_assert_eq(s.suspend_denied, 0);
 	cr_log_info("SUSPEND handled in %lu us, WAKEUP in %lu us",
 	            (unsigned long)(s.suspend_ns / 1000), (unsigned long)(s.wakeup_ns / 1000));
+}
+
+Test(vcpu_a64, psci_state_wake_resumes_at_entry_without_a_reset)
+{
+	/* VCPU_WAKE_PSCI_STATE: no KVM_ARM_VCPU_INIT on wake; the core still starts at the
+	   entry with the context id, MMU off, exceptions masked, at EL1h, twice running. */
+	wake_mode = VCPU_WAKE_PSCI_STATE;
+	setup(true, false);
+	need_gic();
+	call(FN_SS64, entry_of(vt_a64_resume), 0xfeed01, 0);
+	call(FN_SS64, entry_of(vt_a64_resume), 0xfeed02, 0);
+	start();
+	suspend_and_wake(1, 0xfeed01, false);
+	suspend_and_wake(2, 0xfeed02, true);
+	struct vcpu_end end = join0();
+	cr_assert_eq(end.reason, VCPU_END_SHUTDOWN, "ended: %s", vcpu_end_reason_name(end.reason));
+	struct vcpu_stats s;
+	vcpu_get_stats(T.v0, &s);
+	cr_assert_eq(s.suspends, 2);
+	cr_assert_eq(s.wakeups, 2);
+	cr_log_info("PSCI-state wake-up handled in %lu us", (unsigned long)(s.wakeup_ns / 1000));
+}
+
+Test(vcpu_a64, psci_state_wake_of_a_core_created_powered_off)
+{
+	/* Without the re-init, the secondary (created with POWER_OFF) leaves SUSPENDED
+	   through its MP state alone and runs at the entry point. */
+	wake_mode = VCPU_WAKE_PSCI_STATE;
+	setup(true, true);
+	need_gic();
+	call(FN_CPU_ON64, 1, entry_of(vt_a64_secondary_suspend), 0x5ed);
+	call(FN_CPU_OFF, 0, 0, 0);
+	start();
+	cr_assert(wait_count(&T.suspended, 1, 30000), "vCPU 1 never suspended");
+	raise_wake_irq();
+	cr_assert(wait_count(&T.n_reports, 1, 30000), "vCPU 1 did not report its wake-up");
+	check_report(0, 0x5ed);
+	struct vcpu_end e1;
+	cr_assert_eq(vcpu_join(T.v1, &e1), 0);
+	cr_assert_eq(e1.reason, VCPU_END_SHUTDOWN, "vCPU 1 ended: %s",
+	             vcpu_end_reason_name(e1.reason));
+	cr_assert_eq(vcpu_stop(T.v0), 0);
+	cr_assert_eq(join0().reason, VCPU_END_STOPPED);
+}
+
+Test(vcpu_a64, wake_mode_out_of_range_is_refused)
+{
+	struct fx f;
+	fx_open(&f, RAM_BASE, RAM_SIZE);
+	f.wake = (enum vcpu_wake_mode)7;
+	struct vcpu_handlers h = {0};
+	cr_expect_eq(fx_set_forwarding(&f, &h, true, NULL, 0), -EINVAL);
+	fx_close(&f);
 }
 
 Test(vcpu_a64, honour_smc32_ignores_upper_register_halves)

@@ -1367,6 +1367,10 @@ static int create_vcpu_set(struct vmm_machine *m)
 	    .system_suspend = m->desc.system_suspend,
 	    .ram = ram,
 	    .n_ram = n,
+	    /* arm64: a core waking from SYSTEM_SUSPEND gets the state PSCI defines, over
+	       the registers as the call left them (UNKNOWN to PSCI): the host kernel's vCPU
+	       reset was most of a wake-up's time (README, benchmarks). */
+	    .wake = VCPU_WAKE_PSCI_STATE,
 	};
 	int ret = vcpu_set_create(m->env.sys, m->env.vm, &sc, &m->env.vcpus);
 	if (ret < 0)

@@ -210,10 +210,9 @@ static const struct sb_ioctl sb_ioctls[] = {
 /* No KVM_IOEVENTFD, KVM_IRQFD or any other VM-changing request: vmm-ref registers
    its ioeventfds during set-up, before any filter, and nothing after. */
 #if defined(__aarch64__)
-    /* Wake-up from SYSTEM_SUSPEND: the core is reset (VCPU_INIT with the same features)
-       and its PC, x0, PSTATE and SCTLR_EL1 are read and written; PSCI return values go
-       to x0. */
-    {KVM_ARM_VCPU_INIT, SB_VCPU, FD(VMM_FD_VCPU)},
+    /* Wake-up from SYSTEM_SUSPEND: the core's PC, x0, PSTATE and SCTLR_EL1 are read and
+       written (no KVM_ARM_VCPU_INIT: vmm-ref wakes with VCPU_WAKE_PSCI_STATE, so a vCPU
+       thread cannot reset a core); PSCI return values go to x0. */
     {KVM_GET_ONE_REG, SB_BOTH, FD(VMM_FD_VCPU)},
     {KVM_SET_ONE_REG, SB_VCPU, FD(VMM_FD_VCPU)},
     /* A snapshot, read by the main thread once the vCPUs stopped: the guest's counter

@@ -440,10 +440,11 @@ int psci_system_suspend_decide(const struct psci_system_suspend_args *args,
 #define CVMM_PSCI_PSTATE_AA32_E (1ULL << 9)
 
 /*
- * The state of the calling core when it wakes from SYSTEM_SUSPEND. Everything not
- * listed is as after reset: re-run KVM_ARM_VCPU_INIT with the vCPU's features, then
- * apply these values: the core registers pc, regs[0] and pstate, and SCTLR_EL1 (system
- * register op0 3, op1 0, CRn 1, CRm 0, op2 0) through psci_wake_sctlr_el1().
+ * The state of the calling core when it wakes from SYSTEM_SUSPEND: the core registers
+ * pc, regs[0] and pstate, and SCTLR_EL1 (system register op0 3, op1 0, CRn 1, CRm 0, op2
+ * 0) through psci_wake_sctlr_el1(). PSCI leaves every other register UNKNOWN: a VMM
+ * either resets them first (KVM_ARM_VCPU_INIT with the vCPU's features) or leaves them
+ * as they were at the call (the vcpu library's VCPU_WAKE_RESET and VCPU_WAKE_PSCI_STATE).
  */
 struct psci_wake_state {
 	uint64_t pc;          /* the entry point (without the T32 bit for AArch32) */
@@ -473,7 +474,8 @@ int psci_wake_state(const struct psci_system_suspend_args *args, enum psci_calle
 /*
  * psci_wake_sctlr_el1() - the SCTLR_EL1 value to write on wake.
  * @wake: from psci_wake_state().
- * @sctlr_after_reset: SCTLR_EL1 read after KVM_ARM_VCPU_INIT.
+ * @sctlr_after_reset: SCTLR_EL1 as it is before the write (read after KVM_ARM_VCPU_INIT,
+ *                     or as the call left it when the vCPU is not reset).
  * Returns (@sctlr_after_reset & ~wake->sctlr_clear) | wake->sctlr_set, or
  * @sctlr_after_reset when @wake is NULL.
  */

@@ -180,6 +180,25 @@ struct vcpu_handlers {
 	int (*thread_started)(void *opaque, struct vcpu *vcpu);
 };
 
+/*
+ * aarch64: how a core that wakes from SYSTEM_SUSPEND is brought back. PSCI (DEN0022D.b)
+ * defines its state at the entry point: pc the entry, x0 the context id, exceptions
+ * masked at the caller's EL, SCTLR_EL1's MMU and caches off (M, C, I clear) and EE the
+ * caller's; every other register is UNKNOWN.
+ *   VCPU_WAKE_RESET       KVM_ARM_VCPU_INIT again with the vCPU's features (every other
+ *                         register at its reset value, the timers stopped), then that
+ *                         state. The host kernel's vCPU reset is most of a wake-up's
+ *                         time (README, benchmarks).
+ *   VCPU_WAKE_PSCI_STATE  that state only: every other register keeps the value it had
+ *                         at the call, one of the values UNKNOWN allows. A guest that
+ *                         sets up its core at the entry point, as Linux's resume does,
+ *                         cannot tell the difference.
+ */
+enum vcpu_wake_mode {
+	VCPU_WAKE_RESET = 0,
+	VCPU_WAKE_PSCI_STATE,
+};
+
 /* VM-wide settings. Zero-initialise, then set what you need. */
 struct vcpu_set_config {
 	struct vcpu_handlers handlers;
@@ -201,6 +220,9 @@ struct vcpu_set_config {
 	   architecture range (0x80000000-0x8000ffff), which KVM keeps. */
 	const uint32_t *forward_smccc;
 	size_t n_forward_smccc;
+	/* aarch64: the state a core wakes from SYSTEM_SUSPEND in (above); the default
+	   VCPU_WAKE_RESET. -EINVAL for another value. */
+	enum vcpu_wake_mode wake;
 };
 
 /* x86_64 entry modes. */
@@ -213,8 +235,8 @@ enum vcpu_x86_mode {
 
 /*
  * aarch64: the SYSTEM_SUSPEND a suspended vCPU waits in, which is all a later process
- * needs to bring it back (PSCI resumes the core as from reset, at the entry point, with
- * the context id): what a snapshot of a suspended VM keeps of its boot vCPU.
+ * needs to bring it back (PSCI resumes the core at the entry point with the context id,
+ * its MMU and caches off): what a snapshot of a suspended VM keeps of its boot vCPU.
  */
 struct vcpu_suspend_state {
 	uint64_t entry;      /* the entry point (guest physical: the MMU is off on wake) */
