@@ -5,7 +5,7 @@
 #
 #   run-bench.sh --build DIR [--runs N] [--x86-build DIR] [--raw FILE] [--vmm FILE]
 #                [--bench-run FILE] [--vcpu-bench FILE] [--vmem-bench FILE]
-#                [--suspend-img FILE] [--host-kernel 6.1|6.12]
+#                [--suspend-img FILE] [--host-kernel 6.1|6.12] [--net-only] [--net-mib N]
 #     --build DIR      the aarch64 build (vmm-ref, bench_run, vcpu_bench, bench_vm_memory,
 #                      the suspend latency payload, at their places in the tree unless
 #                      given one by one)
@@ -15,14 +15,19 @@
 #     --raw FILE       also keep every measurement and the host's console there
 #     --host-kernel K  the emulated arm64 host's kernel (run-host.sh --host-kernel;
 #                      default 6.1); the table's header names the kernel that ran
+#     --net-only       only the network benchmark (tests/bench/host/bench-net.sh)
+#     --net-mib N      MiB moved each way in each run of the network benchmark (default 16)
+#     --net-guests "G.."  the network benchmark's guests (default "vmm-ref qemu qemu-vhost";
+#                      qemu-noevidx is QEMU without EVENT_IDX: tests/bench/host/bench-net.sh)
 # Run by `cmake --build build/aarch64 --target bench`. Takes a few minutes: it boots
-# the emulated arm64 host once and the guest 2N+1 times inside it.
+# the emulated arm64 host once and the guest 2N+1 times inside it, then the network
+# benchmark's guests (three at once, each on its own tap of the emulated host).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/../../scripts/common.sh"
 
 build="" runs=5 x86=auto raw="" vmm="" bench_run="" vcpu_bench="" vmem_bench="" suspend_img=""
-host_kernel=6.1
+host_kernel=6.1 net_only=0 net_mib=16 net_guests="vmm-ref qemu qemu-vhost"
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build) build=$2; shift 2 ;;
@@ -35,12 +40,17 @@ while [ $# -gt 0 ]; do
 	--vmem-bench) vmem_bench=$2; shift 2 ;;
 	--suspend-img) suspend_img=$2; shift 2 ;;
 	--host-kernel) host_kernel=$2; shift 2 ;;
+	--net-only) net_only=1; shift ;;
+	--net-mib) net_mib=$2; shift 2 ;;
+	--net-guests) net_guests=$2; shift 2 ;;
 	*) die "run-bench.sh: unknown argument $1" ;;
 	esac
 done
 [ -n "$build" ] || die "run-bench.sh: --build DIR is required"
 [ "$runs" -ge 5 ] 2>/dev/null || die "run-bench.sh: --runs must be at least 5"
+[ "$net_mib" -ge 1 ] 2>/dev/null || die "run-bench.sh: --net-mib must be a number of MiB"
 [ "$x86" = auto ] && x86=$CVMM_ROOT/build/x86_64
+[ $net_only = 0 ] || x86=none
 need() { [ -e "$1" ] || die "missing $1 (build the aarch64 tree first)"; echo "$1"; }
 vmm=$(need "${vmm:-$build/vmm-ref/vmm-ref}")
 bench_run=$(need "${bench_run:-$build/tests/bench/bench_run}")
@@ -72,8 +82,16 @@ if [ "$x86" != none ] && [ -x "$x86/vcpu/tests/vcpu_bench" ]; then
 	done
 fi
 
+# The VMM benchmarks, then the network benchmark, each a command of its own in the host
+# (each has run-host.sh's per-command time limit).
+cmds=()
+[ $net_only = 1 ] ||
+	cmds+=(--cmd "bench=sh /data/bench-host.sh $runs; /data/vcpu_bench 2000 15; for i in \$(seq $runs); do /data/bench_vm_memory 0.05; done")
+cmds+=(--cmd "net=sh /data/bench-net.sh $runs $net_mib '$net_guests'")
 log "booting the emulated arm64 host ($runs runs of each figure)"
-# Host RAM: the QEMU tree (55 MB) twice while unpacking, one 256 MiB guest at a time.
+# Host RAM: the QEMU tree (55 MB) twice while unpacking, one 256 MiB guest at a time (the
+# network benchmark: three or four, each touching about 100 MiB of its RAM). vhost-net's
+# modules, so that QEMU with vhost=on can run beside the others.
 "$CVMM_ROOT/tests/hosts/run-host.sh" --arch aarch64 --gic 2 --host-kernel "$host_kernel" \
 	--memory 1536 --prealloc --timeout 1800 \
 	--file "$CVMM_CACHE/qemu-arm64/root.tar:/data/qemu-arm64.tar" \
@@ -83,11 +101,16 @@ log "booting the emulated arm64 host ($runs runs of each figure)"
 	--file "$suspend_img:/data/suspend-latency.img" \
 	--file "$vcpu_bench:/data/vcpu_bench" --file "$vmem_bench:/data/bench_vm_memory" \
 	--file "$here/host/bench-host.sh:/data/bench-host.sh" \
-	--cmd "bench=sh /data/bench-host.sh $runs; /data/vcpu_bench 2000 15; for i in \$(seq $runs); do /data/bench_vm_memory 0.05; done" \
-	>"$work/console.log" 2>&1 || log "the emulated host reported a failure (see below)"
+	--file "$here/host/bench-net.sh:/data/bench-net.sh" \
+	--module drivers/vhost/vhost_iotlb --module drivers/vhost/vhost \
+	--module drivers/net/tap --module drivers/vhost/vhost_net \
+	"${cmds[@]}" >"$work/console.log" 2>&1 || log "the emulated host reported a failure (see below)"
 [ -z "$raw" ] || cat "$work/x86.log" "$work/console.log" >"$raw"
 grep -E '^BENCH-(ERROR|INFO)' "$work/console.log" | sed 's/^BENCH-//' >&2 || true
-grep -q '^CVMM-END bench ' "$work/console.log" || { tail -n 40 "$work/console.log" >&2; die "the benchmark did not finish"; }
+[ $net_only = 1 ] || grep -q '^CVMM-END bench ' "$work/console.log" ||
+	{ tail -n 40 "$work/console.log" >&2; die "the benchmark did not finish"; }
+grep -q '^CVMM-END net ' "$work/console.log" ||
+	{ tail -n 40 "$work/console.log" >&2; die "the network benchmark did not finish"; }
 
 # Every measurement as "key value"; the vcpu_bench and bench_vm_memory figures get keys.
 libfig() { # PREFIX < benchmark output
@@ -133,6 +156,7 @@ sed -n 's/^BENCH-INFO qemu /peer: /p' "$work/console.log" | head -n1
 echo
 echo "| figure | vmm-ref / cvmm | baseline (same run) | ratio | N | target |"
 echo "|---|---|---|---|---|---|"
+if [ $net_only = 0 ]; then
 row "arm64 guest boot: VMM exec to \"CVMM-GUEST init\"" vmm-ref.boot_ms QEMU qemu.boot_ms ms 1 "<= 0.7x QEMU"
 row "arm64 VMM start-up: exec to first KVM_RUN" vmm-ref.startup_ms QEMU qemu.startup_ms ms 1 "fastest"
 row "arm64 memory overhead at init: Rss minus guest RAM" vmm-ref.overhead_kib QEMU qemu.overhead_kib MiB 0.0009765625 "<= 2 MiB"
@@ -161,6 +185,30 @@ for p in x86_64 arm64; do
 	[ "$p" = arm64 ] && target="- (TCG)"
 	row "$p vm-memory vmem_translate, 64 regions" "$p.vmem.translate64" "1 region" "$p.vmem.translate1" ns 1 "$target"
 done
+fi
+# The network rows: vmm-ref against QEMU with vhost=off (both serve the queues in user
+# space, from their main thread), then what goes with the figures: that thread's CPU time
+# and the guest's kicks per MiB; then QEMU without EVENT_IDX (when measured) and QEMU
+# with vhost-net, each against QEMU with vhost=off.
+net() { # LABEL-TAIL KEY-TAIL UNIT TARGET [GUEST, default vmm-ref]
+	row "arm64 virtio-net $1" "${5:-vmm-ref}.net_$2" "QEMU vhost=off" "qemu.net_$2" "$3" 1 "$4"
+}
+net "TCP guest to host ($net_mib MiB, busybox nc + dd)" g2h_mbps Mbit/s ">= 1.0x QEMU"
+net "TCP host to guest ($net_mib MiB, busybox nc + dd)" h2g_mbps Mbit/s ">= 1.0x QEMU"
+net "ping round trip, host to guest" rtt_us us "<= 1.0x QEMU"
+net "guest to host: VMM main thread CPU per MiB" g2h_cpu_ms ms "-"
+net "host to guest: VMM main thread CPU per MiB" h2g_cpu_ms ms "-"
+net "guest to host: guest kicks (QueueNotify) per MiB" g2h_kicks "" "-"
+net "host to guest: guest kicks (QueueNotify) per MiB" h2g_kicks "" "-"
+if [ -n "$(med qemu-noevidx.net_g2h_mbps)" ]; then
+	net "QEMU event_idx=off: TCP guest to host" g2h_mbps Mbit/s "-" qemu-noevidx
+	net "QEMU event_idx=off: TCP host to guest" h2g_mbps Mbit/s "-" qemu-noevidx
+	net "QEMU event_idx=off: guest to host kicks per MiB" g2h_kicks "" "-" qemu-noevidx
+fi
+net "QEMU vhost=on: TCP guest to host" g2h_mbps Mbit/s "-" qemu-vhost
+net "QEMU vhost=on: TCP host to guest" h2g_mbps Mbit/s "-" qemu-vhost
+net "QEMU vhost=on: ping round trip, host to guest" rtt_us us "-" qemu-vhost
+net "QEMU vhost=on: host to guest, main + vhost thread CPU per MiB" h2g_cpu_ms ms "-" qemu-vhost
 echo
 echo "N: measurements behind each median; the exit round trips are vcpu_bench's own medians of 15 rounds."
 grep -q '^BENCH-ERROR' "$work/console.log" && die "some measurements failed (ERROR lines above)"

@@ -22,6 +22,9 @@
 #                          and its CPUs' addresses are shown, and every program without
 #                          a result fails (default 120)
 #     --file SRC[:DST]     copy a file into the host (DST relative to /, default /data/NAME)
+#     --module PATH        also load this module of the host kernel (PATH under its
+#                          lib/modules/RELEASE/kernel, without .ko: drivers/vhost/vhost),
+#                          after tun, in the order given; repeatable
 #     --kvm-hold PROGRAM   start PROGRAM (tests/hosts/kvm_hold.c) in the background once
 #                          KVM is up, before any test: it holds a VM for the whole boot,
 #                          so the host kernel does not patch KVM's static keys in and out
@@ -52,7 +55,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 criterion=0 status_of=all arch="" gic=2 machine=microvm memory=1024 timeout=300 results="" keep=0
 prealloc=0 program_timeout=600 silence=120 kvm_hold="" host_kernel=6.1
-files=() programs=() cmds=()
+files=() programs=() cmds=() extra_modules=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--arch) arch=$2; shift 2 ;;
@@ -65,6 +68,7 @@ while [ $# -gt 0 ]; do
 	--program-timeout) program_timeout=$2; shift 2 ;;
 	--silence) silence=$2; shift 2 ;;
 	--file) files+=("$2"); shift 2 ;;
+	--module) extra_modules+=("$2"); shift 2 ;;
 	--kvm-hold) kvm_hold=$2; shift 2 ;;
 	--cmd) cmds+=("$2"); shift 2 ;;
 	--results) results=$2; shift 2 ;;
@@ -153,7 +157,7 @@ done
 mdir=$kdir/root/lib/modules/$krel/kernel
 host_modules="drivers/net/tun"
 [ $arch = x86_64 ] && host_modules="virt/lib/irqbypass arch/x86/kvm/kvm arch/x86/kvm/kvm-amd $host_modules"
-for m in $host_modules; do
+for m in $host_modules ${extra_modules[@]+"${extra_modules[@]}"}; do
 	if [ -e "$mdir/$m.ko" ]; then cp "$mdir/$m.ko" "$stage/lib/modules/"
 	elif [ -e "$mdir/$m.ko.xz" ]; then xz -dc "$mdir/$m.ko.xz" >"$stage/lib/modules/${m##*/}.ko"
 	else die "no module $m in $mdir"; fi
@@ -172,6 +176,11 @@ done
 	[ -e /lib/modules/kvm-amd.ko ] && insmod /lib/modules/kvm-amd.ko nested=1
 	[ -e /lib/modules/tun.ko ] && insmod /lib/modules/tun.ko
 	[ -e /dev/kvm ] || echo "CVMM-HOST-NOTE no /dev/kvm"
+	INIT
+	for m in ${extra_modules[@]+"${extra_modules[@]}"}; do
+		printf 'insmod /lib/modules/%q.ko || echo "CVMM-HOST-NOTE cannot load module %q"\n' "${m##*/}" "${m##*/}"
+	done
+	cat <<-'INIT'
 	[ -x /cvmm/kvm_hold ] && /cvmm/kvm_hold </dev/null &
 	# The heartbeat: the watchdog outside (--silence) takes a silent console for a
 	# stuck host.
