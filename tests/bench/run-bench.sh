@@ -56,7 +56,7 @@ vmm=$(need "${vmm:-$build/vmm-ref/vmm-ref}")
 bench_run=$(need "${bench_run:-$build/tests/bench/bench_run}")
 vcpu_bench=$(need "${vcpu_bench:-$build/vcpu/tests/vcpu_bench}")
 vmem_bench=$(need "${vmem_bench:-$build/vm-memory/tests/bench_vm_memory}")
-suspend_img=$(need "${suspend_img:-$build/tests/bench/suspend_latency_aarch64.img}")
+suspend_img=$(need "${suspend_img:-$build/tests/bench/bench_suspend_latency_payload.img}")
 
 "$CVMM_ROOT/scripts/fetch-bench-peer.sh"
 work=$(mktemp -d "${TMPDIR:-/tmp}/cvmm-bench.XXXXXX")
