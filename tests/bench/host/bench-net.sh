@@ -16,7 +16,7 @@
 #        left out), their median.
 # Prints "BENCH NAME.net_g2h_mbps|net_h2g_mbps|net_rtt_us VALUE" lines, which
 # tests/bench/run-bench.sh turns into medians, and NAME.net_DIRECTION_irqs|frames|cpu_ms|
-# exits|kicks|mmio_user (per MiB; see below).
+# exits|kicks|mmio_user|wakeups (per MiB; see below).
 RUNS=${1:-5}
 MIB=${2:-16}
 want=${3:-vmm-ref qemu qemu-vhost}
@@ -96,15 +96,16 @@ done
 # What each transfer also reports, per MiB moved: the interrupts the guest took from its
 # virtio-net device; the frames through its tap (64 KiB when segmentation offloads work
 # end to end); the CPU time of the VMM's main thread, which serves the device's queues in
-# both VMMs when vhost is off (with vhost=on, plus the vhost-PID worker thread); and from
+# both VMMs when vhost is off (with vhost=on, plus the vhost-PID worker thread), and how
+# often that thread went to sleep (its voluntary context switches: its wake-ups); and from
 # KVM's debugfs statistics of the VM, its exits, the MMIO writes KVM completed in the
 # kernel (QueueNotify through an ioeventfd: the guest's kicks) and the MMIO accesses
 # that went to the VMM (the interrupt status read and acknowledged, mostly).
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
-# snap GUEST DIRECTION: "frames cpu-ns exits kicks user-mmio" so far (frames: g2h the
-# tap's rx, h2g its tx)
+# snap GUEST DIRECTION: "frames cpu-ns exits kicks user-mmio wake-ups" so far (frames:
+# g2h the tap's rx, h2g its tx)
 snap() {
-	local p t v=0 d=tx e=0 k=0 u=0
+	local p t v=0 d=tx e=0 k=0 u=0 w
 	eval "p=\$pid$(tapno $1)"
 	[ $2 = g2h ] && d=rx
 	read -r t _ </proc/$p/task/$p/schedstat && v=$t
@@ -116,9 +117,10 @@ snap() {
 		[ -e $t/exits ] || continue
 		e=$((e + $(cat $t/exits))); k=$((k + $(cat $t/mmio_exit_kernel))); u=$((u + $(cat $t/mmio_exit_user)))
 	done
-	echo $(cat /sys/class/net/cvmmtap$(tapno $1)/statistics/${d}_packets) $v $e $k $u
+	w=$(sed -n 's/^voluntary_ctxt_switches:[^0-9]*//p' /proc/$p/task/$p/status)
+	echo $(cat /sys/class/net/cvmmtap$(tapno $1)/statistics/${d}_packets) $v $e $k $u $w
 }
-# g2h GUEST: prints "Mbit/s irqs frames cpu-ms exits kicks user-mmio" (all but the first
+# g2h GUEST: prints "Mbit/s irqs frames cpu-ms exits kicks user-mmio wake-ups" (all but the first
 # per MiB), or nothing when the transfer was short
 g2h() {
 	local t0 t1 i0 i1 s0 s1
@@ -145,8 +147,9 @@ h2g() {
 # per_mib < "BYTES NS IRQS SNAP-BEFORE SNAP-AFTER"
 per_mib() {
 	awk '{ m = $1 / 1048576
-		printf "%.1f %.1f %.1f %.2f %.0f %.0f %.0f\n", $1 * 8 * 1000 / $2, $3 / m, ($9 - $4) / m,
-			($10 - $5) / m / 1e6, ($11 - $6) / m, ($12 - $7) / m, ($13 - $8) / m }'
+		printf "%.1f %.1f %.1f %.2f %.0f %.0f %.0f %.0f\n", $1 * 8 * 1000 / $2, $3 / m,
+			($10 - $4) / m, ($11 - $5) / m / 1e6, ($12 - $6) / m, ($13 - $7) / m,
+			($14 - $8) / m, ($15 - $9) / m }'
 }
 # rtt GUEST: the median of 19 pings' round trips, in us
 rtt() {
@@ -170,6 +173,7 @@ while [ $r -le "$RUNS" ]; do
 				echo "BENCH $g.net_${d}_exits $5"
 				echo "BENCH $g.net_${d}_kicks $6"
 				echo "BENCH $g.net_${d}_mmio_user $7"
+				echo "BENCH $g.net_${d}_wakeups $8"
 			else
 				err "$g: $d transfer failed"
 			fi
