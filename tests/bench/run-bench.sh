@@ -90,8 +90,8 @@ cmds=()
 cmds+=(--cmd "net=sh /data/bench-net.sh $runs $net_mib '$net_guests'")
 log "booting the emulated arm64 host ($runs runs of each figure)"
 # Host RAM: the QEMU tree (55 MB) twice while unpacking, one 256 MiB guest at a time (the
-# network benchmark: three or four, each touching about 100 MiB of its RAM). vhost-net's
-# modules, so that QEMU with vhost=on can run beside the others.
+# network benchmark: three or four, each touching about 100 MiB of its RAM). The host
+# loads vhost-net's modules, so that QEMU with vhost=on runs beside the others.
 "$CVMM_ROOT/tests/hosts/run-host.sh" --arch aarch64 --gic 2 --host-kernel "$host_kernel" \
 	--memory 1536 --prealloc --timeout 1800 \
 	--file "$CVMM_CACHE/qemu-arm64/root.tar:/data/qemu-arm64.tar" \
