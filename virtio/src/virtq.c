@@ -107,6 +107,8 @@ int vdev_virtq_enable(struct vdev_virtq *q, const struct vdev_virtq_layout *layo
 	q->indirect = features & (1ull << VDEV_VIRTIO_F_INDIRECT_DESC);
 	q->last_avail = 0;
 	q->next_used = 0;
+	/* The driver's kicks are wanted until the device says otherwise. */
+	(void)vmem_atomic_store_u16(q->mem, q->layout.used, 0, VMEM_RELEASE);
 	q->pushed = false;
 	q->error = NULL;
 	q->enabled = true;
@@ -449,6 +451,19 @@ int vdev_virtq_unpop(struct vdev_virtq *q, uint16_t n)
 		q->budget = back < VDEV_VIRTQ_UNLIMITED ? (uint32_t)back : VDEV_VIRTQ_UNLIMITED - 1;
 	}
 	return 0;
+}
+
+int vdev_virtq_set_notify(struct vdev_virtq *q, bool enable)
+{
+	int ret;
+
+	if (!q || !q->enabled)
+		return -EINVAL;
+	ret = vmem_atomic_store_u16(q->mem, q->layout.used,
+	                            enable ? 0 : VDEV_VIRTQ_USED_F_NO_NOTIFY, VMEM_RELEASE);
+	if (ret == 0 && enable)
+		vmem_fence(VMEM_SEQ_CST);
+	return ret;
 }
 
 bool vdev_virtq_should_notify(struct vdev_virtq *q)

@@ -418,6 +418,25 @@ Test(virtq, unpop_gives_chains_back_in_order)
 	cr_expect_eq(vdev_virtq_unpop(NULL, 0), -EINVAL);
 }
 
+Test(virtq, set_notify_writes_the_used_flag)
+{
+	uint16_t flags = 0xffff;
+	cr_assert_eq(vdev_virtq_set_notify(q, false), 0);
+	vmem_read_u16_le(mem, T_USED, &flags);
+	cr_expect_eq(flags, VDEV_VIRTQ_USED_F_NO_NOTIFY);
+	cr_assert_eq(vdev_virtq_set_notify(q, true), 0);
+	vmem_read_u16_le(mem, T_USED, &flags);
+	cr_expect_eq(flags, 0);
+	cr_assert_eq(vdev_virtq_set_notify(q, false), 0);
+	struct vdev_virtq_layout l = tq_layout(&t);
+	cr_assert_eq(vdev_virtq_enable(q, &l, 0), 0);
+	vmem_read_u16_le(mem, T_USED, &flags);
+	cr_expect_eq(flags, 0, "enabling the queue wants kicks again");
+	vdev_virtq_disable(q);
+	cr_expect_eq(vdev_virtq_set_notify(q, true), -EINVAL);
+	cr_expect_eq(vdev_virtq_set_notify(NULL, true), -EINVAL);
+}
+
 Test(virtq, push_many_publishes_once_after_every_element)
 {
 	struct vdev_virtq_chain c;

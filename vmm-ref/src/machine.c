@@ -66,6 +66,7 @@ struct vmm_slot {
 	uint32_t line;
 	int irq_trigger_fd, irq_resample_fd;
 	atomic_bool irq_level;
+	uint32_t tap_events; /* net: what the loop watches the tap for now (EVL_*) */
 	uint16_t nq;
 	int qfd[VDEV_VIRTIO_MAX_QUEUES];
 	/* Each queue's context for the event loop: its slot and index. */
@@ -927,7 +928,10 @@ static void net_watch(struct vmm_slot *s)
 	bool r, w;
 
 	vdev_virtio_net_wants(s->net, &r, &w);
-	evl_modify(s->m->loop, vdev_virtio_net_fd(s->net), (r ? EVL_IN : 0u) | (w ? EVL_OUT : 0u));
+	uint32_t events = (r ? EVL_IN : 0u) | (w ? EVL_OUT : 0u);
+	if (events != s->tap_events &&
+	    evl_modify(s->m->loop, vdev_virtio_net_fd(s->net), events) == 0)
+		s->tap_events = events;
 }
 
 /* The device's wait callback: with the transport's lock held, on a vCPU thread or the

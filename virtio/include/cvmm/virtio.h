@@ -120,6 +120,8 @@ extern "C" {
 #define VDEV_VIRTQ_DESC_F_INDIRECT 4u
 /* Available ring flag: the driver asks for no used buffer notifications. */
 #define VDEV_VIRTQ_AVAIL_F_NO_INTERRUPT 1u
+/* Used ring flag: the device asks for no available buffer notifications (kicks). */
+#define VDEV_VIRTQ_USED_F_NO_NOTIFY 1u
 /* Largest queue size VIRTIO allows. */
 #define VDEV_VIRTQ_MAX_SIZE 32768u
 /* A chain (its direct descriptors plus an indirect table) may hold at most
@@ -269,6 +271,19 @@ bool vdev_virtq_should_notify(struct vdev_virtq *q);
 void vdev_virtq_set_budget(struct vdev_virtq *q, uint32_t chains);
 uint32_t vdev_virtq_budget(const struct vdev_virtq *q);
 bool vdev_virtq_has_available(const struct vdev_virtq *q);
+
+/*
+ * vdev_virtq_set_notify: whether the device wants the driver's notifications (kicks)
+ * for this queue: false sets VDEV_VIRTQ_USED_F_NO_NOTIFY in the used ring (a hint the
+ * driver may ignore), true clears it and then orders that store before the device's
+ * next look at the available ring (a full fence), so that a chain the driver makes
+ * available after reading the flag is either seen by that look or kicked. The usual
+ * pattern: notifications off while the device works through the ring; on again when it
+ * is empty, then look once more (vdev_virtq_has_available()) before waiting for a kick.
+ * Enabling the queue clears the flag. Returns 0; -EINVAL (NULL, disabled); a vm-memory
+ * error.
+ */
+int vdev_virtq_set_notify(struct vdev_virtq *q, bool enable);
 
 /* vdev_virtq_mem: the guest memory the queue was created over (NULL for NULL). */
 const struct vmem_map *vdev_virtq_mem(const struct vdev_virtq *q);
