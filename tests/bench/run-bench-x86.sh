@@ -55,23 +55,8 @@ grep -q '^CVMM-END bench ' "$work/console.log" || { tail -n 40 "$work/console.lo
 sed -n 's/^BENCH \([^ ]*\) \(.*\)$/\1 \2/p' "$work/console.log" >"$work/figures"
 [ -z "$raw" ] || cat "$work/figures" >>"$raw"
 
-med() { # KEY: median of its values (mean of the middle two for an even count)
-	awk -v k="$1" '$1 == k { print $2 }' "$work/figures" | sort -g |
-		awk '{ v[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-cnt() { awk -v k="$1" '$1 == k' "$work/figures" | wc -l; }
-fmt() { # VALUE SCALE: three significant digits or more, no exponent
-	awk -v v="$1" -v s="$2" 'BEGIN { v *= s; if (v >= 100) printf "%.0f", v; else if (v >= 10) printf "%.1f", v; else printf "%.2f", v }'
-}
-# row LABEL KEY BASELINE-LABEL BASELINE-KEY UNIT SCALE TARGET
-row() {
-	local a b n r
-	a=$(med "$2"); b=$(med "$4"); n=$(cnt "$2")
-	[ -n "$a" ] && [ -n "$b" ] || { printf '| %s | not measured | | | | %s |\n' "$1" "$7"; return; }
-	r=$(awk -v a="$a" -v b="$b" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }')
-	printf '| %s | %s %s | %s: %s %s | %s | %s | %s |\n' "$1" "$(fmt "$a" "$6")" "$5" "$3" \
-		"$(fmt "$b" "$6")" "$5" "$r" "$n" "$7"
-}
+figures=$work/figures
+. "$here/table.sh"
 echo
 echo "cvmm x86_64 suspend benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), medians of N runs"
 echo "machine: $(nproc)-core $(uname -m) ($(sed -n 's/^model name\t*: //p' /proc/cpuinfo | head -n1)); real nested KVM inside the emulated x86_64 host (QEMU TCG, emulated AMD SVM, host kernel $(sed -n 's/^CVMM-HOST-KERNEL //p' "$work/console.log" | head -n1)); guest: Debian's cloud amd64 kernel, 1 vCPU, 256 MiB"
