@@ -56,7 +56,7 @@ struct vmm_disk_config {
 /* --net tap=NAME[,mac=MAC]: a virtio-net device on the existing tap device NAME. */
 struct vmm_net_config {
 	char *tap;
-	uint8_t mac[6];  /* given, or vmm_net_default_mac()'s */
+	uint8_t mac[6]; /* given, or vmm_net_default_mac()'s */
 	bool mac_given;
 };
 
