@@ -212,12 +212,8 @@ static int read_frame(struct vdev_virtio_net *n)
 static int rx_process(struct vdev_virtio_net *n, struct vdev_virtq *q)
 {
 	uint32_t frames = 0, limit = vdev_virtq_size(q);
-	bool looked_again = false;
 	int done = 0, ret;
 
-	/* While the driver has buffers, its kicks are not needed: frames are read when the
-	   backend has them. They are asked for again only when a frame waits for room. */
-	vdev_virtq_set_notify(q, false);
 	for (;;) {
 		if (!n->rx_len) {
 			if (n->backend_closed || frames == limit) {
@@ -237,20 +233,9 @@ static int rx_process(struct vdev_virtio_net *n, struct vdev_virtq *q)
 		ret = deliver(n, q);
 		if (ret < 0)
 			return ret;
-		if (ret == 0 && !looked_again) {
-			/* No room: ask for the driver's kicks, then look once more, for buffers
-			   it added before it could see that (unless this call's budget is spent:
-			   the transport calls again while chains are left, and with none left
-			   the driver's next kick does). */
-			vdev_virtq_set_notify(q, true);
-			looked_again = true;
-			if (vdev_virtq_budget(q) != 0)
-				continue;
-		}
 		if (ret == 0) {
-			/* Still none: stop reading until the driver adds buffers (its kick
-			   calls again), or until the next call when this one's budget is
-			   spent. */
+			/* No room: stop reading until the driver adds buffers (its notification
+			   calls again), or until the next call when this one's budget is spent. */
 			set_wait(n, false, wants_write(n));
 			return done;
 		}
@@ -320,8 +305,6 @@ static int tx_process(struct vdev_virtio_net *n, struct vdev_virtq *q)
 	struct vdev_virtq_chain c;
 	int done = 0, ret;
 
-	/* No kicks while the ring is worked through; on again once it is empty. */
-	vdev_virtq_set_notify(q, false);
 	for (;;) {
 		if (n->tx_len) {
 			if (!send_frame(n)) {
@@ -332,18 +315,8 @@ static int tx_process(struct vdev_virtio_net *n, struct vdev_virtq *q)
 				set_wait(n, wants_read(n), false);
 		}
 		ret = vdev_virtq_pop(q, &c);
-		if (ret < 0)
-			return ret;
-		if (ret == 0) {
-			/* Kicks on, then one more look for chains made available before the
-			   driver could see that. With chains left and this call's budget spent,
-			   the transport calls again (its work_left). */
-			vdev_virtq_set_notify(q, true);
-			if (!vdev_virtq_has_available(q) || vdev_virtq_budget(q) == 0)
-				return done;
-			vdev_virtq_set_notify(q, false);
-			continue;
-		}
+		if (ret <= 0)
+			return ret < 0 ? ret : done;
 		bool ok = c.read_len >= HDR + ETH_HEADER && c.read_len <= FRAME_BUF;
 		if (ok) {
 			ssize_t r = vdev_virtq_chain_read(q, &c, 0, n->tx_buf, (size_t)c.read_len);

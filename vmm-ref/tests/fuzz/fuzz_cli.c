@@ -39,10 +39,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (err[0] == '\0' || strchr(err, '\n') || strlen(err) >= sizeof(err))
 			abort();
-		if (cfg.kernel || cfg.num_disks)
+		if (cfg.kernel || cfg.num_disks || cfg.num_nets)
+			abort();
+	} else if (ret == VMM_CLI_RUN && cfg.restore_dir) {
+		/* --restore: the machine comes from the snapshot, none of it from argv. */
+		if (!cfg.restore_dir[0] || cfg.kernel || cfg.num_disks || cfg.num_nets)
 			abort();
 	} else if (ret == VMM_CLI_RUN) {
-		if (!cfg.kernel || !cfg.kernel[0] || !cfg.cmdline ||
+		if (!cfg.kernel || !cfg.kernel[0] || !cfg.cmdline || cfg.num_nets > VMM_NETS_MAX ||
 		    strlen(cfg.cmdline) > VMM_CMDLINE_MAX || cfg.memory_mib < VMM_MEMORY_MIN_MIB ||
 		    cfg.memory_mib > VMM_MEMORY_MAX_MIB || cfg.vcpus < 1 ||
 		    cfg.vcpus > VMM_VCPUS_MAX || cfg.num_disks > VMM_DISKS_MAX ||
