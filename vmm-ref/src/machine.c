@@ -52,7 +52,6 @@ struct vmm_slot {
 	struct vdev_virtio_rng *rng;
 	struct vdev_virtio_net *net;
 	int disk_fd; /* flushed at the end */
-	int tap_fd;  /* net: the tap device as opened (the device works on its own dup) */
 	/* net: signalled when what the device waits for on the tap changes on a vCPU
 	   thread (activation, reset): the loop then watches the tap for it. */
 	int net_wait_evfd;
@@ -1105,7 +1104,7 @@ static int create_devices(struct vmm_machine *m)
 
 	for (uint32_t i = 0; i < VMM_VIRTIO_SLOTS_MAX; i++) {
 		struct vmm_slot *s = &m->slots[i];
-		s->tap_fd = s->net_wait_evfd = s->irq_trigger_fd = s->irq_resample_fd = -1;
+		s->net_wait_evfd = s->irq_trigger_fd = s->irq_resample_fd = -1;
 	}
 	vmm_console_uart_config(&m->console, &uc);
 	ret = vdev_uart_create(&uc, &m->uart);
@@ -1182,13 +1181,13 @@ static int create_devices(struct vmm_machine *m)
 		char err[VMM_CLI_ERROR_MAX];
 		uint16_t mtu;
 		s->disk_fd = -1;
-		s->tap_fd = vmm_tap_open(n->tap, &mtu, err, sizeof(err));
-		if (s->tap_fd < 0) {
+		int tap = vmm_tap_open(n->tap, &mtu, err, sizeof(err));
+		if (tap < 0) {
 			vmm_error_line("%s", err);
 			return -ENODEV;
 		}
 		struct vdev_virtio_net_config nc = {
-		    .fd = s->tap_fd,
+		    .fd = tap,
 		    .backend = VDEV_VIRTIO_NET_BACKEND_TAP,
 		    .mtu = mtu,
 		    .wait = on_net_wait,
@@ -1197,6 +1196,7 @@ static int create_devices(struct vmm_machine *m)
 		memcpy(nc.mac, n->mac, 6);
 		s->net_wait_evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		ret = s->net_wait_evfd < 0 ? -errno : vdev_virtio_net_create(&nc, &s->net);
+		close(tap); /* the device keeps its own descriptor of the tap */
 		if (ret == 0)
 			ret = add_slot(m, vdev_virtio_net_device(s->net), m->nslots, true);
 		/* The device's own descriptor is the one polled (the same open file). */
@@ -1654,7 +1654,6 @@ static void teardown(struct vmm_machine *m)
 		vdev_virtio_blk_destroy(s->blk);
 		vdev_virtio_rng_destroy(s->rng);
 		vdev_virtio_net_destroy(s->net);
-		close_fd(s->tap_fd);
 		close_fd(s->net_wait_evfd);
 		close_fd(s->irq_trigger_fd); /* closing it detaches the irqfd */
 		close_fd(s->irq_resample_fd);
