@@ -46,8 +46,10 @@
 # A PROGRAM is a static or dynamic ELF of the host's architecture; the libraries a
 # dynamic one needs (and its ELF interpreter) are copied in beside it. Each program
 # runs in /tmp with PATH holding the copied programs and /data. Its output goes to the
-# console between "CVMM-BEGIN NAME" and "CVMM-END NAME RC" lines; this script prints
-# the console, writes the results, and exits 0 only when every program exited 0.
+# console between "CVMM-BEGIN NAME" and "CVMM-END NAME RC" lines (then "CVMM-TIME NAME
+# START END", the host's uptime around it); this script prints the console, each
+# program's time (slowest first), writes the results, and exits 0 only when every
+# program exited 0.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -186,12 +188,14 @@ done
 	# stuck host.
 	(while sleep 20; do echo CVMM-HOST-ALIVE; done) &
 	run() { # name command...
-		local n=$1 rc; shift
+		local n=$1 rc t0; shift
 		echo "CVMM-BEGIN $n"
+		read t0 _ </proc/uptime
 		(cd /tmp && timeout -s KILL "$PROGRAM_TIMEOUT" "$@") </dev/null 2>&1
 		rc=$?
 		[ $rc = 137 ] && echo "CVMM-HOST-NOTE $n killed after ${PROGRAM_TIMEOUT} s"
 		echo "CVMM-END $n $rc"
+		echo "CVMM-TIME $n $t0 $(cut -d' ' -f1 /proc/uptime)"
 	}
 	INIT
 	echo "PROGRAM_TIMEOUT=$program_timeout"
@@ -281,6 +285,11 @@ if ! grep -q '^CVMM-HOST-DONE' "$console"; then
 	fi
 	status=1
 fi
+# Where the boot's time went: each program's seconds, the slowest first (from the
+# host's uptime at its start and end), then the host's uptime at its last line.
+awk '$1 == "CVMM-TIME" { printf "%8.1f s  %s\n", $4 - $3, $2; last = $4 }
+	END { if (last) printf "%8.1f s  the host'"'"'s uptime at its last program'"'"'s end\n", last }' \
+	"$console" | sort -rn | sed 's/^/cvmm: time /' >&2 || true
 # The whole console stays with the results, for a failure to be read after the fact.
 [ -z "$results" ] || cp "$console" "$results/console.log"
 all=(${names[@]+"${names[@]}"})
