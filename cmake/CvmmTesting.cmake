@@ -38,7 +38,7 @@
 # all. That boot runs the second host kernel (tests/hosts/CMakeLists.txt).
 #
 # cvmm_add_emulated_host_script(NAME n SCRIPT file.sh [FILES file-or-genex ...] [ARGS ...]
-#                               [GICV3])
+#                               [GICV3] [HOST2] [SECOND_BOOT])
 #   A shell script run by busybox sh inside the emulated host of the build's architecture,
 #   in the same boot as the KVM test programs. FILES are copied to /data/<basename> first
 #   (generator expressions such as $<TARGET_FILE:vmm-ref> work), or to DST for SRC:DST.
@@ -47,7 +47,7 @@
 #   depends on the vGIC's version, such as its state in a snapshot, or on the host
 #   kernel: that boot runs the second host kernel, CVMM_HOST_KERNEL2). HOST2 (x86_64):
 #   it also runs in the x86_64 host's second boot, on the second host kernel, reported as
-#   n@emulated-x86_64-host2-6.12.
+#   n@emulated-x86_64-host2-6.12. SECOND_BOOT (x86_64): it runs in that second boot only.
 #
 # cvmm_add_arm64_image_payload(NAME n SOURCE file.S [OUTPUT_VARIABLE var])
 #   A bare-metal arm64 guest for vmm-ref (aarch64 builds): the assembly source, which
@@ -62,6 +62,11 @@
 #   into the ELF <build dir>/<n>.elf, which vmm-ref loads as an ELF vmlinux. Built by the
 #   target n; var gets the ELF's path. The source may #include "baremetal_x86_64.inc"
 #   (tests/common: COM1, ACPI power-off, puts).
+#
+# cvmm_add_ext4_image(OUTPUT path)
+#   An empty 16 MiB ext4 image at path (no journal, no metadata checksums), made on the
+#   build machine with mkfs.ext4, for the end-to-end tests' virtio-blk disks; the caller
+#   makes a target depend on path.
 #
 # A Criterion program one of whose tests calls cr_skip_test() (and none fails) is
 # reported by ctest as skipped, with the [SKIP] lines in its output.
@@ -229,6 +234,16 @@ function(cvmm_add_x86_64_elf_payload)
   if(P_OUTPUT_VARIABLE)
     set(${P_OUTPUT_VARIABLE} "${elf}" PARENT_SCOPE)
   endif()
+endfunction()
+
+function(cvmm_add_ext4_image)
+  cmake_parse_arguments(A "" "OUTPUT" "" ${ARGN})
+  find_program(CVMM_MKFS_EXT4 mkfs.ext4 PATHS /usr/sbin /sbin REQUIRED)
+  add_custom_command(OUTPUT "${A_OUTPUT}"
+    COMMAND "${CMAKE_COMMAND}" -E remove -f "${A_OUTPUT}"
+    COMMAND truncate -s 16M "${A_OUTPUT}"
+    COMMAND "${CVMM_MKFS_EXT4}" -q -F -O ^has_journal,^metadata_csum "${A_OUTPUT}"
+    COMMENT "ext4 disk image for the e2e tests" VERBATIM)
 endfunction()
 
 function(cvmm_add_emulated_host_script)

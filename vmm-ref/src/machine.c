@@ -393,7 +393,6 @@ static void replay_irqs(struct vmm_machine *m)
 int vmm_machine_snapshot(struct vmm_machine_env *env)
 {
 	struct vmm_machine *m = env->priv;
-	int suspended = 0;
 
 	if (m->snap.state_fd < 0)
 		return -ENOTSUP;
@@ -401,20 +400,9 @@ int vmm_machine_snapshot(struct vmm_machine_env *env)
 		return -ESHUTDOWN;
 	if (!atomic_load(&m->suspended_since_ns))
 		return -EAGAIN;
-	/* Every vCPU parks (the suspended one leaves the kernel's wait); if the guest woke
-	   up on the way, it runs on. */
-	int ret = vcpu_set_pause(env->vcpus);
+	int ret = vmm_arch_prepare_snapshot(m->arch);
 	if (ret < 0)
 		return ret;
-	for (size_t i = 0; i < vcpu_set_count(env->vcpus); i++) {
-		struct vcpu_suspend_state st;
-		if (vcpu_get_suspend_state(vcpu_set_find(env->vcpus, (uint32_t)i), &st) == 0)
-			suspended++;
-	}
-	if (suspended != 1) {
-		vcpu_set_resume(env->vcpus);
-		return -EAGAIN;
-	}
 	vmm_machine_log(env, VMM_LOG_INFO, "control socket: writing the suspended VM to '%s'",
 	                m->snap.dir);
 	vmm_machine_request_exit(env, VMM_EXIT_SNAPSHOT, NULL, NULL);
@@ -1636,6 +1624,12 @@ static int restore_machine(struct vmm_machine *m)
 	for (uint32_t i = 0; i < m->nslots; i++)
 		for (uint16_t q = 0; q < m->slots[i].nq; q++)
 			vdev_virtio_mmio_process_queue(m->slots[i].t, q);
+	/* A wake event that was pending when the VM went to disk wakes it at once (the
+	   loop's vmm_arch_wake_source(VMM_WAKE_CHECK), as after a sleep in this process). */
+	uint64_t one = 1;
+	if (write(m->slept_evfd, &one, sizeof(one)) < 0) {
+		/* The counter is saturated: the loop will look anyway. */
+	}
 	return 0;
 }
 
@@ -1797,7 +1791,10 @@ static int setup_and_run(struct vmm_machine *m, struct ll_file_buf *kernel,
 	if (create_vcpu_set(m) < 0)
 		return VMM_EXIT_RUNTIME;
 	m->env.record.vcpus = cfg->vcpus;
-	m->env.record.sleep_to_ram = cfg->suspend == VMM_SUSPEND_HONOUR;
+	/* x86: the ACPI tables offer S3 when the guest may suspend, to RAM or to a
+	   snapshot. */
+	m->env.record.sleep_to_ram =
+	    cfg->suspend == VMM_SUSPEND_HONOUR || cfg->suspend == VMM_SUSPEND_SNAPSHOT;
 	if (m->restore) {
 		if (restore_machine(m) < 0)
 			return VMM_EXIT_RUNTIME;
@@ -1919,9 +1916,8 @@ int vmm_machine_run(const struct vmm_config *cfg)
 		status = VMM_EXIT_USAGE;
 		goto out;
 	}
-	if (cfg->snapshot_dir && !m->desc.system_suspend) {
-		vmm_error_line("--%s: this machine has no suspend to a snapshot (x86_64 suspends "
-		               "to RAM through ACPI S3, but has no snapshots yet)",
+	if (cfg->snapshot_dir && !m->desc.snapshots) {
+		vmm_error_line("--%s: this machine has no suspend to a snapshot",
 		               cfg->suspend == VMM_SUSPEND_SNAPSHOT ? "suspend snapshot"
 		                                                    : "snapshot-dir");
 		status = VMM_EXIT_USAGE;

@@ -229,6 +229,8 @@ struct vmm_arch;
    interrupt line is the arch's own number, given back to vmm_arch_set_irq(). */
 struct vmm_arch_desc {
 	bool system_suspend; /* the vcpu library handles PSCI SYSTEM_SUSPEND (arm64) */
+	bool snapshots;      /* vmm_arch_save() and vmm_arch_restore() exist (the guest's own
+	                        suspend: arm64 SYSTEM_SUSPEND, x86 ACPI S3) */
 
 	bool uart_on_pio;        /* the 16550 sits on the PIO bus (x86 0x3f8), else MMIO */
 	uint64_t uart_base;      /* bus address */
@@ -280,16 +282,23 @@ int vmm_arch_create_vcpus(struct vmm_arch *arch, const struct vmm_boot_info *boo
 
 /*
  * Snapshots (--suspend snapshot:DIR, --restore DIR). vmm_arch_save() writes the arch's
- * sections once every vCPU has stopped, the guest having suspended: the vCPUs (which one
- * is suspended, where it resumes; the others are off), the guest's counter, the
- * interrupt controller and the arch's own devices. vmm_arch_restore() replaces
- * vmm_arch_create_vcpus() for a restored VM: it creates the vCPUs as the sections say,
- * finishes the interrupt controller, and puts its state and the devices' back. Both
+ * sections once every vCPU has stopped, the guest having suspended: the vCPUs (arm64:
+ * which one is suspended, where it resumes; the others are off; x86: nothing, S3 loses
+ * them), the guest's clocks, the interrupt controller and the arch's own devices.
+ * vmm_arch_restore() replaces vmm_arch_create_vcpus() for a restored VM: it creates the
+ * vCPUs as the sections say, finishes the interrupt controller, and puts its state and
+ * the devices' back; the VM starts in the guest's suspend (machine.c then has the loop
+ * look for a wake event pending already: vmm_arch_wake_source(VMM_WAKE_CHECK)). Both
  * return 0, or a negative errno with one line in err (-ENOTSUP: the arch has no
  * snapshots). vmm_arch_sandbox_fds() registers the descriptors vmm_arch_save() uses
  * after the sandbox is in place (sandbox.h).
  */
 int vmm_arch_save(struct vmm_arch *arch, struct vdev_state_writer *w, char *err, size_t err_size);
+/* The control socket's snapshot of a guest suspended to RAM (on the loop's thread): 0 when
+   every vCPU is parked in the guest's suspend and stays so until the VM is written
+   (arm64: one vCPU in SYSTEM_SUSPEND, the set paused; x86: in ACPI S3), -EAGAIN when the
+   guest is not (or no longer) suspended. */
+int vmm_arch_prepare_snapshot(struct vmm_arch *arch);
 int vmm_arch_restore(struct vmm_arch *arch, struct vdev_state_reader *r, char *err,
                      size_t err_size);
 int vmm_arch_sandbox_fds(struct vmm_arch *arch);

@@ -25,6 +25,7 @@ void vmm_arch_describe(struct vmm_arch_desc *d)
 {
 	*d = (struct vmm_arch_desc){
 	    .system_suspend = true,
+	    .snapshots = true,
 	    .uart_base = VMM_A64_UART_BASE,
 	    .uart_shift = 0,
 	    .uart_irq = VMM_A64_UART_SPI,
@@ -243,6 +244,28 @@ static int vcpu_handles(struct vmm_arch *a, const struct kvmio_vcpu **out, uint3
 		if (!v)
 			return -ENOENT;
 		out[i] = vcpu_kvm(v);
+	}
+	return 0;
+}
+
+int vmm_arch_prepare_snapshot(struct vmm_arch *a)
+{
+	struct vcpu_set *set = a->env->vcpus;
+	int suspended = 0;
+
+	/* Every vCPU parks (the suspended one leaves the kernel's wait); if the guest woke
+	   up on the way, it runs on. */
+	int ret = vcpu_set_pause(set);
+	if (ret < 0)
+		return ret;
+	for (size_t i = 0; i < vcpu_set_count(set); i++) {
+		struct vcpu_suspend_state st;
+		if (vcpu_get_suspend_state(vcpu_set_find(set, (uint32_t)i), &st) == 0)
+			suspended++;
+	}
+	if (suspended != 1) {
+		vcpu_set_resume(set);
+		return -EAGAIN;
 	}
 	return 0;
 }

@@ -40,6 +40,8 @@ struct vmm_arch {
 	/* In ACPI S3: the vCPUs are paused (once by the vCPU that asked, acpi_sleep()) until a
 	   wake event (wake_up(), on the loop's thread). */
 	atomic_bool asleep;
+	/* The sleep goes to disk (--suspend snapshot:DIR): no wake event ends it here. */
+	atomic_bool to_disk;
 };
 
 void vmm_arch_describe(struct vmm_arch_desc *d)
@@ -49,6 +51,7 @@ void vmm_arch_describe(struct vmm_arch_desc *d)
 	    .uart_base = VMM_X86_COM1_PORT,
 	    .uart_shift = 0,
 	    .uart_irq = VMM_X86_COM1_IRQ,
+	    .snapshots = true,
 	    .rtc = VMM_RTC_CMOS,
 	    .rtc_base = VMM_X86_CMOS_PORT,
 	    .rtc_irq = VDEV_CMOS_ISA_IRQ,
@@ -192,8 +195,14 @@ static void acpi_sleep(void *ctx, unsigned int slp_typ)
 		/* A second vCPU writing S3 at the same time is paused by the first. */
 		if (atomic_exchange(&a->asleep, true))
 			return;
+		/* --suspend snapshot:DIR: the VM goes to disk (write_snapshot()) instead of
+		   waiting here for a wake event; one pending already wakes the restored VM. */
+		bool to_disk = a->env->cfg->suspend == VMM_SUSPEND_SNAPSHOT;
+		atomic_store(&a->to_disk, to_disk);
 		vcpu_set_pause(a->env->vcpus);
 		vmm_machine_slept(a->env, "ACPI S3");
+		if (to_disk)
+			vmm_machine_request_exit(a->env, VMM_EXIT_SNAPSHOT, NULL, NULL);
 	} else
 		vmm_machine_log(a->env, VMM_LOG_WARN,
 		                "the guest asked for ACPI sleep type %u, which this machine does "
@@ -269,7 +278,7 @@ void vmm_arch_wake_source(struct vmm_arch *a, enum vmm_wake_source source)
 	   set it raises the SCI, or wakes the machine. The power button always wakes. */
 	if (source == VMM_WAKE_RTC_ALARM)
 		vdev_acpi_pm_event(a->pm, VDEV_ACPI_PM1_RTC);
-	if (!atomic_load(&a->asleep))
+	if (!atomic_load(&a->asleep) || atomic_load(&a->to_disk))
 		return;
 	/* Console input wakes as on arm64 (a UART interrupt there): no PM1 status bit names
 	   it, WAK_STS alone is set. */
@@ -386,19 +395,272 @@ void vmm_arch_destroy(struct vmm_arch *a)
 	free(a);
 }
 
-/* Snapshots need suspend to RAM, which x86_64 does not have yet (ACPI S3). */
+/* ---- Snapshots: the guest's ACPI S3 written to disk (--suspend snapshot:DIR) ----
+
+   In S3 the CPUs' state is lost by definition: the guest saved what it needs in RAM and
+   resumes at the FACS's waking vector in real mode, as wake_up() starts it. So a snapshot
+   holds no vCPU registers, only what outlives the sleep on a PC: the guest's clocks (TSC
+   and kvmclock, which run on through an in-process S3 too), KVM's PIC, IOAPIC and PIT,
+   and the i8042 and PM1 registers. A restored VM is in S3 from its start: its vCPUs wait
+   paused for a wake event, which wake_up() serves as after an in-process sleep. */
+
+#define TAG_X86M VDEV_STATE_TAG('X', '8', '6', 'M')
+#define X86_MSR_TSC 0x10u
+#define IOAPIC_DEFAULT_BASE 0xfec00000ull
+/* KVM_PIT_FLAGS_HPET_LEGACY | KVM_PIT_FLAGS_SPEAKER_DATA_ON (Linux 6.6): the flags KVM
+   defines for KVM_SET_PIT2. */
+#define PIT_FLAGS_KNOWN 0x3u
+
+static int64_t realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void put_pic(struct vdev_state_writer *w, const struct kvm_pic_state *p)
+{
+	/* Sixteen single-byte fields, in the order of the uapi struct. */
+	const uint8_t f[16] = {p->last_irr,     p->irr,
+	                       p->imr,          p->isr,
+	                       p->priority_add, p->irq_base,
+	                       p->read_reg_select, p->poll,
+	                       p->special_mask, p->init_state,
+	                       p->auto_eoi,     p->rotate_on_auto_eoi,
+	                       p->special_fully_nested_mode, p->init4,
+	                       p->elcr,         p->elcr_mask};
+	vdev_state_put_bytes(w, f, sizeof(f));
+}
+
+static void get_pic(struct vdev_state_reader *r, struct kvm_pic_state *p)
+{
+	uint8_t f[16];
+
+	vdev_state_get_bytes(r, f, sizeof(f));
+	*p = (struct kvm_pic_state){
+	    .last_irr = f[0], .irr = f[1], .imr = f[2], .isr = f[3], .priority_add = f[4],
+	    .irq_base = f[5], .read_reg_select = f[6], .poll = f[7], .special_mask = f[8],
+	    .init_state = f[9], .auto_eoi = f[10], .rotate_on_auto_eoi = f[11],
+	    .special_fully_nested_mode = f[12], .init4 = f[13], .elcr = f[14],
+	    .elcr_mask = f[15]};
+}
+
+/* The boot vCPU's TSC and its rate, read while the vCPUs are stopped. */
+static int read_tsc(struct vcpu *v, uint64_t *tsc, uint32_t *khz)
+{
+	struct kvm_msr_entry e = {.index = X86_MSR_TSC};
+	int ret = kvmio_vcpu_get_tsc_khz(vcpu_kvm(v));
+
+	if (ret <= 0)
+		return ret < 0 ? ret : -EIO;
+	*khz = (uint32_t)ret;
+	ret = kvmio_vcpu_get_msrs(vcpu_kvm(v), &e, 1);
+	if (ret != 1)
+		return ret < 0 ? ret : -EIO;
+	*tsc = e.data;
+	return 0;
+}
+
+int vmm_arch_prepare_snapshot(struct vmm_arch *a)
+{
+	/* The vCPUs are paused already; from now on no wake event ends the sleep. */
+	if (!atomic_load(&a->asleep))
+		return -EAGAIN;
+	atomic_store(&a->to_disk, true);
+	return 0;
+}
+
 int vmm_arch_save(struct vmm_arch *a, struct vdev_state_writer *w, char *err, size_t err_size)
 {
-	(void)a, (void)w;
-	snprintf(err, err_size, "x86_64 has no snapshots yet");
-	return -ENOTSUP;
+	struct vmm_machine_env *env = a->env;
+	struct kvm_irqchip chips[3] = {{.chip_id = KVM_IRQCHIP_PIC_MASTER},
+	                               {.chip_id = KVM_IRQCHIP_PIC_SLAVE},
+	                               {.chip_id = KVM_IRQCHIP_IOAPIC}};
+	struct kvm_pit_state2 pit;
+	struct kvm_clock_data clock = {0};
+	struct vcpu *boot = vcpu_set_find(env->vcpus, 0);
+	uint64_t tsc = 0;
+	uint32_t khz = 0;
+	int ret = 0;
+
+	if (!atomic_load(&a->asleep)) {
+		snprintf(err, err_size, "cannot save the machine: the guest is not in ACPI S3");
+		return -EINVAL;
+	}
+	ret = boot ? read_tsc(boot, &tsc, &khz) : -ENOENT;
+	if (ret < 0) {
+		snprintf(err, err_size, "cannot read the guest's TSC: %s", strerror(-ret));
+		return ret;
+	}
+	for (int i = 0; ret == 0 && i < 3; i++)
+		ret = kvmio_vm_get_irqchip(env->vm, &chips[i]);
+	if (ret == 0)
+		ret = kvmio_vm_get_pit2(env->vm, &pit);
+	if (ret == 0)
+		ret = kvmio_vm_get_clock(env->vm, &clock);
+	if (ret < 0) {
+		snprintf(err, err_size, "cannot read KVM's PIC, IOAPIC, PIT or clock: %s",
+		         strerror(-ret));
+		return ret;
+	}
+	const struct kvm_ioapic_state *io = &chips[2].chip.ioapic;
+	size_t mark = vdev_state_begin(w, TAG_X86M, 1);
+	vdev_state_put_u32(w, env->cfg->vcpus);
+	/* The clocks and the wall clock together: a restore adds the time in between. */
+	vdev_state_put_u32(w, khz);
+	vdev_state_put_u64(w, tsc);
+	vdev_state_put_u64(w, clock.clock);
+	vdev_state_put_u64(w, (uint64_t)realtime_ns());
+	put_pic(w, &chips[0].chip.pic);
+	put_pic(w, &chips[1].chip.pic);
+	vdev_state_put_u64(w, io->base_address);
+	vdev_state_put_u32(w, io->ioregsel);
+	vdev_state_put_u32(w, io->id);
+	vdev_state_put_u32(w, io->irr);
+	for (int i = 0; i < KVM_IOAPIC_NUM_PINS; i++)
+		vdev_state_put_u64(w, io->redirtbl[i].bits);
+	for (int i = 0; i < 3; i++) {
+		const struct kvm_pit_channel_state *c = &pit.channels[i];
+		const uint8_t f[10] = {c->count_latched, c->status_latched, c->status,
+		                       c->read_state,    c->write_state,    c->write_latch,
+		                       c->rw_mode,       c->mode,           c->bcd,
+		                       c->gate};
+		vdev_state_put_u32(w, c->count);
+		vdev_state_put_u16(w, c->latched_count);
+		vdev_state_put_bytes(w, f, sizeof(f));
+	}
+	vdev_state_put_u32(w, pit.flags);
+	vdev_state_end(w, mark);
+
+	ret = vdev_i8042_save(a->i8042, w);
+	if (ret == 0)
+		ret = vdev_acpi_pm_save(a->pm, w);
+	if (ret == 0 && w->error)
+		ret = w->error;
+	if (ret < 0)
+		snprintf(err, err_size, "cannot save the machine's state: %s", strerror(-ret));
+	return ret;
 }
 
 int vmm_arch_restore(struct vmm_arch *a, struct vdev_state_reader *r, char *err, size_t err_size)
 {
-	(void)a, (void)r;
-	snprintf(err, err_size, "x86_64 has no snapshots yet");
-	return -ENOTSUP;
+	struct vmm_machine_env *env = a->env;
+	struct kvm_irqchip chips[3] = {{.chip_id = KVM_IRQCHIP_PIC_MASTER},
+	                               {.chip_id = KVM_IRQCHIP_PIC_SLAVE},
+	                               {.chip_id = KVM_IRQCHIP_IOAPIC}};
+	struct kvm_pit_state2 pit = {0};
+	struct vdev_state_reader sub;
+	uint32_t n = env->cfg->vcpus, version;
+	int ret;
+
+	if (vdev_state_open(r, TAG_X86M, 1, &version, &sub) < 0)
+		goto bad;
+	if (vdev_state_get_u32(&sub) != n && !sub.error)
+		vdev_state_fail(&sub, "X86M: the vCPU count differs from the configuration's");
+	uint32_t khz = vdev_state_get_u32(&sub);
+	uint64_t tsc = vdev_state_get_u64(&sub), kvmclock = vdev_state_get_u64(&sub);
+	int64_t saved_at = (int64_t)vdev_state_get_u64(&sub);
+	get_pic(&sub, &chips[0].chip.pic);
+	get_pic(&sub, &chips[1].chip.pic);
+	struct kvm_ioapic_state *io = &chips[2].chip.ioapic;
+	io->base_address = vdev_state_get_u64(&sub);
+	io->ioregsel = vdev_state_get_u32(&sub);
+	io->id = vdev_state_get_u32(&sub);
+	io->irr = vdev_state_get_u32(&sub);
+	for (int i = 0; i < KVM_IOAPIC_NUM_PINS; i++)
+		io->redirtbl[i].bits = vdev_state_get_u64(&sub);
+	for (int i = 0; i < 3; i++) {
+		struct kvm_pit_channel_state *c = &pit.channels[i];
+		uint8_t f[10];
+		c->count = vdev_state_get_u32(&sub);
+		c->latched_count = vdev_state_get_u16(&sub);
+		vdev_state_get_bytes(&sub, f, sizeof(f));
+		c->count_latched = f[0], c->status_latched = f[1], c->status = f[2];
+		c->read_state = f[3], c->write_state = f[4], c->write_latch = f[5];
+		c->rw_mode = f[6], c->mode = f[7], c->bcd = f[8], c->gate = f[9];
+		/* Modes 0 to 5, or 0xff: KVM's mark of a channel never programmed. */
+		if (!sub.error && ((c->mode > 5 && c->mode != 0xff) || c->rw_mode > 3 ||
+		                   c->bcd > 1 || c->gate > 1))
+			vdev_state_fail(&sub, "X86M: PIT channel %d: mode %u, access %u", i,
+			                c->mode, c->rw_mode);
+	}
+	pit.flags = vdev_state_get_u32(&sub);
+	if (!sub.error && khz == 0)
+		vdev_state_fail(&sub, "X86M: a TSC of 0 kHz");
+	if (!sub.error && io->base_address != IOAPIC_DEFAULT_BASE)
+		vdev_state_fail(&sub, "X86M: the IOAPIC at %#llx, not %#llx",
+		                (unsigned long long)io->base_address, IOAPIC_DEFAULT_BASE);
+	if (!sub.error && (pit.flags & ~PIT_FLAGS_KNOWN))
+		vdev_state_fail(&sub, "X86M: PIT flags %#x", pit.flags);
+	if (vdev_state_close(r, &sub) < 0)
+		goto bad;
+
+	/* The vCPUs as S3 leaves them: their state is made at the wake-up (wake_up()). */
+	for (uint32_t i = 0; i < n; i++) {
+		struct vcpu_config vc = {.id = i, .mode = VCPU_X86_REAL};
+		struct vcpu *v;
+		ret = vcpu_create(env->vcpus, &vc, &v);
+		if (ret < 0) {
+			snprintf(err, err_size, "cannot create vCPU %u: %s", i, strerror(-ret));
+			return ret;
+		}
+	}
+	/* The TSC and kvmclock go on from where they stopped, plus the time the VM spent
+	   on disk, as they run on through an in-process S3: the guest's clocks account for
+	   the sleep as they do after one, and neither goes backwards. The TSC's rate must be
+	   the one the guest calibrated against. */
+	int64_t away = realtime_ns() - saved_at;
+	if (away < 0)
+		away = 0;
+	struct kvm_msr_entry e = {.index = X86_MSR_TSC,
+	                          .data = tsc + (uint64_t)((__int128)away * khz / 1000000)};
+	for (uint32_t i = 0; i < n; i++) {
+		const struct kvmio_vcpu *kv = vcpu_kvm(vcpu_set_find(env->vcpus, i));
+		int here = kvmio_vcpu_get_tsc_khz(kv);
+		if (here > 0 && (uint32_t)here != khz && kvmio_vcpu_set_tsc_khz(kv, khz) < 0) {
+			snprintf(err, err_size,
+			         "the guest's TSC ran at %u kHz, this host's runs at %d kHz and KVM "
+			         "cannot scale it",
+			         khz, here);
+			return -EINVAL;
+		}
+		ret = kvmio_vcpu_set_msrs(kv, &e, 1);
+		if (ret != 1) {
+			snprintf(err, err_size, "cannot set vCPU %u's TSC: %s", i,
+			         strerror(ret < 0 ? -ret : EIO));
+			return ret < 0 ? ret : -EIO;
+		}
+	}
+	struct kvm_clock_data clock = {.clock = kvmclock + (uint64_t)away};
+	ret = 0;
+	for (int i = 0; ret == 0 && i < 3; i++)
+		ret = kvmio_vm_set_irqchip(env->vm, &chips[i]);
+	if (ret == 0)
+		ret = kvmio_vm_set_pit2(env->vm, &pit);
+	if (ret == 0)
+		ret = kvmio_vm_set_clock(env->vm, &clock);
+	if (ret < 0) {
+		snprintf(err, err_size, "cannot set KVM's PIC, IOAPIC, PIT or clock: %s",
+		         strerror(-ret));
+		return ret;
+	}
+	if (vdev_i8042_restore(a->i8042, r) < 0 || vdev_acpi_pm_restore(a->pm, r) < 0)
+		goto bad;
+	/* In S3, as acpi_sleep() leaves the machine: the vCPUs park as they start. */
+	atomic_store(&a->asleep, true);
+	ret = vcpu_set_pause(env->vcpus);
+	if (ret < 0) {
+		snprintf(err, err_size, "cannot pause the vCPUs: %s", strerror(-ret));
+		return ret;
+	}
+	vmm_machine_log(env, VMM_LOG_INFO,
+	                "in ACPI S3; %lld ms on disk, TSC (%u kHz) and kvmclock advanced by it",
+	                (long long)(away / 1000000), khz);
+	return 0;
+bad:
+	snprintf(err, err_size, "%s", r->error ? vdev_state_why(r) : "malformed machine state");
+	return -EINVAL;
 }
 
 int vmm_arch_sandbox_fds(struct vmm_arch *a)

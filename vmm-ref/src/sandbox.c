@@ -226,6 +226,13 @@ static const struct sb_ioctl sb_ioctls[] = {
     {KVM_GET_SREGS, SB_BOTH, FD(VMM_FD_VCPU)},
     {KVM_SET_SREGS, SB_MAIN, FD(VMM_FD_VCPU)},
     {KVM_SET_REGS, SB_MAIN, FD(VMM_FD_VCPU)},
+    /* A snapshot of the guest in ACPI S3, read by the main thread once the vCPUs
+       stopped: the boot vCPU's TSC and its rate, KVM's PIC, IOAPIC, PIT and kvmclock. */
+    {KVM_GET_MSRS, SB_MAIN, FD(VMM_FD_VCPU)},
+    {KVM_GET_TSC_KHZ, SB_MAIN, FD(VMM_FD_VCPU)},
+    {KVM_GET_IRQCHIP, SB_MAIN, FD(VMM_FD_VM)},
+    {KVM_GET_PIT2, SB_MAIN, FD(VMM_FD_VM)},
+    {KVM_GET_CLOCK, SB_MAIN, FD(VMM_FD_VM)},
 #endif
     /* The console's raw mode, on the console's input only: tcgetattr (also isatty) and
        tcsetattr (each of its three modes), to restore the terminal on the way out. */

@@ -160,7 +160,13 @@ static void main_calls(struct sb_thread *t)
 	sb_check(t, "KVM_GET_SREGS", sb_rc(ioctl(fds[6], KVM_GET_SREGS, NULL)), -ENOTTY);
 	sb_check(t, "KVM_SET_SREGS", sb_rc(ioctl(fds[6], KVM_SET_SREGS, NULL)), -ENOTTY);
 	sb_check(t, "KVM_SET_REGS", sb_rc(ioctl(fds[6], KVM_SET_REGS, NULL)), -ENOTTY);
-#define MAIN_ARCH_CHECKS 4
+	/* A snapshot of the guest in S3: the TSC, KVM's interrupt controllers, PIT, clock. */
+	sb_check(t, "KVM_GET_MSRS", sb_rc(ioctl(fds[6], KVM_GET_MSRS, NULL)), -ENOTTY);
+	sb_check(t, "KVM_GET_TSC_KHZ", sb_rc(ioctl(fds[6], KVM_GET_TSC_KHZ, NULL)), -ENOTTY);
+	sb_check(t, "KVM_GET_IRQCHIP", sb_rc(ioctl(fds[5], KVM_GET_IRQCHIP, NULL)), -ENOTTY);
+	sb_check(t, "KVM_GET_PIT2", sb_rc(ioctl(fds[5], KVM_GET_PIT2, NULL)), -ENOTTY);
+	sb_check(t, "KVM_GET_CLOCK", sb_rc(ioctl(fds[5], KVM_GET_CLOCK, NULL)), -ENOTTY);
+#define MAIN_ARCH_CHECKS 9
 #else
 #define MAIN_ARCH_CHECKS 0
 #endif

@@ -32,9 +32,9 @@ read_cycles_and_wake() {
 	done
 }
 
-# mount_disk: loads the ext4 and virtio modules, waits for /dev/vda and mounts it on /mnt.
+# mount_disk: loads the ext4 and virtio modules (those the kernel has as modules), waits for /dev/vda and mounts it on /mnt.
 mount_disk() {
-	for m in crc16 crc32c_generic mbcache jbd2 ext4 virtio_mmio virtio_blk; do
+	for m in crc16 crc32c_generic mbcache jbd2 ext4 virtio_ring virtio virtio_mmio virtio_blk; do
 		insmod /modules/$m.ko 2>/dev/null
 	done
 	i=0
