@@ -91,6 +91,19 @@ cat "$CVMM_ROOT"/build/fuzz/fuzz-reports/*.txt 2>/dev/null | tee "$logs/fuzz-rep
 ASAN_OPTIONS=handle_segv=0:handle_sigbus=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	run_ctest asan --test-dir "$CVMM_ROOT/build/asan" -L unit --timeout 900
 
+# Where the emulated hosts' time went: each boot's uptime at its end and its slowest
+# programs (run-host.sh's CVMM-TIME lines), for a suite that grows slower to be read.
+for c in "$CVMM_ROOT"/build/*/tests/hosts/results-*/console.log; do
+	[ -e "$c" ] || continue
+	times=$(awk '$1 == "CVMM-TIME" { t[$2] = $4 - $3; last = $4 }
+		END { if (!last) exit; printf "%.0f s in all;", last
+			for (n = 0; n < 6; n++) { best = ""
+				for (k in t) if (best == "" || t[k] > t[best]) best = k
+				if (best == "") break
+				printf " %s %.0f s", best, t[best]; delete t[best] } }' "$c")
+	[ -z "$times" ] || log "time in $(basename "$(dirname "$c")" | sed 's/^results-//'): $times"
+done
+
 if [ ${#skips[@]} -gt 0 ]; then
 	log "skipped tests and why:"
 	printf '  %s\n' "${skips[@]}" >&2
