@@ -12,6 +12,7 @@
 
 #include "entry_x86_64.h"
 #include "layout_x86_64.h"
+#include "state_x86_64.h"
 #include <cvmm/linux_loader.h>
 #include <cvmm/linux_loader_pvh.h>
 #include <cvmm/linux_loader_x86.h>
@@ -404,12 +405,7 @@ void vmm_arch_destroy(struct vmm_arch *a)
    and the i8042 and PM1 registers. A restored VM is in S3 from its start: its vCPUs wait
    paused for a wake event, which wake_up() serves as after an in-process sleep. */
 
-#define TAG_X86M VDEV_STATE_TAG('X', '8', '6', 'M')
 #define X86_MSR_TSC 0x10u
-#define IOAPIC_DEFAULT_BASE 0xfec00000ull
-/* KVM_PIT_FLAGS_HPET_LEGACY | KVM_PIT_FLAGS_SPEAKER_DATA_ON (Linux 6.6): the flags KVM
-   defines for KVM_SET_PIT2. */
-#define PIT_FLAGS_KNOWN 0x3u
 
 static int64_t realtime_ns(void)
 {
@@ -417,33 +413,6 @@ static int64_t realtime_ns(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static void put_pic(struct vdev_state_writer *w, const struct kvm_pic_state *p)
-{
-	/* Sixteen single-byte fields, in the order of the uapi struct. */
-	const uint8_t f[16] = {p->last_irr,     p->irr,
-	                       p->imr,          p->isr,
-	                       p->priority_add, p->irq_base,
-	                       p->read_reg_select, p->poll,
-	                       p->special_mask, p->init_state,
-	                       p->auto_eoi,     p->rotate_on_auto_eoi,
-	                       p->special_fully_nested_mode, p->init4,
-	                       p->elcr,         p->elcr_mask};
-	vdev_state_put_bytes(w, f, sizeof(f));
-}
-
-static void get_pic(struct vdev_state_reader *r, struct kvm_pic_state *p)
-{
-	uint8_t f[16];
-
-	vdev_state_get_bytes(r, f, sizeof(f));
-	*p = (struct kvm_pic_state){
-	    .last_irr = f[0], .irr = f[1], .imr = f[2], .isr = f[3], .priority_add = f[4],
-	    .irq_base = f[5], .read_reg_select = f[6], .poll = f[7], .special_mask = f[8],
-	    .init_state = f[9], .auto_eoi = f[10], .rotate_on_auto_eoi = f[11],
-	    .special_fully_nested_mode = f[12], .init4 = f[13], .elcr = f[14],
-	    .elcr_mask = f[15]};
 }
 
 /* The boot vCPU's TSC and its rate, read while the vCPUs are stopped. */
@@ -477,18 +446,16 @@ int vmm_arch_save(struct vmm_arch *a, struct vdev_state_writer *w, char *err, si
 	struct kvm_irqchip chips[3] = {{.chip_id = KVM_IRQCHIP_PIC_MASTER},
 	                               {.chip_id = KVM_IRQCHIP_PIC_SLAVE},
 	                               {.chip_id = KVM_IRQCHIP_IOAPIC}};
-	struct kvm_pit_state2 pit;
+	struct vmm_x86_machine_state st = {.vcpus = env->cfg->vcpus};
 	struct kvm_clock_data clock = {0};
 	struct vcpu *boot = vcpu_set_find(env->vcpus, 0);
-	uint64_t tsc = 0;
-	uint32_t khz = 0;
 	int ret = 0;
 
 	if (!atomic_load(&a->asleep)) {
 		snprintf(err, err_size, "cannot save the machine: the guest is not in ACPI S3");
 		return -EINVAL;
 	}
-	ret = boot ? read_tsc(boot, &tsc, &khz) : -ENOENT;
+	ret = boot ? read_tsc(boot, &st.tsc, &st.tsc_khz) : -ENOENT;
 	if (ret < 0) {
 		snprintf(err, err_size, "cannot read the guest's TSC: %s", strerror(-ret));
 		return ret;
@@ -496,7 +463,7 @@ int vmm_arch_save(struct vmm_arch *a, struct vdev_state_writer *w, char *err, si
 	for (int i = 0; ret == 0 && i < 3; i++)
 		ret = kvmio_vm_get_irqchip(env->vm, &chips[i]);
 	if (ret == 0)
-		ret = kvmio_vm_get_pit2(env->vm, &pit);
+		ret = kvmio_vm_get_pit2(env->vm, &st.pit);
 	if (ret == 0)
 		ret = kvmio_vm_get_clock(env->vm, &clock);
 	if (ret < 0) {
@@ -504,35 +471,13 @@ int vmm_arch_save(struct vmm_arch *a, struct vdev_state_writer *w, char *err, si
 		         strerror(-ret));
 		return ret;
 	}
-	const struct kvm_ioapic_state *io = &chips[2].chip.ioapic;
-	size_t mark = vdev_state_begin(w, TAG_X86M, 1);
-	vdev_state_put_u32(w, env->cfg->vcpus);
 	/* The clocks and the wall clock together: a restore adds the time in between. */
-	vdev_state_put_u32(w, khz);
-	vdev_state_put_u64(w, tsc);
-	vdev_state_put_u64(w, clock.clock);
-	vdev_state_put_u64(w, (uint64_t)realtime_ns());
-	put_pic(w, &chips[0].chip.pic);
-	put_pic(w, &chips[1].chip.pic);
-	vdev_state_put_u64(w, io->base_address);
-	vdev_state_put_u32(w, io->ioregsel);
-	vdev_state_put_u32(w, io->id);
-	vdev_state_put_u32(w, io->irr);
-	for (int i = 0; i < KVM_IOAPIC_NUM_PINS; i++)
-		vdev_state_put_u64(w, io->redirtbl[i].bits);
-	for (int i = 0; i < 3; i++) {
-		const struct kvm_pit_channel_state *c = &pit.channels[i];
-		const uint8_t f[10] = {c->count_latched, c->status_latched, c->status,
-		                       c->read_state,    c->write_state,    c->write_latch,
-		                       c->rw_mode,       c->mode,           c->bcd,
-		                       c->gate};
-		vdev_state_put_u32(w, c->count);
-		vdev_state_put_u16(w, c->latched_count);
-		vdev_state_put_bytes(w, f, sizeof(f));
-	}
-	vdev_state_put_u32(w, pit.flags);
-	vdev_state_end(w, mark);
-
+	st.kvmclock = clock.clock;
+	st.saved_at_ns = realtime_ns();
+	st.pic[0] = chips[0].chip.pic;
+	st.pic[1] = chips[1].chip.pic;
+	st.ioapic = chips[2].chip.ioapic;
+	vmm_x86_state_put(w, &st);
 	ret = vdev_i8042_save(a->i8042, w);
 	if (ret == 0)
 		ret = vdev_acpi_pm_save(a->pm, w);
@@ -546,55 +491,16 @@ int vmm_arch_save(struct vmm_arch *a, struct vdev_state_writer *w, char *err, si
 int vmm_arch_restore(struct vmm_arch *a, struct vdev_state_reader *r, char *err, size_t err_size)
 {
 	struct vmm_machine_env *env = a->env;
-	struct kvm_irqchip chips[3] = {{.chip_id = KVM_IRQCHIP_PIC_MASTER},
-	                               {.chip_id = KVM_IRQCHIP_PIC_SLAVE},
-	                               {.chip_id = KVM_IRQCHIP_IOAPIC}};
-	struct kvm_pit_state2 pit = {0};
-	struct vdev_state_reader sub;
-	uint32_t n = env->cfg->vcpus, version;
+	struct vmm_x86_machine_state st;
+	uint32_t n = env->cfg->vcpus;
 	int ret;
 
-	if (vdev_state_open(r, TAG_X86M, 1, &version, &sub) < 0)
+	if (vmm_x86_state_get(r, n, &st) < 0)
 		goto bad;
-	if (vdev_state_get_u32(&sub) != n && !sub.error)
-		vdev_state_fail(&sub, "X86M: the vCPU count differs from the configuration's");
-	uint32_t khz = vdev_state_get_u32(&sub);
-	uint64_t tsc = vdev_state_get_u64(&sub), kvmclock = vdev_state_get_u64(&sub);
-	int64_t saved_at = (int64_t)vdev_state_get_u64(&sub);
-	get_pic(&sub, &chips[0].chip.pic);
-	get_pic(&sub, &chips[1].chip.pic);
-	struct kvm_ioapic_state *io = &chips[2].chip.ioapic;
-	io->base_address = vdev_state_get_u64(&sub);
-	io->ioregsel = vdev_state_get_u32(&sub);
-	io->id = vdev_state_get_u32(&sub);
-	io->irr = vdev_state_get_u32(&sub);
-	for (int i = 0; i < KVM_IOAPIC_NUM_PINS; i++)
-		io->redirtbl[i].bits = vdev_state_get_u64(&sub);
-	for (int i = 0; i < 3; i++) {
-		struct kvm_pit_channel_state *c = &pit.channels[i];
-		uint8_t f[10];
-		c->count = vdev_state_get_u32(&sub);
-		c->latched_count = vdev_state_get_u16(&sub);
-		vdev_state_get_bytes(&sub, f, sizeof(f));
-		c->count_latched = f[0], c->status_latched = f[1], c->status = f[2];
-		c->read_state = f[3], c->write_state = f[4], c->write_latch = f[5];
-		c->rw_mode = f[6], c->mode = f[7], c->bcd = f[8], c->gate = f[9];
-		/* Modes 0 to 5, or 0xff: KVM's mark of a channel never programmed. */
-		if (!sub.error && ((c->mode > 5 && c->mode != 0xff) || c->rw_mode > 3 ||
-		                   c->bcd > 1 || c->gate > 1))
-			vdev_state_fail(&sub, "X86M: PIT channel %d: mode %u, access %u", i,
-			                c->mode, c->rw_mode);
-	}
-	pit.flags = vdev_state_get_u32(&sub);
-	if (!sub.error && khz == 0)
-		vdev_state_fail(&sub, "X86M: a TSC of 0 kHz");
-	if (!sub.error && io->base_address != IOAPIC_DEFAULT_BASE)
-		vdev_state_fail(&sub, "X86M: the IOAPIC at %#llx, not %#llx",
-		                (unsigned long long)io->base_address, IOAPIC_DEFAULT_BASE);
-	if (!sub.error && (pit.flags & ~PIT_FLAGS_KNOWN))
-		vdev_state_fail(&sub, "X86M: PIT flags %#x", pit.flags);
-	if (vdev_state_close(r, &sub) < 0)
-		goto bad;
+	struct kvm_irqchip chips[3] = {
+	    {.chip_id = KVM_IRQCHIP_PIC_MASTER, .chip.pic = st.pic[0]},
+	    {.chip_id = KVM_IRQCHIP_PIC_SLAVE, .chip.pic = st.pic[1]},
+	    {.chip_id = KVM_IRQCHIP_IOAPIC, .chip.ioapic = st.ioapic}};
 
 	/* The vCPUs as S3 leaves them: their state is made at the wake-up (wake_up()). */
 	for (uint32_t i = 0; i < n; i++) {
@@ -610,19 +516,21 @@ int vmm_arch_restore(struct vmm_arch *a, struct vdev_state_reader *r, char *err,
 	   on disk, as they run on through an in-process S3: the guest's clocks account for
 	   the sleep as they do after one, and neither goes backwards. The TSC's rate must be
 	   the one the guest calibrated against. */
-	int64_t away = realtime_ns() - saved_at;
+	int64_t away = realtime_ns() - st.saved_at_ns;
 	if (away < 0)
 		away = 0;
-	struct kvm_msr_entry e = {.index = X86_MSR_TSC,
-	                          .data = tsc + (uint64_t)((__int128)away * khz / 1000000)};
+	struct kvm_msr_entry e = {
+	    .index = X86_MSR_TSC,
+	    .data = st.tsc + (uint64_t)((__int128)away * st.tsc_khz / 1000000)};
 	for (uint32_t i = 0; i < n; i++) {
 		const struct kvmio_vcpu *kv = vcpu_kvm(vcpu_set_find(env->vcpus, i));
 		int here = kvmio_vcpu_get_tsc_khz(kv);
-		if (here > 0 && (uint32_t)here != khz && kvmio_vcpu_set_tsc_khz(kv, khz) < 0) {
+		if (here > 0 && (uint32_t)here != st.tsc_khz &&
+		    kvmio_vcpu_set_tsc_khz(kv, st.tsc_khz) < 0) {
 			snprintf(err, err_size,
 			         "the guest's TSC ran at %u kHz, this host's runs at %d kHz and KVM "
 			         "cannot scale it",
-			         khz, here);
+			         st.tsc_khz, here);
 			return -EINVAL;
 		}
 		ret = kvmio_vcpu_set_msrs(kv, &e, 1);
@@ -632,12 +540,12 @@ int vmm_arch_restore(struct vmm_arch *a, struct vdev_state_reader *r, char *err,
 			return ret < 0 ? ret : -EIO;
 		}
 	}
-	struct kvm_clock_data clock = {.clock = kvmclock + (uint64_t)away};
+	struct kvm_clock_data clock = {.clock = st.kvmclock + (uint64_t)away};
 	ret = 0;
 	for (int i = 0; ret == 0 && i < 3; i++)
 		ret = kvmio_vm_set_irqchip(env->vm, &chips[i]);
 	if (ret == 0)
-		ret = kvmio_vm_set_pit2(env->vm, &pit);
+		ret = kvmio_vm_set_pit2(env->vm, &st.pit);
 	if (ret == 0)
 		ret = kvmio_vm_set_clock(env->vm, &clock);
 	if (ret < 0) {
@@ -656,7 +564,7 @@ int vmm_arch_restore(struct vmm_arch *a, struct vdev_state_reader *r, char *err,
 	}
 	vmm_machine_log(env, VMM_LOG_INFO,
 	                "in ACPI S3; %lld ms on disk, TSC (%u kHz) and kvmclock advanced by it",
-	                (long long)(away / 1000000), khz);
+	                (long long)(away / 1000000), st.tsc_khz);
 	return 0;
 bad:
 	snprintf(err, err_size, "%s", r->error ? vdev_state_why(r) : "malformed machine state");
