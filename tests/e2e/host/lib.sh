@@ -176,3 +176,28 @@ wait_socket() {
 	local i=0
 	while [ ! -S "$SOCK" ] && [ $i -lt 1000 ]; do sleep 0.01; i=$((i + 1)); done
 }
+# snapshot_on_command SNAP EVENTS_PID EVENTS_LOG: the control socket's `snapshot` of the
+# suspended guest: the reply, vmm-ref's status 4, the SNAPSHOT event naming SNAP in the
+# events client's log (once that client has ended), and the slot's state file.
+snapshot_on_command() {
+	local i=0
+	ctl snapshot dir="$1"
+	echo "$REPLY" | grep -q '"return"' || fail "snapshot: $REPLY"
+	expect_exit 60 4
+	while ! gone "$2" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	grep -q "\"event\":\"SNAPSHOT\".*\"dir\":\"$1\"" "$3" || fail "no SNAPSHOT event: $(cat "$3")"
+	[ -s "$1/a.state" ] || fail "no snapshot in $1"
+}
+# restore_asleep_then_wake SNAP LOG: restores SNAP with the control socket at $SOCK (and
+# SNAP as its snapshot folder), checks that the guest stays suspended for 2 s, and sends
+# `wake`.
+restore_asleep_then_wake() {
+	rm -f "$SOCK"
+	run_vmm "$2" --restore "$1" --api-socket "$SOCK" --snapshot-dir "$1" --log-level info
+	wait_socket
+	wait_status suspended 30 || fail "the restored guest is not suspended: $REPLY"
+	sleep 2
+	status_is suspended || fail "the restored guest woke up by itself: $REPLY"
+	ctl wake
+	echo "$REPLY" | grep -q '"return"' || fail "wake: $REPLY"
+}

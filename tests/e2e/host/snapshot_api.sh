@@ -19,22 +19,8 @@ EVENTS=$!
 wait_status suspended 90 || fail "the guest did not suspend: $REPLY"
 ctl snapshot dir=/tmp/elsewhere
 refused InvalidArgument || fail "snapshot to another folder: $REPLY"
-ctl snapshot dir=$SNAP
-echo "$REPLY" | grep -q '"return"' || fail "snapshot: $REPLY"
-expect_exit 60 4
-i=0
-while ! gone $EVENTS && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-grep -q "\"event\":\"SNAPSHOT\".*\"dir\":\"$SNAP\"" events0.log || fail "no SNAPSHOT event: $(cat events0.log)"
-[ -s $SNAP/a.state ] || fail "no snapshot in $SNAP"
-
-rm -f $SOCK
-run_vmm sa1.log --restore $SNAP --api-socket $SOCK --snapshot-dir $SNAP --log-level info
-wait_socket
-wait_status suspended 30 || fail "the restored guest is not suspended: $REPLY"
-sleep 2
-status_is suspended || fail "the restored guest woke up by itself: $REPLY"
-ctl wake
-echo "$REPLY" | grep -q '"return"' || fail "wake: $REPLY"
+snapshot_on_command $SNAP $EVENTS events0.log
+restore_asleep_then_wake $SNAP sa1.log
 wait_for sa1.log "CVMM-GUEST woken" 30 || fail "the wake-up key did not wake the restored guest"
 wait_for sa1.log "CVMM-GUEST waiting for the power key" 30 || fail "the guest did not go on"
 ctl snapshot
