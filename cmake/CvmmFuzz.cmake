@@ -10,7 +10,8 @@
 #   The harness, and a ctest test of the same name (label fuzz) that runs it for
 #   CVMM_FUZZ_SECONDS from the seed corpus in CORPUS (ARGS: more libFuzzer options); new
 #   inputs go to the build tree. Each run leaves a one-line report (executions, coverage,
-#   corpus) in <build>/fuzz-reports/fuzz_x.txt (tests/common/run-fuzzer.sh).
+#   corpus) in <build>/fuzz-reports/fuzz_x.txt (tests/common/run-fuzzer.sh). The target
+#   cvmm_fuzzers builds every harness and nothing else (scripts/build.sh fuzz).
 include_guard(GLOBAL)
 
 option(CVMM_FUZZ "Build the libFuzzer harnesses (needs clang)" OFF)
@@ -65,6 +66,10 @@ endfunction()
 function(cvmm_add_fuzzer)
   cmake_parse_arguments(A "" "NAME;CORPUS" "SOURCES;LIBS;ARGS" ${ARGN})
   add_executable(${A_NAME} ${A_SOURCES})
+  if(NOT TARGET cvmm_fuzzers)
+    add_custom_target(cvmm_fuzzers)
+  endif()
+  add_dependencies(cvmm_fuzzers ${A_NAME})
   target_compile_options(${A_NAME} PRIVATE ${CVMM_FUZZ_COMPILE_FLAGS})
   target_link_options(${A_NAME} PRIVATE ${CVMM_FUZZ_LINK_FLAGS})
   target_link_libraries(${A_NAME} PRIVATE ${A_LIBS})
