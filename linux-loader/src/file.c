@@ -33,59 +33,56 @@ static uint8_t *map_huge(size_t size, size_t *mapped)
 	return p;
 }
 
-int ll_file_read(const char *path, size_t max, struct ll_file_buf *out)
+int ll_file_load(const struct ll_file *f, struct ll_file_buf *out)
 {
-	struct stat st;
 	uint8_t *data = NULL;
-	size_t done = 0, mapped = 0;
-	int fd, ret = 0;
+	size_t done = 0, mapped = 0, size;
+	int ret = 0;
 
-	if (!path || !out)
+	if (!f || !out || f->fd < 0 || f->size == 0 || f->size > SIZE_MAX)
 		return -EINVAL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0) {
-		ret = -errno;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_size == 0) {
-		ret = -EINVAL;
-		goto out;
-	}
-	if ((uint64_t)st.st_size > max) {
-		ret = -EFBIG;
-		goto out;
-	}
-	if ((size_t)st.st_size >= HUGE_SIZE)
-		data = map_huge((size_t)st.st_size, &mapped);
+	size = (size_t)f->size;
+	if (size >= HUGE_SIZE)
+		data = map_huge(size, &mapped);
 	else
-		data = malloc((size_t)st.st_size);
-	if (!data) {
-		ret = -ENOMEM;
-		goto out;
-	}
+		data = malloc(size);
+	if (!data)
+		return -ENOMEM;
 	/* A file that shrinks while it is read is an error, not a shorter kernel. */
-	while (done < (size_t)st.st_size) {
-		ssize_t n = read(fd, data + done, (size_t)st.st_size - done);
+	while (done < size) {
+		ssize_t n = pread(f->fd, data + done, size - done, (off_t)done);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
 			ret = n < 0 ? -errno : -EIO;
-			goto out;
+			break;
 		}
 		done += (size_t)n;
+	}
+	if (ret < 0) {
+		if (mapped)
+			munmap(data, mapped);
+		else
+			free(data);
+		return ret;
 	}
 	out->data = data;
 	out->size = done;
 	out->mapped = mapped;
-	data = NULL;
-out:
-	if (data && mapped)
-		munmap(data, mapped);
-	else
-		free(data);
-	close(fd);
+	return 0;
+}
+
+int ll_file_read(const char *path, size_t max, struct ll_file_buf *out)
+{
+	struct ll_file f;
+	int ret;
+
+	if (!path || !out)
+		return -EINVAL;
+	ret = ll_file_open(path, max, &f);
+	if (ret == 0)
+		ret = ll_file_load(&f, out);
+	ll_file_close(&f);
 	return ret;
 }
 
@@ -100,4 +97,42 @@ void ll_file_free(struct ll_file_buf *buf)
 	buf->data = NULL;
 	buf->size = 0;
 	buf->mapped = 0;
+}
+
+int ll_file_open(const char *path, uint64_t max, struct ll_file *out)
+{
+	struct stat st;
+	int fd, ret;
+
+	if (!path || !out)
+		return -EINVAL;
+	out->fd = -1;
+	out->size = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		ret = -errno;
+	else if (!S_ISREG(st.st_mode) || st.st_size == 0)
+		ret = -EINVAL;
+	else if ((uint64_t)st.st_size > max)
+		ret = -EFBIG;
+	else
+		ret = 0;
+	if (ret < 0) {
+		close(fd);
+		return ret;
+	}
+	out->fd = fd;
+	out->size = (uint64_t)st.st_size;
+	return 0;
+}
+
+void ll_file_close(struct ll_file *f)
+{
+	if (!f || f->fd < 0)
+		return;
+	close(f->fd);
+	f->fd = -1;
+	f->size = 0;
 }

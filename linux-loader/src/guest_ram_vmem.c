@@ -12,6 +12,24 @@ static int vmem_ram_write(void *opaque, uint64_t gpa, const void *src, size_t le
 	return src ? vmem_write(map, gpa, src, len) : vmem_fill(map, gpa, 0, len);
 }
 
+/* vmem_read_from_fd() reads what it can in one call: until the whole range is in, or the
+   file ends. */
+static int vmem_ram_write_from_fd(void *opaque, uint64_t gpa, int fd, uint64_t offset,
+                                  size_t len)
+{
+	struct vmem_map *map = opaque;
+
+	while (len > 0) {
+		ssize_t n = vmem_read_from_fd(map, gpa, fd, (off_t)offset, len);
+		if (n == -EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? (int)n : -EIO;
+		gpa += (uint64_t)n, offset += (uint64_t)n, len -= (size_t)n;
+	}
+	return 0;
+}
+
 int ll_guest_ram_init_vmem(struct ll_guest_ram *ram, struct vmem_map *map, uint64_t base,
                            uint64_t size)
 {
@@ -23,6 +41,7 @@ int ll_guest_ram_init_vmem(struct ll_guest_ram *ram, struct vmem_map *map, uint6
 	ram->base = base;
 	ram->size = size;
 	ram->write = vmem_ram_write;
+	ram->write_from_fd = vmem_ram_write_from_fd;
 	ram->opaque = map;
 	return 0;
 }

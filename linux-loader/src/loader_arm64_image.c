@@ -3,6 +3,7 @@
 #include <cvmm/linux_loader.h>
 
 #include <errno.h>
+#include <unistd.h>
 
 #define HDR_TEXT_OFFSET 0x08
 #define HDR_IMAGE_SIZE 0x10
@@ -50,11 +51,73 @@ int ll_arm64_image_parse(const void *img, size_t len, struct ll_arm64_image_info
 	return 0;
 }
 
+/* Where the Image described by i goes in ram: *load. 0, -ENOTSUP, -ENOSPC. */
+static int place_image(const struct ll_guest_ram *ram, const struct ll_arm64_image_info *i,
+                       uint64_t *load)
+{
+	uint64_t base;
+
+	if (i->big_endian)
+		return -ENOTSUP;
+	/*
+	 * The lowest 2 MiB boundary in RAM suits both placement modes: "as close as possible to
+	 * the base of DRAM" and "anywhere".
+	 */
+	if (!ll_align_up(ram->base, LL_ARM64_LOAD_ALIGN, &base) ||
+	    base > UINT64_MAX - i->text_offset)
+		return -ENOSPC;
+	*load = base + i->text_offset;
+	if (!ll_guest_ram_contains(ram, *load, i->image_size))
+		return -ENOSPC;
+	return 0;
+}
+
+int ll_arm64_image_load_fd(const struct ll_guest_ram *ram, int fd, uint64_t size,
+                           struct ll_arm64_image_info *info, struct ll_kernel_load *out)
+{
+	uint8_t hdr[LL_ARM64_IMAGE_HEADER_SIZE];
+	struct ll_arm64_image_info i;
+	uint64_t load;
+	ssize_t n;
+	int ret;
+
+	if (!ram || !out || fd < 0)
+		return -EINVAL;
+	if (size < sizeof(hdr))
+		return -ENOEXEC;
+	do
+		n = pread(fd, hdr, sizeof(hdr), 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n < sizeof(hdr))
+		return -EIO;
+	ret = ll_arm64_image_parse(hdr, sizeof(hdr), &i);
+	if (ret < 0)
+		return ret;
+	/* As ll_arm64_image_parse() does with the whole file: it occupies at least itself. */
+	if (i.image_size < size)
+		i.image_size = size;
+	if (info)
+		*info = i;
+	ret = place_image(ram, &i, &load);
+	if (ret == 0)
+		ret = ll_guest_ram_write_from_fd(ram, load, fd, 0, size);
+	if (ret == 0)
+		ret = ll_guest_ram_write(ram, load + size, NULL, i.image_size - size);
+	if (ret < 0)
+		return ret;
+	out->load_addr = load;
+	out->entry = load;
+	out->end = load + i.image_size;
+	return 0;
+}
+
 int ll_arm64_image_load(const struct ll_guest_ram *ram, const void *img, size_t len,
                         struct ll_arm64_image_info *info, struct ll_kernel_load *out)
 {
 	struct ll_arm64_image_info i;
-	uint64_t base, load;
+	uint64_t load;
 	int ret;
 
 	if (!ram || !out)
@@ -64,19 +127,9 @@ int ll_arm64_image_load(const struct ll_guest_ram *ram, const void *img, size_t 
 		return ret;
 	if (info)
 		*info = i;
-	if (i.big_endian)
-		return -ENOTSUP;
-	/*
-	 * The lowest 2 MiB boundary in RAM suits both placement modes: "as close as possible to
-	 * the base of DRAM" and "anywhere".
-	 */
-	if (!ll_align_up(ram->base, LL_ARM64_LOAD_ALIGN, &base) ||
-	    base > UINT64_MAX - i.text_offset)
-		return -ENOSPC;
-	load = base + i.text_offset;
-	if (!ll_guest_ram_contains(ram, load, i.image_size))
-		return -ENOSPC;
-
+	ret = place_image(ram, &i, &load);
+	if (ret < 0)
+		return ret;
 	ret = ll_guest_ram_write(ram, load, img, len);
 	if (ret < 0)
 		return ret;

@@ -93,3 +93,99 @@ Test(kernel_file, read_whole_files)
 	cr_assert_eq(ll_file_read(path, 100, &b), -ENOENT);
 	cr_assert_eq(ll_file_read("/", 100, &b), -EINVAL, "a directory");
 }
+
+/* len bytes of a known pattern in an unlinked temporary file, open for reading. */
+static int pattern_file(size_t len)
+{
+	char path[] = "/tmp/ll-test-input-XXXXXX";
+	int fd = mkstemp(path);
+
+	cr_assert_geq(fd, 0);
+	unlink(path);
+	for (size_t i = 0; i < len; i++) {
+		uint8_t b = (uint8_t)(i * 7 + 1);
+		cr_assert_eq(write(fd, &b, 1), 1);
+	}
+	return fd;
+}
+
+static bool is_pattern(const uint8_t *p, size_t len, size_t from)
+{
+	for (size_t i = 0; i < len; i++)
+		if (p[i] != (uint8_t)((from + i) * 7 + 1))
+			return false;
+	return true;
+}
+
+Test(kernel_file, open_then_load)
+{
+	char path[] = "/tmp/ll-test-open-XXXXXX";
+	struct ll_file f;
+	struct ll_file_buf b = {0};
+	int fd = mkstemp(path);
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(ll_file_open(path, 100, &f), -EINVAL, "an empty file");
+	cr_assert_eq(f.fd, -1);
+	cr_assert_eq(write(fd, "kernel bytes", 12), 12);
+	cr_assert_eq(ll_file_open(path, 11, &f), -EFBIG);
+	cr_assert_eq(ll_file_open(path, 12, &f), 0);
+	cr_assert_geq(f.fd, 0);
+	cr_assert_eq(f.size, 12);
+	cr_assert_eq(ll_file_load(&f, &b), 0);
+	cr_assert_eq(memcmp(b.data, "kernel bytes", 12), 0);
+	ll_file_free(&b);
+	/* It shrank after it was opened: the load fails rather than give fewer bytes. */
+	cr_assert_eq(ftruncate(fd, 5), 0);
+	cr_assert_eq(ll_file_load(&f, &b), -EIO);
+	cr_assert_null(b.data);
+	ll_file_close(&f);
+	cr_assert_eq(f.fd, -1);
+	ll_file_close(&f);
+	ll_file_close(NULL);
+	close(fd);
+	unlink(path);
+	cr_assert_eq(ll_file_open(path, 100, &f), -ENOENT);
+	cr_assert_eq(ll_file_open("/", 100, &f), -EINVAL, "a directory");
+}
+
+/* A file into guest RAM: through the write callback and a bounce buffer (host-buffer
+   backing), and straight in with vm-memory's backing; a short file fails with -EIO. */
+Test(guest_ram, write_from_fd_both_backings)
+{
+	const size_t len = 200 * 1024 + 3; /* more than the 64 KiB bounce buffer, not a multiple */
+	int fd = pattern_file(len);
+	struct test_ram t;
+	struct vmem_map *map;
+	struct ll_guest_ram r;
+	uint8_t *back = malloc(len);
+
+	cr_assert_not_null(back);
+	test_ram_init(&t, 0x100000, 1 * MIB);
+	cr_assert_eq(ll_guest_ram_write_from_fd(&t.ram, 0x100010, fd, 5, len - 5), 0);
+	cr_assert(is_pattern(test_ram_at(&t, 0x100010), len - 5, 5));
+	cr_assert_eq(*test_ram_at(&t, 0x10000f), FILL);
+	cr_assert_eq(*test_ram_at(&t, 0x100010 + len - 5), FILL, "nothing past the range");
+	cr_assert_eq(ll_guest_ram_write_from_fd(&t.ram, 0x100000, fd, 0, len + 1), -EIO,
+	             "a file that ends first");
+	cr_assert_eq(ll_guest_ram_write_from_fd(&t.ram, 0x100000 + 1 * MIB - 1, fd, 0, 2),
+	             -EFAULT);
+	cr_assert_eq(ll_guest_ram_write_from_fd(&t.ram, 0x100000, -1, 0, 2), -EBADF);
+	cr_assert_eq(ll_guest_ram_write_from_fd(&t.ram, 0x100000, fd, 0, 0), 0);
+	test_ram_free(&t);
+
+	cr_assert_eq(vmem_map_create(&map), 0);
+	cr_assert_eq(vmem_map_add_anon(map, 0x80000000, 2 * MIB, 0), 0);
+	cr_assert_eq(vmem_map_add_anon(map, 0x80200000, 2 * MIB, 0), 0);
+	cr_assert_eq(ll_guest_ram_init_vmem(&r, map, 0x80000000, 4 * MIB), 0);
+	cr_assert_not_null(r.write_from_fd);
+	/* Across the two regions. */
+	uint64_t gpa = 0x80200000 - 1000;
+	cr_assert_eq(ll_guest_ram_write_from_fd(&r, gpa, fd, 0, len), 0);
+	cr_assert_eq(vmem_read(map, gpa, back, len), 0);
+	cr_assert(is_pattern(back, len, 0));
+	cr_assert_eq(ll_guest_ram_write_from_fd(&r, gpa, fd, 1, len), -EIO);
+	vmem_map_destroy(map);
+	free(back);
+	close(fd);
+}

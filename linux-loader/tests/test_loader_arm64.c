@@ -210,3 +210,45 @@ Test(arm64_image, boot_data_that_does_not_fit)
 	             0);
 	cr_assert_eq(initrd, BASE + 32 * MIB);
 }
+
+/* The Image read from its file straight into guest RAM: the same placement, bytes and
+   zeroed bss as ll_arm64_image_load(), and the same refusals. */
+Test(arm64_image, load_from_file)
+{
+	const size_t len = 300 * 1024;
+	uint8_t *img = craft(len, 0x80000, 0x60000 + len, 0);
+	char path[] = "/tmp/ll-test-image-XXXXXX";
+	int fd = mkstemp(path);
+	struct ll_arm64_image_info info;
+	struct ll_kernel_load out;
+
+	cr_assert_geq(fd, 0);
+	unlink(path);
+	cr_assert_eq(write(fd, img, len), (ssize_t)len);
+	test_ram_init(&t, BASE, 16 * MIB);
+	cr_assert_eq(ll_arm64_image_load_fd(&t.ram, fd, len, &info, &out), 0);
+	cr_assert_eq(out.load_addr, BASE + 0x80000);
+	cr_assert_eq(out.end, BASE + 0x80000 + 0x60000 + len);
+	cr_assert_eq(info.image_size, 0x60000 + len);
+	cr_assert_eq(memcmp(test_ram_at(&t, out.load_addr), img, len), 0);
+	cr_assert(all_bytes(test_ram_at(&t, out.load_addr + len), 0x60000, 0), "bss zeroed");
+	cr_assert_eq(*test_ram_at(&t, out.end), FILL);
+
+	/* A size larger than the file: it shrank after it was opened. */
+	test_ram_free(&t);
+	test_ram_init(&t, BASE, 16 * MIB);
+	cr_assert_eq(ll_arm64_image_load_fd(&t.ram, fd, len + 4096, &info, &out), -EIO);
+	/* Too big for RAM, not an Image, shorter than a header: nothing is written. */
+	test_ram_free(&t);
+	test_ram_init(&t, BASE, 1 * MIB);
+	cr_assert_eq(ll_arm64_image_load_fd(&t.ram, fd, len, &info, &out), -ENOSPC);
+	cr_assert(all_bytes(t.buf.host, t.buf.size, FILL));
+	img[0x38] ^= 1;
+	cr_assert_eq(pwrite(fd, img, 64, 0), 64);
+	cr_assert_eq(ll_arm64_image_load_fd(&t.ram, fd, len, &info, &out), -ENOEXEC);
+	cr_assert_eq(ll_arm64_image_load_fd(&t.ram, fd, 63, &info, &out), -ENOEXEC);
+	cr_assert(all_bytes(t.buf.host, t.buf.size, FILL));
+	cr_assert_eq(ll_arm64_image_load_fd(&t.ram, -1, len, &info, &out), -EINVAL);
+	close(fd);
+	free(img);
+}

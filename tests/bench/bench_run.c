@@ -23,7 +23,8 @@
  *     --stop-at TEXT      kill the command's process group (SIGKILL) once a line
  *                         containing TEXT has been seen and handled
  *
- * The command runs in its own process group, stdin /dev/null. Ends with "exit STATUS"
+ * The command runs in its own process group, stdin /dev/null. Ends with "end MS" (when
+ * the command was reaped, from just before exec) and "exit STATUS"
  * (128 + signal when killed, 124 on timeout) and exits 0 when the command ran and every
  * --smaps-at/--cpu-window was taken, 1 otherwise. A program of the benchmarks, not a test.
  */
@@ -306,6 +307,7 @@ int main(int argc, char **argv)
 	/* Anything left in its process group (a traced VMM under strace) goes too. */
 	kill(-pid, SIGKILL);
 	int rc = timed_out ? 124 : WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	printf("end %.3f\n", (double)(now_ns() - t0) / 1e6);
 	printf("exit %d%s\n", rc, timed_out ? " (timeout)" : "");
 	if (logf)
 		fclose(logf);

@@ -5,7 +5,8 @@
 #
 #   run-bench.sh --build DIR [--runs N] [--x86-build DIR] [--raw FILE] [--vmm FILE]
 #                [--bench-run FILE] [--vcpu-bench FILE] [--vmem-bench FILE]
-#                [--suspend-img FILE] [--host-kernel 6.1|6.12] [--net-only] [--net-mib N]
+#                [--suspend-img FILE] [--host-kernel 6.1|6.12] [--net-only] [--boot-only]
+#                [--net-mib N]
 #     --build DIR      the aarch64 build (vmm-ref, bench_run, vcpu_bench, bench_vm_memory,
 #                      the suspend latency payload, at their places in the tree unless
 #                      given one by one)
@@ -16,6 +17,8 @@
 #     --host-kernel K  the emulated arm64 host's kernel (run-host.sh --host-kernel;
 #                      default 6.1); the table's header names the kernel that ran
 #     --net-only       only the network benchmark (tests/bench/host/bench-net.sh)
+#     --boot-only      only the boot figures: boot, start-up, the VMM's own share of a
+#                      boot and vmm-ref's start-up phases
 #     --net-mib N      MiB moved each way in each run of the network benchmark (default 16)
 #     --net-guests "G.."  the network benchmark's guests (default "vmm-ref qemu qemu-vhost";
 #                      qemu-noevidx is QEMU without EVENT_IDX: tests/bench/host/bench-net.sh)
@@ -27,7 +30,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/../../scripts/common.sh"
 
 build="" runs=5 x86=auto raw="" vmm="" bench_run="" vcpu_bench="" vmem_bench="" suspend_img=""
-host_kernel=6.1 net_only=0 net_mib=16 net_guests="vmm-ref qemu qemu-vhost"
+host_kernel=6.1 net_only=0 boot_only=0 net_mib=16 net_guests="vmm-ref qemu qemu-vhost"
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build) build=$2; shift 2 ;;
@@ -41,6 +44,7 @@ while [ $# -gt 0 ]; do
 	--suspend-img) suspend_img=$2; shift 2 ;;
 	--host-kernel) host_kernel=$2; shift 2 ;;
 	--net-only) net_only=1; shift ;;
+	--boot-only) boot_only=1; shift ;;
 	--net-mib) net_mib=$2; shift 2 ;;
 	--net-guests) net_guests=$2; shift 2 ;;
 	*) die "run-bench.sh: unknown argument $1" ;;
@@ -50,7 +54,7 @@ done
 [ "$runs" -ge 5 ] 2>/dev/null || die "run-bench.sh: --runs must be at least 5"
 [ "$net_mib" -ge 1 ] 2>/dev/null || die "run-bench.sh: --net-mib must be a number of MiB"
 [ "$x86" = auto ] && x86=$CVMM_ROOT/build/x86_64
-[ $net_only = 0 ] || x86=none
+[ $net_only = 0 ] && [ $boot_only = 0 ] || x86=none
 need() { [ -e "$1" ] || die "missing $1 (build the aarch64 tree first)"; echo "$1"; }
 vmm=$(need "${vmm:-$build/vmm-ref/vmm-ref}")
 bench_run=$(need "${bench_run:-$build/tests/bench/bench_run}")
@@ -85,9 +89,13 @@ fi
 # The VMM benchmarks, then the network benchmark, each a command of its own in the host
 # (each has run-host.sh's per-command time limit).
 cmds=()
-[ $net_only = 1 ] ||
-	cmds+=(--cmd "bench=sh /data/bench-host.sh $runs; /data/vcpu_bench 2000 15; for i in \$(seq $runs); do /data/bench_vm_memory 0.05; done")
-cmds+=(--cmd "net=sh /data/bench-net.sh $runs $net_mib '$net_guests'")
+if [ $boot_only = 1 ]; then
+	cmds+=(--cmd "bench=sh /data/bench-host.sh $runs boot")
+else
+	[ $net_only = 1 ] ||
+		cmds+=(--cmd "bench=sh /data/bench-host.sh $runs; /data/vcpu_bench 2000 15; for i in \$(seq $runs); do /data/bench_vm_memory 0.05; done")
+	cmds+=(--cmd "net=sh /data/bench-net.sh $runs $net_mib '$net_guests'")
+fi
 log "booting the emulated arm64 host ($runs runs of each figure)"
 # Host RAM: the QEMU tree (55 MB) twice while unpacking, one 256 MiB guest at a time (the
 # network benchmark: three or four, each touching about 100 MiB of its RAM). The host
@@ -109,7 +117,7 @@ log "booting the emulated arm64 host ($runs runs of each figure)"
 grep -E '^BENCH-(ERROR|INFO)' "$work/console.log" | sed 's/^BENCH-//' >&2 || true
 [ $net_only = 1 ] || grep -q '^CVMM-END bench ' "$work/console.log" ||
 	{ tail -n 40 "$work/console.log" >&2; die "the benchmark did not finish"; }
-grep -q '^CVMM-END net ' "$work/console.log" ||
+[ $boot_only = 1 ] || grep -q '^CVMM-END net ' "$work/console.log" ||
 	{ tail -n 40 "$work/console.log" >&2; die "the network benchmark did not finish"; }
 
 # Every measurement as "key value"; the vcpu_bench and bench_vm_memory figures get keys.
@@ -144,6 +152,15 @@ echo "|---|---|---|---|---|---|"
 if [ $net_only = 0 ]; then
 row "arm64 guest boot: VMM exec to \"CVMM-GUEST init\"" vmm-ref.boot_ms QEMU qemu.boot_ms ms 1 "<= 0.7x QEMU"
 row "arm64 VMM start-up: exec to first KVM_RUN" vmm-ref.startup_ms QEMU qemu.startup_ms ms 1 "fastest"
+row "arm64 vmm-ref's own share of a boot: exec to exit less the guest's uptime at init" vmm-ref.own_ms "the guest's uptime at init" vmm-ref.uptime_ms ms 1 "<= 300 ms"
+row "arm64 QEMU's own share of a boot, the same way" qemu.own_ms "the guest's uptime at init" qemu.uptime_ms ms 1 "-"
+row "arm64 own share, part 1: exec to init less the guest's uptime" vmm-ref.before_clock_ms QEMU qemu.before_clock_ms ms 1 "-"
+row "arm64 own share, part 2: init to the VMM's exit (power-off, tear-down)" vmm-ref.after_init_ms QEMU qemu.after_init_ms ms 1 "-"
+for ph in inputs guest_RAM KVM_VM devices vCPUs_and_boot_data sandbox_set-up vCPU_threads main_filter vCPU_filter; do
+	row "arm64 vmm-ref start-up phase: ${ph//_/ }" "vmm-ref.phase.${ph}_ms" "start-up to its main filter" vmm-ref.phase.all_ms ms 1 "-"
+done
+row "arm64 vmm-ref tear-down (after the guest's power-off)" vmm-ref.teardown_ms "init to exit" vmm-ref.after_init_ms ms 1 "-"
+[ $boot_only = 0 ] || exit 0
 row "arm64 memory overhead at init: Rss minus guest RAM" vmm-ref.overhead_kib QEMU qemu.overhead_kib MiB 0.0009765625 "<= 2 MiB"
 row "arm64 Linux suspend, start to resume marker (alarm +1 s)" suspend-mem.ms "suspend-to-idle" suspend-freeze.ms ms 1 "-"
 row "arm64 VMM CPU while the guest sleeps (5 x 1 s windows)" suspended-cpu-mem.permille "suspend-to-idle" suspended-cpu-freeze.permille "% of a core" 0.1 "< 1%"

@@ -24,8 +24,10 @@
 struct vmm_boot_request {
 	const struct ll_guest_ram *ram; /* the range vmm_boot_ram_range() gave */
 	uint64_t mem_bytes;             /* all guest RAM, for the memory map */
-	const struct ll_file_buf *kernel;
-	const struct ll_file_buf *initrd; /* NULL or size 0: none */
+	/* The inputs, open: read straight into guest RAM where the format allows it (the
+	   arm64 Image, every initrd), so that their bytes are copied once. */
+	const struct ll_file *kernel;
+	const struct ll_file *initrd; /* NULL or size 0: none */
 	const char *cmdline;
 	uint32_t vcpus;
 };

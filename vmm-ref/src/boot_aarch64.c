@@ -38,6 +38,8 @@ static const char *image_error(int err)
 		return "is a big-endian arm64 Image, which vmm-ref does not boot";
 	case -ENOSPC:
 		return "does not fit in guest RAM";
+	case -EIO:
+		return "shrank while being read";
 	default:
 		return "could not be copied into guest RAM";
 	}
@@ -55,7 +57,7 @@ int vmm_boot_prepare(const struct vmm_boot_request *req, struct vmm_boot_info *o
 		snprintf(err, err_size, "%u vCPUs: 1 to %u", req->vcpus, VMM_VCPUS_MAX);
 		return -EINVAL;
 	}
-	ret = ll_arm64_image_load(ram, req->kernel->data, req->kernel->size, NULL, &out->kernel);
+	ret = ll_arm64_image_load_fd(ram, req->kernel->fd, req->kernel->size, NULL, &out->kernel);
 	if (ret < 0) {
 		snprintf(err, err_size, "the kernel %s", image_error(ret));
 		return ret;
@@ -70,9 +72,11 @@ int vmm_boot_prepare(const struct vmm_boot_request *req, struct vmm_boot_info *o
 	out->boot_data_size = FDT_RESERVE;
 	if (initrd_size) {
 		out->initrd_size = initrd_size;
-		ret = ll_guest_ram_write(ram, out->initrd_addr, req->initrd->data, initrd_size);
+		ret = ll_guest_ram_write_from_fd(ram, out->initrd_addr, req->initrd->fd, 0,
+		                                 initrd_size);
 		if (ret < 0) {
-			snprintf(err, err_size, "cannot copy the initrd into guest RAM");
+			snprintf(err, err_size, "cannot copy the initrd into guest RAM%s",
+			         ret == -EIO ? ": it shrank while being read" : "");
 			return ret;
 		}
 	}

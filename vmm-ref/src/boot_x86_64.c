@@ -187,12 +187,12 @@ static int write_pvh_info(const struct vmm_boot_request *req, struct vmm_boot_in
 /* The zero page of the 64-bit boot protocol: the bzImage's own setup header (or a
    minimal one for an ELF), the command line, the initrd, the e820 map and the RSDP. */
 static int write_zero_page(const struct vmm_boot_request *req, struct vmm_boot_info *out,
-                           const struct ll_bzimage_info *bz, const struct ll_e820_entry *e820,
-                           size_t n, uint32_t cmdline_len)
+                           const uint8_t *kernel, const struct ll_bzimage_info *bz,
+                           const struct ll_e820_entry *e820, size_t n, uint32_t cmdline_len)
 {
 	uint8_t zp[LL_ZERO_PAGE_SIZE];
 	struct ll_zero_page_params zpp = {
-	    .setup_header = bz ? req->kernel->data + LL_BP_HDR : NULL,
+	    .setup_header = bz ? kernel + LL_BP_HDR : NULL,
 	    .setup_header_len = 0,
 	    .cmdline_addr = VMM_X86_CMDLINE,
 	    .cmdline_len = cmdline_len,
@@ -218,11 +218,11 @@ static int write_zero_page(const struct vmm_boot_request *req, struct vmm_boot_i
 	return 0;
 }
 
-int vmm_boot_prepare(const struct vmm_boot_request *req, struct vmm_boot_info *out, char *err,
-                     size_t err_size)
+/* vmm_boot_prepare() with the kernel's bytes in host memory (the loaders parse them). */
+static int prepare(const struct vmm_boot_request *req, const struct ll_file_buf *k,
+                   struct vmm_boot_info *out, char *err, size_t err_size)
 {
 	const struct ll_guest_ram *ram = req->ram;
-	const struct ll_file_buf *k = req->kernel;
 	struct ll_bzimage_info bz;
 	struct ll_elf_info elf;
 	struct ll_e820_entry e820[LL_E820_MAX];
@@ -287,8 +287,8 @@ int vmm_boot_prepare(const struct vmm_boot_request *req, struct vmm_boot_info *o
 		                          is_bz ? bz.initrd_addr_max : LEGACY_INITRD_ADDR_MAX,
 		                          &out->initrd_addr);
 		if (ret == 0)
-			ret = ll_guest_ram_write(ram, out->initrd_addr, req->initrd->data,
-			                         initrd_size);
+			ret = ll_guest_ram_write_from_fd(ram, out->initrd_addr, req->initrd->fd,
+			                                 0, initrd_size);
 		if (ret < 0) {
 			snprintf(err, err_size, "the initrd does not fit in guest RAM below %#x",
 			         is_bz ? bz.initrd_addr_max : LEGACY_INITRD_ADDR_MAX);
@@ -311,10 +311,28 @@ int vmm_boot_prepare(const struct vmm_boot_request *req, struct vmm_boot_info *o
 		}
 		return 0;
 	}
-	ret = write_zero_page(req, out, is_bz ? &bz : NULL, e820, (size_t)n, (uint32_t)cmdline_len);
+	ret = write_zero_page(req, out, k->data, is_bz ? &bz : NULL, e820, (size_t)n,
+	                      (uint32_t)cmdline_len);
 	if (ret < 0) {
 		snprintf(err, err_size, "cannot write the zero page");
 		return ret;
 	}
 	return 0;
+}
+
+int vmm_boot_prepare(const struct vmm_boot_request *req, struct vmm_boot_info *out, char *err,
+                     size_t err_size)
+{
+	struct ll_file_buf k = {0};
+	int ret = ll_file_load(req->kernel, &k);
+
+	*out = (struct vmm_boot_info){.format = "bzImage"};
+	if (ret < 0) {
+		snprintf(err, err_size, "the kernel cannot be read: %s",
+		         ret == -EIO ? "it shrank while being read" : strerror(-ret));
+		return ret;
+	}
+	ret = prepare(req, &k, out, err, err_size);
+	ll_file_free(&k);
+	return ret;
 }

@@ -75,6 +75,23 @@ struct vmm_slot {
 	} queues[VDEV_VIRTIO_MAX_QUEUES];
 };
 
+/* vmm-ref's start-up phases, in order (vmm_machine_run()): the profile of its own share of
+   a boot, logged at info level as "start-up: ..." once the VM runs. */
+enum vmm_phase {
+	VMM_PHASE_INPUTS,   /* the kernel and initrd read (or the snapshot checked) */
+	VMM_PHASE_RAM,      /* guest RAM mapped, the kernel and initrd placed in it */
+	VMM_PHASE_VM,       /* /dev/kvm, the VM, RAM given to KVM, the interrupt controller */
+	VMM_PHASE_DEVICES,  /* console, event loop, control socket, buses and devices */
+	VMM_PHASE_VCPUS,    /* the vCPUs, the device tree or ACPI tables (or the restore) */
+	VMM_PHASE_SANDBOX,  /* the descriptors the sandbox allows, registered */
+	VMM_PHASE_THREADS,  /* the vCPU threads started */
+	VMM_PHASE_FILTER,   /* the main thread's seccomp filter built and installed */
+	VMM_PHASES
+};
+static const char *const vmm_phase_names[VMM_PHASES] = {
+    "inputs", "guest RAM", "KVM VM", "devices", "vCPUs and boot data", "sandbox set-up",
+    "vCPU threads", "main filter"};
+
 struct vmm_machine {
 	struct vmm_machine_env env;
 	struct vmm_arch_desc desc;
@@ -108,6 +125,10 @@ struct vmm_machine {
 
 	/* What the control socket reports (api.h). */
 	uint64_t start_ns;                   /* when the vCPUs started */
+	/* Start-up, phase by phase (logged at info once the VM runs): when vmm_machine_run()
+	   began, when each phase ended, and the first vCPU thread's filter installation. */
+	uint64_t run_ns, phase_ns[VMM_PHASES];
+	_Atomic uint64_t vcpu_filter_ns;
 	atomic_bool paused;                  /* by the control socket's pause */
 	_Atomic uint64_t suspended_since_ns; /* 0 unless the guest is suspended now */
 	_Atomic uint64_t suspended_total_ns; /* completed suspended stretches */
@@ -419,6 +440,37 @@ static uint64_t vmm_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void phase_end(struct vmm_machine *m, enum vmm_phase p)
+{
+	m->phase_ns[p] = vmm_now_ns();
+}
+
+/* The start-up profile: each phase's milliseconds, from vmm_machine_run()'s start. */
+static void log_phases(struct vmm_machine *m)
+{
+	char line[512];
+	size_t n = 0;
+	uint64_t prev = m->run_ns;
+
+	if (m->env.cfg->log_level < VMM_LOG_INFO)
+		return;
+	for (int p = 0; p < VMM_PHASES && n < sizeof(line); p++) {
+		uint64_t t = m->phase_ns[p] ? m->phase_ns[p] : prev;
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%s %.1f", p ? ", " : "",
+		                      vmm_phase_names[p], (double)(t - prev) / 1e6);
+		prev = t;
+	}
+	uint64_t vf = atomic_load(&m->vcpu_filter_ns);
+	if (n < sizeof(line))
+		n += (size_t)snprintf(line + n, sizeof(line) - n, " ms; %.1f ms in all",
+		                      (double)(prev - m->run_ns) / 1e6);
+	/* On the vCPU's own thread, between its start and its first KVM_RUN. */
+	if (vf && n < sizeof(line))
+		snprintf(line + n, sizeof(line) - n, "; the first vCPU thread's filter %.1f ms",
+		         (double)vf / 1e6);
+	vmm_machine_log(&m->env, VMM_LOG_INFO, "start-up: %s", line);
 }
 
 /* Whether a line of the kind l counts may still be logged at level: VMM_LOG_BURST per
@@ -793,16 +845,20 @@ static int on_thread_started(void *opaque, struct vcpu *v)
 
 	if (!m->env.cfg->seccomp)
 		return 0;
-	return vmm_sandbox_install(VMM_THREAD_VCPU);
+	uint64_t t0 = vmm_now_ns(), none = 0;
+	int ret = vmm_sandbox_install(VMM_THREAD_VCPU);
+	atomic_compare_exchange_strong(&m->vcpu_filter_ns, &none, vmm_now_ns() - t0);
+	return ret;
 }
 
 /* ---------------------------------------------------------------------------------------
  * Set-up
  * ------------------------------------------------------------------------------------- */
 
-static int read_input(const char *what, const char *path, size_t max, struct ll_file_buf *buf)
+/* Opens an input for vmm_boot_prepare(), which reads it straight into guest RAM. */
+static int open_input(const char *what, const char *path, size_t max, struct ll_file *f)
 {
-	int ret = ll_file_read(path, max, buf);
+	int ret = ll_file_open(path, max, f);
 
 	if (ret == -EFBIG)
 		vmm_error_line("%s '%s' is larger than guest RAM", what, path);
@@ -1680,8 +1736,7 @@ static void teardown(struct vmm_machine *m)
 	close_fd(m->key_tfd);
 }
 
-static int setup_and_run(struct vmm_machine *m, struct ll_file_buf *kernel,
-                         struct ll_file_buf *initrd)
+static int setup_and_run(struct vmm_machine *m, struct ll_file *kernel, struct ll_file *initrd)
 {
 	const struct vmm_config *cfg = m->env.cfg;
 	struct ll_guest_ram ram;
@@ -1715,6 +1770,7 @@ static int setup_and_run(struct vmm_machine *m, struct ll_file_buf *kernel,
 		vmm_error_line("cannot boot '%s': %s", cfg->kernel, err);
 		return VMM_EXIT_RUNTIME;
 	}
+	phase_end(m, VMM_PHASE_RAM);
 	if (!cfg->seccomp)
 		vmm_error_line(
 		    "WARNING: --no-seccomp: the seccomp sandbox is OFF; a compromised VMM "
@@ -1755,6 +1811,7 @@ static int setup_and_run(struct vmm_machine *m, struct ll_file_buf *kernel,
 		vmm_error_line("%s", err);
 		return VMM_EXIT_RUNTIME;
 	}
+	phase_end(m, VMM_PHASE_VM);
 	if (m->restore)
 		vmm_machine_log(&m->env, VMM_LOG_INFO, "restoring '%s' (slot %c, generation %llu)",
 		                cfg->restore_dir, m->restore->slot,
@@ -1788,6 +1845,7 @@ static int setup_and_run(struct vmm_machine *m, struct ll_file_buf *kernel,
 		vmm_error_line("%s", err);
 		return VMM_EXIT_RUNTIME;
 	}
+	phase_end(m, VMM_PHASE_DEVICES);
 	if (create_vcpu_set(m) < 0)
 		return VMM_EXIT_RUNTIME;
 	m->env.record.vcpus = cfg->vcpus;
@@ -1818,13 +1876,13 @@ static int setup_and_run(struct vmm_machine *m, struct ll_file_buf *kernel,
 	wire_irqfds(m);
 	/* The snapshot records the interrupt controller the VM was made with. */
 	m->snap_conf.irqchip = m->env.record.gic_version;
-	/* The kernel and initrd are in guest RAM now: their file copies (tens of MiB) would
-	   otherwise stay resident for the VM's whole life. */
-	ll_file_free(kernel);
-	ll_file_free(initrd);
+	/* The kernel and initrd are in guest RAM now. */
+	ll_file_close(kernel);
+	ll_file_close(initrd);
 	vmm_machine_log(&m->env, VMM_LOG_INFO,
 	                "%u vCPU(s), %u MiB, %u virtio device(s), suspend %s", cfg->vcpus,
 	                cfg->memory_mib, m->nslots, vmm_suspend_policy_name(cfg->suspend));
+	phase_end(m, VMM_PHASE_VCPUS);
 	if (cfg->seccomp) {
 		ret = sandbox_register_fds(m);
 		if (ret < 0) {
@@ -1832,6 +1890,7 @@ static int setup_and_run(struct vmm_machine *m, struct ll_file_buf *kernel,
 			return VMM_EXIT_RUNTIME;
 		}
 	}
+	phase_end(m, VMM_PHASE_SANDBOX);
 	m->start_ns = vmm_now_ns();
 	/* A restored VM starts suspended: its boot vCPU waits for a wake-up. */
 	if (m->restore)
@@ -1841,6 +1900,7 @@ static int setup_and_run(struct vmm_machine *m, struct ll_file_buf *kernel,
 		vmm_error_line("cannot start the vCPUs: %s", strerror(-ret));
 		return VMM_EXIT_RUNTIME;
 	}
+	phase_end(m, VMM_PHASE_THREADS);
 	/* After the vCPU threads exist (they install their own filter, and creating a
 	   thread is not allowed once the main thread's filter is on). */
 	if (cfg->seccomp) {
@@ -1850,6 +1910,8 @@ static int setup_and_run(struct vmm_machine *m, struct ll_file_buf *kernel,
 			return VMM_EXIT_RUNTIME;
 		}
 	}
+	phase_end(m, VMM_PHASE_FILTER);
+	log_phases(m);
 	ret = event_loop(m);
 	atomic_store(&m->loop_ended, true);
 	vcpu_set_stop(m->env.vcpus);
@@ -1886,7 +1948,7 @@ static int setup_and_run(struct vmm_machine *m, struct ll_file_buf *kernel,
 
 int vmm_machine_run(const struct vmm_config *cfg)
 {
-	struct ll_file_buf kernel = {0}, initrd = {0};
+	struct ll_file kernel = {.fd = -1}, initrd = {.fd = -1};
 	uint64_t mem = (uint64_t)cfg->memory_mib * MIB;
 	struct vmm_machine *m;
 	int status = VMM_EXIT_RUNTIME;
@@ -1897,6 +1959,7 @@ int vmm_machine_run(const struct vmm_config *cfg)
 		return VMM_EXIT_RUNTIME;
 	}
 	m->env = (struct vmm_machine_env){.cfg = cfg, .mem_bytes = mem, .priv = m};
+	m->run_ns = vmm_now_ns();
 	m->sigfd = m->exit_evfd = m->slept_evfd = m->rtc_tfd = m->key_tfd = -1;
 	m->snap.dir_fd = m->snap.state_fd = m->snap.mem_fd = m->snap.pagemap_fd = -1;
 	m->key_pressed = -1;
@@ -1944,9 +2007,9 @@ int vmm_machine_run(const struct vmm_config *cfg)
 		}
 		m->env.irqchip_version = m->restore->conf.irqchip;
 	} else {
-		if (read_input("kernel", cfg->kernel, mem, &kernel) < 0)
+		if (open_input("kernel", cfg->kernel, mem, &kernel) < 0)
 			goto out;
-		if (cfg->initrd && read_input("initrd", cfg->initrd, mem, &initrd) < 0)
+		if (cfg->initrd && open_input("initrd", cfg->initrd, mem, &initrd) < 0)
 			goto out;
 	}
 	if (check_disks(cfg) < 0)
@@ -1959,15 +2022,20 @@ int vmm_machine_run(const struct vmm_config *cfg)
 			goto out;
 		}
 	}
+	phase_end(m, VMM_PHASE_INPUTS);
 	status = setup_and_run(m, &kernel, &initrd);
-out:
+out:;
+	uint64_t down = vmm_now_ns();
 	teardown(m);
+	if (m->phase_ns[VMM_PHASE_FILTER])
+		vmm_machine_log(&m->env, VMM_LOG_INFO, "tear-down: %.1f ms",
+		                (double)(vmm_now_ns() - down) / 1e6);
 	vmm_snapshot_target_close(&m->snap);
 	vmm_snapshot_conf_release(&m->snap_conf);
 	vmm_snapshot_release(m->restore);
 	free(m->restore);
 	free(m);
-	ll_file_free(&initrd);
-	ll_file_free(&kernel);
+	ll_file_close(&initrd);
+	ll_file_close(&kernel);
 	return status;
 }

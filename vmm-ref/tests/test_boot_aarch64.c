@@ -10,12 +10,15 @@
 
 static struct test_ram t;
 static struct ll_file_buf kernel, initrd;
+static struct ll_file kernel_file = {.fd = -1}, initrd_file = {.fd = -1};
 
 static void fini(void)
 {
 	test_ram_free(&t);
 	ll_file_free(&kernel);
 	ll_file_free(&initrd);
+	ll_file_close(&kernel_file);
+	ll_file_close(&initrd_file);
 }
 
 TestSuite(boot, .fini = fini);
@@ -62,10 +65,12 @@ Test(boot, debian_image_with_initrd)
 	read_kernel_or_skip(VMM_TEST_KERNEL_ARM64, &kernel);
 	setup_ram(256 * MIB);
 	test_make_initrd(&initrd, 3 * MIB + 17);
+	kernel_file = test_file_of(kernel.data, kernel.size);
+	initrd_file = test_file_of(initrd.data, initrd.size);
 	struct vmm_boot_request req = {.ram = &t.ram,
 	                               .mem_bytes = 256 * MIB,
-	                               .kernel = &kernel,
-	                               .initrd = &initrd,
+	                               .kernel = &kernel_file,
+	                               .initrd = &initrd_file,
 	                               .cmdline = "console=ttyS0 quiet",
 	                               .vcpus = 2};
 	struct vmm_machine_record rec;
@@ -101,8 +106,9 @@ Test(boot, errors)
 
 	read_kernel_or_skip(VMM_TEST_KERNEL_ARM64, &kernel);
 	setup_ram(256 * MIB);
+	kernel_file = test_file_of(kernel.data, kernel.size);
 	struct vmm_boot_request req = {
-	    .ram = &t.ram, .mem_bytes = 256 * MIB, .kernel = &kernel, .cmdline = "", .vcpus = 0};
+	    .ram = &t.ram, .mem_bytes = 256 * MIB, .kernel = &kernel_file, .cmdline = "", .vcpus = 0};
 	cr_assert_eq(vmm_boot_prepare(&req, &info, err, sizeof(err)), -EINVAL);
 	cr_assert_not_null(strstr(err, "vCPUs"), "%s", err);
 
@@ -123,16 +129,28 @@ Test(boot, errors)
 
 	req.vcpus = 1;
 	test_make_initrd(&initrd, 240 * MIB);
-	req.initrd = &initrd;
+	initrd_file = test_file_of(initrd.data, initrd.size);
+	req.initrd = &initrd_file;
 	cr_assert_eq(vmm_boot_prepare(&req, &info, err, sizeof(err)), -ENOSPC);
 	cr_assert_not_null(strstr(err, "initrd"), "%s", err);
 
+	/* An initrd that shrank after it was opened: an error, not a shorter initrd. */
+	ll_file_free(&initrd);
+	test_make_initrd(&initrd, 1 * MIB);
+	ll_file_close(&initrd_file);
+	initrd_file = test_file_of(initrd.data, initrd.size);
+	cr_assert_eq(ftruncate(initrd_file.fd, 4096), 0);
+	cr_assert_eq(vmm_boot_prepare(&req, &info, err, sizeof(err)), -EIO);
+	cr_assert_not_null(strstr(err, "initrd"), "%s", err);
+	cr_assert_not_null(strstr(err, "shrank"), "%s", err);
+
 	uint8_t junk[4096] = "MZ this is not a kernel";
-	struct ll_file_buf j = {junk, sizeof(junk), 0};
+	struct ll_file j = test_file_of(junk, sizeof(junk));
 	req.kernel = &j;
 	req.initrd = NULL;
 	cr_assert_eq(vmm_boot_prepare(&req, &info, err, sizeof(err)), -ENOEXEC);
 	cr_assert_not_null(strstr(err, "not an arm64 Image"), "%s", err);
+	ll_file_close(&j);
 }
 
 Test(boot, ram_regions)

@@ -6,6 +6,7 @@
  * bzImage.
  */
 #include "boot.h"
+#include "helpers.h"
 #include "layout_x86_64.h"
 #include <cvmm/linux_loader.h>
 #include <cvmm/linux_loader_x86.h>
@@ -378,7 +379,7 @@ Test(boot_prepare, boot_state_in_guest_ram)
 	cr_assert_eq(ll_guest_ram_init_buffer(&ram, &rb), 0);
 	struct vmm_boot_request req = {.ram = &ram,
 	                               .mem_bytes = 256 * MIB,
-	                               .kernel = &kernel,
+	                               .kernel = test_as_file(&kernel),
 	                               .cmdline = "console=ttyS0 quiet",
 	                               .vcpus = 2};
 	cr_assert_eq(vmm_boot_prepare(&req, &info, err, sizeof(err)), 0, "%s", err);
@@ -423,4 +424,5 @@ Test(boot_prepare, boot_state_in_guest_ram)
 	cr_assert_eq(info.boot_data_addr, VMM_X86_ZERO_PAGE);
 	free(rb.host);
 	ll_file_free(&kernel);
+	test_files_close();
 }

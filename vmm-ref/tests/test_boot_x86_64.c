@@ -23,6 +23,7 @@ static void fini(void)
 	test_ram_free(&t);
 	ll_file_free(&kernel);
 	ll_file_free(&initrd);
+	test_files_close();
 }
 
 TestSuite(boot, .fini = fini);
@@ -48,8 +49,8 @@ Test(boot, debian_bzimage_with_initrd)
 	test_make_initrd(&initrd, 3 * MIB + 17);
 	struct vmm_boot_request req = {.ram = &t.ram,
 	                               .mem_bytes = 256 * MIB,
-	                               .kernel = &kernel,
-	                               .initrd = &initrd,
+	                               .kernel = test_as_file(&kernel),
+	                               .initrd = test_as_file(&initrd),
 	                               .cmdline = "console=ttyS0 quiet",
 	                               .vcpus = 2};
 	cr_assert_eq(vmm_boot_prepare(&req, &info, err, sizeof(err)), 0, "%s", err);
@@ -84,20 +85,20 @@ Test(boot, errors)
 	test_ram_init_boot(&t, 256 * MIB);
 	memset(long_cmdline, 'x', 2048);
 	struct vmm_boot_request req = {
-	    .ram = &t.ram, .mem_bytes = 256 * MIB, .kernel = &kernel, .cmdline = long_cmdline};
+	    .ram = &t.ram, .mem_bytes = 256 * MIB, .kernel = test_as_file(&kernel), .cmdline = long_cmdline};
 	cr_assert_eq(vmm_boot_prepare(&req, &info, err, sizeof(err)), -E2BIG);
 	cr_assert_not_null(strstr(err, "command line"), "%s", err);
 
 	req.cmdline = "";
 	test_make_initrd(&initrd, 240 * MIB);
-	req.initrd = &initrd;
+	req.initrd = test_as_file(&initrd);
 	cr_assert_eq(vmm_boot_prepare(&req, &info, err, sizeof(err)), -ENOSPC);
 	cr_assert_not_null(strstr(err, "initrd"), "%s", err);
 
 	/* Not an x86 kernel at all. */
 	uint8_t junk[4096] = "MZ this is not a kernel";
 	struct ll_file_buf j = {.data = junk, .size = sizeof(junk), .mapped = 0};
-	req.kernel = &j;
+	req.kernel = test_as_file(&j);
 	req.initrd = NULL;
 	cr_assert_eq(vmm_boot_prepare(&req, &info, err, sizeof(err)), -ENOEXEC);
 	cr_assert_str_eq(err, "the kernel is neither a bzImage nor an ELF vmlinux");
@@ -164,8 +165,8 @@ Test(boot, debian_vmlinux_pvh_with_initrd)
 	test_make_initrd(&initrd, MIB);
 	struct vmm_boot_request req = {.ram = &t.ram,
 	                               .mem_bytes = 1024 * MIB,
-	                               .kernel = &elf,
-	                               .initrd = &initrd,
+	                               .kernel = test_as_file(&elf),
+	                               .initrd = test_as_file(&initrd),
 	                               .cmdline = "console=ttyS0 quiet",
 	                               .vcpus = 2};
 	cr_assert_eq(vmm_boot_prepare(&req, &info, err, sizeof(err)), 0, "%s", err);
@@ -230,7 +231,7 @@ Test(boot, debian_vmlinux_pvh_without_initrd)
 
 	test_ram_init_boot(&t, 256 * MIB);
 	struct vmm_boot_request req = {
-	    .ram = &t.ram, .mem_bytes = 256 * MIB, .kernel = &elf, .cmdline = "", .vcpus = 1};
+	    .ram = &t.ram, .mem_bytes = 256 * MIB, .kernel = test_as_file(&elf), .cmdline = "", .vcpus = 1};
 	cr_assert_eq(vmm_boot_prepare(&req, &info, err, sizeof(err)), 0, "%s", err);
 	const uint8_t *si = test_ram_at(&t, VMM_X86_PVH_INFO);
 	cr_assert_eq(ll_le32(si + LL_PVH_SI_NR_MODULES), 0);
@@ -263,7 +264,7 @@ Test(boot, vmlinux_without_pvh_note_uses_64bit_entry)
 	ll_put_le32(type, 0x7fff); /* a note type nobody reads */
 	test_ram_init_boot(&t, 256 * MIB);
 	struct vmm_boot_request req = {
-	    .ram = &t.ram, .mem_bytes = 256 * MIB, .kernel = &elf, .cmdline = "quiet", .vcpus = 1};
+	    .ram = &t.ram, .mem_bytes = 256 * MIB, .kernel = test_as_file(&elf), .cmdline = "quiet", .vcpus = 1};
 	cr_assert_eq(vmm_boot_prepare(&req, &info, err, sizeof(err)), 0, "%s", err);
 	cr_assert_not(info.has_pvh);
 	cr_assert_eq(info.kernel.entry, 0x1000000, "phys_startup_64");
@@ -307,7 +308,7 @@ Test(boot, hostile_pvh_notes_are_refused)
 
 	test_ram_init_boot(&t, 64 * MIB);
 	struct vmm_boot_request req = {
-	    .ram = &t.ram, .mem_bytes = 64 * MIB, .kernel = &k, .cmdline = "", .vcpus = 1};
+	    .ram = &t.ram, .mem_bytes = 64 * MIB, .kernel = test_as_file(&k), .cmdline = "", .vcpus = 1};
 	/* The well-formed one boots through its note. */
 	cr_assert_eq(vmm_boot_prepare(&req, &info, err, sizeof(err)), 0, "%s", err);
 	cr_assert(info.has_pvh);
@@ -356,6 +357,7 @@ Test(boot, hostile_pvh_notes_are_refused)
 			break;
 		}
 		k = (struct ll_file_buf){.data = e, .size = bad[i].len};
+		req.kernel = test_as_file(&k);
 		test_ram_init_boot(&t, 64 * MIB);
 		err[0] = '\0';
 		int ret = vmm_boot_prepare(&req, &info, err, sizeof(err));

@@ -97,6 +97,15 @@ int ll_arm64_image_load(const struct ll_guest_ram *ram, const void *img, size_t 
                         struct ll_arm64_image_info *info, struct ll_kernel_load *out);
 
 /*
+ * ll_arm64_image_load() of an Image read from file fd (size bytes, from offset 0): the
+ * header is read and checked first, then the file goes straight into guest RAM
+ * (ll_guest_ram_write_from_fd()), with no copy of it in host memory. Returns as
+ * ll_arm64_image_load(), and -EIO when the file is shorter than size.
+ */
+int ll_arm64_image_load_fd(const struct ll_guest_ram *ram, int fd, uint64_t size,
+                           struct ll_arm64_image_info *info, struct ll_kernel_load *out);
+
+/*
  * Chooses where the arm64 boot data goes: the FDT at the top of RAM (fdt_max_size bytes,
  * 4 KiB aligned, at most LL_ARM64_FDT_MAX_SIZE), the initrd (if initrd_size > 0) just below
  * it, 64 KiB aligned (the largest arm64 page), both above kernel_end. *initrd_addr is 0 when

@@ -22,6 +22,13 @@ struct ll_guest_ram {
 	 * ranges they have checked to lie inside [base, base + size).
 	 */
 	int (*write)(void *opaque, uint64_t gpa, const void *src, size_t len);
+	/*
+	 * Optional (NULL: ll_guest_ram_write_from_fd() goes through write with a small
+	 * buffer): reads len bytes of file fd at offset straight into guest RAM at gpa, so
+	 * that a file's bytes are copied once. Returns 0, -EIO when the file ends first, or a
+	 * negative errno. Called only for checked ranges, like write.
+	 */
+	int (*write_from_fd)(void *opaque, uint64_t gpa, int fd, uint64_t offset, size_t len);
 	void *opaque;
 };
 
@@ -42,7 +49,8 @@ struct vmem_map;
 
 /*
  * Makes ram write into cvmm vm-memory's map (which must outlive ram) over the guest range
- * [base, base + size); writes go through vmem_write()/vmem_fill(), which mark pages dirty.
+ * [base, base + size); writes go through vmem_write()/vmem_fill(), which mark pages dirty,
+ * and files are read straight into guest RAM (vmem_read_from_fd()).
  * Returns 0, -EINVAL (NULL map, size 0, base + size overflows), or -EFAULT when the map
  * does not cover the whole range.
  */
@@ -60,6 +68,15 @@ bool ll_guest_ram_contains(const struct ll_guest_ram *ram, uint64_t gpa, uint64_
  * Returns 0, -EFAULT when the range is not inside ram, or the callback's error.
  */
 int ll_guest_ram_write(const struct ll_guest_ram *ram, uint64_t gpa, const void *src, uint64_t len);
+
+/*
+ * Checks the range, then copies len bytes of file fd from offset into guest RAM at gpa
+ * (ram->write_from_fd, or ram->write through a 64 KiB buffer). Returns 0, -EFAULT when
+ * the range is not inside ram, -EIO when the file ends first (a file that shrank), or the
+ * error of the read or the callback.
+ */
+int ll_guest_ram_write_from_fd(const struct ll_guest_ram *ram, uint64_t gpa, int fd,
+                               uint64_t offset, uint64_t len);
 
 /* Alignment helpers; align must be a power of two. They report overflow with false. */
 static inline bool ll_align_up(uint64_t v, uint64_t align, uint64_t *out)

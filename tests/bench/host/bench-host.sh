@@ -1,9 +1,11 @@
 # The VMM benchmarks, run by busybox sh inside the emulated arm64 host (one boot):
-#   sh bench-host.sh RUNS
+#   sh bench-host.sh RUNS [boot]
+# ("boot": the boot figures only, start-up and the VMM's own share of a boot)
 # /data holds bench_run, vmm-ref, the guest kernel and initramfs, and qemu-arm64.tar
 # (Debian's arm64 QEMU and its libraries, unpacked at /). Prints "BENCH NAME VALUE"
 # lines, one per measurement, which tests/bench/run-bench.sh turns into medians.
 RUNS=${1:-5}
+ONLY=${2:-}
 K=/data/guest-kernel
 I=/data/guest-initramfs.cpio
 T=/sys/kernel/tracing
@@ -61,13 +63,45 @@ boot() {
 	fi
 }
 
+# own NAME COMMAND...: one boot to the guest's power-off; the VMM's own share of it is
+# the time from exec to the VMM's exit less the guest kernel's uptime at /init (its
+# "CVMM-GUEST init ... uptime=S" line): start-up, the guest's power-off, tear-down.
+own() {
+	local name=$1 out
+	shift
+	out=$(/data/bench_run --log own-$name.log --timeout 120 --mark "$INIT" -- "$@")
+	echo "$out" | awk -v n="$name" '
+		/^mark .*CVMM-GUEST init .*uptime=/ { split(substr($0, index($0, "uptime=") + 7), u, " "); up = u[1] * 1000; init = $2 }
+		/^end / { end = $2 }
+		/^exit / { rc = $2 }
+		END {
+			if (up == "" || end == "" || rc != 0) { print "BENCH-ERROR " n ": no power-off after init (exit " rc ")"; exit }
+			printf "BENCH %s.own_ms %.1f\nBENCH %s.uptime_ms %.1f\nBENCH %s.total_ms %.1f\n", n, end - up, n, up, n, end
+			# Before the guest clock started (the VMM start-up and the kernel before its
+			# timekeeping), and from /init to the exit of the VMM (power-off, tear-down).
+			printf "BENCH %s.before_clock_ms %.1f\nBENCH %s.after_init_ms %.1f\n", n, init - up, n, end - init }'
+	# vmm-ref's own profile of its start-up (--log-level info), phase by phase.
+	sed -n 's/.*start-up: \(.*\) ms; \([0-9.]*\) ms in all.*/\1, all \2/p' own-$name.log | tr -d '\r' |
+		awk -v n="$name" '{ k = split($0, part, ", ")
+			for (i = 1; i <= k; i++) {
+				m = split(part[i], w, " "); v = w[m]; key = w[1]
+				for (j = 2; j < m; j++) key = key "_" w[j]
+				print "BENCH " n ".phase." key "_ms " v } }'
+	sed -n "s/.*start-up: .* the first vCPU thread's filter \([0-9.]*\) ms.*/BENCH $name.phase.vCPU_filter_ms \1/p" own-$name.log
+	sed -n "s/.*tear-down: \([0-9.]*\) ms.*/BENCH $name.teardown_ms \1/p" own-$name.log
+}
+
 i=1
 while [ $i -le "$RUNS" ]; do
 	# Alternating, so that the machine's load drifts over both alike.
 	boot vmm-ref /data/vmm-ref $VMM --cmdline "console=ttyS0 quiet cvmm.test=boot"
 	boot qemu /usr/bin/qemu-system-aarch64 $QEMU -append "console=ttyAMA0 quiet cvmm.test=boot"
+	own vmm-ref $VMM --log-level info --cmdline "console=ttyS0 quiet cvmm.test=boot"
+	own qemu $QEMU -append "console=ttyAMA0 quiet cvmm.test=boot"
 	i=$((i + 1))
 done
+grep -h "start-up:" own-vmm-ref.log | tail -n 1 | sed 's/^/BENCH-INFO vmm-ref /'
+[ "$ONLY" = boot ] && exit 0
 # Where vmm-ref's resident memory outside guest RAM is, from the last run.
 if [ -e vmm-ref.log.smaps ]; then
 	echo "BENCH-INFO vmm-ref's largest resident mappings besides guest RAM (kB, mapping):"
