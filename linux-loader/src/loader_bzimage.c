@@ -3,6 +3,8 @@
 #include <cvmm/linux_loader.h>
 
 #include <errno.h>
+#include <string.h>
+#include <unistd.h>
 
 #define OFF_SETUP_SECTS 0x1f1
 #define OFF_SYSSIZE 0x1f4
@@ -78,6 +80,23 @@ int ll_bzimage_parse(const void *img, size_t len, struct ll_bzimage_info *info)
 	return 0;
 }
 
+/* Where the parsed kernel i goes in ram, checked: *load and *span. 0 or -ENOSPC. */
+static int place_kernel(const struct ll_guest_ram *ram, const struct ll_bzimage_info *i,
+                        uint64_t *load, uint64_t *span)
+{
+	/*
+	 * pref_address is where the kernel runs without relocating itself; a kernel that is not
+	 * relocatable moves itself there anyway, so it is the address to load at.
+	 */
+	*load = i->pref_address ? i->pref_address : LL_BZIMAGE_LOW_LOAD;
+	/*
+	 * A relocatable kernel loaded off its kernel_alignment realigns itself; it is not an
+	 * error (boot.rst), and init_size covers the move.
+	 */
+	*span = i->init_size > i->kernel_size ? i->init_size : i->kernel_size;
+	return ll_guest_ram_contains(ram, *load, *span) ? 0 : -ENOSPC;
+}
+
 int ll_bzimage_load(const struct ll_guest_ram *ram, const void *img, size_t len,
                     struct ll_bzimage_info *info, struct ll_kernel_load *out)
 {
@@ -93,19 +112,47 @@ int ll_bzimage_load(const struct ll_guest_ram *ram, const void *img, size_t len,
 		return ret;
 	if (info)
 		*info = i;
-	/*
-	 * pref_address is where the kernel runs without relocating itself; a kernel that is not
-	 * relocatable moves itself there anyway, so it is the address to load at.
-	 */
-	load = i.pref_address ? i.pref_address : LL_BZIMAGE_LOW_LOAD;
-	/*
-	 * A relocatable kernel loaded off its kernel_alignment realigns itself; it is not an
-	 * error (boot.rst), and init_size covers the move.
-	 */
-	span = i.init_size > i.kernel_size ? i.init_size : i.kernel_size;
-	if (!ll_guest_ram_contains(ram, load, span))
-		return -ENOSPC;
-	ret = ll_guest_ram_write(ram, load, p + i.kernel_offset, i.kernel_size);
+	ret = place_kernel(ram, &i, &load, &span);
+	if (ret == 0)
+		ret = ll_guest_ram_write(ram, load, p + i.kernel_offset, i.kernel_size);
+	if (ret < 0)
+		return ret;
+	out->load_addr = load;
+	out->end = load + span;
+	out->entry = load + ENTRY_64_OFFSET;
+	return 0;
+}
+
+int ll_bzimage_load_fd(const struct ll_guest_ram *ram, int fd, uint64_t size,
+                       uint8_t head[LL_BZIMAGE_HEAD_SIZE], struct ll_bzimage_info *info,
+                       struct ll_kernel_load *out)
+{
+	size_t want = size < LL_BZIMAGE_HEAD_SIZE ? (size_t)size : LL_BZIMAGE_HEAD_SIZE, got = 0;
+	struct ll_bzimage_info i;
+	uint64_t load, span;
+	int ret;
+
+	if (!ram || !out || !head || fd < 0 || size > SIZE_MAX)
+		return -EINVAL;
+	memset(head, 0, LL_BZIMAGE_HEAD_SIZE);
+	while (got < want) {
+		ssize_t n = pread(fd, head + got, want - got, (off_t)got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		got += (size_t)n;
+	}
+	/* The parser reads no further than the setup header's end, which is inside head
+	   and checked against the file's size. */
+	ret = ll_bzimage_parse(head, (size_t)size, &i);
+	if (ret < 0)
+		return ret;
+	if (info)
+		*info = i;
+	ret = place_kernel(ram, &i, &load, &span);
+	if (ret == 0)
+		ret = ll_guest_ram_write_from_fd(ram, load, fd, i.kernel_offset, i.kernel_size);
 	if (ret < 0)
 		return ret;
 	out->load_addr = load;

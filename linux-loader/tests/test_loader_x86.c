@@ -527,3 +527,49 @@ Test(elf, debian_vmlinux_with_pvh_note)
 	cr_assert_eq(ll_elf_load(&t.ram, v, len, EM_X86_64, NULL, &out), -ENOSPC);
 	free(v);
 }
+
+/* Debian's bzImage read from its file straight into guest RAM: the same header fields,
+   placement and bytes as ll_bzimage_load(), its head as the file begins; an ELF is
+   -ENOEXEC here (not a bzImage), a file shorter than its size -EIO. */
+Test(bzimage, debian_cloud_kernel_from_its_file)
+{
+	struct ll_file_buf k = {0};
+	struct ll_file f;
+	struct ll_bzimage_info info, want;
+	struct ll_kernel_load out, want_out;
+	uint8_t head[LL_BZIMAGE_HEAD_SIZE];
+
+	read_kernel_or_skip(VMM_TEST_KERNEL_X86_64, &k);
+	test_ram_init(&t, 0, 256 * MIB);
+	cr_assert_eq(ll_bzimage_load(&t.ram, k.data, k.size, &want, &want_out), 0);
+	test_ram_free(&t);
+	test_ram_init(&t, 0, 256 * MIB);
+	cr_assert_eq(ll_file_open(VMM_TEST_KERNEL_X86_64, 1ull << 30, &f), 0);
+	cr_assert_eq(ll_bzimage_load_fd(&t.ram, f.fd, f.size, head, &info, &out), 0);
+	cr_assert_eq(info.version, want.version);
+	cr_assert_eq(info.setup_sects, want.setup_sects);
+	cr_assert_eq(info.header_end, want.header_end);
+	cr_assert_eq(info.init_size, want.init_size);
+	cr_assert_eq(info.pref_address, want.pref_address);
+	cr_assert_eq(info.kernel_offset, want.kernel_offset);
+	cr_assert_eq(info.kernel_size, want.kernel_size);
+	cr_assert_eq(out.load_addr, want_out.load_addr);
+	cr_assert_eq(out.entry, want_out.entry);
+	cr_assert_eq(out.end, want_out.end);
+	cr_assert_eq(memcmp(head, k.data, LL_BZIMAGE_HEAD_SIZE), 0);
+	cr_assert_eq(
+	    memcmp(test_ram_at(&t, out.load_addr), k.data + info.kernel_offset, info.kernel_size),
+	    0);
+	cr_assert_eq(ll_bzimage_load_fd(&t.ram, f.fd, f.size + 4096, head, &info, &out), -EIO);
+	cr_assert_eq(ll_bzimage_load_fd(&t.ram, -1, f.size, head, &info, &out), -EINVAL);
+	ll_file_close(&f);
+
+	char path[] = "/tmp/ll-test-elf-XXXXXX";
+	int fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	unlink(path);
+	cr_assert_eq(write(fd, "\x7f" "ELF this is not a bzImage", 26), 26);
+	cr_assert_eq(ll_bzimage_load_fd(&t.ram, fd, 26, head, &info, &out), -ENOEXEC);
+	close(fd);
+	ll_file_free(&k);
+}

@@ -1,16 +1,17 @@
 #!/bin/bash
-# cvmm's x86_64 suspend benchmark: a Linux guest of vmm-ref suspending to RAM through ACPI
-# S3 against the same guest suspending to idle, on real nested KVM inside the emulated
-# x86_64 host. Prints a table of medians, each figure beside its baseline measured in the
-# same run (the arm64 benchmarks are run-bench.sh's).
+# cvmm's x86_64 benchmark, on real nested KVM inside the emulated x86_64 host: vmm-ref's
+# own share of a boot (a guest that powers off at /init; its start-up phases), and a
+# Linux guest of vmm-ref suspending to RAM through ACPI S3 against the same guest
+# suspending to idle. Prints a table of medians, each figure beside its baseline measured
+# in the same run (the arm64 benchmarks are run-bench.sh's).
 #
 #   run-bench-x86.sh [--build DIR] [--runs N] [--raw FILE] [--host-kernel 6.1|6.12]
 #     --build DIR      the x86_64 build (default build/x86_64): its static vmm-ref of the
 #                      x86_64 end-to-end tests, their guest initramfs, and bench_run
-#     --runs N         suspend cycles of each kind (default 5, at least 5)
+#     --runs N         boots, and suspend cycles of each kind (default 5, at least 5)
 #     --raw FILE       also keep every measurement and the host's console there
 #     --host-kernel K  the emulated x86_64 host's kernel (default 6.1)
-# Takes a few minutes: one boot of the emulated host, one guest inside it.
+# Takes a few minutes: one boot of the emulated host, N + 1 guests inside it.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/../../scripts/common.sh"
@@ -47,6 +48,7 @@ log "booting the emulated x86_64 host ($runs suspend cycles of each kind)"
 	--file "$kernel:/data/guest-kernel" --file "$work/guest.cpio:/data/guest-initramfs.cpio" \
 	--file "$vmm:/data/vmm-ref" --file "$bench_run:/data/bench_run" \
 	--file "$here/host/bench-host-x86.sh:/data/bench-host-x86.sh" \
+	--file "$here/host/bench-lib.sh:/data/bench-lib.sh" \
 	--cmd "bench=sh /data/bench-host-x86.sh $runs" \
 	>"$work/console.log" 2>&1 || log "the emulated host reported a failure (see below)"
 [ -z "$raw" ] || cp "$work/console.log" "$raw"
@@ -58,11 +60,23 @@ sed -n 's/^BENCH \([^ ]*\) \(.*\)$/\1 \2/p' "$work/console.log" >"$work/figures"
 figures=$work/figures
 . "$here/table.sh"
 echo
-echo "cvmm x86_64 suspend benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), medians of N runs"
+echo "cvmm x86_64 boot and suspend benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), medians of N runs"
 echo "machine: $(nproc)-core $(uname -m) ($(sed -n 's/^model name\t*: //p' /proc/cpuinfo | head -n1)); real nested KVM inside the emulated x86_64 host (QEMU TCG, emulated AMD SVM, host kernel $(sed -n 's/^CVMM-HOST-KERNEL //p' "$work/console.log" | head -n1)); guest: Debian's cloud amd64 kernel, 1 vCPU, 256 MiB"
 echo
 echo "| figure | vmm-ref | baseline (same run) | ratio | N | target |"
 echo "|---|---|---|---|---|---|"
+row "x86_64 vmm-ref's own share of a boot: exec to exit less the guest's uptime at init" \
+	x86-vmm-ref.own_ms "the guest's uptime at init" x86-vmm-ref.uptime_ms ms 1 "<= 300 ms"
+row "x86_64 own share, part 1: exec to init less the guest's uptime" x86-vmm-ref.before_clock_ms \
+	"exec to exit" x86-vmm-ref.total_ms ms 1 "-"
+row "x86_64 own share, part 2: init to the VMM's exit (power-off, tear-down)" \
+	x86-vmm-ref.after_init_ms "exec to exit" x86-vmm-ref.total_ms ms 1 "-"
+for ph in inputs guest_RAM KVM_VM devices vCPUs_and_boot_data sandbox_set-up vCPU_threads main_filter vCPU_filter; do
+	row "x86_64 vmm-ref start-up phase: ${ph//_/ }" "x86-vmm-ref.phase.${ph}_ms" \
+		"start-up to its main filter" x86-vmm-ref.phase.all_ms ms 1 "-"
+done
+row "x86_64 vmm-ref tear-down (after the guest's power-off)" x86-vmm-ref.teardown_ms "init to exit" \
+	x86-vmm-ref.after_init_ms ms 1 "-"
 row "x86_64 Linux suspend to RAM (ACPI S3), start to resume marker (alarm +1 s)" x86-suspend-mem.ms \
 	"suspend-to-idle" x86-suspend-freeze.ms ms 1 "-"
 row "x86_64 VMM CPU while the guest sleeps (5 x 1 s windows)" x86-suspended-cpu-mem.permille \

@@ -109,6 +109,7 @@ log "booting the emulated arm64 host ($runs runs of each figure)"
 	--file "$suspend_img:/data/suspend-latency.img" \
 	--file "$vcpu_bench:/data/vcpu_bench" --file "$vmem_bench:/data/bench_vm_memory" \
 	--file "$here/host/bench-host.sh:/data/bench-host.sh" \
+	--file "$here/host/bench-lib.sh:/data/bench-lib.sh" \
 	--file "$here/host/bench-net.sh:/data/bench-net.sh" \
 	--module drivers/vhost/vhost_iotlb --module drivers/vhost/vhost \
 	--module drivers/net/tap --module drivers/vhost/vhost_net \

@@ -56,6 +56,7 @@ static const char *load_error(int err, const char *format)
 	    "is an ELF file but not a 64-bit x86_64 executable",
 	    "does not fit in guest RAM",
 	    "could not be copied into guest RAM",
+	    "shrank while being read",
 	};
 	bool elf = format && strcmp(format, "ELF vmlinux") == 0;
 
@@ -68,6 +69,8 @@ static const char *load_error(int err, const char *format)
 		return elf ? text[4] : text[2];
 	case -ENOSPC:
 		return text[5];
+	case -EIO:
+		return text[7];
 	default:
 		return text[6];
 	}
@@ -219,10 +222,13 @@ static int write_zero_page(const struct vmm_boot_request *req, struct vmm_boot_i
 }
 
 /* vmm_boot_prepare() with the kernel's bytes in host memory (the loaders parse them). */
-static int prepare(const struct vmm_boot_request *req, const struct ll_file_buf *k,
-                   struct vmm_boot_info *out, char *err, size_t err_size)
+static int prepare(const struct vmm_boot_request *req, struct vmm_boot_info *out, char *err,
+                   size_t err_size)
 {
 	const struct ll_guest_ram *ram = req->ram;
+	/* A bzImage's first bytes (its setup header, for the zero page), or an ELF whole. */
+	uint8_t head[LL_BZIMAGE_HEAD_SIZE];
+	struct ll_file_buf k = {0};
 	struct ll_bzimage_info bz;
 	struct ll_elf_info elf;
 	struct ll_e820_entry e820[LL_E820_MAX];
@@ -233,11 +239,17 @@ static int prepare(const struct vmm_boot_request *req, const struct ll_file_buf 
 	int ret, n;
 
 	*out = (struct vmm_boot_info){.format = "bzImage"};
-	ret = ll_bzimage_load(ram, k->data, k->size, &bz, &out->kernel);
+	/* A bzImage's kernel goes from its file straight into guest RAM. */
+	ret = ll_bzimage_load_fd(ram, req->kernel->fd, req->kernel->size, head, &bz,
+	                         &out->kernel);
 	is_bz = ret != -ENOEXEC;
 	if (!is_bz) {
 		out->format = "ELF vmlinux";
-		ret = ll_elf_load(ram, k->data, k->size, EM_X86_64, &elf, &out->kernel);
+		/* The ELF loader parses program headers anywhere in the file: it reads it all. */
+		ret = ll_file_load(req->kernel, &k);
+		if (ret == 0)
+			ret = ll_elf_load(ram, k.data, k.size, EM_X86_64, &elf, &out->kernel);
+		ll_file_free(&k);
 		if (ret == 0 && elf.has_pvh) {
 			/* PVH is the entry Linux documents for a vmlinux; its 64-bit e_entry
 			   (startup_64) works only as long as head_64.S accepts the decompressor's
@@ -311,7 +323,7 @@ static int prepare(const struct vmm_boot_request *req, const struct ll_file_buf 
 		}
 		return 0;
 	}
-	ret = write_zero_page(req, out, k->data, is_bz ? &bz : NULL, e820, (size_t)n,
+	ret = write_zero_page(req, out, head, is_bz ? &bz : NULL, e820, (size_t)n,
 	                      (uint32_t)cmdline_len);
 	if (ret < 0) {
 		snprintf(err, err_size, "cannot write the zero page");
@@ -323,16 +335,5 @@ static int prepare(const struct vmm_boot_request *req, const struct ll_file_buf 
 int vmm_boot_prepare(const struct vmm_boot_request *req, struct vmm_boot_info *out, char *err,
                      size_t err_size)
 {
-	struct ll_file_buf k = {0};
-	int ret = ll_file_load(req->kernel, &k);
-
-	*out = (struct vmm_boot_info){.format = "bzImage"};
-	if (ret < 0) {
-		snprintf(err, err_size, "the kernel cannot be read: %s",
-		         ret == -EIO ? "it shrank while being read" : strerror(-ret));
-		return ret;
-	}
-	ret = prepare(req, &k, out, err, err_size);
-	ll_file_free(&k);
-	return ret;
+	return prepare(req, out, err, err_size);
 }

@@ -153,6 +153,21 @@ int ll_bzimage_parse(const void *img, size_t len, struct ll_bzimage_info *info);
 int ll_bzimage_load(const struct ll_guest_ram *ram, const void *img, size_t len,
                     struct ll_bzimage_info *info, struct ll_kernel_load *out);
 
+/* The bytes of a bzImage's start that ll_bzimage_parse() reads at most (the boot sector
+   and the setup header, whose end is at most 0x301). */
+#define LL_BZIMAGE_HEAD_SIZE 1024u
+
+/*
+ * ll_bzimage_load() of a bzImage in file fd (size bytes): its first LL_BZIMAGE_HEAD_SIZE
+ * bytes (or all, when shorter) are read into head (the setup header, which the zero page
+ * copies) and checked, then the protected-mode kernel goes from the file straight into
+ * guest RAM (ll_guest_ram_write_from_fd()). Returns as ll_bzimage_load(), and -EIO when
+ * the file is shorter than size.
+ */
+int ll_bzimage_load_fd(const struct ll_guest_ram *ram, int fd, uint64_t size,
+                       uint8_t head[LL_BZIMAGE_HEAD_SIZE], struct ll_bzimage_info *info,
+                       struct ll_kernel_load *out);
+
 /* ---- ELF vmlinux ---- */
 
 #define LL_XEN_ELFNOTE_PHYS32_ENTRY 18u

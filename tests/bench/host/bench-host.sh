@@ -1,7 +1,7 @@
 # The VMM benchmarks, run by busybox sh inside the emulated arm64 host (one boot):
 #   sh bench-host.sh RUNS [boot]
 # ("boot": the boot figures only, start-up and the VMM's own share of a boot)
-# /data holds bench_run, vmm-ref, the guest kernel and initramfs, and qemu-arm64.tar
+# /data holds bench-lib.sh, bench_run, vmm-ref, the guest kernel and initramfs, and qemu-arm64.tar
 # (Debian's arm64 QEMU and its libraries, unpacked at /). Prints "BENCH NAME VALUE"
 # lines, one per measurement, which tests/bench/run-bench.sh turns into medians.
 RUNS=${1:-5}
@@ -9,9 +9,8 @@ ONLY=${2:-}
 K=/data/guest-kernel
 I=/data/guest-initramfs.cpio
 T=/sys/kernel/tracing
-INIT="CVMM-GUEST init"
 cd /tmp || exit 1
-err() { echo "BENCH-ERROR $*"; }
+. /data/bench-lib.sh
 
 tar -xf /data/qemu-arm64.tar -C / && rm -f /data/qemu-arm64.tar || { err "cannot unpack QEMU"; exit 1; }
 QEMU="/usr/bin/qemu-system-aarch64 -M virt,gic-version=2 -enable-kvm -cpu host -m 256 -smp 1
@@ -63,34 +62,6 @@ boot() {
 	fi
 }
 
-# own NAME COMMAND...: one boot to the guest's power-off; the VMM's own share of it is
-# the time from exec to the VMM's exit less the guest kernel's uptime at /init (its
-# "CVMM-GUEST init ... uptime=S" line): start-up, the guest's power-off, tear-down.
-own() {
-	local name=$1 out
-	shift
-	out=$(/data/bench_run --log own-$name.log --timeout 120 --mark "$INIT" -- "$@")
-	echo "$out" | awk -v n="$name" '
-		/^mark .*CVMM-GUEST init .*uptime=/ { split(substr($0, index($0, "uptime=") + 7), u, " "); up = u[1] * 1000; init = $2 }
-		/^end / { end = $2 }
-		/^exit / { rc = $2 }
-		END {
-			if (up == "" || end == "" || rc != 0) { print "BENCH-ERROR " n ": no power-off after init (exit " rc ")"; exit }
-			printf "BENCH %s.own_ms %.1f\nBENCH %s.uptime_ms %.1f\nBENCH %s.total_ms %.1f\n", n, end - up, n, up, n, end
-			# Before the guest clock started (the VMM start-up and the kernel before its
-			# timekeeping), and from /init to the exit of the VMM (power-off, tear-down).
-			printf "BENCH %s.before_clock_ms %.1f\nBENCH %s.after_init_ms %.1f\n", n, init - up, n, end - init }'
-	# vmm-ref's own profile of its start-up (--log-level info), phase by phase.
-	sed -n 's/.*start-up: \(.*\) ms; \([0-9.]*\) ms in all.*/\1, all \2/p' own-$name.log | tr -d '\r' |
-		awk -v n="$name" '{ k = split($0, part, ", ")
-			for (i = 1; i <= k; i++) {
-				m = split(part[i], w, " "); v = w[m]; key = w[1]
-				for (j = 2; j < m; j++) key = key "_" w[j]
-				print "BENCH " n ".phase." key "_ms " v } }'
-	sed -n "s/.*start-up: .* the first vCPU thread's filter \([0-9.]*\) ms.*/BENCH $name.phase.vCPU_filter_ms \1/p" own-$name.log
-	sed -n "s/.*tear-down: \([0-9.]*\) ms.*/BENCH $name.teardown_ms \1/p" own-$name.log
-}
-
 i=1
 while [ $i -le "$RUNS" ]; do
 	# Alternating, so that the machine's load drifts over both alike.
@@ -118,19 +89,7 @@ for mode in mem freeze; do
 done
 out=$(/data/bench_run --log suspend.log --timeout 400 --mark "CVMM-GUEST" --mark "SYSTEM_SUSPEND" \
 	$windows -- $VMM --log-level info --cmdline "console=ttyS0 quiet cvmm.test=bench-suspend cvmm.cycles=$RUNS")
-echo "$out" | awk '
-	/^mark / && / bench start-/ { t = $2 }
-	/^mark / && / bench long-/ { t = "" }
-	/^mark / && / bench resumed-/ && t != "" { printf "BENCH suspend-%s.ms %.1f\n", substr($NF, 9), $2 - t }
-	/^mark / && /SYSTEM_SUSPEND .*honoured/ { h++ }
-	/^cpu_window / {
-		for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-		m = substr($2, 6)  # long-MODE
-		printf "BENCH suspended-cpu-%s.permille %.3f\n", m, v["cpu_ns"] * 1000 / v["wall_ns"]
-		if (v["lines"] != 0) printf "BENCH-ERROR the guest printed during a %s window\n", m
-	}
-	/^mark .*CVMM-GUEST (pass|fail|error)/ { print "BENCH-INFO suspend scenario: " substr($0, index($0, "CVMM-GUEST")) }
-	END { print "BENCH-INFO SYSTEM_SUSPEND honoured " h " times" }'
+echo "$out" | suspend_figures "" "SYSTEM_SUSPEND .*honoured" "SYSTEM_SUSPEND honoured"
 grep -q "CVMM-GUEST pass bench-suspend" suspend.log || { err "suspend scenario failed"; tail -n 20 suspend.log; }
 
 # Suspend to a snapshot, for a 256 MiB and a 2 GiB guest, RUNS times each: a cold boot of
