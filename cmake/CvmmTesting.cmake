@@ -38,14 +38,16 @@
 # all. That boot runs the second host kernel (tests/hosts/CMakeLists.txt).
 #
 # cvmm_add_emulated_host_script(NAME n SCRIPT file.sh [FILES file-or-genex ...] [ARGS ...]
-#                               [GICV3] [HOST2] [SECOND_BOOT])
+#                               [GICV3] [GICV3_ONLY] [HOST2] [SECOND_BOOT])
 #   A shell script run by busybox sh inside the emulated host of the build's architecture,
 #   in the same boot as the KVM test programs. FILES are copied to /data/<basename> first
 #   (generator expressions such as $<TARGET_FILE:vmm-ref> work), or to DST for SRC:DST.
 #   ARGS are given to the script. Exit status 77 is a skip. GICV3 (aarch64): it also runs
 #   in the GICv3 host's boot, reported as n@emulated-aarch64-gicv3-host-6.12 (for what
 #   depends on the vGIC's version, such as its state in a snapshot, or on the host
-#   kernel: that boot runs the second host kernel, CVMM_HOST_KERNEL2). HOST2 (x86_64):
+#   kernel: that boot runs the second host kernel, CVMM_HOST_KERNEL2). GICV3_ONLY
+#   (aarch64): it runs in that boot alone (in the first, when CVMM_HOST_GICV3 is off), for
+#   a long test whose subject does not depend on the vGIC or the host kernel. HOST2 (x86_64):
 #   it also runs in the x86_64 host's second boot, on the second host kernel, reported as
 #   n@emulated-x86_64-host2-6.12. SECOND_BOOT (x86_64): it runs in that second boot only.
 #
@@ -247,15 +249,18 @@ function(cvmm_add_ext4_image)
 endfunction()
 
 function(cvmm_add_emulated_host_script)
-  cmake_parse_arguments(A "SECOND_BOOT;GICV3;HOST2" "NAME;SCRIPT" "FILES;ARGS" ${ARGN})
+  cmake_parse_arguments(A "SECOND_BOOT;GICV3;GICV3_ONLY;HOST2" "NAME;SCRIPT" "FILES;ARGS" ${ARGN})
   get_filename_component(script "${A_SCRIPT}" ABSOLUTE)
-  if(A_GICV3)
+  if(A_GICV3 OR A_GICV3_ONLY)
     set_property(GLOBAL APPEND PROPERTY CVMM_EMULATED_HOST_GICV3_SCRIPTS ${A_NAME})
   endif()
   if(A_HOST2 AND NOT A_SECOND_BOOT)
     set_property(GLOBAL APPEND PROPERTY CVMM_EMULATED_HOST2_ALSO_SCRIPTS ${A_NAME})
   endif()
-  if(A_SECOND_BOOT)
+  if(A_GICV3_ONLY)
+    # The first boot runs it only when there is no GICv3 boot (tests/hosts/CMakeLists.txt).
+    set_property(GLOBAL APPEND PROPERTY CVMM_EMULATED_HOST_GICV3_ONLY_SCRIPTS ${A_NAME})
+  elseif(A_SECOND_BOOT)
     set_property(GLOBAL APPEND PROPERTY CVMM_EMULATED_HOST2_SCRIPTS ${A_NAME})
   else()
     set_property(GLOBAL APPEND PROPERTY CVMM_EMULATED_HOST_SCRIPTS ${A_NAME})

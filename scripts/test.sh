@@ -8,7 +8,7 @@
 #   - the aarch64 KVM tests and end-to-end guest tests in the emulated arm64 host,
 #   - each libFuzzer harness from its seed corpus, then a report of each one's
 #     executions, coverage and corpus; the fuzzing as a whole gets CVMM_FUZZ_BUDGET
-#     seconds of wall time (default 180), shared out evenly (CVMM_FUZZ_SECONDS, if set,
+#     seconds of wall time (default 120), shared out evenly (CVMM_FUZZ_SECONDS, if set,
 #     is each harness's time instead),
 #   - the unit suites again under AddressSanitizer and UndefinedBehaviorSanitizer
 #     (the vcpu threading races run under ThreadSanitizer in the x86_64 run: tsan_vcpu).
@@ -24,7 +24,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # The fuzzing phase's wall time stays bounded as harnesses are added: each one gets
 # budget x cores / harnesses seconds (at least 10), unless CVMM_FUZZ_SECONDS says.
 fuzz_harnesses=$(ctest --test-dir "$CVMM_ROOT/build/fuzz" -N -L fuzz | grep -cE ' Test +#')
-fuzz_seconds=${CVMM_FUZZ_SECONDS:-$(((${CVMM_FUZZ_BUDGET:-180} * $(nproc)) / fuzz_harnesses))}
+fuzz_seconds=${CVMM_FUZZ_SECONDS:-$(((${CVMM_FUZZ_BUDGET:-120} * $(nproc)) / fuzz_harnesses))}
 [ "$fuzz_seconds" -ge 10 ] || fuzz_seconds=10
 cmake -S "$CVMM_ROOT" -B "$CVMM_ROOT/build/fuzz" -DCVMM_FUZZ_SECONDS="$fuzz_seconds" >/dev/null
 log "fuzzing: $fuzz_harnesses harnesses, $fuzz_seconds s each on $(nproc) cores"
