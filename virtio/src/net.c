@@ -54,7 +54,9 @@ struct vdev_virtio_net {
 	void *wait_ctx;
 	_Atomic bool want_read, want_write;
 	bool seqpacket;      /* a sequenced-packet socket: a read of 0 is its peer's close */
-	bool backend_closed; /* that peer is gone: nothing more to read */
+	/* That peer is gone, or the tap's interface: nothing more to read. Written under the
+	   transport's lock, read from any thread (vdev_virtio_net_backend_gone()). */
+	atomic_bool backend_closed;
 
 	uint8_t *rx_buf; /* a frame read from the backend, waiting for receive buffers */
 	size_t rx_len;   /* its length with the header; 0: none */
@@ -192,8 +194,14 @@ static int read_frame(struct vdev_virtio_net *n)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				count(&n->backend_errors, 1);
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			count(&n->backend_errors, 1);
+			/* A tap whose interface was deleted (EBADFD), or a backend whose device
+			   is gone: nothing will come any more, and its descriptor reports an
+			   error for ever (reading stops rather than spin on it). */
+			if (errno == EBADFD || errno == ENXIO || errno == ENODEV)
+				n->backend_closed = true;
 			return 0;
 		}
 		if (r == 0 && n->seqpacket) {
@@ -547,6 +555,33 @@ const struct vdev_virtio_device *vdev_virtio_net_device(const struct vdev_virtio
 int vdev_virtio_net_fd(const struct vdev_virtio_net *n)
 {
 	return n ? n->fd : -1;
+}
+
+bool vdev_virtio_net_backend_gone(const struct vdev_virtio_net *n)
+{
+	bool gone;
+
+	if (!n)
+		return false;
+	gone = atomic_load_explicit(&n->backend_closed, memory_order_relaxed);
+	return gone;
+}
+
+bool vdev_virtio_net_backend_hangup(struct vdev_virtio_net *n)
+{
+	struct ifreq ifr;
+
+	if (!n)
+		return false;
+	if (!atomic_load(&n->backend_closed)) {
+		/* A tap's descriptor answers EBADFD once its interface is gone; a socket
+		   reports a hang-up when its peer closed its end. */
+		if (n->backend != VDEV_VIRTIO_NET_BACKEND_TAP ||
+		    (ioctl(n->fd, TUNGETIFF, &ifr) < 0 &&
+		     (errno == EBADFD || errno == ENODEV || errno == ENXIO)))
+			atomic_store(&n->backend_closed, true);
+	}
+	return atomic_load(&n->backend_closed);
 }
 
 void vdev_virtio_net_wants(const struct vdev_virtio_net *n, bool *read, bool *write)

@@ -12,6 +12,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -787,4 +789,92 @@ Test(virtio_net, a_tap_without_a_virtio_header_is_refused)
 	struct vdev_virtio_net *n = NULL;
 	cr_expect_eq(vdev_virtio_net_create(&nc, &n), -EINVAL);
 	close(fd);
+}
+
+/* Deletes network interface name (RTM_DELLINK), as `ip link delete` does. */
+static void delete_link(const char *name)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifi;
+	} req = {
+	    .nh = {.nlmsg_len = sizeof(req),
+	           .nlmsg_type = RTM_DELLINK,
+	           .nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK},
+	    .ifi = {.ifi_family = AF_UNSPEC, .ifi_index = (int)if_nametoindex(name)},
+	};
+	char ack[256];
+	int s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+
+	cr_assert_geq(s, 0);
+	cr_assert_gt(req.ifi.ifi_index, 0, "no interface %s", name);
+	cr_assert_eq(send(s, &req, sizeof(req), 0), (ssize_t)sizeof(req));
+	ssize_t n = recv(s, ack, sizeof(ack), 0);
+	cr_assert_geq(n, (ssize_t)sizeof(struct nlmsghdr));
+	const struct nlmsghdr *h = (const struct nlmsghdr *)ack;
+	cr_assert_eq(h->nlmsg_type, NLMSG_ERROR);
+	cr_assert_eq(((const struct nlmsgerr *)NLMSG_DATA(h))->error, 0, "RTM_DELLINK refused");
+	close(s);
+	cr_assert_eq(if_nametoindex(name), 0, "%s is still there", name);
+}
+
+/* The tap's interface deleted under the device: its descriptor then reports an error for
+   ever; the device reads no more (it does not spin on it), says the backend is gone, and
+   drops what the driver transmits, losing no chain. */
+Test(virtio_net, a_deleted_tap_is_a_backend_gone)
+{
+	const char *why = NULL;
+	int fd = open_tap("cvmmtest3", &why);
+	if (fd < 0)
+		cr_skip_test("SKIP: %s", why);
+	start(fd, VDEV_VIRTIO_NET_BACKEND_TAP, F(MAC), true);
+	close(fd);
+	tap_up("cvmmtest3");
+	for (unsigned i = 0; i < 4; i++)
+		post_rx(2048);
+	notify(VDEV_VIRTIO_NET_RXQ);
+	bool r, w;
+	vdev_virtio_net_wants(net, &r, &w);
+	cr_assert(r, "reading while the driver has buffers");
+	cr_assert(!vdev_virtio_net_backend_gone(net));
+
+	delete_link("cvmmtest3");
+	struct pollfd p = {.fd = vdev_virtio_net_fd(net), .events = POLLIN};
+	cr_assert_eq(poll(&p, 1, 1000), 1);
+	cr_assert(p.revents & (POLLERR | POLLHUP), "revents %#x", p.revents);
+	vdev_virtio_mmio_process_queue(m, VDEV_VIRTIO_NET_RXQ);
+	cr_assert(vdev_virtio_net_backend_gone(net));
+	vdev_virtio_net_wants(net, &r, &w);
+	cr_assert(!r && !w, "nothing more to wait for on the descriptor");
+
+	uint8_t f[60];
+	make_frame(f, sizeof(f), 3);
+	post_tx(f, sizeof(f), 0, 0, 0, 0, 0);
+	notify(VDEV_VIRTIO_NET_TXQ);
+	cr_assert_eq(tq_used_idx(&tx), 1, "the transmit chain is given back");
+	struct vdev_virtio_net_stats st;
+	vdev_virtio_net_get_stats(net, &st);
+	cr_expect_eq(st.tx_dropped, 1);
+	cr_expect_eq(st.tx_frames, 0);
+	cr_expect_geq(st.backend_errors, 2);
+}
+
+/* A device whose driver never started it reads nothing: when the embedder's poll reports
+   an error on its deleted tap, vdev_virtio_net_backend_hangup() finds the tap gone. */
+Test(virtio_net, a_deleted_tap_under_an_idle_device_is_found_gone)
+{
+	const char *why = NULL;
+	int fd = open_tap("cvmmtest4", &why);
+	if (fd < 0)
+		cr_skip_test("SKIP: %s", why);
+	struct vdev_virtio_net_config nc = {.fd = fd, .backend = VDEV_VIRTIO_NET_BACKEND_TAP};
+	struct vdev_virtio_net *n = NULL;
+	cr_assert_eq(vdev_virtio_net_create(&nc, &n), 0);
+	close(fd);
+	cr_assert(!vdev_virtio_net_backend_hangup(n), "a tap that is there is not gone");
+	delete_link("cvmmtest4");
+	cr_assert(!vdev_virtio_net_backend_gone(n), "nothing read yet");
+	cr_assert(vdev_virtio_net_backend_hangup(n));
+	cr_assert(vdev_virtio_net_backend_gone(n));
+	vdev_virtio_net_destroy(n);
 }

@@ -66,6 +66,10 @@ struct vmm_slot {
 	int irq_trigger_fd, irq_resample_fd;
 	atomic_bool irq_level;
 	uint32_t tap_events; /* net: what the loop watches the tap for now (EVL_*) */
+	/* net: the tap's name, and whether its interface is gone (the loop stopped watching
+	   it: its descriptor would report an error for ever). */
+	const char *tap_name;
+	bool tap_gone;
 	uint16_t nq;
 	int qfd[VDEV_VIRTIO_MAX_QUEUES];
 	/* Each queue's context for the event loop: its slot and index. */
@@ -970,6 +974,8 @@ static void net_watch(struct vmm_slot *s)
 {
 	bool r, w;
 
+	if (s->tap_gone)
+		return;
 	vdev_virtio_net_wants(s->net, &r, &w);
 	uint32_t events = (r ? EVL_IN : 0u) | (w ? EVL_OUT : 0u);
 	if (events != s->tap_events &&
@@ -1003,11 +1009,24 @@ static void on_tap_ready(void *ctx, int fd, uint32_t events)
 {
 	struct vmm_slot *s = ctx;
 
-	(void)fd;
 	if (events & (EVL_IN | EVL_ERR | EVL_HUP))
 		vdev_virtio_mmio_process_queue(s->t, VDEV_VIRTIO_NET_RXQ);
 	if (events & EVL_OUT)
 		vdev_virtio_mmio_process_queue(s->t, VDEV_VIRTIO_NET_TXQ);
+	/* A tap whose interface was deleted under the VM: the device reads no more and the
+	   loop stops watching it (it would report an error for ever); the guest's frames
+	   to it are dropped from now on. */
+	if (!s->tap_gone && (vdev_virtio_net_backend_gone(s->net) ||
+	                     ((events & (EVL_ERR | EVL_HUP)) &&
+	                      vdev_virtio_net_backend_hangup(s->net)))) {
+		s->tap_gone = true;
+		evl_remove(s->m->loop, fd);
+		vmm_machine_log(&s->m->env, VMM_LOG_WARN,
+		                "virtio-net: tap '%s' is gone: no more frames from it, and the "
+		                "guest's to it are dropped",
+		                s->tap_name);
+		return;
+	}
 	net_watch(s);
 }
 
@@ -1238,6 +1257,7 @@ static int create_devices(struct vmm_machine *m)
 		    .wait_ctx = s,
 		};
 		memcpy(nc.mac, n->mac, 6);
+		s->tap_name = n->tap;
 		s->net_wait_evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		ret = s->net_wait_evfd < 0 ? -errno : vdev_virtio_net_create(&nc, &s->net);
 		close(tap); /* the device keeps its own descriptor of the tap */

@@ -198,6 +198,9 @@ static const struct sb_ioctl sb_ioctls[] = {
        DRIVER_OK and cleared when it resets the device (both MMIO writes, on vCPU
        threads; a restore's activation on the main thread). */
     {TUNSETOFFLOAD, SB_BOTH, FD(VMM_FD_NET)},
+    /* A tap whose descriptor reports an error: the loop asks whether its interface is
+       gone (vdev_virtio_net_backend_hangup()). */
+    {TUNGETIFF, SB_MAIN, FD(VMM_FD_NET)},
     /* MP state: SYSTEM_SUSPEND handling reads the other cores' states and sets its own
        (SUSPENDED, then RUNNABLE on wake-up); vcpu_get_mp_state() from the loop. */
     {KVM_GET_MP_STATE, SB_BOTH, FD(VMM_FD_VCPU)},

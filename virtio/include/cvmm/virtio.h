@@ -797,6 +797,19 @@ int vdev_virtio_net_fd(const struct vdev_virtio_net *net);
  * struct vdev_virtio_net_config). Any thread. */
 void vdev_virtio_net_wants(const struct vdev_virtio_net *net, bool *read, bool *write);
 
+/* vdev_virtio_net_backend_gone: whether the backend is gone for good (a tap whose
+ * interface was deleted, a socket whose peer closed its end): the device reads from it
+ * no more, and the embedder should stop polling its descriptor, which reports an error
+ * or a hang-up for ever. Frames the driver transmits are dropped (tx_dropped). Any
+ * thread. */
+bool vdev_virtio_net_backend_gone(const struct vdev_virtio_net *net);
+
+/* vdev_virtio_net_backend_hangup: the embedder's poll reported an error or a hang-up on
+ * the device's descriptor (which a device not yet activated by its driver never reads):
+ * the device checks whether its backend is gone (a tap: TUNGETIFF answers EBADFD; a
+ * socket: its peer closed) and returns vdev_virtio_net_backend_gone(). Any thread. */
+bool vdev_virtio_net_backend_hangup(struct vdev_virtio_net *net);
+
 /* What a virtio-net device has done since it was created (the counters only grow). */
 struct vdev_virtio_net_stats {
 	uint64_t rx_frames, rx_bytes; /* frames given to the driver (bytes without header) */

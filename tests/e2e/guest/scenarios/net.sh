@@ -31,6 +31,11 @@ pings() { # the guest's side of "ping both ways": it pings the host on both link
 }
 pings
 say "net up"
+# cvmm.hold: the links stay up and the guest waits here until the host stops the VM.
+if grep -q "cvmm.hold" /proc/cmdline; then
+	say "net holding"
+	while :; do sleep 1; done
+fi
 
 # With cvmm.mib=0 (the snapshot run) there is no transfer.
 if [ "$MIB" -gt 0 ]; then
