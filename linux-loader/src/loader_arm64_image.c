@@ -72,14 +72,44 @@ static int place_image(const struct ll_guest_ram *ram, const struct ll_arm64_ima
 	return 0;
 }
 
+/*
+ * Loads the Image of size bytes whose header is hdr (hdr_len bytes of it): its bytes come
+ * from img when set, else from file fd.
+ */
+static int load_image(const struct ll_guest_ram *ram, const void *hdr, size_t hdr_len,
+                      uint64_t size, const void *img, int fd, struct ll_arm64_image_info *info,
+                      struct ll_kernel_load *out)
+{
+	struct ll_arm64_image_info i;
+	uint64_t load;
+	int ret = ll_arm64_image_parse(hdr, hdr_len, &i);
+
+	if (ret < 0)
+		return ret;
+	/* As ll_arm64_image_parse() does with the whole file: it occupies at least itself. */
+	if (i.image_size < size)
+		i.image_size = size;
+	if (info)
+		*info = i;
+	ret = place_image(ram, &i, &load);
+	if (ret == 0)
+		ret = img ? ll_guest_ram_write(ram, load, img, size)
+		          : ll_guest_ram_write_from_fd(ram, load, fd, 0, size);
+	if (ret == 0)
+		ret = ll_guest_ram_write(ram, load + size, NULL, i.image_size - size);
+	if (ret < 0)
+		return ret;
+	out->load_addr = load;
+	out->entry = load;
+	out->end = load + i.image_size;
+	return 0;
+}
+
 int ll_arm64_image_load_fd(const struct ll_guest_ram *ram, int fd, uint64_t size,
                            struct ll_arm64_image_info *info, struct ll_kernel_load *out)
 {
 	uint8_t hdr[LL_ARM64_IMAGE_HEADER_SIZE];
-	struct ll_arm64_image_info i;
-	uint64_t load;
 	ssize_t n;
-	int ret;
 
 	if (!ram || !out || fd < 0)
 		return -EINVAL;
@@ -92,54 +122,15 @@ int ll_arm64_image_load_fd(const struct ll_guest_ram *ram, int fd, uint64_t size
 		return -errno;
 	if ((size_t)n < sizeof(hdr))
 		return -EIO;
-	ret = ll_arm64_image_parse(hdr, sizeof(hdr), &i);
-	if (ret < 0)
-		return ret;
-	/* As ll_arm64_image_parse() does with the whole file: it occupies at least itself. */
-	if (i.image_size < size)
-		i.image_size = size;
-	if (info)
-		*info = i;
-	ret = place_image(ram, &i, &load);
-	if (ret == 0)
-		ret = ll_guest_ram_write_from_fd(ram, load, fd, 0, size);
-	if (ret == 0)
-		ret = ll_guest_ram_write(ram, load + size, NULL, i.image_size - size);
-	if (ret < 0)
-		return ret;
-	out->load_addr = load;
-	out->entry = load;
-	out->end = load + i.image_size;
-	return 0;
+	return load_image(ram, hdr, sizeof(hdr), size, NULL, fd, info, out);
 }
 
 int ll_arm64_image_load(const struct ll_guest_ram *ram, const void *img, size_t len,
                         struct ll_arm64_image_info *info, struct ll_kernel_load *out)
 {
-	struct ll_arm64_image_info i;
-	uint64_t load;
-	int ret;
-
 	if (!ram || !out)
 		return -EINVAL;
-	ret = ll_arm64_image_parse(img, len, &i);
-	if (ret < 0)
-		return ret;
-	if (info)
-		*info = i;
-	ret = place_image(ram, &i, &load);
-	if (ret < 0)
-		return ret;
-	ret = ll_guest_ram_write(ram, load, img, len);
-	if (ret < 0)
-		return ret;
-	ret = ll_guest_ram_write(ram, load + len, NULL, i.image_size - len);
-	if (ret < 0)
-		return ret;
-	out->load_addr = load;
-	out->entry = load;
-	out->end = load + i.image_size;
-	return 0;
+	return load_image(ram, img, len, len, img, -1, info, out);
 }
 
 int ll_arm64_place_boot_data(const struct ll_guest_ram *ram, uint64_t kernel_end,

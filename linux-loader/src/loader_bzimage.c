@@ -97,24 +97,26 @@ static int place_kernel(const struct ll_guest_ram *ram, const struct ll_bzimage_
 	return ll_guest_ram_contains(ram, *load, *span) ? 0 : -ENOSPC;
 }
 
-int ll_bzimage_load(const struct ll_guest_ram *ram, const void *img, size_t len,
-                    struct ll_bzimage_info *info, struct ll_kernel_load *out)
+/* Loads the bzImage of size bytes whose start is head: its kernel comes from img when set,
+   else from file fd. */
+static int load_bzimage(const struct ll_guest_ram *ram, const uint8_t *head, uint64_t size,
+                        const uint8_t *img, int fd, struct ll_bzimage_info *info,
+                        struct ll_kernel_load *out)
 {
-	const uint8_t *p = img;
 	struct ll_bzimage_info i;
 	uint64_t load, span;
-	int ret;
+	/* The parser reads no further than the setup header's end, which is inside head and
+	   checked against the file's size. */
+	int ret = ll_bzimage_parse(head, (size_t)size, &i);
 
-	if (!ram || !out)
-		return -EINVAL;
-	ret = ll_bzimage_parse(img, len, &i);
 	if (ret < 0)
 		return ret;
 	if (info)
 		*info = i;
 	ret = place_kernel(ram, &i, &load, &span);
 	if (ret == 0)
-		ret = ll_guest_ram_write(ram, load, p + i.kernel_offset, i.kernel_size);
+		ret = img ? ll_guest_ram_write(ram, load, img + i.kernel_offset, i.kernel_size)
+		          : ll_guest_ram_write_from_fd(ram, load, fd, i.kernel_offset, i.kernel_size);
 	if (ret < 0)
 		return ret;
 	out->load_addr = load;
@@ -123,14 +125,19 @@ int ll_bzimage_load(const struct ll_guest_ram *ram, const void *img, size_t len,
 	return 0;
 }
 
+int ll_bzimage_load(const struct ll_guest_ram *ram, const void *img, size_t len,
+                    struct ll_bzimage_info *info, struct ll_kernel_load *out)
+{
+	if (!ram || !out)
+		return -EINVAL;
+	return load_bzimage(ram, img, len, img, -1, info, out);
+}
+
 int ll_bzimage_load_fd(const struct ll_guest_ram *ram, int fd, uint64_t size,
                        uint8_t head[LL_BZIMAGE_HEAD_SIZE], struct ll_bzimage_info *info,
                        struct ll_kernel_load *out)
 {
 	size_t want = size < LL_BZIMAGE_HEAD_SIZE ? (size_t)size : LL_BZIMAGE_HEAD_SIZE, got = 0;
-	struct ll_bzimage_info i;
-	uint64_t load, span;
-	int ret;
 
 	if (!ram || !out || !head || fd < 0 || size > SIZE_MAX)
 		return -EINVAL;
@@ -143,20 +150,5 @@ int ll_bzimage_load_fd(const struct ll_guest_ram *ram, int fd, uint64_t size,
 			return n < 0 ? -errno : -EIO;
 		got += (size_t)n;
 	}
-	/* The parser reads no further than the setup header's end, which is inside head
-	   and checked against the file's size. */
-	ret = ll_bzimage_parse(head, (size_t)size, &i);
-	if (ret < 0)
-		return ret;
-	if (info)
-		*info = i;
-	ret = place_kernel(ram, &i, &load, &span);
-	if (ret == 0)
-		ret = ll_guest_ram_write_from_fd(ram, load, fd, i.kernel_offset, i.kernel_size);
-	if (ret < 0)
-		return ret;
-	out->load_addr = load;
-	out->end = load + span;
-	out->entry = load + ENTRY_64_OFFSET;
-	return 0;
+	return load_bzimage(ram, head, size, NULL, fd, info, out);
 }
