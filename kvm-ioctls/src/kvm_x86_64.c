@@ -214,6 +214,12 @@ int kvmio_vm_create_pit2(const struct kvmio_vm *vm, uint32_t flags)
 	return kvmio__ioctl(vm->fd, KVM_CREATE_PIT2, &c);
 }
 
+int kvmio_vm_set_pit_reinject(const struct kvmio_vm *vm, bool reinject)
+{
+	struct kvm_reinject_control c = {.pit_reinject = reinject ? 1 : 0};
+	return kvmio__ioctl(vm->fd, KVM_REINJECT_CONTROL, &c);
+}
+
 int kvmio_vm_set_tss_addr(const struct kvmio_vm *vm, uint64_t addr)
 {
 	if (addr > ULONG_MAX)

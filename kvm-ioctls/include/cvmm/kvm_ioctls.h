@@ -496,6 +496,12 @@ int kvmio_vm_create_irqchip(const struct kvmio_vm *vm);
 /* KVM_CREATE_PIT2 with flags (0 or KVM_PIT_SPEAKER_DUMMY). Returns 0 or -errno. */
 int kvmio_vm_create_pit2(const struct kvmio_vm *vm, uint32_t flags);
 
+/* KVM_REINJECT_CONTROL: whether the in-kernel PIT makes up ticks the guest missed
+   (reinject, KVM's default) or drops them; KVM's documentation recommends off unless the
+   guest keeps time by counting PIT ticks (Linux 2.4). Needs the PIT. Returns 0 or -errno
+   (-ENXIO without a PIT). */
+int kvmio_vm_set_pit_reinject(const struct kvmio_vm *vm, bool reinject);
+
 /* KVM_SET_TSS_ADDR: three pages of guest physical space KVM may use. Returns 0/-errno. */
 int kvmio_vm_set_tss_addr(const struct kvmio_vm *vm, uint64_t addr);
 

@@ -191,7 +191,11 @@ Test(x86_vm, irqchip_pit_tss_identity_map)
 	cr_assert_eq(kvmio_vm_irq_line(g.vm, 4, 1), -ENXIO);
 	cr_assert_eq(kvmio_vm_create_irqchip(g.vm), 0);
 	cr_assert_eq(kvmio_vm_create_irqchip(g.vm), -EEXIST);
+	cr_assert_eq(kvmio_vm_set_pit_reinject(g.vm, false), -ENXIO, "no PIT yet");
 	cr_assert_eq(kvmio_vm_create_pit2(g.vm, KVM_PIT_SPEAKER_DUMMY), 0);
+	cr_assert_eq(kvmio_vm_set_pit_reinject(g.vm, false), 0);
+	cr_assert_eq(kvmio_vm_set_pit_reinject(g.vm, true), 0);
+	cr_assert_eq(kvmio_vm_set_pit_reinject(g.vm, false), 0);
 	cr_assert_eq(kvmio_vm_create_pit2(g.vm, 0), -EEXIST);
 	cr_assert_eq(kvmio_vm_irq_line(g.vm, 4, 1), 0);
 	cr_assert_eq(kvmio_vm_irq_line(g.vm, 4, 0), 0);
