@@ -14,8 +14,7 @@ static int vmem_ram_write(void *opaque, uint64_t gpa, const void *src, size_t le
 
 /* vmem_read_from_fd() reads what it can in one call: until the whole range is in, or the
    file ends. */
-static int vmem_ram_write_from_fd(void *opaque, uint64_t gpa, int fd, uint64_t offset,
-                                  size_t len)
+static int vmem_ram_write_from_fd(void *opaque, uint64_t gpa, int fd, uint64_t offset, size_t len)
 {
 	struct vmem_map *map = opaque;
 

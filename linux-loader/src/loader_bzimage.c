@@ -115,8 +115,9 @@ static int load_bzimage(const struct ll_guest_ram *ram, const uint8_t *head, uin
 		*info = i;
 	ret = place_kernel(ram, &i, &load, &span);
 	if (ret == 0)
-		ret = img ? ll_guest_ram_write(ram, load, img + i.kernel_offset, i.kernel_size)
-		          : ll_guest_ram_write_from_fd(ram, load, fd, i.kernel_offset, i.kernel_size);
+		ret =
+		    img ? ll_guest_ram_write(ram, load, img + i.kernel_offset, i.kernel_size)
+			: ll_guest_ram_write_from_fd(ram, load, fd, i.kernel_offset, i.kernel_size);
 	if (ret < 0)
 		return ret;
 	out->load_addr = load;

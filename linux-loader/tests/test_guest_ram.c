@@ -168,8 +168,7 @@ Test(guest_ram, write_from_fd_both_backings)
 	cr_assert_eq(*test_ram_at(&t, 0x100010 + len - 5), FILL, "nothing past the range");
 	cr_assert_eq(ll_guest_ram_write_from_fd(&t.ram, 0x100000, fd, 0, len + 1), -EIO,
 	             "a file that ends first");
-	cr_assert_eq(ll_guest_ram_write_from_fd(&t.ram, 0x100000 + 1 * MIB - 1, fd, 0, 2),
-	             -EFAULT);
+	cr_assert_eq(ll_guest_ram_write_from_fd(&t.ram, 0x100000 + 1 * MIB - 1, fd, 0, 2), -EFAULT);
 	cr_assert_eq(ll_guest_ram_write_from_fd(&t.ram, 0x100000, -1, 0, 2), -EBADF);
 	cr_assert_eq(ll_guest_ram_write_from_fd(&t.ram, 0x100000, fd, 0, 0), 0);
 	test_ram_free(&t);

@@ -568,7 +568,11 @@ Test(bzimage, debian_cloud_kernel_from_its_file)
 	int fd = mkstemp(path);
 	cr_assert_geq(fd, 0);
 	unlink(path);
-	cr_assert_eq(write(fd, "\x7f" "ELF this is not a bzImage", 26), 26);
+	cr_assert_eq(write(fd,
+	                   "\x7f"
+	                   "ELF this is not a bzImage",
+	                   26),
+	             26);
 	cr_assert_eq(ll_bzimage_load_fd(&t.ram, fd, 26, head, &info, &out), -ENOEXEC);
 	close(fd);
 	ll_file_free(&k);

@@ -53,7 +53,7 @@ struct vdev_virtio_net {
 	void (*wait)(void *ctx, bool read, bool write);
 	void *wait_ctx;
 	_Atomic bool want_read, want_write;
-	bool seqpacket;      /* a sequenced-packet socket: a read of 0 is its peer's close */
+	bool seqpacket; /* a sequenced-packet socket: a read of 0 is its peer's close */
 	/* That peer is gone, or the tap's interface: nothing more to read. Written under the
 	   transport's lock, read from any thread (vdev_virtio_net_backend_gone()). */
 	atomic_bool backend_closed;

@@ -240,8 +240,7 @@ static int prepare(const struct vmm_boot_request *req, struct vmm_boot_info *out
 
 	*out = (struct vmm_boot_info){.format = "bzImage"};
 	/* A bzImage's kernel goes from its file straight into guest RAM. */
-	ret = ll_bzimage_load_fd(ram, req->kernel->fd, req->kernel->size, head, &bz,
-	                         &out->kernel);
+	ret = ll_bzimage_load_fd(ram, req->kernel->fd, req->kernel->size, head, &bz, &out->kernel);
 	is_bz = ret != -ENOEXEC;
 	if (!is_bz) {
 		out->format = "ELF vmlinux";
@@ -299,8 +298,8 @@ static int prepare(const struct vmm_boot_request *req, struct vmm_boot_info *out
 		                          is_bz ? bz.initrd_addr_max : LEGACY_INITRD_ADDR_MAX,
 		                          &out->initrd_addr);
 		if (ret == 0)
-			ret = ll_guest_ram_write_from_fd(ram, out->initrd_addr, req->initrd->fd,
-			                                 0, initrd_size);
+			ret = ll_guest_ram_write_from_fd(ram, out->initrd_addr, req->initrd->fd, 0,
+			                                 initrd_size);
 		if (ret < 0) {
 			snprintf(err, err_size, "the initrd does not fit in guest RAM below %#x",
 			         is_bz ? bz.initrd_addr_max : LEGACY_INITRD_ADDR_MAX);

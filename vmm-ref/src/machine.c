@@ -82,19 +82,19 @@ struct vmm_slot {
 /* vmm-ref's start-up phases, in order (vmm_machine_run()): the profile of its own share of
    a boot, logged at info level as "start-up: ..." once the VM runs. */
 enum vmm_phase {
-	VMM_PHASE_INPUTS,   /* the kernel and initrd read (or the snapshot checked) */
-	VMM_PHASE_RAM,      /* guest RAM mapped, the kernel and initrd placed in it */
-	VMM_PHASE_VM,       /* /dev/kvm, the VM, RAM given to KVM, the interrupt controller */
-	VMM_PHASE_DEVICES,  /* console, event loop, control socket, buses and devices */
-	VMM_PHASE_VCPUS,    /* the vCPUs, the device tree or ACPI tables (or the restore) */
-	VMM_PHASE_SANDBOX,  /* the descriptors the sandbox allows, registered */
-	VMM_PHASE_THREADS,  /* the vCPU threads started */
-	VMM_PHASE_FILTER,   /* the main thread's seccomp filter built and installed */
+	VMM_PHASE_INPUTS,  /* the kernel and initrd read (or the snapshot checked) */
+	VMM_PHASE_RAM,     /* guest RAM mapped, the kernel and initrd placed in it */
+	VMM_PHASE_VM,      /* /dev/kvm, the VM, RAM given to KVM, the interrupt controller */
+	VMM_PHASE_DEVICES, /* console, event loop, control socket, buses and devices */
+	VMM_PHASE_VCPUS,   /* the vCPUs, the device tree or ACPI tables (or the restore) */
+	VMM_PHASE_SANDBOX, /* the descriptors the sandbox allows, registered */
+	VMM_PHASE_THREADS, /* the vCPU threads started */
+	VMM_PHASE_FILTER,  /* the main thread's seccomp filter built and installed */
 	VMM_PHASES
 };
 static const char *const vmm_phase_names[VMM_PHASES] = {
-    "inputs", "guest RAM", "KVM VM", "devices", "vCPUs and boot data", "sandbox set-up",
-    "vCPU threads", "main filter"};
+    "inputs",         "guest RAM",    "KVM VM",     "devices", "vCPUs and boot data",
+    "sandbox set-up", "vCPU threads", "main filter"};
 
 struct vmm_machine {
 	struct vmm_machine_env env;
@@ -128,7 +128,7 @@ struct vmm_machine {
 	atomic_uint needs_reset;        /* virtio devices that gave up (DEVICE_NEEDS_RESET) */
 
 	/* What the control socket reports (api.h). */
-	uint64_t start_ns;                   /* when the vCPUs started */
+	uint64_t start_ns; /* when the vCPUs started */
 	/* Start-up, phase by phase (logged at info once the VM runs): when vmm_machine_run()
 	   began, when each phase ended, and the first vCPU thread's filter installation. */
 	uint64_t run_ns, phase_ns[VMM_PHASES];
@@ -1016,9 +1016,9 @@ static void on_tap_ready(void *ctx, int fd, uint32_t events)
 	/* A tap whose interface was deleted under the VM: the device reads no more and the
 	   loop stops watching it (it would report an error for ever); the guest's frames
 	   to it are dropped from now on. */
-	if (!s->tap_gone && (vdev_virtio_net_backend_gone(s->net) ||
-	                     ((events & (EVL_ERR | EVL_HUP)) &&
-	                      vdev_virtio_net_backend_hangup(s->net)))) {
+	if (!s->tap_gone &&
+	    (vdev_virtio_net_backend_gone(s->net) ||
+	     ((events & (EVL_ERR | EVL_HUP)) && vdev_virtio_net_backend_hangup(s->net)))) {
 		s->tap_gone = true;
 		evl_remove(s->m->loop, fd);
 		vmm_machine_log(&s->m->env, VMM_LOG_WARN,

@@ -503,10 +503,9 @@ int vmm_arch_restore(struct vmm_arch *a, struct vdev_state_reader *r, char *err,
 
 	if (vmm_x86_state_get(r, n, &st) < 0)
 		goto bad;
-	struct kvm_irqchip chips[3] = {
-	    {.chip_id = KVM_IRQCHIP_PIC_MASTER, .chip.pic = st.pic[0]},
-	    {.chip_id = KVM_IRQCHIP_PIC_SLAVE, .chip.pic = st.pic[1]},
-	    {.chip_id = KVM_IRQCHIP_IOAPIC, .chip.ioapic = st.ioapic}};
+	struct kvm_irqchip chips[3] = {{.chip_id = KVM_IRQCHIP_PIC_MASTER, .chip.pic = st.pic[0]},
+	                               {.chip_id = KVM_IRQCHIP_PIC_SLAVE, .chip.pic = st.pic[1]},
+	                               {.chip_id = KVM_IRQCHIP_IOAPIC, .chip.ioapic = st.ioapic}};
 
 	/* The vCPUs as S3 leaves them: their state is made at the wake-up (wake_up()). */
 	for (uint32_t i = 0; i < n; i++) {
@@ -525,18 +524,19 @@ int vmm_arch_restore(struct vmm_arch *a, struct vdev_state_reader *r, char *err,
 	int64_t away = realtime_ns() - st.saved_at_ns;
 	if (away < 0)
 		away = 0;
-	struct kvm_msr_entry e = {
-	    .index = X86_MSR_TSC,
-	    .data = st.tsc + (uint64_t)((__int128)away * st.tsc_khz / 1000000)};
+	struct kvm_msr_entry e = {.index = X86_MSR_TSC,
+	                          .data =
+	                              st.tsc + (uint64_t)((__int128)away * st.tsc_khz / 1000000)};
 	for (uint32_t i = 0; i < n; i++) {
 		const struct kvmio_vcpu *kv = vcpu_kvm(vcpu_set_find(env->vcpus, i));
 		int here = kvmio_vcpu_get_tsc_khz(kv);
 		if (here > 0 && (uint32_t)here != st.tsc_khz &&
 		    kvmio_vcpu_set_tsc_khz(kv, st.tsc_khz) < 0) {
-			snprintf(err, err_size,
-			         "the guest's TSC ran at %u kHz, this host's runs at %d kHz and KVM "
-			         "cannot scale it",
-			         st.tsc_khz, here);
+			snprintf(
+			    err, err_size,
+			    "the guest's TSC ran at %u kHz, this host's runs at %d kHz and KVM "
+			    "cannot scale it",
+			    st.tsc_khz, here);
 			return -EINVAL;
 		}
 		ret = kvmio_vcpu_set_msrs(kv, &e, 1);

@@ -75,10 +75,9 @@ void vmm_x86_state_put(struct vdev_state_writer *w, const struct vmm_x86_machine
 		vdev_state_put_u64(w, io->redirtbl[i].bits);
 	for (int i = 0; i < 3; i++) {
 		const struct kvm_pit_channel_state *c = &st->pit.channels[i];
-		const uint8_t f[10] = {c->count_latched, c->status_latched, c->status,
-		                       c->read_state,    c->write_state,    c->write_latch,
-		                       c->rw_mode,       c->mode,           c->bcd,
-		                       c->gate};
+		const uint8_t f[10] = {
+		    c->count_latched, c->status_latched, c->status, c->read_state, c->write_state,
+		    c->write_latch,   c->rw_mode,        c->mode,   c->bcd,        c->gate};
 		vdev_state_put_u32(w, c->count);
 		vdev_state_put_u16(w, c->latched_count);
 		vdev_state_put_bytes(w, f, sizeof(f));
@@ -87,8 +86,7 @@ void vmm_x86_state_put(struct vdev_state_writer *w, const struct vmm_x86_machine
 	vdev_state_end(w, mark);
 }
 
-int vmm_x86_state_get(struct vdev_state_reader *r, uint32_t vcpus,
-                      struct vmm_x86_machine_state *st)
+int vmm_x86_state_get(struct vdev_state_reader *r, uint32_t vcpus, struct vmm_x86_machine_state *st)
 {
 	struct kvm_ioapic_state *io = &st->ioapic;
 	struct vdev_state_reader sub;
@@ -128,8 +126,8 @@ int vmm_x86_state_get(struct vdev_state_reader *r, uint32_t vcpus,
 		c->gate = f[9];
 		if (!sub.error && ((c->mode > 5 && c->mode != PIT_MODE_UNSET) || c->rw_mode > 3 ||
 		                   c->bcd > 1 || c->gate > 1))
-			vdev_state_fail(&sub, "X86M: PIT channel %d: mode %u, access %u", i, c->mode,
-			                c->rw_mode);
+			vdev_state_fail(&sub, "X86M: PIT channel %d: mode %u, access %u", i,
+			                c->mode, c->rw_mode);
 	}
 	st->pit.flags = vdev_state_get_u32(&sub);
 	if (!sub.error && st->vcpus != vcpus)

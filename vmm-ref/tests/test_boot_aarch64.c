@@ -107,8 +107,11 @@ Test(boot, errors)
 	read_kernel_or_skip(VMM_TEST_KERNEL_ARM64, &kernel);
 	setup_ram(256 * MIB);
 	kernel_file = test_file_of(kernel.data, kernel.size);
-	struct vmm_boot_request req = {
-	    .ram = &t.ram, .mem_bytes = 256 * MIB, .kernel = &kernel_file, .cmdline = "", .vcpus = 0};
+	struct vmm_boot_request req = {.ram = &t.ram,
+	                               .mem_bytes = 256 * MIB,
+	                               .kernel = &kernel_file,
+	                               .cmdline = "",
+	                               .vcpus = 0};
 	cr_assert_eq(vmm_boot_prepare(&req, &info, err, sizeof(err)), -EINVAL);
 	cr_assert_not_null(strstr(err, "vCPUs"), "%s", err);
 

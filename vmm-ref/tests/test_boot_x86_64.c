@@ -84,8 +84,10 @@ Test(boot, errors)
 	read_kernel_or_skip(VMM_TEST_KERNEL_X86_64, &kernel);
 	test_ram_init_boot(&t, 256 * MIB);
 	memset(long_cmdline, 'x', 2048);
-	struct vmm_boot_request req = {
-	    .ram = &t.ram, .mem_bytes = 256 * MIB, .kernel = test_as_file(&kernel), .cmdline = long_cmdline};
+	struct vmm_boot_request req = {.ram = &t.ram,
+	                               .mem_bytes = 256 * MIB,
+	                               .kernel = test_as_file(&kernel),
+	                               .cmdline = long_cmdline};
 	cr_assert_eq(vmm_boot_prepare(&req, &info, err, sizeof(err)), -E2BIG);
 	cr_assert_not_null(strstr(err, "command line"), "%s", err);
 
@@ -230,8 +232,11 @@ Test(boot, debian_vmlinux_pvh_without_initrd)
 	struct ll_file_buf elf = {.data = v, .size = len};
 
 	test_ram_init_boot(&t, 256 * MIB);
-	struct vmm_boot_request req = {
-	    .ram = &t.ram, .mem_bytes = 256 * MIB, .kernel = test_as_file(&elf), .cmdline = "", .vcpus = 1};
+	struct vmm_boot_request req = {.ram = &t.ram,
+	                               .mem_bytes = 256 * MIB,
+	                               .kernel = test_as_file(&elf),
+	                               .cmdline = "",
+	                               .vcpus = 1};
 	cr_assert_eq(vmm_boot_prepare(&req, &info, err, sizeof(err)), 0, "%s", err);
 	const uint8_t *si = test_ram_at(&t, VMM_X86_PVH_INFO);
 	cr_assert_eq(ll_le32(si + LL_PVH_SI_NR_MODULES), 0);
@@ -263,8 +268,11 @@ Test(boot, vmlinux_without_pvh_note_uses_64bit_entry)
 	cr_assert_not_null(type, "Debian's vmlinux has the note");
 	ll_put_le32(type, 0x7fff); /* a note type nobody reads */
 	test_ram_init_boot(&t, 256 * MIB);
-	struct vmm_boot_request req = {
-	    .ram = &t.ram, .mem_bytes = 256 * MIB, .kernel = test_as_file(&elf), .cmdline = "quiet", .vcpus = 1};
+	struct vmm_boot_request req = {.ram = &t.ram,
+	                               .mem_bytes = 256 * MIB,
+	                               .kernel = test_as_file(&elf),
+	                               .cmdline = "quiet",
+	                               .vcpus = 1};
 	cr_assert_eq(vmm_boot_prepare(&req, &info, err, sizeof(err)), 0, "%s", err);
 	cr_assert_not(info.has_pvh);
 	cr_assert_eq(info.kernel.entry, 0x1000000, "phys_startup_64");
@@ -307,8 +315,11 @@ Test(boot, hostile_pvh_notes_are_refused)
 	struct ll_file_buf k = {.data = e, .size = CR_LEN};
 
 	test_ram_init_boot(&t, 64 * MIB);
-	struct vmm_boot_request req = {
-	    .ram = &t.ram, .mem_bytes = 64 * MIB, .kernel = test_as_file(&k), .cmdline = "", .vcpus = 1};
+	struct vmm_boot_request req = {.ram = &t.ram,
+	                               .mem_bytes = 64 * MIB,
+	                               .kernel = test_as_file(&k),
+	                               .cmdline = "",
+	                               .vcpus = 1};
 	/* The well-formed one boots through its note. */
 	cr_assert_eq(vmm_boot_prepare(&req, &info, err, sizeof(err)), 0, "%s", err);
 	cr_assert(info.has_pvh);

@@ -29,7 +29,8 @@ static void sample(struct vmm_x86_machine_state *st)
 	st->ioapic.id = 3;
 	st->ioapic.irr = 0x8004;
 	for (int i = 0; i < KVM_IOAPIC_NUM_PINS; i++)
-		st->ioapic.redirtbl[i].bits = 0x10000ull | (uint64_t)(0x20 + i) << 0 | (uint64_t)i << 56;
+		st->ioapic.redirtbl[i].bits =
+		    0x10000ull | (uint64_t)(0x20 + i) << 0 | (uint64_t)i << 56;
 	for (int i = 0; i < 3; i++) {
 		struct kvm_pit_channel_state *c = &st->pit.channels[i];
 		c->count = 0x10000 + (uint32_t)i;
@@ -96,12 +97,24 @@ Test(state_x86_64, wrong_fields_are_refused_with_their_reason)
 
 		sample(&st);
 		switch (cases[k].field) {
-		case 0: vcpus = 4; break;
-		case 1: st.tsc_khz = 0; break;
-		case 2: st.ioapic.base_address = 0xfee00000ull; break;
-		case 3: st.pit.channels[0].mode = 6; break;
-		case 4: st.pit.channels[2].rw_mode = 4; break;
-		case 5: st.pit.flags = 0x5; break;
+		case 0:
+			vcpus = 4;
+			break;
+		case 1:
+			st.tsc_khz = 0;
+			break;
+		case 2:
+			st.ioapic.base_address = 0xfee00000ull;
+			break;
+		case 3:
+			st.pit.channels[0].mode = 6;
+			break;
+		case 4:
+			st.pit.channels[2].rw_mode = 4;
+			break;
+		case 5:
+			st.pit.flags = 0x5;
+			break;
 		}
 		cr_assert_eq(round_trip(&st, vcpus, &back, why, sizeof(why)), -EINVAL, "case %zu",
 		             k);
