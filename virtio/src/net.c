@@ -17,6 +17,7 @@
 #include <inttypes.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
+#include <poll.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -570,15 +571,22 @@ bool vdev_virtio_net_backend_gone(const struct vdev_virtio_net *n)
 bool vdev_virtio_net_backend_hangup(struct vdev_virtio_net *n)
 {
 	struct ifreq ifr;
+	struct pollfd p;
 
 	if (!n)
 		return false;
-	if (!atomic_load(&n->backend_closed)) {
-		/* A tap's descriptor answers EBADFD once its interface is gone; a socket
-		   reports a hang-up when its peer closed its end. */
-		if (n->backend != VDEV_VIRTIO_NET_BACKEND_TAP ||
-		    (ioctl(n->fd, TUNGETIFF, &ifr) < 0 &&
-		     (errno == EBADFD || errno == ENODEV || errno == ENXIO)))
+	if (atomic_load(&n->backend_closed))
+		return true;
+	if (n->backend == VDEV_VIRTIO_NET_BACKEND_TAP) {
+		/* A tap's descriptor answers EBADFD once its interface is gone. */
+		if (ioctl(n->fd, TUNGETIFF, &ifr) < 0 &&
+		    (errno == EBADFD || errno == ENODEV || errno == ENXIO))
+			atomic_store(&n->backend_closed, true);
+	} else {
+		/* A socket is gone when its peer hung up; a pending error (a datagram refused
+		   by the peer) is not an end. */
+		p = (struct pollfd){.fd = n->fd};
+		if (poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLNVAL)))
 			atomic_store(&n->backend_closed, true);
 	}
 	return atomic_load(&n->backend_closed);
