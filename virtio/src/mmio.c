@@ -79,10 +79,9 @@ int vdev_virtio_mmio_create(const struct vdev_virtio_mmio_config *cfg,
 	t->needs_reset_ctx = cfg->needs_reset_ctx;
 	t->work_left = cfg->work_left;
 	t->work_left_ctx = cfg->work_left_ctx;
-	t->offered =
-	    d->features | (1ull << VDEV_VIRTIO_F_VERSION_1) | (1ull << VDEV_VIRTIO_F_INDIRECT_DESC);
-	/* EVENT_IDX is not implemented: never offer it, even if the device asked. */
-	t->offered &= ~(1ull << VDEV_VIRTIO_F_EVENT_IDX);
+	/* The ring features are the queues' (virtq.c), so every device offers them. */
+	t->offered = d->features | (1ull << VDEV_VIRTIO_F_VERSION_1) |
+	             (1ull << VDEV_VIRTIO_F_INDIRECT_DESC) | (1ull << VDEV_VIRTIO_F_EVENT_IDX);
 	for (uint16_t i = 0; i < d->num_queues; i++) {
 		if (vdev_virtq_create(cfg->mem, d->queue_max_size, &t->queues[i].q) < 0) {
 			vdev_virtio_mmio_destroy(t);

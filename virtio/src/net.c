@@ -133,7 +133,15 @@ static int deliver(struct vdev_virtio_net *n, struct vdev_virtq *q)
 			return ret;
 		}
 		if (ret == 0) {
+			/* Too few chains: either the driver has posted no more (the queue has
+			   asked it for a kick) or this call's budget ran out part-way through
+			   the frame. Giving the chains back gives their budget back too; a spent
+			   budget stays spent, so that the transport schedules the rest (its
+			   work_left) instead of waiting for a kick the driver will not send. */
+			bool spent = vdev_virtq_budget(q) == 0;
 			vdev_virtq_unpop(q, used);
+			if (spent)
+				vdev_virtq_set_budget(q, 0);
 			return 0;
 		}
 		if (c.write_len < (mergeable ? HDR : 1)) {

@@ -3,6 +3,14 @@
  * Split virtqueue, device side. Everything in the rings comes from an untrusted driver:
  * each field is read once into a local copy and checked before use, and every access
  * goes through vm-memory, which refuses ranges outside guest RAM.
+ *
+ * Notification suppression (VIRTIO 1.2 2.7.7, 2.7.10) is the queue's own business, so
+ * every device gets it: the device wants a kick only when it has taken every chain the
+ * driver made available. vdev_virtq_pop() asks for kicks when it finds the ring empty
+ * (clears VDEV_VIRTQ_USED_F_NO_NOTIFY, or with VIRTIO_F_EVENT_IDX sets avail_event to the
+ * next index), then looks once more after a full fence; while the device works through
+ * chains the driver does not kick (the flag is set at the first chain taken; with
+ * EVENT_IDX avail_event simply stays behind).
  */
 #include <cvmm/virtio.h>
 
@@ -20,6 +28,12 @@ struct vdev_virtq {
 	struct vdev_virtq_layout layout;
 	uint16_t last_avail;
 	uint16_t next_used;
+	bool event_idx;       /* VIRTIO_F_EVENT_IDX negotiated */
+	bool kicks_wanted;    /* the driver kicks for the chain at last_avail (see pop) */
+	uint16_t kicks_from;  /* with EVENT_IDX: the avail_event written */
+	bool signalled_valid; /* signalled_used holds the used index at the last notification
+	                         decision (EVENT_IDX); false after enable and restore */
+	uint16_t signalled_used;
 	uint32_t seg_cap;
 	struct vdev_virtq_seg *segs;
 	const char *error; /* why the last vdev_virtq_pop() refused, or NULL */
@@ -32,6 +46,18 @@ struct desc {
 	uint16_t flags;
 	uint16_t next;
 };
+
+/* Where the driver reads avail_event (after the used ring) and writes used_event (after
+   the available ring). Both were checked to be in guest RAM with the rings. */
+static uint64_t avail_event_addr(const struct vdev_virtq_layout *l)
+{
+	return l->used + 4 + 8 * (uint64_t)l->size;
+}
+
+static uint64_t used_event_addr(const struct vdev_virtq_layout *l)
+{
+	return l->avail + 4 + 2 * (uint64_t)l->size;
+}
 
 static bool is_pow2(uint32_t v)
 {
@@ -105,10 +131,17 @@ int vdev_virtq_enable(struct vdev_virtq *q, const struct vdev_virtq_layout *layo
 		return ret;
 	q->layout = *layout;
 	q->indirect = features & (1ull << VDEV_VIRTIO_F_INDIRECT_DESC);
+	q->event_idx = features & (1ull << VDEV_VIRTIO_F_EVENT_IDX);
 	q->last_avail = 0;
 	q->next_used = 0;
-	/* The driver's kicks are wanted until the device says otherwise. */
+	/* Kicks are wanted until the device takes a chain: no flag, and (EVENT_IDX) an
+	   avail_event of 0, as a newly set up ring has. */
 	(void)vmem_atomic_store_u16(q->mem, q->layout.used, 0, VMEM_RELEASE);
+	if (q->event_idx)
+		(void)vmem_atomic_store_u16(q->mem, avail_event_addr(&q->layout), 0, VMEM_RELEASE);
+	q->kicks_wanted = true;
+	q->kicks_from = 0;
+	q->signalled_valid = false;
 	q->pushed = false;
 	q->error = NULL;
 	q->enabled = true;
@@ -121,6 +154,7 @@ void vdev_virtq_disable(struct vdev_virtq *q)
 		return;
 	q->enabled = false;
 	q->pushed = false;
+	q->event_idx = false;
 	q->error = NULL;
 	q->last_avail = 0;
 	q->next_used = 0;
@@ -245,6 +279,54 @@ static int walk_chain(struct vdev_virtq *q, uint16_t head, struct vdev_virtq_cha
 	}
 }
 
+/* Reads avail->idx (acquire: the ring entries and descriptors the driver wrote before
+   publishing it are visible once we see the new index). */
+static int load_avail_idx(struct vdev_virtq *q, uint16_t *idx)
+{
+	if (vmem_atomic_load_u16(q->mem, q->layout.avail + 2, idx, VMEM_ACQUIRE) < 0) {
+		q->error = "available ring not readable";
+		return -EFAULT;
+	}
+	return 0;
+}
+
+/*
+ * The ring looked empty: asks the driver to kick for the next chain, unless that is asked
+ * already, then looks again. The full fence orders the request before the second look;
+ * the driver orders its avail->idx store before reading the request (VIRTIO 1.2 2.7.13.3
+ * and its memory barrier), so a chain it adds now is seen here or kicked. Returns the
+ * available index of the second look.
+ */
+static int want_kicks(struct vdev_virtq *q, uint16_t *avail_idx)
+{
+	int ret;
+
+	if (q->kicks_wanted && (!q->event_idx || q->kicks_from == q->last_avail))
+		return 0;
+	if (q->event_idx)
+		ret = vmem_atomic_store_u16(q->mem, avail_event_addr(&q->layout), q->last_avail,
+		                            VMEM_RELEASE);
+	else
+		ret = vmem_atomic_store_u16(q->mem, q->layout.used, 0, VMEM_RELEASE);
+	if (ret < 0)
+		return ret;
+	q->kicks_wanted = true;
+	q->kicks_from = q->last_avail;
+	vmem_fence(VMEM_SEQ_CST);
+	return load_avail_idx(q, avail_idx);
+}
+
+/* The device takes chains: without EVENT_IDX the driver is told not to kick for the next
+   ones (with it, avail_event stays behind last_avail, which says the same). */
+static void no_kicks(struct vdev_virtq *q)
+{
+	if (!q->kicks_wanted || q->event_idx)
+		return;
+	if (vmem_atomic_store_u16(q->mem, q->layout.used, VDEV_VIRTQ_USED_F_NO_NOTIFY,
+	                          VMEM_RELAXED) == 0)
+		q->kicks_wanted = false;
+}
+
 int vdev_virtq_pop(struct vdev_virtq *q, struct vdev_virtq_chain *chain)
 {
 	uint16_t avail_idx, pending, head;
@@ -253,18 +335,20 @@ int vdev_virtq_pop(struct vdev_virtq *q, struct vdev_virtq_chain *chain)
 	if (!q || !chain || !q->enabled)
 		return -EINVAL;
 	q->error = NULL;
+	ret = load_avail_idx(q, &avail_idx);
+	if (ret < 0)
+		return ret;
+	pending = (uint16_t)(avail_idx - q->last_avail);
+	if (pending == 0) {
+		ret = want_kicks(q, &avail_idx);
+		if (ret < 0)
+			return ret;
+		pending = (uint16_t)(avail_idx - q->last_avail);
+		if (pending == 0)
+			return 0;
+	}
 	if (q->budget == 0)
 		return 0; /* this call's share is spent: the rest waits for the next one */
-	/* Acquire: the ring entries and descriptors the driver wrote before publishing
-	   avail->idx are visible once we see the new index. */
-	ret = vmem_atomic_load_u16(q->mem, q->layout.avail + 2, &avail_idx, VMEM_ACQUIRE);
-	if (ret < 0) {
-		q->error = "available ring not readable";
-		return -EFAULT;
-	}
-	pending = (uint16_t)(avail_idx - q->last_avail);
-	if (pending == 0)
-		return 0;
 	if (pending > q->layout.size)
 		return refuse(q, "available index too far ahead");
 	ret = vmem_read_u16_le(
@@ -280,6 +364,7 @@ int vdev_virtq_pop(struct vdev_virtq *q, struct vdev_virtq_chain *chain)
 		*chain = (struct vdev_virtq_chain){0};
 		return ret;
 	}
+	no_kicks(q);
 	q->last_avail++;
 	if (q->budget != VDEV_VIRTQ_UNLIMITED)
 		q->budget--;
@@ -453,29 +538,32 @@ int vdev_virtq_unpop(struct vdev_virtq *q, uint16_t n)
 	return 0;
 }
 
-int vdev_virtq_set_notify(struct vdev_virtq *q, bool enable)
-{
-	int ret;
-
-	if (!q || !q->enabled)
-		return -EINVAL;
-	ret = vmem_atomic_store_u16(q->mem, q->layout.used,
-	                            enable ? 0 : VDEV_VIRTQ_USED_F_NO_NOTIFY, VMEM_RELEASE);
-	if (ret == 0 && enable)
-		vmem_fence(VMEM_SEQ_CST);
-	return ret;
-}
-
 bool vdev_virtq_should_notify(struct vdev_virtq *q)
 {
-	uint16_t flags;
+	uint16_t flags, used_event, old;
+	bool valid;
 
 	if (!q || !q->enabled || !q->pushed)
 		return false;
 	q->pushed = false;
-	/* Full barrier: our used->idx store must not be ordered after the flags load, or a
-	   driver re-enabling interrupts at the same time could miss this notification. */
+	/* Full barrier: our used->idx store must not be ordered after the load of the
+	   driver's request, or a driver asking for interrupts at the same time could miss
+	   this one. */
 	vmem_fence(VMEM_SEQ_CST);
+	if (q->event_idx) {
+		old = q->signalled_used;
+		valid = q->signalled_valid;
+		q->signalled_used = q->next_used;
+		q->signalled_valid = true;
+		if (!valid)
+			return true;
+		if (vmem_atomic_load_u16(q->mem, used_event_addr(&q->layout), &used_event,
+		                         VMEM_RELAXED) < 0)
+			return true;
+		/* Whether used_event lies among the entries published since the last
+		   decision: [old, next_used), in 16-bit ring arithmetic (2.7.10). */
+		return (uint16_t)(q->next_used - used_event - 1) < (uint16_t)(q->next_used - old);
+	}
 	if (vmem_atomic_load_u16(q->mem, q->layout.avail, &flags, VMEM_RELAXED) < 0)
 		return true;
 	return !(flags & VDEV_VIRTQ_AVAIL_F_NO_INTERRUPT);
@@ -489,5 +577,9 @@ int vdev_virtq_set_indexes(struct vdev_virtq *q, uint16_t last_avail, uint16_t n
 	q->next_used = next_used;
 	q->pushed = false;
 	q->error = NULL;
+	/* What the driver was last asked is in guest memory, not here: the next empty look
+	   asks again, and the next notification decision notifies. */
+	q->kicks_wanted = false;
+	q->signalled_valid = false;
 	return 0;
 }

@@ -175,7 +175,8 @@ Test(virtio_mmio, identification_registers)
 Test(virtio_mmio, device_features)
 {
 	uint64_t f = t_device_features(m);
-	cr_expect_eq(f, DEV_FEATURE_A | DEV_FEATURE_B | V1 | INDIRECT);
+	cr_expect_eq(f, DEV_FEATURE_A | DEV_FEATURE_B | V1 | INDIRECT |
+	                    (1ull << VDEV_VIRTIO_F_EVENT_IDX));
 	t_wr(m, VDEV_VIRTIO_MMIO_DEVICE_FEATURES_SEL, 2);
 	cr_expect_eq(t_rd(m, VDEV_VIRTIO_MMIO_DEVICE_FEATURES), 0);
 }
@@ -234,8 +235,8 @@ Test(virtio_mmio, feature_negotiation)
 
 	cr_expect_eq(t_negotiate(m, V1 | (1ull << 7)), 3, "a feature never offered");
 	t_wr(m, VDEV_VIRTIO_MMIO_STATUS, 0);
-	cr_expect_eq(t_negotiate(m, V1 | (1ull << VDEV_VIRTIO_F_EVENT_IDX)), 3,
-	             "EVENT_IDX is not offered");
+	cr_expect_eq(t_negotiate(m, V1 | (1ull << VDEV_VIRTIO_F_EVENT_IDX)), 0xb,
+	             "EVENT_IDX is offered (the queues implement it)");
 	t_wr(m, VDEV_VIRTIO_MMIO_STATUS, 0);
 
 	cr_expect_eq(t_negotiate(m, V1 | DEV_FEATURE_B), 0xb);

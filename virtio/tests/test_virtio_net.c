@@ -530,6 +530,61 @@ Test(virtio_net, each_call_takes_at_most_a_queue_of_frames)
 	cr_expect_eq(st.rx_dropped, 0);
 }
 
+/*
+ * A driver can add receive buffers while the device works (its other vCPUs, or its NAPI
+ * poll refilling on the vCPU while the loop thread delivers), so a call's budget can run
+ * out part-way through a frame's chains with more chains in the ring. The budget must
+ * then stay spent, so that the transport schedules the rest (work_left): the driver,
+ * having posted buffers, sends no kick, and notifications are off while chains are left.
+ */
+Test(virtio_net, a_frame_cut_short_by_the_budget_is_left_for_the_next_call)
+{
+	uint8_t sent[HDR + 3000], got[HDR + 3000];
+	struct vdev_virtio_net_config nc = {
+	    .fd = -1, .backend = VDEV_VIRTIO_NET_BACKEND_SOCKET, .queue_size = QSIZE};
+	const uint64_t features = V1 | F(MRG_RXBUF) | F(GUEST_CSUM) | F(GUEST_TSO4);
+	struct vdev_virtq *q = NULL;
+	uint32_t id, len;
+	int sv[2];
+
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	peer = sv[1];
+	nc.fd = sv[0];
+	cr_assert_eq(vdev_virtio_net_create(&nc, &net), 0);
+	close(sv[0]);
+	mem = t_mem_create();
+	cr_assert_not_null(mem);
+	tq_init(&rx, mem, QSIZE);
+	cr_assert_eq(vdev_virtq_create(mem, QSIZE, &q), 0);
+	struct vdev_virtq_layout l = tq_layout(&rx);
+	cr_assert_eq(vdev_virtq_enable(q, &l, features), 0);
+	const struct vdev_virtio_device *dev = vdev_virtio_net_device(net);
+	cr_assert_eq(dev->activate(dev->ctx, features), 0);
+
+	for (int i = 0; i < 3; i++)
+		post_rx(1024);
+	peer_send(sent, 3000, 9);
+	/* Two chains of budget for a frame that needs three. */
+	vdev_virtq_set_budget(q, 2);
+	cr_assert_eq(dev->process(dev->ctx, VDEV_VIRTIO_NET_RXQ, q), 0);
+	cr_expect_eq(tq_used_idx(&rx), 0, "no partial frame is published");
+	cr_expect_eq(vdev_virtq_budget(q), 0, "the budget stays spent");
+	cr_expect(vdev_virtq_has_available(q), "the chains wait for the next call");
+	/* The next call, with a new budget, delivers it whole. */
+	vdev_virtq_set_budget(q, QSIZE);
+	cr_assert_eq(dev->process(dev->ctx, VDEV_VIRTIO_NET_RXQ, q), 1);
+	cr_assert_eq(tq_used_idx(&rx), 3);
+	size_t off = 0;
+	for (uint16_t i = 0; i < 3; i++) {
+		tq_used_elem(&rx, i, &id, &len);
+		vmem_read(mem, RX_BUF(id), got + off, len);
+		off += len;
+	}
+	cr_assert_eq(off, HDR + 3000);
+	cr_expect_arr_eq(got + HDR, sent + HDR, 3000);
+	vdev_virtq_destroy(q);
+}
+
 Test(virtio_net, reset_forgets_frames_and_stops_waiting)
 {
 	uint8_t sent[HDR + 64];

@@ -418,23 +418,163 @@ Test(virtq, unpop_gives_chains_back_in_order)
 	cr_expect_eq(vdev_virtq_unpop(NULL, 0), -EINVAL);
 }
 
-Test(virtq, set_notify_writes_the_used_flag)
+static uint16_t used_flags(void)
 {
-	uint16_t flags = 0xffff;
-	cr_assert_eq(vdev_virtq_set_notify(q, false), 0);
-	vmem_read_u16_le(mem, T_USED, &flags);
-	cr_expect_eq(flags, VDEV_VIRTQ_USED_F_NO_NOTIFY);
-	cr_assert_eq(vdev_virtq_set_notify(q, true), 0);
-	vmem_read_u16_le(mem, T_USED, &flags);
-	cr_expect_eq(flags, 0);
-	cr_assert_eq(vdev_virtq_set_notify(q, false), 0);
+	uint16_t v = 0xffff;
+	vmem_read_u16_le(mem, T_USED, &v);
+	return v;
+}
+
+/* avail_event: after the used ring's elements (VIRTIO 1.2 2.7.8). */
+static uint16_t avail_event(void)
+{
+	uint16_t v = 0xffff;
+	vmem_read_u16_le(mem, T_USED + 4 + 8ull * t.size, &v);
+	return v;
+}
+
+/* used_event: after the available ring's entries (2.7.6). */
+static void set_used_event(uint16_t v)
+{
+	vmem_write_u16_le(mem, T_AVAIL + 4 + 2ull * t.size, v);
+}
+
+static void publish_n(uint16_t n)
+{
+	for (uint16_t i = 0; i < n; i++) {
+		tq_desc(&t, i, T_BUF + 64ull * i, 64, VDEV_VIRTQ_DESC_F_WRITE, 0);
+		tq_publish(&t, i);
+	}
+}
+
+Test(virtq, kicks_are_off_while_the_device_takes_chains_and_on_when_the_ring_is_empty)
+{
+	struct vdev_virtq_chain c;
+
+	cr_expect_eq(used_flags(), 0, "a new queue wants kicks");
+	publish_n(2);
+	cr_assert_eq(vdev_virtq_pop(q, &c), 1);
+	cr_expect_eq(used_flags(), VDEV_VIRTQ_USED_F_NO_NOTIFY, "busy: no kicks");
+	cr_assert_eq(vdev_virtq_pop(q, &c), 1);
+	cr_expect_eq(used_flags(), VDEV_VIRTQ_USED_F_NO_NOTIFY);
+	cr_assert_eq(vdev_virtq_pop(q, &c), 0);
+	cr_expect_eq(used_flags(), 0, "empty: kicks wanted again");
+
+	/* A spent budget with chains left keeps kicks off: the caller comes back (its
+	   budget says so). A spent budget on an empty ring asks for kicks all the same, or
+	   nobody would come back for the next chain. */
+	publish_n(2);
+	vdev_virtq_set_budget(q, 1);
+	cr_assert_eq(vdev_virtq_pop(q, &c), 1);
+	cr_assert_eq(vdev_virtq_pop(q, &c), 0);
+	cr_expect_eq(used_flags(), VDEV_VIRTQ_USED_F_NO_NOTIFY);
+	cr_expect(vdev_virtq_has_available(q));
+	vdev_virtq_set_budget(q, 1);
+	cr_assert_eq(vdev_virtq_pop(q, &c), 1);
+	cr_assert_eq(vdev_virtq_pop(q, &c), 0);
+	cr_expect_eq(used_flags(), 0);
+
+	/* Chains given back (unpop) and taken again: off while taken, on when empty. */
+	publish_n(1);
+	vdev_virtq_set_budget(q, VDEV_VIRTQ_UNLIMITED);
+	cr_assert_eq(vdev_virtq_pop(q, &c), 1);
+	cr_assert_eq(vdev_virtq_pop(q, &c), 0);
+	cr_expect_eq(used_flags(), 0);
+	cr_assert_eq(vdev_virtq_unpop(q, 1), 0);
+	cr_assert_eq(vdev_virtq_pop(q, &c), 1);
+	cr_expect_eq(used_flags(), VDEV_VIRTQ_USED_F_NO_NOTIFY);
+
+	/* Enabling the queue, and restoring its indexes, want kicks again. */
 	struct vdev_virtq_layout l = tq_layout(&t);
 	cr_assert_eq(vdev_virtq_enable(q, &l, 0), 0);
-	vmem_read_u16_le(mem, T_USED, &flags);
-	cr_expect_eq(flags, 0, "enabling the queue wants kicks again");
-	vdev_virtq_disable(q);
-	cr_expect_eq(vdev_virtq_set_notify(q, true), -EINVAL);
-	cr_expect_eq(vdev_virtq_set_notify(NULL, true), -EINVAL);
+	cr_expect_eq(used_flags(), 0);
+	tq_set_avail_idx(&t, 7);
+	cr_assert_eq(vdev_virtq_set_indexes(q, 7, 7), 0);
+	vmem_write_u16_le(mem, T_USED, VDEV_VIRTQ_USED_F_NO_NOTIFY); /* as saved */
+	cr_assert_eq(vdev_virtq_pop(q, &c), 0);
+	cr_expect_eq(used_flags(), 0, "a restored queue asks again at its first empty look");
+}
+
+Test(virtq, event_idx_moves_avail_event_only_when_the_ring_is_empty)
+{
+	struct vdev_virtq_chain c;
+
+	teardown();
+	setup_features(16, 1ull << VDEV_VIRTIO_F_EVENT_IDX);
+	cr_expect_eq(avail_event(), 0);
+	publish_n(3);
+	for (int i = 0; i < 3; i++) {
+		cr_assert_eq(vdev_virtq_pop(q, &c), 1);
+		cr_expect_eq(avail_event(), 0, "left behind while the device is busy");
+	}
+	cr_assert_eq(vdev_virtq_pop(q, &c), 0);
+	cr_expect_eq(avail_event(), 3, "kick for the chain at index 3");
+	cr_expect_eq(used_flags(), 0, "the flag is not used with EVENT_IDX");
+	publish_n(2);
+	cr_assert_eq(vdev_virtq_pop(q, &c), 1);
+	cr_assert_eq(vdev_virtq_pop(q, &c), 1);
+	cr_expect_eq(avail_event(), 3);
+	cr_assert_eq(vdev_virtq_pop(q, &c), 0);
+	cr_expect_eq(avail_event(), 5);
+	/* Taken and given back: the ring is not empty, so nothing moves until it is. */
+	publish_n(1);
+	cr_assert_eq(vdev_virtq_pop(q, &c), 1);
+	cr_assert_eq(vdev_virtq_pop(q, &c), 0);
+	cr_expect_eq(avail_event(), 6);
+	cr_assert_eq(vdev_virtq_unpop(q, 1), 0);
+	cr_assert_eq(vdev_virtq_pop(q, &c), 1);
+	cr_expect_eq(avail_event(), 6);
+	/* A restored queue writes it again at its first empty look. */
+	vmem_write_u16_le(mem, T_USED + 4 + 8ull * t.size, 0);
+	cr_assert_eq(vdev_virtq_set_indexes(q, 6, 6), 0);
+	cr_assert_eq(vdev_virtq_pop(q, &c), 0);
+	cr_expect_eq(avail_event(), 6);
+}
+
+Test(virtq, event_idx_interrupts_when_used_event_is_passed)
+{
+	struct vdev_virtq_chain c;
+
+	teardown();
+	setup_features(16, 1ull << VDEV_VIRTIO_F_EVENT_IDX);
+	tq_set_avail_flags(&t, VDEV_VIRTQ_AVAIL_F_NO_INTERRUPT); /* ignored with EVENT_IDX */
+	publish_n(12);
+	cr_expect_not(vdev_virtq_should_notify(q), "nothing pushed");
+	cr_assert_eq(vdev_virtq_pop(q, &c), 1);
+	cr_assert_eq(vdev_virtq_push(q, c.head, 0), 0);
+	cr_expect(vdev_virtq_should_notify(q), "the first decision notifies");
+	/* The driver wants an interrupt once the element at index 5 is used. */
+	set_used_event(5);
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(vdev_virtq_pop(q, &c), 1);
+		cr_assert_eq(vdev_virtq_push(q, c.head, 0), 0);
+	}
+	cr_expect_not(vdev_virtq_should_notify(q), "used index 3: element 5 not used yet");
+	for (int i = 0; i < 3; i++) {
+		cr_assert_eq(vdev_virtq_pop(q, &c), 1);
+		cr_assert_eq(vdev_virtq_push(q, c.head, 0), 0);
+	}
+	cr_expect(vdev_virtq_should_notify(q), "used index 6: element 5 is among the new");
+	cr_assert_eq(vdev_virtq_pop(q, &c), 1);
+	cr_assert_eq(vdev_virtq_push(q, c.head, 0), 0);
+	cr_expect_not(vdev_virtq_should_notify(q), "element 5 was signalled already");
+	/* Element 7 is the next one used: it is asked for, and one push passes it. */
+	set_used_event(7);
+	cr_assert_eq(vdev_virtq_pop(q, &c), 1);
+	cr_assert_eq(vdev_virtq_push(q, c.head, 0), 0);
+	cr_expect(vdev_virtq_should_notify(q), "used index 8: element 7 is new");
+	/* A used_event far behind (0xfff0: 16-bit ring arithmetic, not "less than 9") is
+	   not among the new elements. */
+	set_used_event(0xfff0);
+	cr_assert_eq(vdev_virtq_pop(q, &c), 1);
+	cr_assert_eq(vdev_virtq_push(q, c.head, 0), 0);
+	cr_expect_not(vdev_virtq_should_notify(q));
+	/* After a restore the first decision notifies, whatever used_event says. */
+	set_used_event(1000);
+	cr_assert_eq(vdev_virtq_set_indexes(q, 10, 10), 0);
+	cr_assert_eq(vdev_virtq_pop(q, &c), 1);
+	cr_assert_eq(vdev_virtq_push(q, c.head, 0), 0);
+	cr_expect(vdev_virtq_should_notify(q));
 }
 
 Test(virtq, push_many_publishes_once_after_every_element)

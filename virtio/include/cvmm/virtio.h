@@ -184,8 +184,9 @@ int vdev_virtq_check_layout(const struct vmem_map *mem, uint16_t max_size,
 /*
  * vdev_virtq_enable: starts using the queue at layout (checked as by
  * vdev_virtq_check_layout) with the negotiated features (bit n = feature n; only
- * VDEV_VIRTIO_F_INDIRECT_DESC matters here). The next available and used indexes restart
- * at 0. Returns 0 or the check's error (the queue then stays disabled).
+ * VDEV_VIRTIO_F_INDIRECT_DESC and VDEV_VIRTIO_F_EVENT_IDX matter here). The next
+ * available and used indexes restart at 0. Returns 0 or the check's error (the queue then
+ * stays disabled).
  */
 int vdev_virtq_enable(struct vdev_virtq *q, const struct vdev_virtq_layout *layout,
                       uint64_t features);
@@ -209,6 +210,12 @@ uint16_t vdev_virtq_size(const struct vdev_virtq *q);
  * (a bad chain, or an avail index more than the queue size ahead): the queue is then left
  * as it was and the device should be marked DEVICE_NEEDS_RESET; -EFAULT when the rings
  * themselves cannot be read; -EINVAL (NULL argument, queue disabled).
+ * Notification suppression comes with it: taking a chain tells the driver not to kick
+ * (VDEV_VIRTQ_USED_F_NO_NOTIFY; with VDEV_VIRTIO_F_EVENT_IDX, avail_event left behind),
+ * and finding the ring empty asks for kicks again and looks once more (after a full
+ * fence), so no chain is missed. The device's side of the bargain: a device that stops
+ * taking chains while some are left must have its own reason to come back (a budget
+ * spent, see below; a backend that will report room), as no kick will come for them.
  */
 int vdev_virtq_pop(struct vdev_virtq *q, struct vdev_virtq_chain *chain);
 
@@ -250,7 +257,9 @@ int vdev_virtq_push(struct vdev_virtq *q, uint16_t head, uint32_t len);
 /*
  * vdev_virtq_should_notify: whether the driver wants a used buffer notification for the
  * elements pushed since the last call (false when none were pushed, or when the driver
- * set VDEV_VIRTQ_AVAIL_F_NO_INTERRUPT). Resets the "pushed" record.
+ * set VDEV_VIRTQ_AVAIL_F_NO_INTERRUPT; with VDEV_VIRTIO_F_EVENT_IDX, true when its
+ * used_event lies among the elements pushed since the last decision, and always for the
+ * first decision after enabling or vdev_virtq_set_indexes()). Resets the "pushed" record.
  */
 bool vdev_virtq_should_notify(struct vdev_virtq *q);
 
@@ -271,19 +280,6 @@ bool vdev_virtq_should_notify(struct vdev_virtq *q);
 void vdev_virtq_set_budget(struct vdev_virtq *q, uint32_t chains);
 uint32_t vdev_virtq_budget(const struct vdev_virtq *q);
 bool vdev_virtq_has_available(const struct vdev_virtq *q);
-
-/*
- * vdev_virtq_set_notify: whether the device wants the driver's notifications (kicks)
- * for this queue: false sets VDEV_VIRTQ_USED_F_NO_NOTIFY in the used ring (a hint the
- * driver may ignore), true clears it and then orders that store before the device's
- * next look at the available ring (a full fence), so that a chain the driver makes
- * available after reading the flag is either seen by that look or kicked. The usual
- * pattern: notifications off while the device works through the ring; on again when it
- * is empty, then look once more (vdev_virtq_has_available()) before waiting for a kick.
- * Enabling the queue clears the flag. Returns 0; -EINVAL (NULL, disabled); a vm-memory
- * error.
- */
-int vdev_virtq_set_notify(struct vdev_virtq *q, bool enable);
 
 /* vdev_virtq_mem: the guest memory the queue was created over (NULL for NULL). */
 const struct vmem_map *vdev_virtq_mem(const struct vdev_virtq *q);
