@@ -10,7 +10,7 @@
  *
  * Rings: receive queue descriptors at +0, available ring at +0x100, used ring at +0x200;
  * transmit queue at +0x400, +0x500, +0x600; buffers from +0x800.
- * Input: [features byte] [frame count (low 3 bits)] [per frame: u16 length]
+ * Input: [features byte] [frame count (low 3 bits); bit 3: EVENT_IDX] [per frame: u16 length]
  *        [frame bytes, in order] [guest memory from T_MEM_BASE...]
  */
 #define _GNU_SOURCE
@@ -89,6 +89,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (data[0] & (1u << i))
 			features |= 1ull << feature_bits[i];
 	unsigned nframes = data[1] & 7;
+	if (data[1] & 8)
+		features |= 1ull << VDEV_VIRTIO_F_EVENT_IDX;
 	data += 2;
 	size -= 2;
 	uint16_t lens[7];

@@ -6,7 +6,8 @@
  * lies inside guest RAM. The rings sit close together (descriptors at +0, available ring
  * at +0x100, used ring at +0x200), so large queues overlap them, as a hostile driver may.
  *
- * Input: [size exponent] [feature byte] [guest memory from T_MEM_BASE...]
+ * Input: [size exponent] [feature byte: bit 0 INDIRECT_DESC, bit 1 EVENT_IDX]
+ *        [guest memory from T_MEM_BASE...]
  */
 #include "../virtio_test_util.h"
 
@@ -39,6 +40,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	uint16_t qsize = (uint16_t)(1u << (data[0] % 9));
 	uint64_t features = (data[1] & 1) ? 1ull << VDEV_VIRTIO_F_INDIRECT_DESC : 0;
+	if (data[1] & 2)
+		features |= 1ull << VDEV_VIRTIO_F_EVENT_IDX;
 	data += 2;
 	size -= 2;
 	if (size > FUZZ_MEM)
