@@ -48,6 +48,8 @@ int vmm_fdt_aarch64_describe(struct ll_fdt_arm64 *cfg, const struct vmm_machine_
 			break;
 		case VMM_DEVICE_VIRTIO:
 			d->kind = LL_FDT_VIRTIO_MMIO;
+			/* vmm_arch_desc.virtio_irq_edge: an edge per notification. */
+			d->trigger = LL_FDT_IRQ_EDGE_RISING;
 			break;
 		case VMM_DEVICE_GPIO:
 			d->kind = LL_FDT_PL061;

@@ -55,11 +55,13 @@ struct vmm_slot {
 	/* net: signalled when what the device waits for on the tap changes on a vCPU
 	   thread (activation, reset): the loop then watches the tap for it. */
 	int net_wait_evfd;
-	/* net: the device's interrupt through KVM_IRQFD, level-triggered with a resample
-	   eventfd (wire_irqfds(), once the interrupt controller is initialised; until then,
-	   or when KVM refuses, -1: through KVM_IRQ_LINE like the others). irq_level is the
-	   line as the transport drives it: KVM lowers the GSI when the guest acknowledges
-	   the interrupt and signals irq_resample_fd; the loop raises it again while
+	/* net: the device's interrupt through KVM_IRQFD (wire_irqfds(), once the interrupt
+	   controller is initialised; until then, or when KVM refuses, -1: through
+	   KVM_IRQ_LINE like the others). Edge-triggered lines (arm64,
+	   vmm_arch_desc.virtio_irq_edge): each raise is an edge the vGIC latches, and there
+	   is no resample eventfd (-1). Level-triggered ones (x86_64) have one: irq_level is
+	   the line as the transport drives it; KVM lowers the GSI at the guest's end of
+	   interrupt and signals irq_resample_fd, and the loop raises it again while
 	   irq_level holds. */
 	bool want_irqfd;
 	uint32_t line;
@@ -329,7 +331,8 @@ static void close_fd(int fd)
 }
 
 /* An irqfd slot's line (struct vmm_slot): raising it is an eventfd write (any thread, no
-   system call into KVM's ioctl path); lowering it is KVM's, at the guest's EOI. */
+   system call into KVM's ioctl path): an edge, or for a level-triggered line a level
+   that KVM lowers at the guest's EOI. */
 static void irqfd_raise(struct vmm_slot *s)
 {
 	uint64_t one = 1;
@@ -1043,8 +1046,9 @@ static void on_queue_notify(void *ctx, int fd, uint32_t events)
 		net_watch(q->slot);
 }
 
-/* Wires slot s's line to KVM_IRQFD with a resample eventfd (struct vmm_slot). Returns 0,
-   or a negative errno after which the slot keeps KVM_IRQ_LINE. */
+/* Wires slot s's line to KVM_IRQFD, with a resample eventfd for a level-triggered line
+   (struct vmm_slot). Returns 0, or a negative errno after which the slot keeps
+   KVM_IRQ_LINE. */
 static int irqfd_setup(struct vmm_machine *m, struct vmm_slot *s, uint32_t line, uint32_t *gsi)
 {
 	int ret = vmm_arch_line_gsi(m->arch, line, gsi);
@@ -1052,12 +1056,13 @@ static int irqfd_setup(struct vmm_machine *m, struct vmm_slot *s, uint32_t line,
 	if (ret < 0)
 		return ret;
 	s->irq_trigger_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	s->irq_resample_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (s->irq_trigger_fd < 0 || s->irq_resample_fd < 0)
+	if (!m->desc.virtio_irq_edge)
+		s->irq_resample_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (s->irq_trigger_fd < 0 || (!m->desc.virtio_irq_edge && s->irq_resample_fd < 0))
 		ret = -errno;
 	if (ret == 0)
 		ret = kvmio_vm_irqfd(m->env.vm, s->irq_trigger_fd, *gsi, s->irq_resample_fd);
-	if (ret == 0)
+	if (ret == 0 && s->irq_resample_fd >= 0)
 		ret = evl_add(m->loop, s->irq_resample_fd, EVL_IN, on_irq_resample, s);
 	if (ret < 0) {
 		if (s->irq_trigger_fd >= 0)

@@ -248,6 +248,11 @@ struct vmm_arch_desc {
 	/* virtio-mmio slot i: MMIO at virtio_base + i * virtio_stride, line virtio_irq + i */
 	uint64_t virtio_base, virtio_stride;
 	uint32_t virtio_irq, virtio_slots;
+	/* The guest is told the virtio lines are edge-triggered (arm64: the device tree):
+	   each notification is an edge the interrupt controller latches, so an irqfd needs
+	   no resample eventfd (no wake-up of the loop at every end of interrupt). Else
+	   level-triggered (x86_64: the IOAPIC pins the MADT describes). */
+	bool virtio_irq_edge;
 };
 
 /* Fills desc with the arch's machine. */

@@ -36,6 +36,7 @@ void vmm_arch_describe(struct vmm_arch_desc *d)
 	    .virtio_stride = VMM_A64_VIRTIO_SIZE,
 	    .virtio_irq = VMM_A64_VIRTIO_SPI_BASE,
 	    .virtio_slots = VMM_A64_VIRTIO_SLOTS,
+	    .virtio_irq_edge = true,
 	};
 }
 

@@ -19,6 +19,9 @@ while [ ! -e /sys/class/net/eth1 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1))
 [ -e /sys/class/net/eth1 ] || fail "no eth0 and eth1 ($(ls /sys/class/net | tr '\n' ' '))"
 say "net mac $(cat /sys/class/net/eth0/address) $(cat /sys/class/net/eth1/address)"
 say "net mtu $(cat /sys/class/net/eth0/mtu) features $(cat /sys/class/net/eth0/device/features 2>/dev/null)"
+# How each virtio line is triggered, as the guest's interrupt controller has it: "name:
+# type" (arm64 GIC: Edge or Level; x86_64 IOAPIC: fasteoi for a level pin, edge).
+say "net irq $(grep -E 'virtio[0-9]' /proc/interrupts | awk '{printf "%s:%s ", $NF, $(NF-1)}')"
 ip link set lo up
 ip addr add 10.0.2.15/24 dev eth0 && ip link set eth0 up || fail "cannot configure eth0"
 ip addr add 10.0.3.15/24 dev eth1 && ip link set eth1 up || fail "cannot configure eth1"
