@@ -126,8 +126,11 @@ Test(fdt, gicv2_machine_with_everything)
 	cfg.bootargs = "console=ttyS0 quiet";
 	cfg.initrd_start = 0x8f000000;
 	cfg.initrd_size = 0x123456;
+	/* vmm-ref's virtio lines are edge-triggered (vmm_arch_desc.virtio_irq_edge), the
+	   others level-triggered. */
 	for (uint32_t i = 0; i < 2; i++)
-		cfg.devices[VMM_FDT_DEV_VIRTIO + i].trigger = LL_FDT_IRQ_EDGE_RISING;
+		cr_assert_eq(cfg.devices[VMM_FDT_DEV_VIRTIO + i].trigger, LL_FDT_IRQ_EDGE_RISING);
+	cr_assert_eq(cfg.devices[VMM_FDT_DEV_UART].trigger, LL_FDT_IRQ_LEVEL_HIGH, "the UART");
 	int size = build();
 	cr_assert_lt(size, 4096, "a small machine's tree is small (%d bytes)", size);
 
